@@ -1,0 +1,101 @@
+package datasets
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/distroscope/distroscope/store"
+)
+
+// JanitorReport says what a janitor pass removed.
+type JanitorReport struct {
+	StagedDeleted    []string // staged parts of committed or abandoned runs
+	UncommittedFiles []string // data objects of partitions that never got a manifest
+}
+
+// Janitor removes what crashed or abandoned runs left behind:
+//
+//   - staged parts whose partition is committed in every table (the run
+//     committed but died before cleaning up), whatever their age;
+//   - staged parts older than maxAge whose partition is not committed (no run
+//     is coming back for them: Temporal retries long before that);
+//   - data objects older than maxAge in a partition without a manifest (a
+//     publish that died between data and manifest and was never retried).
+//
+// Anything younger than maxAge and uncommitted may belong to a run still in
+// progress, so it is left alone.
+func Janitor(ctx context.Context, st store.Store, maxAge time.Duration, now time.Time) (JanitorReport, error) {
+	var rep JanitorReport
+	staged, err := st.List(ctx, "_staging/")
+	if err != nil {
+		return rep, fmt.Errorf("datasets: janitor: list staging: %w", err)
+	}
+	committed := map[Partition]bool{}
+	isCommitted := func(p Partition) (bool, error) {
+		if v, ok := committed[p]; ok {
+			return v, nil
+		}
+		all := true
+		for _, t := range Tables {
+			_, ok, err := Committed(ctx, st, t, p)
+			if err != nil {
+				return false, err
+			}
+			all = all && ok
+		}
+		committed[p] = all
+		return all, nil
+	}
+	for _, o := range staged {
+		// _staging/<distro>/<release>/<snapshot>/<table>/<part>
+		segs := strings.Split(o.Key, "/")
+		old := now.Sub(o.Modified) > maxAge
+		if len(segs) < 6 {
+			if old {
+				if err := st.Delete(ctx, o.Key); err != nil {
+					return rep, err
+				}
+				rep.StagedDeleted = append(rep.StagedDeleted, o.Key)
+			}
+			continue
+		}
+		p := Partition{Distro: segs[1], Release: segs[2], Snapshot: segs[3]}
+		done, err := isCommitted(p)
+		if err != nil {
+			return rep, err
+		}
+		if done || old {
+			if err := st.Delete(ctx, o.Key); err != nil {
+				return rep, fmt.Errorf("datasets: janitor: delete %s: %w", o.Key, err)
+			}
+			rep.StagedDeleted = append(rep.StagedDeleted, o.Key)
+		}
+	}
+	for _, t := range Tables {
+		objs, err := st.List(ctx, t.Prefix())
+		if err != nil {
+			return rep, fmt.Errorf("datasets: janitor: list %s: %w", t.Prefix(), err)
+		}
+		manifests := map[string]bool{}
+		for _, o := range objs {
+			if dir, ok := strings.CutSuffix(o.Key, "_manifest.json"); ok {
+				manifests[dir] = true
+			}
+		}
+		for _, o := range objs {
+			if strings.HasSuffix(o.Key, "_manifest.json") || now.Sub(o.Modified) <= maxAge {
+				continue
+			}
+			dir := o.Key[:strings.LastIndex(o.Key, "/")+1]
+			if !manifests[dir] {
+				if err := st.Delete(ctx, o.Key); err != nil {
+					return rep, fmt.Errorf("datasets: janitor: delete %s: %w", o.Key, err)
+				}
+				rep.UncommittedFiles = append(rep.UncommittedFiles, o.Key)
+			}
+		}
+	}
+	return rep, nil
+}

@@ -1,0 +1,111 @@
+package datasets
+
+import (
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// PackageRow is one entry of one repository index: a binary package as a
+// given index (component × architecture) lists it. A package with
+// Architecture "all" appears once in every architecture's index, so
+// IndexArchitecture and Architecture are both kept.
+//
+// Relationship columns hold one normalized clause per element, alternatives
+// joined with " | ", so that SQL can unnest them and later comparisons can
+// diff them clause by clause.
+type PackageRow struct {
+	Component          string            `parquet:"component,dict"`
+	IndexArchitecture  string            `parquet:"index_architecture,dict"`
+	Package            string            `parquet:"package"`
+	Version            string            `parquet:"version"`
+	Architecture       string            `parquet:"architecture,dict"`
+	Source             string            `parquet:"source"`
+	SourceVersion      string            `parquet:"source_version"`
+	Section            string            `parquet:"section,optional,dict"`
+	Priority           string            `parquet:"priority,optional,dict"`
+	Essential          bool              `parquet:"essential"`
+	Protected          bool              `parquet:"protected"`
+	BuildEssential     bool              `parquet:"build_essential"`
+	MultiArch          string            `parquet:"multi_arch,optional,dict"`
+	Maintainer         string            `parquet:"maintainer,optional,dict"`
+	OriginalMaintainer string            `parquet:"original_maintainer,optional,dict"`
+	InstalledSizeKiB   int64             `parquet:"installed_size_kib,optional"`
+	Size               int64             `parquet:"size,optional"`
+	Filename           string            `parquet:"filename,optional"`
+	MD5sum             string            `parquet:"md5sum,optional"`
+	SHA256             string            `parquet:"sha256,optional"`
+	Homepage           string            `parquet:"homepage,optional"`
+	Description        string            `parquet:"description,optional"`
+	DescriptionMD5     string            `parquet:"description_md5,optional"`
+	Tag                string            `parquet:"tag,optional"`
+	Depends            []string          `parquet:"depends,list"`
+	PreDepends         []string          `parquet:"pre_depends,list"`
+	Recommends         []string          `parquet:"recommends,list"`
+	Suggests           []string          `parquet:"suggests,list"`
+	Enhances           []string          `parquet:"enhances,list"`
+	Conflicts          []string          `parquet:"conflicts,list"`
+	Breaks             []string          `parquet:"breaks,list"`
+	Provides           []string          `parquet:"provides,list"`
+	Replaces           []string          `parquet:"replaces,list"`
+	BuiltUsing         []string          `parquet:"built_using,list"`
+	StaticBuiltUsing   []string          `parquet:"static_built_using,list"`
+	Extra              map[string]string `parquet:"extra"`
+}
+
+// SnapshotRow describes one index of one committed snapshot: where it came
+// from, how it was verified and how many rows it gave. Release-level fields
+// repeat on every row so one table answers "what did this snapshot contain"
+// without a join.
+type SnapshotRow struct {
+	Origin            string    `parquet:"origin,dict"`
+	Label             string    `parquet:"label,optional,dict"`
+	Suite             string    `parquet:"suite,optional,dict"`
+	Codename          string    `parquet:"codename,optional,dict"`
+	Version           string    `parquet:"version,optional,dict"`
+	ReleaseDate       time.Time `parquet:"release_date,timestamp(millisecond)"`
+	ValidUntil        time.Time `parquet:"valid_until,optional,timestamp(millisecond)"`
+	ReleaseSHA256     string    `parquet:"release_sha256,dict"`
+	SignedBy          []string  `parquet:"signed_by,list"`
+	Mirror            string    `parquet:"mirror,dict"`
+	Component         string    `parquet:"component,dict"`
+	IndexArchitecture string    `parquet:"index_architecture,dict"`
+	IndexPath         string    `parquet:"index_path"`
+	Compression       string    `parquet:"compression,dict"`
+	IndexSize         int64     `parquet:"index_size"`
+	IndexSHA256       string    `parquet:"index_sha256"`
+	UncompressedSize  int64     `parquet:"uncompressed_size,optional"`
+	Rows              int64     `parquet:"rows"`
+	FetchedAt         time.Time `parquet:"fetched_at,timestamp(millisecond)"`
+}
+
+// Table names one dataset and pins its schema version. The version is part
+// of every path, so a reader of v1 never meets a v2 file.
+type Table struct {
+	Name    string
+	Version int
+	// SortColumn orders rows inside each row group (and, after Publish's
+	// merge, inside each partition).
+	SortColumn string
+	Schema     *parquet.Schema
+}
+
+var (
+	// Packages is the packages table: one row per entry of each index.
+	Packages = Table{Name: "packages", Version: 1, SortColumn: "package", Schema: parquet.SchemaOf(PackageRow{})}
+	// Snapshots is the snapshots table: one row per index of each snapshot.
+	Snapshots = Table{Name: "snapshots", Version: 1, SortColumn: "index_path", Schema: parquet.SchemaOf(SnapshotRow{})}
+)
+
+// Tables lists every table, for tools that walk them all (ls, janitor).
+var Tables = []Table{Packages, Snapshots}
+
+// TableByName finds a table by name.
+func TableByName(name string) (Table, bool) {
+	for _, t := range Tables {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Table{}, false
+}

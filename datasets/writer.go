@@ -1,0 +1,124 @@
+package datasets
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+)
+
+// DefaultRowGroupRows bounds both a writer's memory (the rows it buffers to
+// sort) and the size of each row group readers fetch. 16Ki rows of packages
+// is ~10 MB in memory and a few MB of zstd on disk: large enough for good
+// compression and useful min/max statistics, small enough for the 150 MB
+// worker budget.
+const DefaultRowGroupRows = 16 * 1024
+
+// Writer writes rows of one table as Parquet: zstd, statistics on every
+// column, rows buffered up to a bound, sorted, and flushed as one row group.
+// Rows are therefore sorted within each row group; when the input is already
+// in order (Debian's indexes are sorted by package name) the whole file is.
+type Writer[T any] struct {
+	w       *parquet.GenericWriter[T]
+	cw      *countingWriter
+	less    func(a, b *T) int
+	buf     []T
+	maxRows int
+	rows    int64
+}
+
+// NewWriter starts a Parquet file of table t on out. compareRows orders rows
+// and must order by t.SortColumn first. rowGroupRows <= 0 means
+// DefaultRowGroupRows.
+func NewWriter[T any](out io.Writer, t Table, compareRows func(a, b *T) int, rowGroupRows int) *Writer[T] {
+	if rowGroupRows <= 0 {
+		rowGroupRows = DefaultRowGroupRows
+	}
+	cw := &countingWriter{w: out}
+	pw := parquet.NewGenericWriter[T](cw,
+		t.Schema,
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+		parquet.PageBufferSize(256*1024),
+		parquet.MaxRowsPerRowGroup(int64(rowGroupRows)),
+		parquet.SortingWriterConfig(parquet.SortingColumns(parquet.Ascending(t.SortColumn))),
+		parquet.KeyValueMetadata("distroscope.table", t.Name),
+		parquet.KeyValueMetadata("distroscope.schema_version", fmt.Sprint(t.Version)),
+		parquet.CreatedBy("distroscope", "1", ""),
+	)
+	return &Writer[T]{w: pw, cw: cw, less: compareRows, buf: make([]T, 0, rowGroupRows), maxRows: rowGroupRows}
+}
+
+// Write buffers one row, flushing a sorted row group when the buffer is full.
+// The row is copied; the caller may reuse it.
+func (w *Writer[T]) Write(row *T) error {
+	w.buf = append(w.buf, *row)
+	if len(w.buf) >= w.maxRows {
+		return w.flush()
+	}
+	return nil
+}
+
+func (w *Writer[T]) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(w.buf, func(a, b T) int { return w.less(&a, &b) })
+	if _, err := w.w.Write(w.buf); err != nil {
+		return fmt.Errorf("datasets: write rows: %w", err)
+	}
+	if err := w.w.Flush(); err != nil {
+		return fmt.Errorf("datasets: flush row group: %w", err)
+	}
+	w.rows += int64(len(w.buf))
+	clear(w.buf) // drop references to the stanzas so they can be collected
+	w.buf = w.buf[:0]
+	return nil
+}
+
+// Close flushes the last row group and writes the footer.
+func (w *Writer[T]) Close() error {
+	if err := w.flush(); err != nil {
+		return err
+	}
+	if err := w.w.Close(); err != nil {
+		return fmt.Errorf("datasets: close parquet: %w", err)
+	}
+	return nil
+}
+
+// Rows is the number of rows written so far (flushed row groups).
+func (w *Writer[T]) Rows() int64 { return w.rows }
+
+// Bytes is the number of bytes written to the output so far.
+func (w *Writer[T]) Bytes() int64 { return w.cw.n }
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// ComparePackageRows orders package rows by name, then index architecture,
+// then version and component, so output is deterministic.
+func ComparePackageRows(a, b *PackageRow) int {
+	return cmp.Or(
+		cmp.Compare(a.Package, b.Package),
+		cmp.Compare(a.IndexArchitecture, b.IndexArchitecture),
+		cmp.Compare(a.Version, b.Version),
+		cmp.Compare(a.Component, b.Component),
+		cmp.Compare(a.Architecture, b.Architecture),
+	)
+}
+
+// CompareSnapshotRows orders snapshot rows by index path.
+func CompareSnapshotRows(a, b *SnapshotRow) int {
+	return cmp.Or(cmp.Compare(a.IndexPath, b.IndexPath), cmp.Compare(a.Component, b.Component))
+}
