@@ -1,0 +1,343 @@
+// Package activities holds distroscope's Temporal activities: thin,
+// idempotent adapters between the workflows and the domain packages
+// (aptrepo, datasets, store). They pass object keys and counts, never data;
+// they classify errors (corrupt input is non-retryable) and heartbeat long
+// loops so a crashed worker's work is picked up quickly.
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/store"
+)
+
+// Error types the workflows' retry policies treat as final.
+const (
+	ErrTypeCorrupt = "CorruptMetadata" // the input is bad; fetching again won't help
+	ErrTypeInvalid = "InvalidRequest"  // the request itself is wrong
+)
+
+// Metrics is what the activities report; telemetry.Metrics implements it.
+type Metrics interface {
+	AddRows(table string, n int64)
+	AddBytes(table string, n int64)
+	AddIndexBytes(format string, n int64)
+	ObserveActivity(activity string, d time.Duration)
+	CountFailure(activity, kind string)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) AddRows(string, int64)                 {}
+func (noMetrics) AddBytes(string, int64)                {}
+func (noMetrics) AddIndexBytes(string, int64)           {}
+func (noMetrics) CountFailure(string, string)           {}
+func (noMetrics) ObserveActivity(string, time.Duration) {}
+
+// Snapshot holds the dependencies of the snapshot activities.
+type Snapshot struct {
+	Store   store.Store
+	Fetcher *aptrepo.Fetcher
+	TempDir string
+	Metrics Metrics
+	// Producer names this build in manifests ("distroscope 0.1.0").
+	Producer string
+	// Now is the clock (time.Now when nil); tests pin it.
+	Now func() time.Time
+}
+
+func (s *Snapshot) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// observe records an activity's duration and, when it failed, its kind of
+// failure; use it deferred with the activity's named error result.
+func (s *Snapshot) observe(name string, start time.Time, err *error) {
+	m := s.metrics()
+	m.ObserveActivity(name, time.Since(start))
+	if *err != nil {
+		kind := "transient"
+		var ae *temporal.ApplicationError
+		if errors.As(*err, &ae) && ae.NonRetryable() {
+			kind = ae.Type()
+		}
+		m.CountFailure(name, kind)
+	}
+}
+
+func (s *Snapshot) metrics() Metrics {
+	if s.Metrics == nil {
+		return noMetrics{}
+	}
+	return s.Metrics
+}
+
+// classify turns domain errors into Temporal application errors so the
+// retry policy can tell bad input from a flaky mirror.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, aptrepo.ErrCorrupt) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCorrupt, err)
+	}
+	return err
+}
+
+// ResolveInput names the suite to resolve.
+type ResolveInput struct {
+	Source aptrepo.Source `json:"source"`
+}
+
+// ResolveResult is the verified Release's index list and, when the same
+// Release is already committed, its commit.
+type ResolveResult struct {
+	Resolved  aptrepo.Resolved `json:"resolved"`
+	Committed *CommitResult    `json:"committed,omitempty"`
+}
+
+// ResolveRelease fetches and verifies the Release and checks whether this
+// exact Release is already committed.
+func (s *Snapshot) ResolveRelease(ctx context.Context, in ResolveInput) (out ResolveResult, err error) {
+	start := time.Now()
+	defer s.observe("ResolveRelease", start, &err)
+	rel, err := aptrepo.Resolve(ctx, s.Fetcher, in.Source, s.now())
+	if err != nil {
+		return out, classify(err)
+	}
+	out.Resolved = *rel
+	// The snapshots table is published last, so its manifest means the
+	// whole snapshot is committed.
+	snapM, ok, err := datasets.Committed(ctx, s.Store, datasets.Snapshots, rel.Partition)
+	if err != nil || !ok {
+		return out, err
+	}
+	pkgM, ok, err := datasets.Committed(ctx, s.Store, datasets.Packages, rel.Partition)
+	if err != nil {
+		return out, err
+	}
+	if !ok {
+		return out, fmt.Errorf("activities: %s: snapshots manifest without packages manifest", rel.Partition.Snapshot)
+	}
+	c := commitResult(pkgM, snapM)
+	out.Committed = &c
+	activity.GetLogger(ctx).Info("release already committed", "distro", rel.Partition.Distro, "release", rel.Partition.Release, "snapshot", rel.Partition.Snapshot)
+	return out, nil
+}
+
+// IngestInput is one index to stage.
+type IngestInput struct {
+	Partition datasets.Partition `json:"partition"`
+	Index     aptrepo.Index      `json:"index"`
+}
+
+// IngestResult is one staged part and how it was obtained.
+type IngestResult struct {
+	Staged datasets.StagedPart  `json:"staged"`
+	Fetch  aptrepo.IngestResult `json:"fetch"`
+}
+
+func stagedPartName(ix aptrepo.Index) string { return ix.Component + "_" + ix.Architecture }
+
+// IngestIndex streams one index into a staged Parquet part. Its staged key
+// is deterministic, so a retry overwrites its own earlier attempt; and a
+// small receipt written after the part lets an attempt that follows a crash
+// after staging return at once instead of fetching again.
+func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestResult, err error) {
+	start := time.Now()
+	defer s.observe("IngestIndex", start, &err)
+	if err := in.Partition.Validate(); err != nil {
+		return out, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
+	}
+	key := datasets.StagingKey(datasets.Packages, in.Partition, stagedPartName(in.Index))
+	receiptKey := key + ".receipt.json"
+	if r, ok := s.readReceipt(ctx, receiptKey, key); ok {
+		activity.GetLogger(ctx).Info("index already staged", "index", in.Index.Name(), "key", key)
+		return r, nil
+	}
+
+	tmp, err := os.CreateTemp(s.TempDir, "distroscope-index-*.parquet")
+	if err != nil {
+		return out, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+
+	heartbeatEvery := time.Now()
+	res, err := aptrepo.IngestIndex(ctx, s.Fetcher, in.Index, tmp, aptrepo.IngestOptions{
+		OnProgress: func(p aptrepo.Progress) {
+			if time.Since(heartbeatEvery) >= time.Second {
+				activity.RecordHeartbeat(ctx, p)
+				heartbeatEvery = time.Now()
+			}
+		},
+	})
+	if err != nil {
+		return out, classify(err)
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return out, err
+	}
+	if err := s.Store.Put(ctx, key, tmp, res.ParquetBytes); err != nil {
+		return out, fmt.Errorf("activities: stage %s: %w", key, err)
+	}
+	out = IngestResult{Staged: datasets.StagedPart{Key: key, Rows: res.Rows}, Fetch: res}
+	receipt, _ := json.Marshal(out)
+	if err := s.Store.Put(ctx, receiptKey, bytes.NewReader(receipt), int64(len(receipt))); err != nil {
+		return out, fmt.Errorf("activities: stage %s: %w", receiptKey, err)
+	}
+	s.metrics().AddIndexBytes("apt", res.CompressedBytes)
+	activity.GetLogger(ctx).Info("index staged", "index", in.Index.Name(), "rows", res.Rows,
+		"compression", res.Compression.String(), "fetched_bytes", res.CompressedBytes, "parquet_bytes", res.ParquetBytes)
+	return out, nil
+}
+
+func (s *Snapshot) readReceipt(ctx context.Context, receiptKey, partKey string) (IngestResult, bool) {
+	rc, err := s.Store.Get(ctx, receiptKey)
+	if err != nil {
+		return IngestResult{}, false
+	}
+	defer rc.Close()
+	var r IngestResult
+	if err := json.NewDecoder(io.LimitReader(rc, 1<<20)).Decode(&r); err != nil || r.Staged.Key != partKey {
+		return IngestResult{}, false
+	}
+	if info, err := s.Store.Stat(ctx, partKey); err != nil || info.Size != r.Fetch.ParquetBytes {
+		return IngestResult{}, false
+	}
+	return r, true
+}
+
+// CommitInput is everything needed to commit one snapshot.
+type CommitInput struct {
+	Resolved   aptrepo.Resolved `json:"resolved"`
+	Parts      []IngestResult   `json:"parts"`
+	WorkflowID string           `json:"workflow_id"`
+	RunID      string           `json:"run_id"`
+}
+
+// CommitResult names what was committed.
+type CommitResult struct {
+	Rows         int64    `json:"rows"`
+	Manifests    []string `json:"manifests"`
+	DataKeys     []string `json:"data_keys"`
+	ParquetBytes int64    `json:"parquet_bytes"`
+}
+
+func commitResult(pkg, snap datasets.Manifest) CommitResult {
+	c := CommitResult{Rows: pkg.Rows,
+		Manifests: []string{datasets.Packages.ManifestKey(pkg.Partition), datasets.Snapshots.ManifestKey(snap.Partition)}}
+	for _, f := range append(append([]datasets.ManifestFile{}, pkg.Files...), snap.Files...) {
+		c.DataKeys = append(c.DataKeys, f.Key)
+		c.ParquetBytes += f.Bytes
+	}
+	return c
+}
+
+// CommitSnapshot publishes the staged packages parts and the snapshot's
+// own row set: packages first, snapshots last, each data before manifest.
+// Every step is idempotent, so a retry after a crash anywhere completes it.
+func (s *Snapshot) CommitSnapshot(ctx context.Context, in CommitInput) (out CommitResult, err error) {
+	start := time.Now()
+	defer s.observe("CommitSnapshot", start, &err)
+	rel := in.Resolved
+	p := rel.Partition
+	if len(in.Parts) != len(rel.Indexes) {
+		return out, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("commit %s: %d parts for %d indexes", p.Snapshot, len(in.Parts), len(rel.Indexes)), ErrTypeInvalid, nil)
+	}
+	base := datasets.Manifest{Producer: s.Producer, WorkflowID: in.WorkflowID, RunID: in.RunID}
+	var staged []datasets.StagedPart
+	for _, part := range in.Parts {
+		staged = append(staged, part.Staged)
+		base.Inputs = append(base.Inputs, datasets.Input{Path: part.Fetch.Path, Size: part.Fetch.CompressedBytes, SHA256: part.Fetch.SHA256})
+	}
+	now := s.now().UTC()
+	activity.RecordHeartbeat(ctx, "packages")
+	pkgM, err := datasets.Publish(ctx, s.Store, datasets.PublishInput{
+		Table: datasets.Packages, Partition: p, Parts: staged, Manifest: base, TempDir: s.TempDir, Now: now,
+	})
+	if err != nil {
+		return out, err
+	}
+	activity.RecordHeartbeat(ctx, "snapshots")
+	snapKey, rows, err := s.stageSnapshotRows(ctx, rel, in.Parts, now)
+	if err != nil {
+		return out, err
+	}
+	snapM, err := datasets.Publish(ctx, s.Store, datasets.PublishInput{
+		Table: datasets.Snapshots, Partition: p, Parts: []datasets.StagedPart{{Key: snapKey, Rows: rows}},
+		Manifest: base, TempDir: s.TempDir, Now: now,
+	})
+	if err != nil {
+		return out, err
+	}
+	out = commitResult(pkgM, snapM)
+	for _, m := range []datasets.Manifest{pkgM, snapM} {
+		s.metrics().AddRows(m.Table, m.Rows)
+		for _, f := range m.Files {
+			s.metrics().AddBytes(m.Table, f.Bytes)
+		}
+	}
+	// Staged parts are no longer needed; the janitor removes any this misses.
+	for _, t := range []datasets.Table{datasets.Packages, datasets.Snapshots} {
+		objs, err := s.Store.List(ctx, datasets.StagingPrefix(t, p))
+		if err == nil {
+			for _, o := range objs {
+				_ = s.Store.Delete(ctx, o.Key)
+			}
+		}
+	}
+	activity.GetLogger(ctx).Info("snapshot committed", "distro", p.Distro, "release", p.Release, "snapshot", p.Snapshot, "rows", out.Rows)
+	return out, nil
+}
+
+func (s *Snapshot) stageSnapshotRows(ctx context.Context, rel aptrepo.Resolved, parts []IngestResult, now time.Time) (string, int64, error) {
+	tmp, err := os.CreateTemp(s.TempDir, "distroscope-snapshots-*.parquet")
+	if err != nil {
+		return "", 0, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	w := datasets.NewWriter(tmp, datasets.Snapshots, datasets.CompareSnapshotRows, 0)
+	for i, part := range parts {
+		ix := rel.Indexes[i]
+		row := datasets.SnapshotRow{
+			Origin: rel.Origin, Label: rel.Label, Suite: rel.Suite, Codename: rel.Codename, Version: rel.Version,
+			ReleaseDate: rel.Date, ValidUntil: rel.ValidUntil, ReleaseSHA256: rel.ReleaseSHA256, SignedBy: rel.Signers,
+			Mirror: rel.Source.Mirror, Component: ix.Component, IndexArchitecture: ix.Architecture,
+			IndexPath: part.Fetch.Path, Compression: part.Fetch.Compression.String(), IndexSize: part.Fetch.CompressedBytes,
+			IndexSHA256: part.Fetch.SHA256, UncompressedSize: part.Fetch.UncompressedBytes, Rows: part.Staged.Rows,
+			FetchedAt: now,
+		}
+		if err := w.Write(&row); err != nil {
+			return "", 0, err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return "", 0, err
+	}
+	key := datasets.StagingKey(datasets.Snapshots, rel.Partition, "snapshot")
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return "", 0, err
+	}
+	if err := s.Store.Put(ctx, key, tmp, w.Bytes()); err != nil {
+		return "", 0, fmt.Errorf("activities: stage %s: %w", key, err)
+	}
+	return key, int64(len(parts)), nil
+}

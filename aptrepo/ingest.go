@@ -1,0 +1,279 @@
+package aptrepo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"slices"
+	"sync/atomic"
+
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/deb"
+)
+
+// DefaultMaxUncompressed bounds an index whose Release lists no plain size:
+// Debian's largest Packages file is ~70 MB, so 1 GiB leaves room for any
+// real archive while stopping a decompression bomb.
+const DefaultMaxUncompressed = 1 << 30
+
+// Progress is reported while an index streams through.
+type Progress struct {
+	Index           string
+	CompressedBytes int64
+	Rows            int64
+}
+
+// IngestResult is what one index gave.
+type IngestResult struct {
+	Index             string      `json:"index"`
+	URL               string      `json:"url"`
+	Path              string      `json:"path"`
+	Compression       Compression `json:"compression"`
+	CompressedBytes   int64       `json:"compressed_bytes"`
+	SHA256            string      `json:"sha256"`
+	UncompressedBytes int64       `json:"uncompressed_bytes"`
+	Rows              int64       `json:"rows"`
+	ParquetBytes      int64       `json:"parquet_bytes"`
+}
+
+// IngestOptions tune IngestIndex.
+type IngestOptions struct {
+	RowGroupRows    int
+	MaxUncompressed int64
+	// OnProgress is called from the parsing goroutine every few thousand
+	// rows; it must be quick.
+	OnProgress func(Progress)
+}
+
+// IngestIndex streams one index from the mirror into a Parquet file written
+// to out: fetch → size/SHA256 check → decompress → uncompressed size/SHA256
+// check → parse → rows. Fetching and decompression run in one goroutine,
+// parsing in another, Parquet encoding in a third, so on two cores the stages
+// overlap. Candidates are tried in order while the mirror answers "not
+// found". Any mismatch fails with ErrCorrupt and the caller must discard out.
+func IngestIndex(ctx context.Context, f *Fetcher, ix Index, out io.Writer, opts IngestOptions) (IngestResult, error) {
+	var lastErr error
+	for _, c := range ix.Candidates {
+		res, err := ingestCandidate(ctx, f, ix, c, out, opts)
+		if errors.Is(err, ErrNotFound) && res.Rows == 0 {
+			lastErr = err
+			continue
+		}
+		return res, err
+	}
+	if lastErr == nil {
+		lastErr = fmt.Errorf("aptrepo: %s: no candidates", ix.Name())
+	}
+	return IngestResult{}, lastErr
+}
+
+// errParserGone tells the fetch stage that the parse stage stopped reading.
+var errParserGone = errors.New("aptrepo: parser stopped")
+
+type hashCounter struct {
+	r io.Reader
+	h hash.Hash
+	n atomic.Int64
+}
+
+func (hc *hashCounter) Read(p []byte) (int, error) {
+	n, err := hc.r.Read(p)
+	if n > 0 {
+		hc.h.Write(p[:n])
+		hc.n.Add(int64(n))
+	}
+	return n, err
+}
+
+func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, out io.Writer, opts IngestOptions) (IngestResult, error) {
+	res := IngestResult{Index: ix.Name(), URL: c.URL, Path: c.Path, Compression: c.Compression}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	body, announced, err := f.Open(ctx, c.URL)
+	if err != nil {
+		return res, err
+	}
+	defer body.Close()
+	if announced >= 0 && announced != c.Size {
+		return res, corrupt(fmt.Errorf("aptrepo: %s: mirror sends %d bytes, the Release says %d", c.URL, announced, c.Size))
+	}
+	// Never read past the size the signed Release gives.
+	compressed := &hashCounter{r: io.LimitReader(body, c.Size+1), h: sha256.New()}
+
+	maxPlain := opts.MaxUncompressed
+	if maxPlain <= 0 {
+		maxPlain = DefaultMaxUncompressed
+	}
+	if ix.UncompressedSize > 0 {
+		maxPlain = ix.UncompressedSize
+	}
+
+	// Stage 1: fetch + verify + decompress into a pipe.
+	pr, pw := io.Pipe()
+	plain := &hashCounter{h: sha256.New()}
+	stage1 := make(chan error, 1)
+	go func() {
+		err := func() error {
+			dr, closeDec, err := decompressor(c.Compression, compressed)
+			if err != nil {
+				return fmt.Errorf("aptrepo: %s: %w", c.URL, err)
+			}
+			defer closeDec()
+			plain.r = io.LimitReader(dr, maxPlain+1)
+			buf := make([]byte, 1<<20)
+			for {
+				n, rerr := plain.Read(buf)
+				if n > 0 {
+					if _, werr := pw.Write(buf[:n]); werr != nil {
+						return errParserGone // the parser failed; its error is the one to report
+					}
+				}
+				if rerr == io.EOF {
+					break
+				}
+				if rerr != nil {
+					return corrupt(fmt.Errorf("aptrepo: %s: decompress: %w", c.URL, rerr))
+				}
+			}
+			// Drain the compressed stream so its hash covers every byte
+			// (a decoder may stop before trailing padding).
+			if _, err := io.Copy(io.Discard, compressed); err != nil {
+				return fmt.Errorf("aptrepo: %s: %w", c.URL, err)
+			}
+			if n := compressed.n.Load(); n != c.Size {
+				return corrupt(fmt.Errorf("aptrepo: %s: got %d bytes, the Release says %d", c.URL, n, c.Size))
+			}
+			if got := hex.EncodeToString(compressed.h.Sum(nil)); got != c.SHA256 {
+				return corrupt(fmt.Errorf("aptrepo: %s: SHA256 %s does not match the Release's %s", c.URL, got, c.SHA256))
+			}
+			n := plain.n.Load()
+			if n > maxPlain {
+				return corrupt(fmt.Errorf("aptrepo: %s: decompresses to more than %d bytes (the Release's size for %s, or the limit)", c.URL, maxPlain, ix.Name()))
+			}
+			if ix.UncompressedSHA256 != "" {
+				if n != ix.UncompressedSize {
+					return corrupt(fmt.Errorf("aptrepo: %s: decompresses to %d bytes, the Release says %d", c.URL, n, ix.UncompressedSize))
+				}
+				if got := hex.EncodeToString(plain.h.Sum(nil)); got != ix.UncompressedSHA256 {
+					return corrupt(fmt.Errorf("aptrepo: %s: decompressed SHA256 %s does not match the Release's %s", c.URL, got, ix.UncompressedSHA256))
+				}
+			}
+			return nil
+		}()
+		pw.CloseWithError(err)
+		stage1 <- err
+	}()
+
+	// Stage 3: Parquet encoding, fed batches of rows.
+	batches := make(chan []datasets.PackageRow, 4)
+	free := make(chan []datasets.PackageRow, 6)
+	const batchRows = 1024
+	for range 6 {
+		free <- make([]datasets.PackageRow, 0, batchRows)
+	}
+	w := datasets.NewWriter(out, datasets.Packages, datasets.ComparePackageRows, opts.RowGroupRows)
+	stage3 := make(chan error, 1)
+	go func() {
+		var werr error
+		for b := range batches {
+			if werr == nil {
+				for i := range b {
+					if werr = w.Write(&b[i]); werr != nil {
+						break
+					}
+				}
+			}
+			clear(b)
+			free <- b[:0]
+		}
+		if werr == nil {
+			werr = w.Close()
+		}
+		stage3 <- werr
+	}()
+
+	// Stage 2 (this goroutine): parse.
+	parseErr := func() error {
+		defer close(batches)
+		r := deb.NewPackagesReader(pr, c.URL)
+		batch := <-free
+		for {
+			p, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return corrupt(fmt.Errorf("aptrepo: %w", err))
+			}
+			batch = append(batch, rowFromPackage(p, ix))
+			res.Rows++
+			if len(batch) == cap(batch) {
+				select {
+				case batches <- batch:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				batch = <-free
+				if opts.OnProgress != nil && res.Rows%(8*batchRows) == 0 {
+					opts.OnProgress(Progress{Index: ix.Name(), CompressedBytes: compressed.n.Load(), Rows: res.Rows})
+				}
+			}
+		}
+		if len(batch) > 0 {
+			batches <- batch
+		}
+		return nil
+	}()
+	if parseErr != nil {
+		pr.CloseWithError(parseErr)
+	}
+	err1 := <-stage1
+	err3 := <-stage3
+	// The stream's own verdict wins: a parse error on a truncated or
+	// tampered file is reported as the hash mismatch it really is.
+	for _, err := range []error{err1, parseErr, err3} {
+		if err != nil && err != errParserGone {
+			return res, err
+		}
+	}
+	res.CompressedBytes = compressed.n.Load()
+	res.SHA256 = c.SHA256
+	res.UncompressedBytes = plain.n.Load()
+	res.ParquetBytes = w.Bytes()
+	if opts.OnProgress != nil {
+		opts.OnProgress(Progress{Index: ix.Name(), CompressedBytes: res.CompressedBytes, Rows: res.Rows})
+	}
+	return res, nil
+}
+
+// rowFromPackage copies what the row keeps: the parser reuses its Package.
+func rowFromPackage(p *deb.Package, ix Index) datasets.PackageRow {
+	row := datasets.PackageRow{
+		Component: ix.Component, IndexArchitecture: ix.Architecture,
+		Package: p.Package, Version: p.Version, Architecture: p.Architecture,
+		Source: p.Source, SourceVersion: p.SourceVersion,
+		Section: p.Section, Priority: p.Priority,
+		Essential: p.Essential, Protected: p.Protected, BuildEssential: p.BuildEssential,
+		MultiArch: p.MultiArch, Maintainer: p.Maintainer, OriginalMaintainer: p.OriginalMaintainer,
+		InstalledSizeKiB: p.InstalledSize, Size: p.Size,
+		Filename: p.Filename, MD5sum: p.MD5sum, SHA256: p.SHA256,
+		Homepage: p.Homepage, Description: p.Description, DescriptionMD5: p.DescriptionMD5, Tag: p.Tag,
+		Depends: slices.Clone(p.Depends), PreDepends: slices.Clone(p.PreDepends),
+		Recommends: slices.Clone(p.Recommends), Suggests: slices.Clone(p.Suggests),
+		Enhances: slices.Clone(p.Enhances), Conflicts: slices.Clone(p.Conflicts),
+		Breaks: slices.Clone(p.Breaks), Provides: slices.Clone(p.Provides),
+		Replaces: slices.Clone(p.Replaces), BuiltUsing: slices.Clone(p.BuiltUsing),
+		StaticBuiltUsing: slices.Clone(p.StaticBuiltUsing),
+	}
+	if len(p.Extra) > 0 {
+		row.Extra = make(map[string]string, len(p.Extra))
+		for _, f := range p.Extra {
+			row.Extra[f.Name] = f.Value
+		}
+	}
+	return row
+}

@@ -1,0 +1,228 @@
+package aptrepo
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/deb"
+)
+
+// maxReleaseBytes bounds InRelease/Release: Debian's largest are ~200 KB.
+const maxReleaseBytes = 32 << 20
+
+// Source is one suite of one apt mirror to snapshot.
+type Source struct {
+	Mirror        string   `json:"mirror"` // base URL, the part before dists/
+	Suite         string   `json:"suite"`
+	Components    []string `json:"components"`
+	Architectures []string `json:"architectures"`
+	// SignedBy are keyring files (binary or armored) trusted for this
+	// source, as apt's Signed-By. Empty means apt's own trusted keyrings
+	// under AptRoot.
+	SignedBy []string `json:"signed_by,omitempty"`
+	// SignedByInline is an armored key block given inline (deb822 Signed-By).
+	SignedByInline string `json:"signed_by_inline,omitempty"`
+	// AptRoot is the root whose etc/apt/trusted.gpg* apt would trust ("/").
+	AptRoot       string `json:"apt_root,omitempty"`
+	AllowUnsigned bool   `json:"allow_unsigned,omitempty"`
+	AllowExpired  bool   `json:"allow_expired,omitempty"`
+	// CompressionOrder overrides DefaultCompressionOrder.
+	CompressionOrder []Compression `json:"compression_order,omitempty"`
+}
+
+// Candidate is one way to fetch an index: a URL and what it must hash to.
+type Candidate struct {
+	URL         string      `json:"url"`
+	Path        string      `json:"path"` // as named in the Release
+	Compression Compression `json:"compression"`
+	Size        int64       `json:"size"`
+	SHA256      string      `json:"sha256"`
+}
+
+// Index is one Packages index of the suite, with the fetch candidates in
+// order of preference and the uncompressed size and hash the Release gives
+// (zero when it lists no plain file).
+type Index struct {
+	Component          string      `json:"component"`
+	Architecture       string      `json:"architecture"`
+	Candidates         []Candidate `json:"candidates"`
+	UncompressedSize   int64       `json:"uncompressed_size,omitempty"`
+	UncompressedSHA256 string      `json:"uncompressed_sha256,omitempty"`
+}
+
+// Name is "component/architecture", for logs and staged part names.
+func (ix Index) Name() string { return ix.Component + "/" + ix.Architecture }
+
+// Resolved is a verified Release and the indexes to fetch: everything a
+// snapshot needs, small enough to pass between workflow steps.
+type Resolved struct {
+	Source        Source             `json:"source"`
+	Partition     datasets.Partition `json:"partition"`
+	Origin        string             `json:"origin"`
+	Label         string             `json:"label,omitempty"`
+	Suite         string             `json:"suite,omitempty"`
+	Codename      string             `json:"codename,omitempty"`
+	Version       string             `json:"version,omitempty"`
+	Date          time.Time          `json:"date"`
+	ValidUntil    time.Time          `json:"valid_until,omitzero"`
+	ReleaseSHA256 string             `json:"release_sha256"`
+	ReleaseURL    string             `json:"release_url"`
+	Signers       []string           `json:"signers,omitempty"`
+	Indexes       []Index            `json:"indexes"`
+}
+
+// Resolve fetches and verifies the suite's Release and picks its indexes.
+// It fails with ErrCorrupt for unsigned or badly signed metadata (unless
+// AllowUnsigned), an expired Valid-Until (unless AllowExpired), a Release
+// that does not parse, or components and architectures it does not offer.
+func Resolve(ctx context.Context, f *Fetcher, src Source, now time.Time) (*Resolved, error) {
+	if src.Mirror == "" || src.Suite == "" {
+		return nil, fmt.Errorf("aptrepo: a source needs a mirror and a suite")
+	}
+	if len(src.Components) == 0 || len(src.Architectures) == 0 {
+		return nil, fmt.Errorf("aptrepo: %s: name at least one component and one architecture", src.Suite)
+	}
+	body, releaseURL, signers, err := fetchRelease(ctx, f, src, now)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := deb.ParseRelease(bytes.NewReader(body))
+	if err != nil {
+		return nil, corrupt(fmt.Errorf("aptrepo: %s: %w", releaseURL, err))
+	}
+	if !rel.ValidUntil.IsZero() && now.After(rel.ValidUntil) && !src.AllowExpired {
+		return nil, corrupt(fmt.Errorf("aptrepo: %s expired at %s (Valid-Until); pass --allow-expired to snapshot it anyway",
+			releaseURL, rel.ValidUntil.UTC().Format(time.RFC3339)))
+	}
+	if rel.Date.IsZero() {
+		return nil, corrupt(fmt.Errorf("aptrepo: %s has no Date field", releaseURL))
+	}
+	sum := sha256.Sum256(body)
+	releaseHash := hex.EncodeToString(sum[:])
+	distro := datasets.Normalize(rel.Origin)
+	if distro == "" {
+		distro = datasets.Normalize(rel.Label)
+	}
+	release := datasets.Normalize(rel.Codename)
+	if release == "" {
+		release = datasets.Normalize(rel.Suite)
+	}
+	if release == "" {
+		release = datasets.Normalize(src.Suite)
+	}
+	part := datasets.Partition{Distro: distro, Release: release, Snapshot: datasets.SnapshotID(rel.Date, releaseHash)}
+	if err := part.Validate(); err != nil {
+		return nil, corrupt(fmt.Errorf("aptrepo: %s: Origin %q / Codename %q: %w", releaseURL, rel.Origin, rel.Codename, err))
+	}
+	order := src.CompressionOrder
+	if len(order) == 0 {
+		order = DefaultCompressionOrder
+	}
+	res := &Resolved{
+		Source: src, Partition: part,
+		Origin: rel.Origin, Label: rel.Label, Suite: rel.Suite, Codename: rel.Codename, Version: rel.Version,
+		Date: rel.Date.UTC(), ValidUntil: rel.ValidUntil.UTC(), ReleaseSHA256: releaseHash, ReleaseURL: releaseURL,
+		Signers: signers,
+	}
+	if rel.ValidUntil.IsZero() {
+		res.ValidUntil = time.Time{}
+	}
+	for _, comp := range src.Components {
+		if len(rel.Components) > 0 && !slices.Contains(rel.Components, comp) && !slices.ContainsFunc(rel.Components, func(c string) bool { return strings.HasSuffix(c, "/"+comp) }) {
+			return nil, corrupt(fmt.Errorf("aptrepo: %s offers components %s, not %q", releaseURL, strings.Join(rel.Components, " "), comp))
+		}
+		for _, arch := range src.Architectures {
+			if len(rel.Architectures) > 0 && !slices.Contains(rel.Architectures, arch) {
+				return nil, corrupt(fmt.Errorf("aptrepo: %s offers architectures %s, not %q", releaseURL, strings.Join(rel.Architectures, " "), arch))
+			}
+			ix, err := pickIndex(rel, src, comp, arch, order)
+			if err != nil {
+				return nil, corrupt(fmt.Errorf("aptrepo: %s: %w", releaseURL, err))
+			}
+			res.Indexes = append(res.Indexes, ix)
+		}
+	}
+	return res, nil
+}
+
+func pickIndex(rel *deb.Release, src Source, comp, arch string, order []Compression) (Index, error) {
+	base := comp + "/binary-" + arch + "/Packages"
+	ix := Index{Component: comp, Architecture: arch}
+	if plain, ok := rel.File(base); ok && plain.SHA256 != "" {
+		ix.UncompressedSize, ix.UncompressedSHA256 = plain.Size, plain.SHA256
+	}
+	for _, c := range order {
+		rf, ok := rel.File(base + c.suffix())
+		if !ok || rf.SHA256 == "" {
+			continue
+		}
+		u := join(src.Mirror, "dists", src.Suite, rf.Path)
+		if rel.AcquireByHash {
+			// by-hash names cannot change under us while the mirror updates.
+			u = join(src.Mirror, "dists", src.Suite, comp, "binary-"+arch, "by-hash", "SHA256", rf.SHA256)
+		}
+		ix.Candidates = append(ix.Candidates, Candidate{URL: u, Path: rf.Path, Compression: c, Size: rf.Size, SHA256: rf.SHA256})
+	}
+	if len(ix.Candidates) == 0 {
+		return ix, fmt.Errorf("the Release lists no Packages index with a SHA256 for %s/binary-%s", comp, arch)
+	}
+	return ix, nil
+}
+
+func fetchRelease(ctx context.Context, f *Fetcher, src Source, now time.Time) (body []byte, from string, signers []string, err error) {
+	kr, krErr := loadKeyring(src)
+	inURL := join(src.Mirror, "dists", src.Suite, "InRelease")
+	data, err := f.ReadAll(ctx, inURL, maxReleaseBytes)
+	switch {
+	case err == nil:
+		if src.AllowUnsigned {
+			body, signers, verr := verifyInRelease(data, kr, krErr, now)
+			if verr == nil {
+				return body, inURL, signers, nil
+			}
+			body, err := extractCleartext(data)
+			if err != nil {
+				return nil, "", nil, corrupt(fmt.Errorf("aptrepo: %s: %w", inURL, err))
+			}
+			return body, inURL, nil, nil
+		}
+		body, signers, err := verifyInRelease(data, kr, krErr, now)
+		if err != nil {
+			return nil, "", nil, corrupt(fmt.Errorf("aptrepo: %s: %w", inURL, err))
+		}
+		return body, inURL, signers, nil
+	case !errors.Is(err, ErrNotFound):
+		return nil, "", nil, err
+	}
+	relURL := join(src.Mirror, "dists", src.Suite, "Release")
+	body, err = f.ReadAll(ctx, relURL, maxReleaseBytes)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	sig, err := f.ReadAll(ctx, relURL+".gpg", 1<<20)
+	if errors.Is(err, ErrNotFound) {
+		if src.AllowUnsigned {
+			return body, relURL, nil, nil
+		}
+		return nil, "", nil, corrupt(fmt.Errorf("aptrepo: %s is unsigned (no InRelease, no Release.gpg); pass --allow-unsigned to snapshot it anyway", relURL))
+	}
+	if err != nil {
+		return nil, "", nil, err
+	}
+	signers, err = verifyDetached(body, sig, kr, krErr, now)
+	if err != nil {
+		if src.AllowUnsigned {
+			return body, relURL, nil, nil
+		}
+		return nil, "", nil, corrupt(fmt.Errorf("aptrepo: %s: %w", relURL, err))
+	}
+	return body, relURL, signers, nil
+}

@@ -1,0 +1,278 @@
+// Package config is the one configuration of distroscope's binaries (the
+// worker and the CLI), loaded once: built-in defaults, then an optional YAML
+// file, then environment variables, then command-line flags, each overriding
+// the one before.
+//
+// Temporal settings use Temporal's own variable names (TEMPORAL_ADDRESS,
+// TEMPORAL_NAMESPACE, TEMPORAL_TLS_*), so an environment already set up for
+// the temporal CLI works unchanged; everything else is DISTROSCOPE_*.
+// Secrets (S3 keys, Loki password) are never fields of this struct: they
+// are read from the environment or from files whose paths are configured,
+// so a config dump or log line cannot leak them.
+package config
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is every setting the worker and the CLI share.
+type Config struct {
+	Temporal Temporal `yaml:"temporal"`
+	Store    Store    `yaml:"store"`
+	Log      Log      `yaml:"log"`
+	// MetricsAddr is where /metrics listens ("" disables it).
+	MetricsAddr string `yaml:"metrics_addr"`
+	// AptRoot is the filesystem root whose etc/apt sources and keyrings are
+	// read ("/" on a real machine).
+	AptRoot string `yaml:"apt_root"`
+	// TempDir holds spooled files while indexes are ingested ("" = system).
+	TempDir string `yaml:"temp_dir"`
+	// UIURL is the Temporal UI base used to print links to runs.
+	UIURL string `yaml:"ui_url"`
+}
+
+// Temporal is how to reach the Temporal frontend.
+type Temporal struct {
+	Address       string `yaml:"address"`
+	Namespace     string `yaml:"namespace"`
+	TaskQueue     string `yaml:"task_queue"`
+	TLS           bool   `yaml:"tls"`
+	TLSCertPath   string `yaml:"tls_cert_path"`
+	TLSKeyPath    string `yaml:"tls_key_path"`
+	TLSCAPath     string `yaml:"tls_ca_path"`
+	TLSServerName string `yaml:"tls_server_name"`
+	// APIKeyFile holds an API key for Temporal Cloud; read at dial time.
+	APIKeyFile string `yaml:"api_key_file"`
+}
+
+// Store says where datasets live.
+type Store struct {
+	// URL is file:///path, a bare path, or s3://bucket/prefix.
+	URL string `yaml:"url"`
+	// S3 settings, used when URL is s3://. Keys come from
+	// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or MINIO_ROOT_USER/PASSWORD)
+	// or from CredentialsFile.
+	S3Endpoint        string `yaml:"s3_endpoint"`
+	S3Region          string `yaml:"s3_region"`
+	S3Secure          bool   `yaml:"s3_secure"`
+	S3CredentialsFile string `yaml:"s3_credentials_file"`
+	S3PartSizeMiB     int64  `yaml:"s3_part_size_mib"`
+}
+
+// Log configures logging: JSON on stdout, optionally Loki too.
+type Log struct {
+	Level   string `yaml:"level"`
+	LokiURL string `yaml:"loki_url"`
+	// LokiTenant is sent as X-Scope-OrgID.
+	LokiTenant string `yaml:"loki_tenant"`
+	// LokiUsername and LokiPasswordFile set basic auth.
+	LokiUsername     string `yaml:"loki_username"`
+	LokiPasswordFile string `yaml:"loki_password_file"`
+	LokiQueue        int    `yaml:"loki_queue"`
+}
+
+// Default is the embedded default: a local Temporal dev server and a local
+// folder store, which is what `go tool task demo` starts.
+func Default() Config {
+	return Config{
+		Temporal: Temporal{Address: "127.0.0.1:7233", Namespace: "default", TaskQueue: "distroscope"},
+		Store:    Store{URL: defaultStore(), S3Region: "us-east-1", S3PartSizeMiB: 16},
+		Log:      Log{Level: "info", LokiQueue: 4096},
+		AptRoot:  "/",
+		UIURL:    "http://127.0.0.1:8233",
+	}
+}
+
+// defaultStore is a folder in the user's data directory, the same for the
+// worker and the CLI on one machine whatever their working directory.
+func defaultStore() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "distroscope")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "distroscope")
+	}
+	return "distroscope-data"
+}
+
+// env maps each environment variable to the field it sets.
+func (c *Config) env() map[string]any {
+	return map[string]any{
+		"TEMPORAL_ADDRESS":                 &c.Temporal.Address,
+		"TEMPORAL_NAMESPACE":               &c.Temporal.Namespace,
+		"TEMPORAL_TLS":                     &c.Temporal.TLS,
+		"TEMPORAL_TLS_CLIENT_CERT_PATH":    &c.Temporal.TLSCertPath,
+		"TEMPORAL_TLS_CLIENT_KEY_PATH":     &c.Temporal.TLSKeyPath,
+		"TEMPORAL_TLS_SERVER_CA_CERT_PATH": &c.Temporal.TLSCAPath,
+		"TEMPORAL_TLS_SERVER_NAME":         &c.Temporal.TLSServerName,
+		"TEMPORAL_API_KEY_FILE":            &c.Temporal.APIKeyFile,
+		"DISTROSCOPE_TASK_QUEUE":           &c.Temporal.TaskQueue,
+		"DISTROSCOPE_STORE":                &c.Store.URL,
+		"DISTROSCOPE_S3_ENDPOINT":          &c.Store.S3Endpoint,
+		"DISTROSCOPE_S3_REGION":            &c.Store.S3Region,
+		"DISTROSCOPE_S3_SECURE":            &c.Store.S3Secure,
+		"DISTROSCOPE_S3_CREDENTIALS_FILE":  &c.Store.S3CredentialsFile,
+		"DISTROSCOPE_S3_PART_SIZE_MIB":     &c.Store.S3PartSizeMiB,
+		"DISTROSCOPE_LOG_LEVEL":            &c.Log.Level,
+		"DISTROSCOPE_LOKI_URL":             &c.Log.LokiURL,
+		"DISTROSCOPE_LOKI_TENANT":          &c.Log.LokiTenant,
+		"DISTROSCOPE_LOKI_USERNAME":        &c.Log.LokiUsername,
+		"DISTROSCOPE_LOKI_PASSWORD_FILE":   &c.Log.LokiPasswordFile,
+		"DISTROSCOPE_LOKI_QUEUE":           &c.Log.LokiQueue,
+		"DISTROSCOPE_METRICS_ADDR":         &c.MetricsAddr,
+		"DISTROSCOPE_APT_ROOT":             &c.AptRoot,
+		"DISTROSCOPE_TEMP_DIR":             &c.TempDir,
+		"DISTROSCOPE_UI_URL":               &c.UIURL,
+	}
+}
+
+// EnvVars lists the variables Load reads, for --help and the README.
+func EnvVars() []string {
+	var c Config
+	var out []string
+	for k := range c.env() {
+		out = append(out, k)
+	}
+	out = append(out, "DISTROSCOPE_CONFIG")
+	slices.Sort(out)
+	return out
+}
+
+// Load builds the configuration for a binary. fs receives the shared flags
+// (register your own on it first); args are the command-line arguments;
+// getenv is os.Getenv in production.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+	c := Default()
+	path := getenv("DISTROSCOPE_CONFIG")
+	if p := scanFlag(args, "config"); p != "" {
+		path = p
+	}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		if err := decodeYAML(data, &c); err != nil {
+			return c, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	for name, dst := range c.env() {
+		v := getenv(name)
+		if v == "" {
+			continue
+		}
+		if err := setString(dst, v); err != nil {
+			return c, fmt.Errorf("config: %s=%q: %w", name, v, err)
+		}
+	}
+	fs.String("config", path, "YAML configuration file (env DISTROSCOPE_CONFIG)")
+	fs.StringVar(&c.Temporal.Address, "temporal-address", c.Temporal.Address, "Temporal frontend host:port (env TEMPORAL_ADDRESS)")
+	fs.StringVar(&c.Temporal.Namespace, "namespace", c.Temporal.Namespace, "Temporal namespace (env TEMPORAL_NAMESPACE)")
+	fs.StringVar(&c.Temporal.TaskQueue, "task-queue", c.Temporal.TaskQueue, "task queue (env DISTROSCOPE_TASK_QUEUE)")
+	fs.StringVar(&c.Store.URL, "store", c.Store.URL, "dataset store: file:///path or s3://bucket/prefix (env DISTROSCOPE_STORE)")
+	fs.StringVar(&c.Store.S3Endpoint, "s3-endpoint", c.Store.S3Endpoint, "S3 endpoint host:port (env DISTROSCOPE_S3_ENDPOINT)")
+	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "debug, info, warn or error (env DISTROSCOPE_LOG_LEVEL)")
+	fs.StringVar(&c.Log.LokiURL, "loki-url", c.Log.LokiURL, "Loki push URL, e.g. http://127.0.0.1:3100/loki/api/v1/push (env DISTROSCOPE_LOKI_URL)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve Prometheus /metrics on this address (env DISTROSCOPE_METRICS_ADDR)")
+	fs.StringVar(&c.AptRoot, "apt-root", c.AptRoot, "root whose /etc/apt sources and keyrings are read (env DISTROSCOPE_APT_ROOT)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// Validate checks values that would otherwise fail far from their cause.
+func (c Config) Validate() error {
+	if c.Temporal.Address == "" {
+		return fmt.Errorf("config: the Temporal address is empty (TEMPORAL_ADDRESS)")
+	}
+	if c.Temporal.TaskQueue == "" {
+		return fmt.Errorf("config: the task queue is empty (DISTROSCOPE_TASK_QUEUE)")
+	}
+	if c.Store.URL == "" {
+		return fmt.Errorf("config: the store is empty (DISTROSCOPE_STORE)")
+	}
+	if _, err := c.LogLevel(); err != nil {
+		return err
+	}
+	if c.Store.S3PartSizeMiB < 5 || c.Store.S3PartSizeMiB > 5*1024 {
+		return fmt.Errorf("config: s3_part_size_mib %d: S3 parts are 5 MiB to 5 GiB", c.Store.S3PartSizeMiB)
+	}
+	return nil
+}
+
+// LogLevel parses Log.Level.
+func (c Config) LogLevel() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.Log.Level)); err != nil {
+		return l, fmt.Errorf("config: log level %q: want debug, info, warn or error", c.Log.Level)
+	}
+	return l, nil
+}
+
+func decodeYAML(data []byte, c *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true) // a misspelt key is an error, not a silent default
+	if err := dec.Decode(c); err != nil && err != io.EOF {
+		return err
+	}
+	return nil
+}
+
+func setString(dst any, v string) error {
+	switch p := dst.(type) {
+	case *string:
+		*p = v
+	case *bool:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return err
+		}
+		*p = b
+	case *int:
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return err
+		}
+		*p = n
+	case *int64:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return err
+		}
+		*p = n
+	default:
+		return fmt.Errorf("unsupported type %T", dst)
+	}
+	return nil
+}
+
+// scanFlag finds -name/--name value or --name=value before flag parsing, so
+// the file it names can supply the defaults flags then override.
+func scanFlag(args []string, name string) string {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		for _, pre := range []string{"-" + name, "--" + name} {
+			if a == pre && i+1 < len(args) {
+				return args[i+1]
+			}
+			if v, ok := strings.CutPrefix(a, pre+"="); ok {
+				return v
+			}
+		}
+	}
+	return ""
+}

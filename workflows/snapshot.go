@@ -1,0 +1,164 @@
+// Package workflows holds distroscope's Temporal workflows. They only
+// orchestrate: every read, write, clock and random number is in an activity,
+// so the code here is deterministic and replays from history.
+package workflows
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/distroscope/distroscope/activities"
+	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/datasets"
+)
+
+// Names shared by the worker, the CLI and the Temporal UI.
+const (
+	SnapshotWorkflowName = "SnapshotWorkflow"
+	// ProgressQuery answers with a SnapshotProgress.
+	ProgressQuery = "progress"
+	// Search attributes (Keyword) set on snapshot runs when the namespace
+	// has them registered.
+	SearchAttrDistro  = "DistroscopeDistro"
+	SearchAttrRelease = "DistroscopeRelease"
+)
+
+var (
+	distroKey  = temporal.NewSearchAttributeKeyKeyword(SearchAttrDistro)
+	releaseKey = temporal.NewSearchAttributeKeyKeyword(SearchAttrRelease)
+)
+
+// SnapshotInput starts a snapshot of one suite of one apt mirror.
+type SnapshotInput struct {
+	Source aptrepo.Source `json:"source"`
+	// SetSearchAttributes is true when the namespace has the Distroscope*
+	// search attributes registered (the starter checks); upserting
+	// unregistered attributes would fail the workflow task.
+	SetSearchAttributes bool `json:"set_search_attributes,omitempty"`
+}
+
+// SnapshotResult is what a finished snapshot reports.
+type SnapshotResult struct {
+	Partition datasets.Partition `json:"partition"`
+	// Reused is true when this exact Release was already committed and the
+	// run wrote nothing.
+	Reused      bool     `json:"reused"`
+	Indexes     int      `json:"indexes"`
+	Rows        int64    `json:"rows"`
+	Manifests   []string `json:"manifests"`
+	DataKeys    []string `json:"data_keys"`
+	ReleaseURL  string   `json:"release_url"`
+	Signers     []string `json:"signers,omitempty"`
+	ParquetSize int64    `json:"parquet_bytes"`
+}
+
+// SnapshotProgress is the answer to the progress query.
+type SnapshotProgress struct {
+	Phase        string `json:"phase"` // resolving, ingesting, committing, done
+	Partition    string `json:"partition,omitempty"`
+	IndexesTotal int    `json:"indexes_total"`
+	IndexesDone  int    `json:"indexes_done"`
+	Rows         int64  `json:"rows"`
+}
+
+// SnapshotWorkflowID derives the workflow ID from the business key — mirror,
+// suite, components and architectures — so a second start of the same
+// snapshot attaches to the running one instead of duplicating it.
+func SnapshotWorkflowID(src aptrepo.Source) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s", strings.TrimRight(src.Mirror, "/"), src.Suite,
+		strings.Join(src.Components, ","), strings.Join(src.Architectures, ","))
+	return "snapshot/" + src.Suite + "/" + hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// SnapshotWorkflow resolves the suite's signed Release, ingests every index
+// in parallel (one activity per component × architecture, each staging one
+// Parquet part), and commits all of them together — or nothing, if any index
+// fails. A Release that is already committed ends the run at once.
+func SnapshotWorkflow(ctx workflow.Context, in SnapshotInput) (SnapshotResult, error) {
+	progress := SnapshotProgress{Phase: "resolving"}
+	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (SnapshotProgress, error) { return progress, nil }); err != nil {
+		return SnapshotResult{}, err
+	}
+	nonRetryable := []string{activities.ErrTypeCorrupt, activities.ErrTypeInvalid}
+	shortCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 5 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
+			MaximumInterval: time.Minute, MaximumAttempts: 5, NonRetryableErrorTypes: nonRetryable},
+	})
+	ingestCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Hour,
+		HeartbeatTimeout:    2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2,
+			MaximumInterval: 5 * time.Minute, MaximumAttempts: 6, NonRetryableErrorTypes: nonRetryable},
+	})
+	var a *activities.Snapshot
+
+	var res activities.ResolveResult
+	if err := workflow.ExecuteActivity(shortCtx, a.ResolveRelease, activities.ResolveInput{Source: in.Source}).Get(ctx, &res); err != nil {
+		return SnapshotResult{}, fmt.Errorf("resolve %s: %w", in.Source.Suite, err)
+	}
+	rel := res.Resolved
+	progress.Partition = rel.Partition.Distro + "/" + rel.Partition.Release + "/" + rel.Partition.Snapshot
+	progress.IndexesTotal = len(rel.Indexes)
+	if in.SetSearchAttributes {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, distroKey.ValueSet(rel.Partition.Distro), releaseKey.ValueSet(rel.Partition.Release)); err != nil {
+			return SnapshotResult{}, err
+		}
+	}
+	if res.Committed != nil {
+		progress.Phase = "done"
+		progress.IndexesDone = progress.IndexesTotal
+		progress.Rows = res.Committed.Rows
+		out := resultFromCommit(*res.Committed, rel)
+		out.Reused = true
+		return out, nil
+	}
+
+	progress.Phase = "ingesting"
+	futures := make([]workflow.Future, len(rel.Indexes))
+	for i, ix := range rel.Indexes {
+		futures[i] = workflow.ExecuteActivity(ingestCtx, a.IngestIndex, activities.IngestInput{Partition: rel.Partition, Index: ix})
+	}
+	parts := make([]activities.IngestResult, len(rel.Indexes))
+	var firstErr error
+	for i, f := range futures {
+		if err := f.Get(ctx, &parts[i]); err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("ingest %s: %w", rel.Indexes[i].Name(), err)
+			}
+			continue
+		}
+		progress.IndexesDone++
+		progress.Rows += parts[i].Staged.Rows
+	}
+	if firstErr != nil {
+		return SnapshotResult{}, firstErr
+	}
+
+	progress.Phase = "committing"
+	info := workflow.GetInfo(ctx)
+	var commit activities.CommitResult
+	err := workflow.ExecuteActivity(shortCtx, a.CommitSnapshot, activities.CommitInput{
+		Resolved: rel, Parts: parts, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
+	}).Get(ctx, &commit)
+	if err != nil {
+		return SnapshotResult{}, fmt.Errorf("commit %s: %w", progress.Partition, err)
+	}
+	progress.Phase = "done"
+	return resultFromCommit(commit, rel), nil
+}
+
+func resultFromCommit(c activities.CommitResult, rel aptrepo.Resolved) SnapshotResult {
+	return SnapshotResult{
+		Partition: rel.Partition, Indexes: len(rel.Indexes), Rows: c.Rows,
+		Manifests: c.Manifests, DataKeys: c.DataKeys, ReleaseURL: rel.ReleaseURL, Signers: rel.Signers,
+		ParquetSize: c.ParquetBytes,
+	}
+}
