@@ -1,0 +1,129 @@
+package telemetry
+
+import (
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+)
+
+// activityBuckets spans a quick index fetch to an hour-long dataset build.
+var activityBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 3600}
+
+// Metrics holds the pipeline's Prometheus metrics in a registry of its own.
+// Its update methods do nothing on a nil *Metrics, so code under test can
+// pass nil.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	rows       *prometheus.CounterVec
+	bytes      *prometheus.CounterVec
+	indexBytes *prometheus.CounterVec
+	activities *prometheus.HistogramVec
+	failures   *prometheus.CounterVec
+
+	lokiDropped atomic.Uint64
+	temporal    *temporalCollector
+}
+
+// NewMetrics returns metrics registered in a new registry.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		rows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "distroscope", Name: "rows_written_total",
+			Help: "Rows written to datasets.",
+		}, []string{"dataset"}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "distroscope", Name: "bytes_written_total",
+			Help: "Bytes of dataset files written to the object store.",
+		}, []string{"dataset"}),
+		indexBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "distroscope", Name: "index_bytes_fetched_total",
+			Help: "Bytes of repository index files fetched, by repository format.",
+		}, []string{"format"}),
+		activities: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "distroscope", Name: "activity_duration_seconds",
+			Help:    "Duration of pipeline activities.",
+			Buckets: activityBuckets,
+		}, []string{"activity"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "distroscope", Name: "activity_failures_total",
+			Help: "Failed pipeline activities, by activity and kind of failure.",
+		}, []string{"activity", "kind"}),
+		temporal: newTemporalCollector(),
+	}
+	m.reg.MustRegister(m.rows, m.bytes, m.indexBytes, m.activities, m.failures, m.temporal,
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: "distroscope", Name: "loki_dropped_entries_total",
+			Help: "Log entries dropped because the queue to Loki was full or closed.",
+		}, func() float64 { return float64(m.lokiDropped.Load()) }),
+	)
+	return m
+}
+
+// Registry returns the registry, for callers with metrics of their own.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves the registry in the Prometheus exposition format, together
+// with the process-wide default registry: Go runtime and process metrics,
+// and the Loki client's own promtail_* push metrics.
+func (m *Metrics) Handler() http.Handler {
+	g := prometheus.Gatherers{m.reg, prometheus.DefaultGatherer}
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+// TemporalHandler returns a handler for client.Options.MetricsHandler that
+// records the Temporal SDK's metrics in this registry.
+func (m *Metrics) TemporalHandler() client.MetricsHandler {
+	return temporalHandler{c: m.temporal}
+}
+
+// AddRows counts n rows written to dataset.
+func (m *Metrics) AddRows(dataset string, n int64) {
+	if m != nil && n > 0 {
+		m.rows.WithLabelValues(dataset).Add(float64(n))
+	}
+}
+
+// AddBytes counts n bytes of dataset files written.
+func (m *Metrics) AddBytes(dataset string, n int64) {
+	if m != nil && n > 0 {
+		m.bytes.WithLabelValues(dataset).Add(float64(n))
+	}
+}
+
+// AddIndexBytes counts n bytes of repository index fetched; format is the
+// repository format ("deb", "rpmmd", "apkindex", "alpm").
+func (m *Metrics) AddIndexBytes(format string, n int64) {
+	if m != nil && n > 0 {
+		m.indexBytes.WithLabelValues(format).Add(float64(n))
+	}
+}
+
+// ObserveActivity records how long one run of activity took.
+func (m *Metrics) ObserveActivity(activity string, d time.Duration) {
+	if m != nil {
+		m.activities.WithLabelValues(activity).Observe(d.Seconds())
+	}
+}
+
+// CountFailure counts one failure of activity; kind is a small fixed word
+// such as "corrupt", "transient" or "timeout", never an error message.
+func (m *Metrics) CountFailure(activity, kind string) {
+	if m != nil {
+		m.failures.WithLabelValues(activity, kind).Inc()
+	}
+}
+
+// LokiDropped returns the number of log entries dropped on the way to Loki
+// by loggers whose Config.Metrics is m.
+func (m *Metrics) LokiDropped() uint64 {
+	if m == nil {
+		return 0
+	}
+	return m.lokiDropped.Load()
+}
