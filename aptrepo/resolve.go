@@ -30,6 +30,9 @@ type Source struct {
 	SignedBy []string `json:"signed_by,omitempty"`
 	// SignedByInline is an armored key block given inline (deb822 Signed-By).
 	SignedByInline string `json:"signed_by_inline,omitempty"`
+	// SignedByFingerprints narrows the keyring to these keys, as apt's
+	// Signed-By fingerprints do.
+	SignedByFingerprints []string `json:"signed_by_fingerprints,omitempty"`
 	// AptRoot is the root whose etc/apt/trusted.gpg* apt would trust ("/").
 	AptRoot       string `json:"apt_root,omitempty"`
 	AllowUnsigned bool   `json:"allow_unsigned,omitempty"`

@@ -12,18 +12,30 @@ import (
 // that fails to load only matters if a signature must be checked, so the
 // error is returned for the caller to report at that point.
 func loadKeyring(src Source) (*aptsig.Keyring, error) {
+	var (
+		kr  *aptsig.Keyring
+		err error
+	)
 	if len(src.SignedBy) > 0 || src.SignedByInline != "" {
 		var inline []byte
 		if src.SignedByInline != "" {
 			inline = []byte(src.SignedByInline)
 		}
-		return aptsig.LoadKeyring(src.SignedBy, inline)
+		kr, err = aptsig.LoadKeyring(src.SignedBy, inline)
+	} else {
+		root := src.AptRoot
+		if root == "" {
+			root = "/"
+		}
+		kr, err = aptsig.DefaultKeyring(root)
 	}
-	root := src.AptRoot
-	if root == "" {
-		root = "/"
+	if err != nil {
+		return nil, err
 	}
-	return aptsig.DefaultKeyring(root)
+	if len(src.SignedByFingerprints) > 0 {
+		return kr.Restrict(src.SignedByFingerprints)
+	}
+	return kr, nil
 }
 
 func verifyInRelease(data []byte, kr *aptsig.Keyring, krErr error, now time.Time) ([]byte, []string, error) {

@@ -19,7 +19,7 @@ type Partition struct {
 // partValue is what a Hive partition value may hold here: it has to be a
 // single safe path segment on every store and unambiguous to Hive parsers
 // (no "=", "/", spaces or percent-escapes).
-var partValue = regexp.MustCompile(`^[a-z0-9][a-z0-9._+~-]{0,127}$`)
+var partValue = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+~-]{0,127}$`)
 
 // Validate reports whether every field is a safe partition value.
 func (p Partition) Validate() error {
