@@ -25,10 +25,10 @@ type Manifest struct {
 	Rows          int64          `json:"rows"`
 	// Inputs are the upstream files this partition was built from, with the
 	// hashes they were verified against.
-	Inputs     []Input   `json:"inputs,omitempty"`
-	Producer   string    `json:"producer,omitempty"`
-	WorkflowID string    `json:"workflow_id,omitempty"`
-	RunID      string    `json:"run_id,omitempty"`
+	Inputs      []Input   `json:"inputs,omitempty"`
+	Producer    string    `json:"producer,omitempty"`
+	WorkflowID  string    `json:"workflow_id,omitempty"`
+	RunID       string    `json:"run_id,omitempty"`
 	CommittedAt time.Time `json:"committed_at"`
 }
 

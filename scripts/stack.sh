@@ -7,6 +7,7 @@
 #   scripts/stack.sh minio    STATE_DIR PORT           start MinIO, write STATE_DIR/minio.env
 #   scripts/stack.sh test-up  STATE_DIR                Temporal + MinIO + RGW for the tests,
 #                                                      write STATE_DIR/test.env
+#   scripts/stack.sh worker   STATE_DIR                start bin/distroscope-worker (idempotent)
 #   scripts/stack.sh down     STATE_DIR                stop everything started from STATE_DIR
 #
 # Binaries come from BIN_DIR (default .tools/bin, filled by `go tool task tools`).
@@ -84,9 +85,32 @@ stop_pid() { # pidfile name
 	echo "stack: stopped $2"
 }
 
+start_worker() { # state
+	local state=$1
+	mkdir -p "$state"
+	local pidf=$state/worker.pid log=$state/worker.log
+	[ -x "$here/bin/distroscope-worker" ] || die "bin/distroscope-worker missing: run 'go tool task build'"
+	if running "$pidf"; then
+		# A rebuilt binary must replace the running one, or the demo would
+		# run yesterday's code.
+		if [ "$here/bin/distroscope-worker" -nt "$pidf" ]; then stop_pid "$pidf" "worker (rebuilt)"; else
+			echo "stack: worker already running (pid $(cat "$pidf"))"; return; fi
+	fi
+	nohup "$here/bin/distroscope-worker" >>"$log" 2>&1 </dev/null &
+	echo $! >"$pidf"
+	local deadline=$((SECONDS + 20))
+	until grep -q '"Started Worker"' "$log" 2>/dev/null; do
+		running "$pidf" || { tail -n 20 "$log" >&2; die "worker exited"; }
+		[ $SECONDS -lt $deadline ] || { tail -n 20 "$log" >&2; die "worker did not start"; }
+		sleep 0.2
+	done
+	echo "stack: worker running (pid $(cat "$pidf")), log $log"
+}
+
 cmd=${1:-}; shift || true
 case "$cmd" in
 temporal) start_temporal "$1" "$2" "$3" ;;
+worker) start_worker "$1" ;;
 minio) start_minio "$1" "$2" ;;
 test-up)
 	state=$1
@@ -105,9 +129,10 @@ test-up)
 	;;
 down)
 	state=$1
+	stop_pid "$state/worker.pid" worker
 	stop_pid "$state/temporal.pid" Temporal
 	stop_pid "$state/minio.pid" MinIO
 	if [ -d "$state/rgw" ] && [ -x "$here/scripts/ceph-rgw.sh" ]; then "$here/scripts/ceph-rgw.sh" stop "$state/rgw" || true; fi
 	;;
-*) sed -n '2,12p' "$0"; exit 2 ;;
+*) sed -n '2,13p' "$0"; exit 2 ;;
 esac
