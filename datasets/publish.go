@@ -2,14 +2,12 @@ package datasets
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/distroscope/distroscope/store"
 )
@@ -107,50 +105,15 @@ func mergeParts(ctx context.Context, st store.Store, t Table, parts []StagedPart
 		}
 		rowGroups = append(rowGroups, pf.RowGroups()...)
 	}
-	sorting := parquet.SortingColumns(parquet.Ascending(t.SortColumn))
-	merged, err := parquet.MergeRowGroups(rowGroups, parquet.SortingRowGroupConfig(sorting))
-	if err != nil {
-		return fmt.Errorf("merge row groups: %w", err)
-	}
-
 	out, err := os.CreateTemp(tempDir, "distroscope-merge-*.parquet")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(out.Name())
 	defer out.Close()
-	w := parquet.NewWriter(out, t.Schema,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
-		parquet.MaxRowsPerRowGroup(DefaultRowGroupRows),
-		parquet.SortingWriterConfig(sorting),
-		parquet.KeyValueMetadata("distroscope.table", t.Name),
-		parquet.KeyValueMetadata("distroscope.schema_version", fmt.Sprint(t.Version)),
-		parquet.CreatedBy("distroscope", "1", ""),
-	)
-	rr := merged.Rows()
-	defer rr.Close()
-	buf := make([]parquet.Row, 512)
-	var n int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		k, rerr := rr.ReadRows(buf)
-		if k > 0 {
-			if _, err := w.WriteRows(buf[:k]); err != nil {
-				return fmt.Errorf("write merged rows: %w", err)
-			}
-			n += int64(k)
-		}
-		if errors.Is(rerr, io.EOF) {
-			break
-		}
-		if rerr != nil {
-			return fmt.Errorf("read staged rows: %w", rerr)
-		}
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("close merged file: %w", err)
+	n, err := t.merge(ctx, t, rowGroups, out)
+	if err != nil {
+		return err
 	}
 	size, err := out.Seek(0, io.SeekCurrent)
 	if err != nil {

@@ -88,13 +88,16 @@ type Table struct {
 	// merge, inside each partition).
 	SortColumn string
 	Schema     *parquet.Schema
+	merge      mergeFunc
 }
 
 var (
 	// Packages is the packages table: one row per entry of each index.
-	Packages = Table{Name: "packages", Version: 1, SortColumn: "package", Schema: parquet.SchemaOf(PackageRow{})}
+	Packages = Table{Name: "packages", Version: 1, SortColumn: "package", Schema: parquet.SchemaOf(PackageRow{}),
+		merge: mergeSorted(ComparePackageRows)}
 	// Snapshots is the snapshots table: one row per index of each snapshot.
-	Snapshots = Table{Name: "snapshots", Version: 1, SortColumn: "index_path", Schema: parquet.SchemaOf(SnapshotRow{})}
+	Snapshots = Table{Name: "snapshots", Version: 1, SortColumn: "index_path", Schema: parquet.SchemaOf(SnapshotRow{}),
+		merge: mergeSorted(CompareSnapshotRows)}
 )
 
 // Tables lists every table, for tools that walk them all (ls, janitor).
