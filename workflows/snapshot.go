@@ -6,6 +6,7 @@ package workflows
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -102,7 +103,7 @@ func SnapshotWorkflow(ctx workflow.Context, in SnapshotInput) (SnapshotResult, e
 
 	var res activities.ResolveResult
 	if err := workflow.ExecuteActivity(shortCtx, a.ResolveRelease, activities.ResolveInput{Source: in.Source}).Get(ctx, &res); err != nil {
-		return SnapshotResult{}, fmt.Errorf("resolve %s: %w", in.Source.Suite, err)
+		return SnapshotResult{}, stepError("resolve "+in.Source.Suite, err)
 	}
 	rel := res.Resolved
 	progress.Partition = rel.Partition.Distro + "/" + rel.Partition.Release + "/" + rel.Partition.Snapshot
@@ -131,7 +132,7 @@ func SnapshotWorkflow(ctx workflow.Context, in SnapshotInput) (SnapshotResult, e
 	for i, f := range futures {
 		if err := f.Get(ctx, &parts[i]); err != nil {
 			if firstErr == nil {
-				firstErr = fmt.Errorf("ingest %s: %w", rel.Indexes[i].Name(), err)
+				firstErr = stepError("ingest "+rel.Indexes[i].Name(), err)
 			}
 			continue
 		}
@@ -149,7 +150,7 @@ func SnapshotWorkflow(ctx workflow.Context, in SnapshotInput) (SnapshotResult, e
 		Resolved: rel, Parts: parts, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
 	}).Get(ctx, &commit)
 	if err != nil {
-		return SnapshotResult{}, fmt.Errorf("commit %s: %w", progress.Partition, err)
+		return SnapshotResult{}, stepError("commit "+progress.Partition, err)
 	}
 	progress.Phase = "done"
 	return resultFromCommit(commit, rel), nil
@@ -161,4 +162,16 @@ func resultFromCommit(c activities.CommitResult, rel aptrepo.Resolved) SnapshotR
 		Manifests: c.Manifests, DataKeys: c.DataKeys, ReleaseURL: rel.ReleaseURL, Signers: rel.Signers,
 		ParquetSize: c.ParquetBytes,
 	}
+}
+
+// stepError names the step that failed while keeping the activity's error
+// type: wrapping with fmt.Errorf would turn a CorruptMetadata failure into a
+// generic one in the workflow's result, hiding what went wrong from the CLI.
+func stepError(step string, err error) error {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return temporal.NewApplicationErrorWithOptions(step+": "+ae.Message(), ae.Type(),
+			temporal.ApplicationErrorOptions{NonRetryable: ae.NonRetryable(), Cause: err})
+	}
+	return temporal.NewApplicationErrorWithCause(step+": "+err.Error(), "StepFailed", err)
 }
