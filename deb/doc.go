@@ -1,0 +1,23 @@
+// Package deb reads Debian repository metadata: the Release file that is a
+// suite's table of contents, and the binary Packages indexes it lists.
+//
+// Both are deb822 documents (https://manpages.debian.org/deb822.5): stanzas
+// of "Name: value" fields separated by blank lines, continuation lines
+// starting with a space or tab, field names compared without regard to case.
+// The fields themselves follow
+// https://wiki.debian.org/DebianRepository/Format and, for relationship
+// fields, Debian Policy chapter 7
+// (https://www.debian.org/doc/debian-policy/ch-relationships.html).
+//
+// A Packages index of a full suite is tens of megabytes and tens of thousands
+// of stanzas, and ingesting it is the hot path of the project, so
+// PackagesReader streams: it holds one stanza at a time, copies each stanza
+// into a single string and slices every field out of it, looks field names up
+// without maps, and drops long descriptions, which nothing downstream reads.
+// All input is untrusted and bounded (MaxLineSize, MaxStanzaSize,
+// MaxReleaseSize); every parse failure is a *ParseError naming the index and
+// line.
+//
+// Signatures are not checked here: ParseRelease takes a Release file or the
+// already verified body of an InRelease file.
+package deb

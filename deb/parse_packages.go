@@ -1,0 +1,465 @@
+package deb
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// PackagesReader reads the stanzas of a binary Packages index one at a time,
+// in the style of archive/tar.Reader. Memory is bounded by MaxStanzaSize and
+// MaxLineSize whatever the input.
+type PackagesReader struct {
+	sc    *paragraphScanner
+	pkg   Package
+	norm  relationNormalizer
+	rels  []string
+	extra []Field
+}
+
+// NewPackagesReader returns a reader of the Packages index r. name identifies
+// the index in errors (e.g. "main/binary-amd64/Packages"); empty means
+// "Packages".
+func NewPackagesReader(r io.Reader, name string) *PackagesReader {
+	if name == "" {
+		name = "Packages"
+	}
+	return &PackagesReader{sc: newParagraphScanner(r, name, MaxStanzaSize, "Description")}
+}
+
+// Next returns the next package, or io.EOF after the last one.
+//
+// The returned *Package is the same on every call and is overwritten by the
+// next one. The strings and slices it holds are not: a shallow copy
+// (kept := *pkg) stays valid. All of a stanza's strings share one
+// allocation, so keeping any of them keeps that stanza's text alive.
+//
+// A *ParseError about one stanza (a bad field, a missing required field, a
+// NUL byte) leaves the reader on the following stanza: calling Next again
+// goes on. Errors from the underlying reader and size limits
+// (ErrLineTooLong, ErrStanzaTooLarge) are final and returned again by every
+// later call.
+func (p *PackagesReader) Next() (*Package, error) {
+	text, fields, line, err := p.sc.next()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.decode(text, fields, line); err != nil {
+		return nil, err
+	}
+	return &p.pkg, nil
+}
+
+type pkgField uint8
+
+const (
+	fUnknown pkgField = iota
+	fPackage
+	fVersion
+	fArchitecture
+	fSource
+	fSection
+	fPriority
+	fEssential
+	fProtected
+	fBuildEssential
+	fMultiArch
+	fMaintainer
+	fOriginalMaintainer
+	fInstalledSize
+	fSize
+	fFilename
+	fMD5sum
+	fSHA256
+	fHomepage
+	fDescription
+	fDescriptionMD5
+	fTag
+	// Relationship fields, in the order of relFieldNames.
+	fDepends
+	fPreDepends
+	fRecommends
+	fSuggests
+	fEnhances
+	fConflicts
+	fBreaks
+	fProvides
+	fReplaces
+	fBuiltUsing
+	fStaticBuiltUsing
+	numPkgFields
+)
+
+const numRelFields = int(numPkgFields - fDepends)
+
+var pkgFieldNames = [numPkgFields]string{
+	fPackage: "Package", fVersion: "Version", fArchitecture: "Architecture",
+	fSource: "Source", fSection: "Section", fPriority: "Priority",
+	fEssential: "Essential", fProtected: "Protected", fBuildEssential: "Build-Essential",
+	fMultiArch: "Multi-Arch", fMaintainer: "Maintainer", fOriginalMaintainer: "Original-Maintainer",
+	fInstalledSize: "Installed-Size", fSize: "Size", fFilename: "Filename",
+	fMD5sum: "MD5sum", fSHA256: "SHA256", fHomepage: "Homepage",
+	fDescription: "Description", fDescriptionMD5: "Description-md5", fTag: "Tag",
+	fDepends: "Depends", fPreDepends: "Pre-Depends", fRecommends: "Recommends",
+	fSuggests: "Suggests", fEnhances: "Enhances", fConflicts: "Conflicts",
+	fBreaks: "Breaks", fProvides: "Provides", fReplaces: "Replaces",
+	fBuiltUsing: "Built-Using", fStaticBuiltUsing: "Static-Built-Using",
+}
+
+// is compares a field name with its canonical spelling: exactly first, since
+// real indexes use the canonical case, then ASCII case-insensitively.
+func is(name string, id pkgField) bool {
+	canon := pkgFieldNames[id]
+	return name == canon || asciiEqualFold(name, canon)
+}
+
+// lookupPackageField maps a field name to its column without a map: by length,
+// then first letter, then one comparison.
+func lookupPackageField(name string) pkgField {
+	if len(name) == 0 {
+		return fUnknown
+	}
+	var id pkgField
+	c := name[0] | 0x20
+	switch len(name) {
+	case 3:
+		id = fTag
+	case 4:
+		id = fSize
+	case 6:
+		switch c {
+		case 's':
+			if len(name) > 1 && name[1]|0x20 == 'o' {
+				id = fSource
+			} else {
+				id = fSHA256
+			}
+		case 'm':
+			id = fMD5sum
+		case 'b':
+			id = fBreaks
+		}
+	case 7:
+		switch c {
+		case 'p':
+			id = fPackage
+		case 'v':
+			id = fVersion
+		case 's':
+			id = fSection
+		case 'd':
+			id = fDepends
+		}
+	case 8:
+		switch c {
+		case 'p':
+			if name[2]|0x20 == 'i' {
+				id = fPriority
+			} else {
+				id = fProvides
+			}
+		case 'r':
+			id = fReplaces
+		case 's':
+			id = fSuggests
+		case 'e':
+			id = fEnhances
+		case 'f':
+			id = fFilename
+		case 'h':
+			id = fHomepage
+		}
+	case 9:
+		switch c {
+		case 'e':
+			id = fEssential
+		case 'c':
+			id = fConflicts
+		case 'p':
+			id = fProtected
+		}
+	case 10:
+		switch c {
+		case 'm':
+			if name[1]|0x20 == 'u' {
+				id = fMultiArch
+			} else {
+				id = fMaintainer
+			}
+		case 'r':
+			id = fRecommends
+		}
+	case 11:
+		switch c {
+		case 'd':
+			id = fDescription
+		case 'p':
+			id = fPreDepends
+		case 'b':
+			id = fBuiltUsing
+		}
+	case 12:
+		id = fArchitecture
+	case 14:
+		id = fInstalledSize
+	case 15:
+		switch c {
+		case 'd':
+			id = fDescriptionMD5
+		case 'b':
+			id = fBuildEssential
+		}
+	case 18:
+		id = fStaticBuiltUsing
+	case 19:
+		id = fOriginalMaintainer
+	}
+	if id != fUnknown && is(name, id) {
+		return id
+	}
+	return fUnknown
+}
+
+// decode fills p.pkg from one paragraph.
+func (p *PackagesReader) decode(text string, fields []fieldSpan, line int) error {
+	pkg := &p.pkg
+	*pkg = Package{Line: line}
+	var seen uint64
+	var relRange [numRelFields][2]int
+	p.rels = p.rels[:0]
+	p.extra = p.extra[:0]
+	var fieldLine [numPkgFields]int
+	for i := range fields {
+		f := &fields[i]
+		name := text[f.nameStart:f.nameEnd]
+		id := lookupPackageField(name)
+		if id == fUnknown {
+			if err := p.addExtra(text, f, name); err != nil {
+				return err
+			}
+			continue
+		}
+		if seen&(1<<id) != 0 {
+			return p.fieldError(text, fields, f.line, pkgFieldNames[id],
+				fmt.Errorf("%w (first on line %d)", ErrDuplicateField, fieldLine[id]))
+		}
+		seen |= 1 << id
+		fieldLine[id] = f.line
+		if id == fDescription {
+			// Only the synopsis: the long description was dropped by the
+			// scanner, and is cut here if it was not.
+			v := text[f.valStart:f.valEnd]
+			if i := strings.IndexByte(v, '\n'); i >= 0 {
+				v = v[:i]
+			}
+			pkg.Description = trimSpace(v)
+			continue
+		}
+		v := simpleValue(text, f)
+		var err error
+		switch id {
+		case fPackage:
+			pkg.Package = v
+		case fVersion:
+			pkg.Version = v
+		case fArchitecture:
+			pkg.Architecture = v
+		case fSource:
+			pkg.Source = v
+		case fSection:
+			pkg.Section = v
+		case fPriority:
+			pkg.Priority = v
+		case fEssential:
+			pkg.Essential, err = parseYesNo(v)
+		case fProtected:
+			pkg.Protected, err = parseYesNo(v)
+		case fBuildEssential:
+			pkg.BuildEssential, err = parseYesNo(v)
+		case fMultiArch:
+			pkg.MultiArch = v
+		case fMaintainer:
+			pkg.Maintainer = v
+		case fOriginalMaintainer:
+			pkg.OriginalMaintainer = v
+		case fInstalledSize:
+			pkg.InstalledSize, err = parseSize(v)
+		case fSize:
+			pkg.Size, err = parseSize(v)
+		case fFilename:
+			pkg.Filename = v
+		case fMD5sum:
+			pkg.MD5sum, err = checkHex(v, 32)
+		case fSHA256:
+			pkg.SHA256, err = checkHex(v, 64)
+		case fHomepage:
+			pkg.Homepage = v
+		case fDescriptionMD5:
+			pkg.DescriptionMD5 = v
+		case fTag:
+			pkg.Tag = v
+		default: // relationship fields
+			var clause string
+			start := len(p.rels)
+			p.rels, clause, err = p.norm.field(p.rels, v)
+			if err != nil {
+				err = fmt.Errorf("%w in clause %q", err, clause)
+			}
+			relRange[id-fDepends] = [2]int{start, len(p.rels)}
+		}
+		if err != nil {
+			return p.fieldError(text, fields, f.line, pkgFieldNames[id], err)
+		}
+	}
+	for _, id := range [...]pkgField{fPackage, fVersion, fArchitecture} {
+		if seen&(1<<id) == 0 {
+			return p.fieldError(text, fields, line, pkgFieldNames[id], ErrMissingField)
+		}
+	}
+	if pkg.Package == "" || pkg.Version == "" || pkg.Architecture == "" {
+		return p.fieldError(text, fields, line, "", fmt.Errorf("%w: empty Package, Version or Architecture", ErrSyntax))
+	}
+	if pkg.Source == "" {
+		pkg.Source = pkg.Package
+	} else if name, version, err := parseSourceField(pkg.Source); err != nil {
+		return p.fieldError(text, fields, fieldLine[fSource], "Source", err)
+	} else {
+		pkg.Source, pkg.SourceVersion = name, version
+	}
+	if pkg.SourceVersion == "" {
+		pkg.SourceVersion = pkg.Version
+	}
+	if len(p.rels) > 0 {
+		// One allocation for all relationship fields; each gets a
+		// capacity-limited window so appends by the caller cannot spill
+		// into its neighbour.
+		all := make([]string, len(p.rels))
+		copy(all, p.rels)
+		dst := [numRelFields]*[]string{
+			&pkg.Depends, &pkg.PreDepends, &pkg.Recommends, &pkg.Suggests, &pkg.Enhances,
+			&pkg.Conflicts, &pkg.Breaks, &pkg.Provides, &pkg.Replaces, &pkg.BuiltUsing,
+			&pkg.StaticBuiltUsing,
+		}
+		for k, r := range relRange {
+			if r[1] > r[0] {
+				*dst[k] = all[r[0]:r[1]:r[1]]
+			}
+		}
+	}
+	if len(p.extra) > 0 {
+		pkg.Extra = append([]Field(nil), p.extra...)
+	}
+	return nil
+}
+
+// addExtra keeps a field that has no column, checking its name and that it is
+// not a duplicate.
+func (p *PackagesReader) addExtra(text string, f *fieldSpan, name string) error {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c <= ' ' || c == 0x7f {
+			return p.fieldError(text, nil, f.line, "", fmt.Errorf("%w: invalid field name %q", ErrSyntax, name))
+		}
+	}
+	if name[0] == '-' {
+		return p.fieldError(text, nil, f.line, "", fmt.Errorf("%w: invalid field name %q", ErrSyntax, name))
+	}
+	for _, e := range p.extra {
+		if asciiEqualFold(e.Name, name) {
+			return p.fieldError(text, nil, f.line, name, ErrDuplicateField)
+		}
+	}
+	p.extra = append(p.extra, Field{Name: name, Value: multilineValue(text, f)})
+	return nil
+}
+
+// fieldError builds a *ParseError, naming the package when the stanza has a
+// Package field (even one after the failing field).
+func (p *PackagesReader) fieldError(text string, fields []fieldSpan, line int, field string, err error) error {
+	pkgName := p.pkg.Package
+	if pkgName == "" {
+		if fields == nil {
+			fields = p.sc.fields
+		}
+		for i := range fields {
+			if is(text[fields[i].nameStart:fields[i].nameEnd], fPackage) {
+				pkgName = simpleValue(text, &fields[i])
+				break
+			}
+		}
+	}
+	return &ParseError{File: p.sc.file, Line: line, Package: pkgName, Field: field, Err: err}
+}
+
+func parseYesNo(v string) (bool, error) {
+	switch {
+	case v == "yes" || asciiEqualFold(v, "yes"):
+		return true, nil
+	case v == "no" || asciiEqualFold(v, "no"):
+		return false, nil
+	}
+	return false, fmt.Errorf("%w: %q is neither yes nor no", ErrSyntax, v)
+}
+
+var errSizeSyntax = errors.New("not a non-negative decimal number")
+
+// parseSize parses a non-negative decimal size, refusing signs, spaces and
+// overflow (unlike strconv, which also allocates its error).
+func parseSize(v string) (int64, error) {
+	if v == "" || len(v) > 18 {
+		return 0, fmt.Errorf("%w: %q %w", ErrSyntax, v, errSizeSyntax)
+	}
+	var n int64
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < '0' || c > '9' {
+			return 0, fmt.Errorf("%w: %q %w", ErrSyntax, v, errSizeSyntax)
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, nil
+}
+
+// checkHex accepts a lowercase hexadecimal digest of n digits.
+func checkHex(v string, n int) (string, error) {
+	if len(v) != n {
+		return "", fmt.Errorf("%w: %q is %d characters, want %d hex digits", ErrSyntax, v, len(v), n)
+	}
+	for i := 0; i < len(v); i++ {
+		if !lowerHex[v[i]] {
+			return "", fmt.Errorf("%w: %q is not lowercase hex", ErrSyntax, v)
+		}
+	}
+	return v, nil
+}
+
+var lowerHex = func() (t [256]bool) {
+	for _, c := range "0123456789abcdef" {
+		t[c] = true
+	}
+	return t
+}()
+
+// parseSourceField splits "name (version)" or "name".
+func parseSourceField(v string) (name, version string, err error) {
+	i := 0
+	for i < len(v) && !isSpace(v[i]) && v[i] != '(' {
+		i++
+	}
+	name = v[:i]
+	rest := trimSpace(v[i:])
+	if name == "" {
+		return "", "", fmt.Errorf("%w: empty source name in %q", ErrSyntax, v)
+	}
+	if rest == "" {
+		return name, "", nil
+	}
+	if rest[0] != '(' || rest[len(rest)-1] != ')' {
+		return "", "", fmt.Errorf("%w: %q is not \"name (version)\"", ErrSyntax, v)
+	}
+	version = trimSpace(rest[1 : len(rest)-1])
+	if version == "" || strings.ContainsAny(version, " \t()") {
+		return "", "", fmt.Errorf("%w: bad version in %q", ErrSyntax, v)
+	}
+	return name, version, nil
+}
