@@ -1,0 +1,385 @@
+package aptrepo_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/deb/aptsig"
+)
+
+// removeFiles deletes files of a copied repository, relative to its suite.
+func removeFiles(names ...string) func(t *testing.T, root string) {
+	return func(t *testing.T, root string) {
+		for _, n := range names {
+			if err := os.Remove(filepath.Join(root, "dists", aptrepotest.Suite, n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// editFile rewrites one file of a copied repository, relative to its suite.
+func editFile(name string, edit func([]byte) []byte) func(t *testing.T, root string) {
+	return func(t *testing.T, root string) {
+		p := filepath.Join(root, "dists", aptrepotest.Suite, name)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, edit(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func replaceOnce(old, new string) func([]byte) []byte {
+	return func(b []byte) []byte { return []byte(strings.Replace(string(b), old, new, 1)) }
+}
+
+func TestResolve(t *testing.T) {
+	rel := aptrepotest.Release(t)
+	keyring := aptrepotest.Path(t, "keyring.gpg")
+	armored := aptrepotest.Path(t, "keyring.asc")
+	other := aptrepotest.Path(t, "other-keyring.gpg")
+	fpr := aptrepotest.Fingerprint(t)
+	inline, err := os.ReadFile(armored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	afterExpiry := rel.ValidUntil.Add(time.Second)
+
+	tests := []struct {
+		name    string
+		tamper  func(t *testing.T, root string) // on a copy; nil serves the committed fixture
+		source  func(src *aptrepo.Source)
+		now     time.Time // zero: time.Now()
+		want    *resolveWant
+		wantIs  []error  // the error must wrap each
+		mention []string // and name each
+	}{
+		{name: "InRelease, binary keyring", want: &resolveWant{from: "InRelease", signed: true}},
+		{
+			name:   "InRelease, armored keyring",
+			source: func(s *aptrepo.Source) { s.SignedBy = []string{armored} },
+			want:   &resolveWant{from: "InRelease", signed: true},
+		},
+		{
+			name:   "inline Signed-By",
+			source: func(s *aptrepo.Source) { s.SignedBy, s.SignedByInline = nil, string(inline) },
+			want:   &resolveWant{from: "InRelease", signed: true},
+		},
+		{
+			name:   "Signed-By fingerprint of the signer",
+			source: func(s *aptrepo.Source) { s.SignedByFingerprints = []string{fpr} },
+			want:   &resolveWant{from: "InRelease", signed: true},
+		},
+		{
+			name: "compression order plain first",
+			source: func(s *aptrepo.Source) {
+				s.CompressionOrder = []aptrepo.Compression{"", "xz", "gz"}
+			},
+			want: &resolveWant{from: "InRelease", signed: true, order: []aptrepo.Compression{"", "xz", "gz"}},
+		},
+		{
+			name:   "Release + Release.gpg when InRelease is missing",
+			tamper: removeFiles("InRelease"),
+			want:   &resolveWant{from: "Release", signed: true},
+		},
+		{
+			name:    "wrong keyring",
+			source:  func(s *aptrepo.Source) { s.SignedBy = []string{other} },
+			wantIs:  []error{aptrepo.ErrCorrupt, aptsig.ErrNoTrustedSignature},
+			mention: []string{"dists/fixture/InRelease", fpr[len(fpr)-16:]},
+		},
+		{
+			name:    "wrong keyring, Release.gpg",
+			tamper:  removeFiles("InRelease"),
+			source:  func(s *aptrepo.Source) { s.SignedBy = []string{other} },
+			wantIs:  []error{aptrepo.ErrCorrupt, aptsig.ErrNoTrustedSignature},
+			mention: []string{"dists/fixture/Release", "Release.gpg"},
+		},
+		{
+			name:    "Signed-By fingerprint of another key",
+			source:  func(s *aptrepo.Source) { s.SignedByFingerprints = []string{strings.Repeat("AB", 20)} },
+			wantIs:  []error{aptrepo.ErrCorrupt, aptsig.ErrNoTrustedSignature},
+			mention: []string{"dists/fixture/InRelease"},
+		},
+		{
+			name:   "wrong keyring allowed unsigned",
+			source: func(s *aptrepo.Source) { s.SignedBy, s.AllowUnsigned = []string{other}, true },
+			want:   &resolveWant{from: "InRelease", signed: false},
+		},
+		{
+			name:    "InRelease text changed after signing",
+			tamper:  editFile("InRelease", replaceOnce("Codename: fixture", "Codename: fixturf")),
+			wantIs:  []error{aptrepo.ErrCorrupt, aptsig.ErrBadSignature},
+			mention: []string{"dists/fixture/InRelease"},
+		},
+		{
+			name: "Release changed after signing",
+			tamper: func(t *testing.T, root string) {
+				removeFiles("InRelease")(t, root)
+				editFile("Release", replaceOnce("Suite: testing", "Suite: testinf"))(t, root)
+			},
+			wantIs:  []error{aptrepo.ErrCorrupt, aptsig.ErrBadSignature},
+			mention: []string{"dists/fixture/Release"},
+		},
+		{
+			name:    "unsigned",
+			tamper:  removeFiles("InRelease", "Release.gpg"),
+			wantIs:  []error{aptrepo.ErrCorrupt},
+			mention: []string{"dists/fixture/Release", "unsigned"},
+		},
+		{
+			name:   "unsigned, allowed",
+			tamper: removeFiles("InRelease", "Release.gpg"),
+			source: func(s *aptrepo.Source) { s.AllowUnsigned = true },
+			want:   &resolveWant{from: "Release", signed: false},
+		},
+		{
+			name:    "expired",
+			now:     afterExpiry,
+			wantIs:  []error{aptrepo.ErrCorrupt},
+			mention: []string{"dists/fixture/InRelease", "Valid-Until", rel.ValidUntil.Format(time.RFC3339)},
+		},
+		{
+			name:   "expired, allowed",
+			now:    afterExpiry,
+			source: func(s *aptrepo.Source) { s.AllowExpired = true },
+			want:   &resolveWant{from: "InRelease", signed: true},
+		},
+		{
+			name:    "unknown component",
+			source:  func(s *aptrepo.Source) { s.Components = []string{"main", "non-free"} },
+			wantIs:  []error{aptrepo.ErrCorrupt},
+			mention: []string{`"non-free"`, "main contrib"},
+		},
+		{
+			name:    "unknown architecture",
+			source:  func(s *aptrepo.Source) { s.Architectures = []string{"riscv64"} },
+			wantIs:  []error{aptrepo.ErrCorrupt},
+			mention: []string{`"riscv64"`, "amd64 arm64"},
+		},
+		{
+			name:    "unknown suite",
+			source:  func(s *aptrepo.Source) { s.Suite = "nosuch" },
+			wantIs:  []error{aptrepo.ErrNotFound},
+			mention: []string{"dists/nosuch/Release"},
+		},
+		{
+			name:    "no components",
+			source:  func(s *aptrepo.Source) { s.Components = nil },
+			mention: []string{"component"},
+		},
+	}
+	mirror, _ := aptrepotest.Repo(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := mirror
+			if tt.tamper != nil {
+				root := aptrepotest.CopyRepo(t)
+				tt.tamper(t, root)
+				base = aptrepotest.Serve(t, root)
+			}
+			src := fixtureSource(base, keyring)
+			if tt.source != nil {
+				tt.source(&src)
+			}
+			now := tt.now
+			if now.IsZero() {
+				now = time.Now()
+			}
+			got, err := aptrepo.Resolve(testContext(t), aptrepo.DefaultFetcher(), src, now)
+			if tt.want == nil {
+				if err == nil {
+					t.Fatalf("Resolve succeeded, want an error")
+				}
+				for _, target := range tt.wantIs {
+					if !errors.Is(err, target) {
+						t.Errorf("error %q does not wrap %q", err, target)
+					}
+				}
+				if len(tt.wantIs) == 0 && errors.Is(err, aptrepo.ErrCorrupt) {
+					t.Errorf("error %q wraps ErrCorrupt, but the source, not the mirror, is wrong", err)
+				}
+				for _, m := range tt.mention {
+					if !strings.Contains(err.Error(), m) {
+						t.Errorf("error %q does not mention %q", err, m)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Resolve: %v", err)
+			}
+			checkResolved(t, got, src, rel, fpr, *tt.want)
+		})
+	}
+}
+
+// resolveWant is what a successful Resolve must have done.
+type resolveWant struct {
+	from   string // "InRelease" or "Release"
+	signed bool
+	order  []aptrepo.Compression // nil: DefaultCompressionOrder
+}
+
+func checkResolved(t *testing.T, got *aptrepo.Resolved, src aptrepo.Source, rel aptrepotest.ExpectedRelease, fpr string, want resolveWant) {
+	t.Helper()
+	if wantURL := src.Mirror + "/dists/fixture/" + want.from; got.ReleaseURL != wantURL {
+		t.Errorf("ReleaseURL = %q, want %q", got.ReleaseURL, wantURL)
+	}
+	// The snapshot is named by the Release text, which is the same whether
+	// it came clearsigned or detached.
+	wantPart := datasets.Partition{
+		Distro:   datasets.Normalize(rel.Origin),
+		Release:  datasets.Normalize(rel.Codename),
+		Snapshot: datasets.SnapshotID(rel.Date, rel.SHA256),
+	}
+	if got.Partition != wantPart {
+		t.Errorf("Partition = %+v, want %+v", got.Partition, wantPart)
+	}
+	if got.ReleaseSHA256 != rel.SHA256 {
+		t.Errorf("ReleaseSHA256 = %s, want the Release file's %s", got.ReleaseSHA256, rel.SHA256)
+	}
+	for _, f := range []struct{ name, got, want string }{
+		{"Origin", got.Origin, rel.Origin}, {"Label", got.Label, rel.Label},
+		{"Suite", got.Suite, rel.Suite}, {"Codename", got.Codename, rel.Codename},
+	} {
+		if f.got != f.want {
+			t.Errorf("%s = %q, want %q", f.name, f.got, f.want)
+		}
+	}
+	if !got.Date.Equal(rel.Date) || !got.ValidUntil.Equal(rel.ValidUntil) {
+		t.Errorf("Date, ValidUntil = %s, %s; want %s, %s", got.Date, got.ValidUntil, rel.Date, rel.ValidUntil)
+	}
+	if want.signed {
+		if !slices.Contains(got.Signers, fpr) {
+			t.Errorf("Signers = %q, want the fixture key %s", got.Signers, fpr)
+		}
+	} else if len(got.Signers) != 0 {
+		t.Errorf("Signers = %q for an unverified Release, want none", got.Signers)
+	}
+
+	order := want.order
+	if order == nil {
+		order = aptrepo.DefaultCompressionOrder
+	}
+	var wantNames []string
+	for _, comp := range src.Components {
+		for _, arch := range src.Architectures {
+			wantNames = append(wantNames, comp+"/"+arch)
+		}
+	}
+	var gotNames []string
+	for _, ix := range got.Indexes {
+		gotNames = append(gotNames, ix.Name())
+	}
+	if !slices.Equal(gotNames, wantNames) {
+		t.Fatalf("indexes %q, want %q", gotNames, wantNames)
+	}
+	for _, ix := range got.Indexes {
+		dir := ix.Component + "/binary-" + ix.Architecture
+		var wantCands []aptrepo.Candidate
+		for _, c := range order {
+			path := dir + "/Packages"
+			if c != "" {
+				path += "." + string(c)
+			}
+			f, ok := rel.Files[path]
+			if !ok {
+				continue
+			}
+			wantCands = append(wantCands, aptrepo.Candidate{
+				URL:  src.Mirror + "/dists/fixture/" + dir + "/by-hash/SHA256/" + f.SHA256,
+				Path: path, Compression: c, Size: f.Size, SHA256: f.SHA256,
+			})
+		}
+		if !slices.Equal(ix.Candidates, wantCands) {
+			t.Errorf("%s: candidates\n%+v\nwant\n%+v", ix.Name(), ix.Candidates, wantCands)
+		}
+		plain, ok := rel.Files[dir+"/Packages"]
+		if ix.UncompressedSize != plain.Size || ix.UncompressedSHA256 != plain.SHA256 {
+			t.Errorf("%s: uncompressed %d %s, want %d %s (listed: %v)", ix.Name(),
+				ix.UncompressedSize, ix.UncompressedSHA256, plain.Size, plain.SHA256, ok)
+		}
+		if ix.Name() == aptrepotest.XZOnly {
+			if len(ix.Candidates) != 1 || ix.Candidates[0].Compression != "xz" || ix.UncompressedSize != 0 {
+				t.Errorf("%s: want only the .xz and no plain size, got %+v", ix.Name(), ix)
+			}
+		}
+	}
+}
+
+// TestResolveByHashServed checks that every by-hash URL Resolve picks is
+// served and hashes to what the Release says: the fixture's by-hash tree is
+// complete and Resolve builds its URLs the way the mirror lays them out.
+func TestResolveByHashServed(t *testing.T) {
+	mirror, keyring := aptrepotest.Repo(t)
+	src := fixtureSource(mirror, keyring)
+	src.CompressionOrder = []aptrepo.Compression{"gz", "xz", ""}
+	got, err := aptrepo.Resolve(testContext(t), aptrepo.DefaultFetcher(), src, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ix := range got.Indexes {
+		for _, c := range ix.Candidates {
+			if !strings.Contains(c.URL, "/by-hash/SHA256/") {
+				t.Errorf("%s: %s is not a by-hash URL although the Release has Acquire-By-Hash", ix.Name(), c.URL)
+			}
+			resp, err := http.Get(c.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := sha256.New()
+			size, err := io.Copy(h, resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %s %v", c.URL, resp.Status, err)
+			}
+			if sum := hex.EncodeToString(h.Sum(nil)); sum != c.SHA256 || size != c.Size {
+				t.Errorf("%s: served %d bytes hashing %s, the Release says %d %s", c.URL, size, sum, c.Size, c.SHA256)
+			}
+			n++
+		}
+	}
+	// 3 compressions for three indexes, the .xz alone for the fourth.
+	if n != 10 {
+		t.Errorf("checked %d candidates, want 10", n)
+	}
+}
+
+// TestResolveNotByHash: without Acquire-By-Hash the candidates are the
+// plain paths of the Release.
+func TestResolveNotByHash(t *testing.T) {
+	root := aptrepotest.CopyRepo(t)
+	removeFiles("InRelease", "Release.gpg")(t, root)
+	editFile("Release", replaceOnce("Acquire-By-Hash: yes\n", ""))(t, root)
+	mirror := aptrepotest.Serve(t, root)
+	src := fixtureSource(mirror, "")
+	src.SignedBy, src.AllowUnsigned = nil, true
+	got, err := aptrepo.Resolve(testContext(t), aptrepo.DefaultFetcher(), src, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ix := range got.Indexes {
+		for _, c := range ix.Candidates {
+			if want := mirror + "/dists/fixture/" + c.Path; c.URL != want {
+				t.Errorf("%s: URL %s, want %s", ix.Name(), c.URL, want)
+			}
+		}
+	}
+}
