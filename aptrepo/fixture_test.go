@@ -92,6 +92,9 @@ func readRows(t *testing.T, data []byte) []datasets.PackageRow {
 	rows := make([]datasets.PackageRow, 0, r.NumRows())
 	buf := make([]datasets.PackageRow, 16)
 	for {
+		// parquet-go decodes a map into the one already in the row, adding
+		// keys: a reused buffer must be zeroed or rows inherit extras.
+		clear(buf)
 		n, err := r.Read(buf)
 		for i := range n {
 			rows = append(rows, buf[i])

@@ -1,10 +1,10 @@
 package datasets
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -73,7 +73,7 @@ func (w *Writer[T]) flush() error {
 	if len(w.buf) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(w.buf, func(a, b T) int { return w.less(&a, &b) })
+	w.sortBuffer()
 	if _, err := w.w.Write(w.buf); err != nil {
 		return fmt.Errorf("datasets: write rows: %w", err)
 	}
@@ -84,6 +84,30 @@ func (w *Writer[T]) flush() error {
 	clear(w.buf) // drop references to the stanzas so they can be collected
 	w.buf = w.buf[:0]
 	return nil
+}
+
+// sortBuffer orders the buffered rows. Indexes usually arrive sorted (dak
+// writes Debian's by name), so that case costs one comparison per row.
+// Otherwise it sorts a permutation rather than the rows: rows are hundreds of
+// bytes, and moving them around dominated the writer's time.
+func (w *Writer[T]) sortBuffer() {
+	sorted := true
+	for i := 1; i < len(w.buf) && sorted; i++ {
+		sorted = w.less(&w.buf[i-1], &w.buf[i]) <= 0
+	}
+	if sorted {
+		return
+	}
+	perm := make([]int32, len(w.buf))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortStableFunc(perm, func(i, j int32) int { return w.less(&w.buf[i], &w.buf[j]) })
+	out := make([]T, len(w.buf), cap(w.buf))
+	for i, p := range perm {
+		out[i] = w.buf[p]
+	}
+	w.buf = out
 }
 
 // Close flushes the last row group and writes the footer.
@@ -115,18 +139,29 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 }
 
 // ComparePackageRows orders package rows by name, then index architecture,
-// then version and component, so output is deterministic.
+// then version, component and architecture, so output is deterministic. (It
+// returns early rather than using cmp.Or, which would evaluate every
+// comparison: this runs a million times per index.)
 func ComparePackageRows(a, b *PackageRow) int {
-	return cmp.Or(
-		cmp.Compare(a.Package, b.Package),
-		cmp.Compare(a.IndexArchitecture, b.IndexArchitecture),
-		cmp.Compare(a.Version, b.Version),
-		cmp.Compare(a.Component, b.Component),
-		cmp.Compare(a.Architecture, b.Architecture),
-	)
+	if c := strings.Compare(a.Package, b.Package); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.IndexArchitecture, b.IndexArchitecture); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Version, b.Version); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Component, b.Component); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Architecture, b.Architecture)
 }
 
 // CompareSnapshotRows orders snapshot rows by index path.
 func CompareSnapshotRows(a, b *SnapshotRow) int {
-	return cmp.Or(cmp.Compare(a.IndexPath, b.IndexPath), cmp.Compare(a.Component, b.Component))
+	if c := strings.Compare(a.IndexPath, b.IndexPath); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Component, b.Component)
 }
