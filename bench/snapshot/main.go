@@ -42,6 +42,7 @@ import (
 	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/deb/aptsources"
+	"github.com/distroscope/distroscope/internal/app"
 	"github.com/distroscope/distroscope/store/localfs"
 )
 
@@ -80,6 +81,7 @@ func run() error {
 	if err := os.MkdirAll(o.state, 0o755); err != nil {
 		return err
 	}
+	app.TuneGC(110 << 20) // the worker's defaults, so in-process ingest runs as it does there
 	cache := filepath.Join(filepath.Dir(filepath.Dir(o.state)), ".cache", "bench")
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return err

@@ -310,9 +310,35 @@ func (s *Store) Copy(ctx context.Context, src, dst string) error {
 		return fmt.Errorf("localfs: copy %q to %q: %w", src, dst, err)
 	}
 	defer f.Close()
+	if src == dst {
+		return nil // rename(2) of a link onto its twin is a no-op that would strand the temporary name
+	}
+	if s.link(src, dst) == nil {
+		return nil
+	}
 	if err := s.write(ctx, dst, f, fi.Size()); err != nil {
 		return fmt.Errorf("localfs: copy %q to %q: %w", src, dst, err)
 	}
+	return nil
+}
+
+// link makes dst a hard link to src, through a temporary name so dst
+// appears atomically. It is a true copy here because no object is ever
+// modified in place — Put and Copy always write a new file and rename it —
+// so the two names can never see each other's changes; and it turns the
+// commit of a staged part into a metadata operation instead of rewriting
+// tens of megabytes. Any failure (another filesystem, no link support)
+// returns an error and the caller copies the bytes instead.
+func (s *Store) link(src, dst string) error {
+	tmpName := TempDir + "/" + rand.Text()
+	if err := s.root.Link(src, tmpName); err != nil {
+		return err
+	}
+	if err := s.rename(tmpName, dst); err != nil {
+		s.root.Remove(tmpName)
+		return err
+	}
+	s.syncDir(path.Dir(dst))
 	return nil
 }
 
