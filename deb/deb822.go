@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // Limits on untrusted input. A real Packages stanza is a few KiB and a real
@@ -23,12 +22,14 @@ const (
 
 // fieldSpan locates one field inside a paragraph's text.
 type fieldSpan struct {
-	nameStart, nameEnd int
+	// Offsets are int32 to keep the per-line record small; paragraphs are
+	// bounded far below 2 GiB.
+	nameStart, nameEnd int32
 	// valStart..valEnd is the raw value: from just after the colon to the
 	// end of the field's last continuation line.
-	valStart, valEnd int
+	valStart, valEnd int32
 	line             int  // 1-based line of the field line
-	multiline        bool // has continuation lines (kept ones)
+	multiline        bool // has continuation lines
 }
 
 // paragraphScanner splits a deb822 stream into paragraphs. It reads through
@@ -46,17 +47,11 @@ type paragraphScanner struct {
 	line  int   // lines consumed so far
 
 	maxPara int
-	// dropContinuation names a field whose continuation lines are dropped
-	// before the paragraph is copied (the long Description, which is most of
-	// the bytes of some indexes and is not kept).
-	dropContinuation string
-
 	fields  []fieldSpan
-	scratch []byte
 }
 
-func newParagraphScanner(rd io.Reader, file string, maxPara int, dropContinuation string) *paragraphScanner {
-	return &paragraphScanner{rd: rd, file: file, maxPara: maxPara, dropContinuation: dropContinuation}
+func newParagraphScanner(rd io.Reader, file string, maxPara int) *paragraphScanner {
+	return &paragraphScanner{rd: rd, file: file, maxPara: maxPara}
 }
 
 // errEndOfLineLimit is internal: lineAt found no newline within MaxLineSize.
@@ -162,14 +157,14 @@ func (s *paragraphScanner) streamError(err error) error {
 	return err
 }
 
-// next returns the next paragraph: its text, its fields (valid until the
-// following call) and the line of its first field. It returns io.EOF after
-// the last paragraph. A *ParseError about the paragraph's syntax is returned
+// next returns the next paragraph: its bytes and its fields (both valid
+// until the following call) and the line of its first field. It returns
+// io.EOF after the last paragraph. A *ParseError about the paragraph's syntax is returned
 // after the whole paragraph has been consumed, so the next call goes on with
 // the following one; limit and read errors are sticky.
-func (s *paragraphScanner) next() (text string, fields []fieldSpan, first int, err error) {
+func (s *paragraphScanner) next() (para []byte, fields []fieldSpan, first int, err error) {
 	if s.fatal != nil {
-		return "", nil, 0, s.fatal
+		return nil, nil, 0, s.fatal
 	}
 	var end, nxt int
 	var syntaxErr error
@@ -178,12 +173,12 @@ func (s *paragraphScanner) next() (text string, fields []fieldSpan, first int, e
 		end, nxt, err = s.lineAt(0)
 		if err == io.EOF {
 			if syntaxErr != nil {
-				return "", nil, 0, syntaxErr
+				return nil, nil, 0, syntaxErr
 			}
-			return "", nil, 0, io.EOF
+			return nil, nil, 0, io.EOF
 		}
 		if err != nil {
-			return "", nil, 0, s.streamError(err)
+			return nil, nil, 0, s.streamError(err)
 		}
 		s.line++
 		ln := s.buf[s.r : s.r+end]
@@ -202,7 +197,6 @@ func (s *paragraphScanner) next() (text string, fields []fieldSpan, first int, e
 	}
 	first = s.line
 	s.fields = s.fields[:0]
-	dropField, dropStart, dropEnd := -1, -1, -1
 	off, paraEnd, consumed := 0, 0, 0
 	for {
 		ln := s.buf[s.r+off : s.r+end]
@@ -218,17 +212,8 @@ func (s *paragraphScanner) next() (text string, fields []fieldSpan, first int, e
 				}
 				break
 			}
-			last := len(s.fields) - 1
-			f := &s.fields[last]
-			if s.dropContinuation != "" && (dropField == last ||
-				dropField < 0 && asciiEqualFoldBytes(s.buf[s.r+f.nameStart:s.r+f.nameEnd], s.dropContinuation)) {
-				if dropField < 0 {
-					dropField, dropStart = last, f.valEnd
-				}
-				dropEnd = end
-				break
-			}
-			f.valEnd = end
+			f := &s.fields[len(s.fields)-1]
+			f.valEnd = int32(end)
 			f.multiline = true
 		case c == '#':
 			// A comment, ignored even between continuation lines.
@@ -245,8 +230,8 @@ func (s *paragraphScanner) next() (text string, fields []fieldSpan, first int, e
 				break
 			}
 			s.fields = append(s.fields, fieldSpan{
-				nameStart: off, nameEnd: off + colon,
-				valStart: off + colon + 1, valEnd: end,
+				nameStart: int32(off), nameEnd: int32(off + colon),
+				valStart: int32(off + colon + 1), valEnd: int32(end),
 				line: s.line,
 			})
 		}
@@ -255,7 +240,7 @@ func (s *paragraphScanner) next() (text string, fields []fieldSpan, first int, e
 		if off > s.maxPara {
 			err := s.errorAt(first, fmt.Errorf("%w: stanza larger than %d bytes", ErrStanzaTooLarge, s.maxPara))
 			s.fatal = err
-			return "", nil, 0, err
+			return nil, nil, 0, err
 		}
 		// The line is nearly always already in the buffer: look for it
 		// here before calling lineAt.
@@ -268,35 +253,21 @@ func (s *paragraphScanner) next() (text string, fields []fieldSpan, first int, e
 				break
 			}
 			if err != nil {
-				return "", nil, 0, s.streamError(err)
+				return nil, nil, 0, s.streamError(err)
 			}
 		}
 		s.line++
 	}
-	para := s.buf[s.r : s.r+paraEnd]
+	para = s.buf[s.r : s.r+paraEnd]
 	if i := bytes.IndexByte(para, 0); i >= 0 && syntaxErr == nil {
 		syntaxErr = s.errorAt(first+bytes.Count(para[:i], []byte{'\n'}), ErrNUL)
 	}
 	if syntaxErr != nil {
 		s.r += consumed
-		return "", nil, 0, syntaxErr
-	}
-	if dropField < 0 {
-		text = string(para)
-	} else {
-		s.scratch = append(append(s.scratch[:0], para[:dropStart]...), para[dropEnd:]...)
-		text = string(s.scratch)
-		shift := dropEnd - dropStart
-		for i := dropField + 1; i < len(s.fields); i++ {
-			f := &s.fields[i]
-			f.nameStart -= shift
-			f.nameEnd -= shift
-			f.valStart -= shift
-			f.valEnd -= shift
-		}
+		return nil, nil, 0, syntaxErr
 	}
 	s.r += consumed
-	return text, s.fields, first, nil
+	return para, s.fields, first, nil
 }
 
 // asciiEqualFold reports whether a equals b under ASCII case folding, which
@@ -324,7 +295,25 @@ func asciiEqualFold(a, b string) bool {
 }
 
 func asciiEqualFoldBytes(a []byte, b string) bool {
-	return string(a) == b || asciiEqualFold(string(a), b)
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // isSpace is deb822 whitespace (plus the CR of CRLF files).
@@ -341,55 +330,75 @@ func trimSpace(s string) string {
 	return s[i:j]
 }
 
-// simpleValue is a field's value with continuation lines folded into one
-// line (for fields whose line breaks carry no meaning).
-func simpleValue(text string, f *fieldSpan) string {
-	raw := text[f.valStart:f.valEnd]
-	if !f.multiline {
-		return trimSpace(raw)
+func trimSpaceBytes(b []byte) []byte {
+	i, j := 0, len(b)
+	for i < j && isSpace(b[i]) {
+		i++
 	}
-	var b strings.Builder
-	for line := range strings.SplitSeq(raw, "\n") {
+	for j > i && isSpace(b[j-1]) {
+		j--
+	}
+	return b[i:j]
+}
+
+// appendFolded appends a field's raw value with its continuation lines
+// folded into one line, for fields whose line breaks carry no meaning.
+func appendFolded(dst, raw []byte, multiline bool) []byte {
+	if !multiline {
+		return append(dst, trimSpaceBytes(raw)...)
+	}
+	start := len(dst)
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
 		if len(line) > 0 && line[0] == '#' {
 			continue
 		}
-		line = trimSpace(line)
-		if line == "" {
+		if line = trimSpaceBytes(line); len(line) == 0 {
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
+		if len(dst) > start {
+			dst = append(dst, ' ')
 		}
-		b.WriteString(line)
+		dst = append(dst, line...)
 	}
-	return b.String()
+	return dst
 }
 
-// multilineValue is a field's value with continuation lines joined by "\n":
-// each continuation line loses its leading space, " ." stands for an empty
-// line, and an empty first line is left out.
-func multilineValue(text string, f *fieldSpan) string {
-	raw := text[f.valStart:f.valEnd]
-	if !f.multiline {
-		return trimSpace(raw)
+// appendMultiline appends a field's raw value with continuation lines joined
+// by "\n": each continuation line loses its leading space, " ." stands for
+// an empty line, and an empty first line is left out.
+func appendMultiline(dst, raw []byte, multiline bool) []byte {
+	if !multiline {
+		return append(dst, trimSpaceBytes(raw)...)
 	}
-	firstLine, rest, _ := strings.Cut(raw, "\n")
-	var b strings.Builder
-	b.WriteString(trimSpace(firstLine))
-	wrote := b.Len() > 0
-	for line := range strings.SplitSeq(rest, "\n") {
+	first, rest, _ := bytes.Cut(raw, []byte{'\n'})
+	start := len(dst)
+	dst = append(dst, trimSpaceBytes(first)...)
+	wrote := len(dst) > start
+	for len(rest) > 0 {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
 		if len(line) == 0 || line[0] == '#' {
 			continue
 		}
-		line = strings.TrimRight(line[1:], " \t\r")
-		if line == "." {
-			line = ""
+		line = bytes.TrimRight(line[1:], " \t\r")
+		if len(line) == 1 && line[0] == '.' {
+			line = nil
 		}
 		if wrote {
-			b.WriteByte('\n')
+			dst = append(dst, '\n')
 		}
-		b.WriteString(line)
+		dst = append(dst, line...)
 		wrote = true
 	}
-	return b.String()
+	return dst
 }

@@ -11,9 +11,10 @@
 //
 // A Packages index of a full suite is tens of megabytes and tens of thousands
 // of stanzas, and ingesting it is the hot path of the project, so
-// PackagesReader streams: it holds one stanza at a time, copies each stanza
-// into a single string and slices every field out of it, looks field names up
-// without maps, and drops long descriptions, which nothing downstream reads.
+// PackagesReader streams: it holds one stanza at a time, copies each
+// stanza's values (not its field names, nor its long description, which
+// nothing downstream reads) into a single string and slices every field out
+// of it, and looks field names up without maps.
 // All input is untrusted and bounded (MaxLineSize, MaxStanzaSize,
 // MaxReleaseSize); every parse failure is a *ParseError naming the index and
 // line.

@@ -1,6 +1,8 @@
 package deb
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -11,11 +13,14 @@ import (
 // in the style of archive/tar.Reader. Memory is bounded by MaxStanzaSize and
 // MaxLineSize whatever the input.
 type PackagesReader struct {
-	sc    *paragraphScanner
-	pkg   Package
-	norm  relationNormalizer
-	rels  []string
-	extra []Field
+	sc       *paragraphScanner
+	pkg      Package
+	norm     relationNormalizer
+	arena    []byte
+	decoded  []decodedField
+	rels     []string
+	relBlock []string
+	extra    []Field
 }
 
 // NewPackagesReader returns a reader of the Packages index r. name identifies
@@ -25,7 +30,7 @@ func NewPackagesReader(r io.Reader, name string) *PackagesReader {
 	if name == "" {
 		name = "Packages"
 	}
-	return &PackagesReader{sc: newParagraphScanner(r, name, MaxStanzaSize, "Description")}
+	return &PackagesReader{sc: newParagraphScanner(r, name, MaxStanzaSize)}
 }
 
 // Next returns the next package, or io.EOF after the last one.
@@ -33,7 +38,9 @@ func NewPackagesReader(r io.Reader, name string) *PackagesReader {
 // The returned *Package is the same on every call and is overwritten by the
 // next one. The strings and slices it holds are not: a shallow copy
 // (kept := *pkg) stays valid. All of a stanza's strings share one
-// allocation, so keeping any of them keeps that stanza's text alive.
+// allocation, so keeping any of them keeps that stanza's values alive (a
+// stanza's size less its field names and long description); relationship
+// slices share 8 KiB blocks with neighbouring stanzas.
 //
 // A *ParseError about one stanza (a bad field, a missing required field, a
 // NUL byte) leaves the reader on the following stanza: calling Next again
@@ -41,11 +48,11 @@ func NewPackagesReader(r io.Reader, name string) *PackagesReader {
 // (ErrLineTooLong, ErrStanzaTooLarge) are final and returned again by every
 // later call.
 func (p *PackagesReader) Next() (*Package, error) {
-	text, fields, line, err := p.sc.next()
+	para, fields, line, err := p.sc.next()
 	if err != nil {
 		return nil, err
 	}
-	if err := p.decode(text, fields, line); err != nil {
+	if err := p.decode(para, fields, line); err != nil {
 		return nil, err
 	}
 	return &p.pkg, nil
@@ -109,14 +116,14 @@ var pkgFieldNames = [numPkgFields]string{
 
 // is compares a field name with its canonical spelling: exactly first, since
 // real indexes use the canonical case, then ASCII case-insensitively.
-func is(name string, id pkgField) bool {
+func is(name []byte, id pkgField) bool {
 	canon := pkgFieldNames[id]
-	return name == canon || asciiEqualFold(name, canon)
+	return string(name) == canon || asciiEqualFoldBytes(name, canon)
 }
 
 // lookupPackageField maps a field name to its column without a map: by length,
 // then first letter, then one comparison.
-func lookupPackageField(name string) pkgField {
+func lookupPackageField(name []byte) pkgField {
 	if len(name) == 0 {
 		return fUnknown
 	}
@@ -221,44 +228,83 @@ func lookupPackageField(name string) pkgField {
 	return fUnknown
 }
 
-// decode fills p.pkg from one paragraph.
-func (p *PackagesReader) decode(text string, fields []fieldSpan, line int) error {
-	pkg := &p.pkg
-	*pkg = Package{Line: line}
+// decodedField is a field of the current stanza after the first pass: its
+// value (and for fields without a column, its name) as offsets into the
+// stanza's arena. decoded[i] is fields[i].
+type decodedField struct {
+	id                   pkgField
+	nameStart, nameEnd   int32 // in the arena; only for fUnknown
+	valueStart, valueEnd int32
+}
+
+// decode fills p.pkg from one paragraph in two passes. The first copies every
+// value, folded and trimmed, into one arena (leaving out field names and long
+// descriptions, a quarter or more of the bytes); the second converts the
+// arena to a string, once, and slices each field out of it.
+func (p *PackagesReader) decode(para []byte, fields []fieldSpan, line int) error {
+	arena := p.arena[:0]
+	decoded := p.decoded[:0]
 	var seen uint64
-	var relRange [numRelFields][2]int
-	p.rels = p.rels[:0]
-	p.extra = p.extra[:0]
 	var fieldLine [numPkgFields]int
 	for i := range fields {
 		f := &fields[i]
-		name := text[f.nameStart:f.nameEnd]
+		name := para[f.nameStart:f.nameEnd]
+		raw := para[f.valStart:f.valEnd]
 		id := lookupPackageField(name)
-		if id == fUnknown {
-			if err := p.addExtra(text, f, name); err != nil {
+		d := decodedField{id: id}
+		switch id {
+		case fUnknown:
+			if err := p.checkExtraName(arena, decoded, name, f.line); err != nil {
 				return err
 			}
-			continue
-		}
-		if seen&(1<<id) != 0 {
-			return p.fieldError(text, fields, f.line, pkgFieldNames[id],
-				fmt.Errorf("%w (first on line %d)", ErrDuplicateField, fieldLine[id]))
-		}
-		seen |= 1 << id
-		fieldLine[id] = f.line
-		if id == fDescription {
-			// Only the synopsis: the long description was dropped by the
-			// scanner, and is cut here if it was not.
-			v := text[f.valStart:f.valEnd]
-			if i := strings.IndexByte(v, '\n'); i >= 0 {
-				v = v[:i]
+			d.nameStart = int32(len(arena))
+			arena = append(arena, name...)
+			d.nameEnd = int32(len(arena))
+			d.valueStart = d.nameEnd
+			arena = appendMultiline(arena, raw, f.multiline)
+		case fDescription:
+			// Only the synopsis; the long description is dropped.
+			if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+				raw = raw[:i]
 			}
-			pkg.Description = trimSpace(v)
-			continue
+			d.valueStart = int32(len(arena))
+			arena = append(arena, trimSpaceBytes(raw)...)
+		default:
+			d.valueStart = int32(len(arena))
+			if f.multiline {
+				arena = appendFolded(arena, raw, true)
+			} else {
+				arena = append(arena, trimSpaceBytes(raw)...)
+			}
 		}
-		v := simpleValue(text, f)
+		d.valueEnd = int32(len(arena))
+		if id != fUnknown {
+			if seen&(1<<id) != 0 {
+				return p.fieldError(string(arena), decoded, f.line, pkgFieldNames[id],
+					fmt.Errorf("%w (first on line %d)", ErrDuplicateField, fieldLine[id]))
+			}
+			seen |= 1 << id
+			fieldLine[id] = f.line
+		}
+		decoded = append(decoded, d)
+	}
+	p.arena, p.decoded = arena, decoded
+	text := string(arena)
+
+	// Built on the stack and copied out at the end: stores into the heap
+	// would each pay a write barrier while the collector runs.
+	var pkg Package
+	pkg.Line = line
+	var relRange [numRelFields][2]int
+	p.rels = p.rels[:0]
+	p.extra = p.extra[:0]
+	for i := range decoded {
+		d := &decoded[i]
+		v := text[d.valueStart:d.valueEnd]
 		var err error
-		switch id {
+		switch d.id {
+		case fUnknown:
+			p.extra = append(p.extra, Field{Name: text[d.nameStart:d.nameEnd], Value: v})
 		case fPackage:
 			pkg.Package = v
 		case fVersion:
@@ -295,6 +341,8 @@ func (p *PackagesReader) decode(text string, fields []fieldSpan, line int) error
 			pkg.SHA256, err = checkHex(v, 64)
 		case fHomepage:
 			pkg.Homepage = v
+		case fDescription:
+			pkg.Description = v
 		case fDescriptionMD5:
 			pkg.DescriptionMD5 = v
 		case fTag:
@@ -306,24 +354,24 @@ func (p *PackagesReader) decode(text string, fields []fieldSpan, line int) error
 			if err != nil {
 				err = fmt.Errorf("%w in clause %q", err, clause)
 			}
-			relRange[id-fDepends] = [2]int{start, len(p.rels)}
+			relRange[d.id-fDepends] = [2]int{start, len(p.rels)}
 		}
 		if err != nil {
-			return p.fieldError(text, fields, f.line, pkgFieldNames[id], err)
+			return p.fieldError(text, decoded, fields[i].line, pkgFieldNames[d.id], err)
 		}
 	}
 	for _, id := range [...]pkgField{fPackage, fVersion, fArchitecture} {
 		if seen&(1<<id) == 0 {
-			return p.fieldError(text, fields, line, pkgFieldNames[id], ErrMissingField)
+			return p.fieldError(text, decoded, line, pkgFieldNames[id], ErrMissingField)
 		}
 	}
 	if pkg.Package == "" || pkg.Version == "" || pkg.Architecture == "" {
-		return p.fieldError(text, fields, line, "", fmt.Errorf("%w: empty Package, Version or Architecture", ErrSyntax))
+		return p.fieldError(text, decoded, line, "", fmt.Errorf("%w: empty Package, Version or Architecture", ErrSyntax))
 	}
 	if pkg.Source == "" {
 		pkg.Source = pkg.Package
 	} else if name, version, err := parseSourceField(pkg.Source); err != nil {
-		return p.fieldError(text, fields, fieldLine[fSource], "Source", err)
+		return p.fieldError(text, decoded, fieldLine[fSource], "Source", err)
 	} else {
 		pkg.Source, pkg.SourceVersion = name, version
 	}
@@ -331,11 +379,16 @@ func (p *PackagesReader) decode(text string, fields []fieldSpan, line int) error
 		pkg.SourceVersion = pkg.Version
 	}
 	if len(p.rels) > 0 {
-		// One allocation for all relationship fields; each gets a
-		// capacity-limited window so appends by the caller cannot spill
-		// into its neighbour.
-		all := make([]string, len(p.rels))
-		copy(all, p.rels)
+		// All relationship fields share a window of a block of strings
+		// shared with neighbouring stanzas: one allocation per block, not
+		// one per stanza. Each field's slice is capacity-limited so that
+		// appends by the caller cannot spill into its neighbour.
+		if cap(p.relBlock)-len(p.relBlock) < len(p.rels) {
+			p.relBlock = make([]string, 0, max(relBlockSize, len(p.rels)))
+		}
+		start := len(p.relBlock)
+		p.relBlock = append(p.relBlock, p.rels...)
+		all := p.relBlock[start:]
 		dst := [numRelFields]*[]string{
 			&pkg.Depends, &pkg.PreDepends, &pkg.Recommends, &pkg.Suggests, &pkg.Enhances,
 			&pkg.Conflicts, &pkg.Breaks, &pkg.Provides, &pkg.Replaces, &pkg.BuiltUsing,
@@ -350,42 +403,41 @@ func (p *PackagesReader) decode(text string, fields []fieldSpan, line int) error
 	if len(p.extra) > 0 {
 		pkg.Extra = append([]Field(nil), p.extra...)
 	}
+	p.pkg = pkg
 	return nil
 }
 
-// addExtra keeps a field that has no column, checking its name and that it is
-// not a duplicate.
-func (p *PackagesReader) addExtra(text string, f *fieldSpan, name string) error {
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; c <= ' ' || c == 0x7f {
-			return p.fieldError(text, nil, f.line, "", fmt.Errorf("%w: invalid field name %q", ErrSyntax, name))
+// relBlockSize is how many relationship clauses one allocation holds.
+const relBlockSize = 512
+
+// checkExtraName checks the name of a field without a column and that it is
+// not a duplicate of an earlier one in the stanza.
+func (p *PackagesReader) checkExtraName(arena []byte, decoded []decodedField, name []byte, line int) error {
+	bad := name[0] == '-'
+	for _, c := range name {
+		if c <= ' ' || c == 0x7f {
+			bad = true
 		}
 	}
-	if name[0] == '-' {
-		return p.fieldError(text, nil, f.line, "", fmt.Errorf("%w: invalid field name %q", ErrSyntax, name))
+	if bad {
+		return p.fieldError(string(arena), decoded, line, "", fmt.Errorf("%w: invalid field name %q", ErrSyntax, name))
 	}
-	for _, e := range p.extra {
-		if asciiEqualFold(e.Name, name) {
-			return p.fieldError(text, nil, f.line, name, ErrDuplicateField)
+	for _, d := range decoded {
+		if d.id == fUnknown && asciiEqualFoldBytes(name, string(arena[d.nameStart:d.nameEnd])) {
+			return p.fieldError(string(arena), decoded, line, string(name), ErrDuplicateField)
 		}
 	}
-	p.extra = append(p.extra, Field{Name: name, Value: multilineValue(text, f)})
 	return nil
 }
 
-// fieldError builds a *ParseError, naming the package when the stanza has a
-// Package field (even one after the failing field).
-func (p *PackagesReader) fieldError(text string, fields []fieldSpan, line int, field string, err error) error {
-	pkgName := p.pkg.Package
-	if pkgName == "" {
-		if fields == nil {
-			fields = p.sc.fields
-		}
-		for i := range fields {
-			if is(text[fields[i].nameStart:fields[i].nameEnd], fPackage) {
-				pkgName = simpleValue(text, &fields[i])
-				break
-			}
+// fieldError builds a *ParseError, naming the package when the part of the
+// stanza decoded so far has a Package field.
+func (p *PackagesReader) fieldError(text string, decoded []decodedField, line int, field string, err error) error {
+	var pkgName string
+	for _, d := range decoded {
+		if d.id == fPackage && int(d.valueEnd) <= len(text) {
+			pkgName = text[d.valueStart:d.valueEnd]
+			break
 		}
 	}
 	return &ParseError{File: p.sc.file, Line: line, Package: pkgName, Field: field, Err: err}
@@ -425,20 +477,34 @@ func checkHex(v string, n int) (string, error) {
 	if len(v) != n {
 		return "", fmt.Errorf("%w: %q is %d characters, want %d hex digits", ErrSyntax, v, len(v), n)
 	}
-	for i := 0; i < len(v); i++ {
-		if !lowerHex[v[i]] {
-			return "", fmt.Errorf("%w: %q is not lowercase hex", ErrSyntax, v)
-		}
+	if !isLowerHex(v) {
+		return "", fmt.Errorf("%w: %q is not lowercase hex", ErrSyntax, v)
 	}
 	return v, nil
 }
 
-var lowerHex = func() (t [256]bool) {
-	for _, c := range "0123456789abcdef" {
-		t[c] = true
+// isLowerHex reports whether s is all lowercase hex digits, eight bytes at
+// a time: for bytes below 0x80, ((x|0x80)-c)&0x80 is set exactly when x >= c,
+// with no borrow between bytes.
+func isLowerHex(s string) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	ge := func(x, c uint64) uint64 { return ((x | hi) - c*lo) & hi }
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		digit := ge(x, '0') &^ ge(x, '9'+1)
+		lower := ge(x, 'a') &^ ge(x, 'f'+1)
+		if x&hi != 0 || digit|lower != hi {
+			return false
+		}
 	}
-	return t
-}()
+	for ; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // parseSourceField splits "name (version)" or "name".
 func parseSourceField(v string) (name, version string, err error) {

@@ -558,3 +558,16 @@ func TestFullIndex(t *testing.T) {
 		t.Errorf("read %d packages, index has %d", len(pkgs), want)
 	}
 }
+
+func TestIsLowerHex(t *testing.T) {
+	for c := range 256 {
+		want := '0' <= c && c <= '9' || 'a' <= c && c <= 'f'
+		for _, pos := range []int{0, 5, 7, 8, 13, 16} {
+			b := []byte(strings.Repeat("0123456789abcdef", 2)[:17])
+			b[pos] = byte(c)
+			if got := isLowerHex(string(b)); got != want {
+				t.Errorf("byte %#x at %d: got %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+}

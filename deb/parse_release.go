@@ -1,6 +1,7 @@
 package deb
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -27,9 +28,10 @@ var hashSections = [...]struct {
 // Fields it has no use for (Changelogs, Signed-By, ...) are ignored.
 func ParseRelease(r io.Reader) (*Release, error) {
 	lr := &io.LimitedReader{R: r, N: MaxReleaseSize + 1}
-	sc := newParagraphScanner(lr, "Release", MaxReleaseSize+1, "")
-	text, fields, first, err := sc.next()
-	fields = slices.Clone(fields) // the scanner reuses them on the next call
+	sc := newParagraphScanner(lr, "Release", MaxReleaseSize+1)
+	para, fields, _, err := sc.next()
+	// The scanner reuses both on the next call.
+	para, fields = bytes.Clone(para), slices.Clone(fields)
 	if err == nil {
 		// A second paragraph means this is not a Release file.
 		var line int
@@ -50,10 +52,10 @@ func ParseRelease(r io.Reader) (*Release, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeRelease(text, fields, first)
+	return decodeRelease(para, fields)
 }
 
-func decodeRelease(text string, fields []fieldSpan, first int) (*Release, error) {
+func decodeRelease(para []byte, fields []fieldSpan) (*Release, error) {
 	rel := &Release{}
 	seen := make(map[string]int, len(fields))
 	files := make(map[string]int) // path -> index in rel.Files
@@ -62,13 +64,13 @@ func decodeRelease(text string, fields []fieldSpan, first int) (*Release, error)
 	}
 	for i := range fields {
 		f := &fields[i]
-		name := text[f.nameStart:f.nameEnd]
+		name := string(para[f.nameStart:f.nameEnd])
 		key := strings.ToLower(name)
 		if prev, dup := seen[key]; dup {
 			return nil, fail(f.line, name, fmt.Errorf("%w (first on line %d)", ErrDuplicateField, prev))
 		}
 		seen[key] = f.line
-		v := simpleValue(text, f)
+		v := string(appendFolded(nil, para[f.valStart:f.valEnd], f.multiline))
 		var err error
 		switch key {
 		case "origin":
@@ -98,7 +100,7 @@ func decodeRelease(text string, fields []fieldSpan, first int) (*Release, error)
 		case "butautomaticupgrades":
 			rel.ButAutomaticUpgrades, err = parseYesNo(v)
 		case "md5sum", "sha1", "sha256", "sha512":
-			if err := decodeHashSection(rel, files, text, f, key); err != nil {
+			if err := decodeHashSection(rel, files, string(para[f.valStart:f.valEnd]), f.line, key); err != nil {
 				return nil, err
 			}
 		}
@@ -112,7 +114,7 @@ func decodeRelease(text string, fields []fieldSpan, first int) (*Release, error)
 
 // decodeHashSection merges the "hash size path" lines of one hash field into
 // rel.Files.
-func decodeHashSection(rel *Release, files map[string]int, text string, f *fieldSpan, key string) error {
+func decodeHashSection(rel *Release, files map[string]int, raw string, firstLine int, key string) error {
 	var section string
 	var digits int
 	for _, h := range hashSections {
@@ -121,8 +123,7 @@ func decodeHashSection(rel *Release, files map[string]int, text string, f *field
 		}
 	}
 	seenHere := make(map[string]bool)
-	raw := text[f.valStart:f.valEnd]
-	line := f.line - 1
+	line := firstLine - 1
 	for entry := range strings.SplitSeq(raw, "\n") {
 		line++
 		if len(entry) > 0 && entry[0] == '#' {

@@ -104,6 +104,12 @@ func (n *relationNormalizer) clause(c string) (string, error) {
 // field appends the normalized clauses of a relationship field's value to
 // dst. A trailing comma is tolerated; an empty clause elsewhere is not.
 func (n *relationNormalizer) field(dst []string, v string) ([]string, string, error) {
+	if v == "" {
+		return dst, "", nil
+	}
+	if out, ok := appendNormalField(dst, v); ok {
+		return out, "", nil
+	}
 	for v != "" {
 		c, rest, more := strings.Cut(v, ",")
 		v = rest
@@ -171,10 +177,17 @@ var relChars = func() (t [256]uint8) {
 // without arch lists or build profiles: the fast path for nearly every clause
 // of a binary Packages index. False sends the clause to the full parser.
 func isNormalClause(c string) bool {
-	i, n := 0, len(c)
+	end, ok := scanNormalClause(c, 0)
+	return ok && end == len(c)
+}
+
+// scanNormalClause scans a clause in normal form starting at c[i] and
+// returns where it ends: at the end of c or at a comma.
+func scanNormalClause(c string, i int) (int, bool) {
+	n := len(c)
 	for {
 		if i >= n || relChars[c[i]]&relAlnum == 0 {
-			return false
+			return i, false
 		}
 		i++
 		for i < n && relChars[c[i]]&relName != 0 {
@@ -187,19 +200,19 @@ func isNormalClause(c string) bool {
 				i++
 			}
 			if i == start {
-				return false
+				return i, false
 			}
 		}
-		if i == n {
-			return true
+		if i == n || c[i] == ',' {
+			return i, true
 		}
 		if c[i] != ' ' || i+1 == n {
-			return false
+			return i, false
 		}
 		i++
 		if c[i] == '(' {
 			if i+3 >= n {
-				return false
+				return i, false
 			}
 			switch op := c[i+1]; op {
 			case '<', '>':
@@ -209,15 +222,15 @@ func isNormalClause(c string) bool {
 				case ' ':
 					i += 2
 				default:
-					return false
+					return i, false
 				}
 			case '=':
 				i += 2
 			default:
-				return false
+				return i, false
 			}
 			if i >= n || c[i] != ' ' {
-				return false
+				return i, false
 			}
 			i++
 			start := i
@@ -225,21 +238,42 @@ func isNormalClause(c string) bool {
 				i++
 			}
 			if i == start || i >= n || c[i] != ')' {
-				return false
+				return i, false
 			}
 			i++
-			if i == n {
-				return true
+			if i == n || c[i] == ',' {
+				return i, true
 			}
 			if c[i] != ' ' || i+1 == n {
-				return false
+				return i, false
 			}
 			i++
 		}
 		if c[i] != '|' || i+2 >= n || c[i+1] != ' ' {
-			return false
+			return i, false
 		}
 		i += 2
+	}
+}
+
+// appendNormalField appends the clauses of a field value that is entirely in
+// normal form ("a (>= 1), b | c"), which is how archive tools write it. On
+// false dst may hold part of the clauses: the caller truncates it.
+func appendNormalField(dst []string, v string) ([]string, bool) {
+	start := 0
+	for {
+		end, ok := scanNormalClause(v, start)
+		if !ok {
+			return dst, false
+		}
+		dst = append(dst, v[start:end])
+		if end == len(v) {
+			return dst, true
+		}
+		if end+2 >= len(v) || v[end+1] != ' ' {
+			return dst, false
+		}
+		start = end + 2
 	}
 }
 
