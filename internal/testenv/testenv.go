@@ -56,3 +56,11 @@ func RGW(t testing.TB) S3 {
 	v := require(t, "Ceph RGW", "DISTROSCOPE_TEST_RGW_ENDPOINT", "DISTROSCOPE_TEST_RGW_ACCESS_KEY", "DISTROSCOPE_TEST_RGW_SECRET_KEY")
 	return S3{Endpoint: v[0], AccessKey: v[1], SecretKey: v[2], Region: "default"}
 }
+
+// DuckDB returns the path of a Node script that runs one SQL query in DuckDB
+// and prints the rows as JSON (scripts/duckdb/query.mjs, with DuckDB
+// installed from the npm registry next to it).
+func DuckDB(t testing.TB) string {
+	t.Helper()
+	return require(t, "DuckDB", "DISTROSCOPE_TEST_DUCKDB")[0]
+}
