@@ -96,6 +96,9 @@ func classify(err error) error {
 	if errors.Is(err, aptrepo.ErrCorrupt) {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCorrupt, err)
 	}
+	if errors.Is(err, aptrepo.ErrInvalidSource) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
+	}
 	return err
 }
 

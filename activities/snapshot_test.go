@@ -159,3 +159,16 @@ func TestCorruptInputIsNonRetryable(t *testing.T) {
 		t.Fatalf("err = %v, want a non-retryable %s naming InRelease", err, activities.ErrTypeCorrupt)
 	}
 }
+
+func TestUnreadableKeyringIsAnInvalidSource(t *testing.T) {
+	a, env, src, mirror := setup(t, aptrepotest.Path(t, "repo"))
+	src.SignedBy = []string{t.TempDir() + "/no-such-keyring.gpg"}
+	_, err := env.ExecuteActivity(a.ResolveRelease, activities.ResolveInput{Source: src})
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) || !ae.NonRetryable() || ae.Type() != activities.ErrTypeInvalid || !strings.Contains(ae.Error(), "no-such-keyring.gpg") {
+		t.Fatalf("err = %v, want a non-retryable %s naming the keyring", err, activities.ErrTypeInvalid)
+	}
+	if mirror.indexFetches() != 0 {
+		t.Errorf("fetched indexes for a source that cannot be verified")
+	}
+}

@@ -20,6 +20,17 @@ import "errors"
 // malformed file. Callers treat it as non-retryable.
 var ErrCorrupt = errors.New("corrupt repository metadata")
 
+// ErrInvalidSource marks a source that cannot work as configured — a
+// keyring that cannot be read, for one — so the mirror is not to blame and a
+// retry would fail the same way.
+var ErrInvalidSource = errors.New("invalid source configuration")
+
+type invalidError struct{ err error }
+
+func (e invalidError) Error() string   { return e.err.Error() }
+func (e invalidError) Unwrap() []error { return []error{e.err, ErrInvalidSource} }
+func invalid(err error) error          { return invalidError{err} }
+
 // ErrNotFound marks a file the mirror does not have (HTTP 404, missing file).
 var ErrNotFound = errors.New("not found on mirror")
 

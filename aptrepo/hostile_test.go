@@ -313,9 +313,6 @@ func TestIngestIndexHangingMirror(t *testing.T) {
 // so its error must not be reported as corrupt metadata, which callers
 // (activities.classify) never retry.
 func TestIngestIndexHangingMirrorRetryable(t *testing.T) {
-	t.Skip("known bug in aptrepo/ingest.go: stage 1 wraps every read error as corrupt, " +
-		"transport errors and context expiry included (\"decompress: context deadline exceeded\"); " +
-		"remove this skip with the fix")
 	if err := ingestFromHangingMirror(t); errors.Is(err, aptrepo.ErrCorrupt) {
 		t.Errorf("error %q wraps ErrCorrupt: a timeout would not be retried", err)
 	}

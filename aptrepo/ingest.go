@@ -74,10 +74,14 @@ func IngestIndex(ctx context.Context, f *Fetcher, ix Index, out io.Writer, opts 
 // errParserGone tells the fetch stage that the parse stage stopped reading.
 var errParserGone = errors.New("aptrepo: parser stopped")
 
+// hashCounter hashes and counts what passes through, and remembers the
+// first error of the reader below it — for the fetched stream, the
+// transport's — so a failure can be told apart from a bad file.
 type hashCounter struct {
-	r io.Reader
-	h hash.Hash
-	n atomic.Int64
+	r   io.Reader
+	h   hash.Hash
+	n   atomic.Int64
+	err error
 }
 
 func (hc *hashCounter) Read(p []byte) (int, error) {
@@ -87,6 +91,9 @@ func (hc *hashCounter) Read(p []byte) (int, error) {
 			hc.h.Write(p[:n])
 		}
 		hc.n.Add(int64(n))
+	}
+	if err != nil && err != io.EOF && hc.err == nil {
+		hc.err = err
 	}
 	return n, err
 }
@@ -125,9 +132,17 @@ func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, out
 	stage1 := make(chan error, 1)
 	go func() {
 		err := func() error {
+			// A read error of the transport (reset, timeout, cancelled) is
+			// worth retrying; any other decoding error means a bad file.
+			transport := func(err error) error {
+				if compressed.err != nil {
+					return fmt.Errorf("aptrepo: %s: fetch: %w", c.URL, compressed.err)
+				}
+				return err
+			}
 			dr, closeDec, err := decompressor(c.Compression, compressed)
 			if err != nil {
-				return fmt.Errorf("aptrepo: %s: %w", c.URL, err)
+				return transport(fmt.Errorf("aptrepo: %s: %w", c.URL, err))
 			}
 			defer closeDec()
 			plain.r = io.LimitReader(dr, maxPlain+1)
@@ -140,8 +155,11 @@ func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, out
 				if n > 0 && !pipe.send(buf[:n]) {
 					return errParserGone
 				}
+				if compressed.err != nil {
+					return transport(nil)
+				}
 				if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-					break
+					break // a short file is caught by the size and hash checks below
 				}
 				if rerr != nil {
 					return corrupt(fmt.Errorf("aptrepo: %s: decompress: %w", c.URL, rerr))
@@ -150,7 +168,7 @@ func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, out
 			// Drain the compressed stream so its hash covers every byte
 			// (a decoder may stop before trailing padding).
 			if _, err := io.Copy(io.Discard, compressed); err != nil {
-				return fmt.Errorf("aptrepo: %s: %w", c.URL, err)
+				return fmt.Errorf("aptrepo: %s: fetch: %w", c.URL, err)
 			}
 			if n := compressed.n.Load(); n != c.Size {
 				return corrupt(fmt.Errorf("aptrepo: %s: got %d bytes, the Release says %d", c.URL, n, c.Size))

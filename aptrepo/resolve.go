@@ -182,6 +182,9 @@ func pickIndex(rel *deb.Release, src Source, comp, arch string, order []Compress
 
 func fetchRelease(ctx context.Context, f *Fetcher, src Source, now time.Time) (body []byte, from string, signers []string, err error) {
 	kr, krErr := loadKeyring(src)
+	if krErr != nil && !src.AllowUnsigned {
+		return nil, "", nil, invalid(fmt.Errorf("aptrepo: keyring for %s: %w", src.Suite, krErr))
+	}
 	inURL := join(src.Mirror, "dists", src.Suite, "InRelease")
 	data, err := f.ReadAll(ctx, inURL, maxReleaseBytes)
 	switch {
