@@ -58,18 +58,15 @@ type snapshotFlags struct {
 
 // buildSources resolves what to snapshot: flags first, then the machine's
 // apt sources (mirror, components, Signed-By) for each suite.
-func buildSources(cfg config.Config, f snapshotFlags) ([]aptrepo.Source, error) {
+func buildSources(cfg config.Config, f snapshotFlags, notes io.Writer) ([]aptrepo.Source, error) {
 	entries, aptErr := aptsources.Load(cfg.AptRoot)
 	suites := splitList(f.suites)
 	if len(suites) == 0 {
 		if aptErr != nil {
 			return nil, fmt.Errorf("no --suite given and the apt sources cannot be read: %w", aptErr)
 		}
-		for _, e := range entries {
-			if len(e.URIs) > 0 && containsStr(e.Types, "deb") {
-				suites = e.Suites
-				break
-			}
+		if e, _, ok := firstDebEntry(entries); ok {
+			suites = e.Suites
 		}
 		if len(suites) == 0 {
 			return nil, fmt.Errorf("no --suite given and no deb entry in the apt sources under %s", cfg.AptRoot)
@@ -88,13 +85,23 @@ func buildSources(cfg config.Config, f snapshotFlags) ([]aptrepo.Source, error) 
 			AllowUnsigned: f.allowUnsigned, AllowExpired: f.allowExpired, CompressionOrder: order,
 			Components: splitList(f.components), Architectures: splitList(f.archs), SignedBy: splitList(f.keyring)}
 		e, uri, found := aptsources.Find(entries, suite)
-		if src.Mirror == "" {
+		if !found && src.Mirror == "" {
+			// One archive serves every suite of a distribution: a suite the
+			// machine does not use (trixie on a bookworm host) is taken from
+			// the mirror, and trusted with the keyring, of the first deb entry.
+			e, uri, found = firstDebEntry(entries)
 			if !found {
 				if aptErr != nil {
 					return nil, fmt.Errorf("suite %s: no --mirror given and the apt sources cannot be read: %w", suite, aptErr)
 				}
-				return nil, fmt.Errorf("suite %s: no apt source lists it; pass --mirror URL", suite)
+				return nil, fmt.Errorf("suite %s: no deb entry in the apt sources; pass --mirror URL", suite)
 			}
+			fmt.Fprintf(notes, "%s: not in the apt sources; using the mirror and keyring of %s:%d\n", suite, e.File, e.Line)
+			if len(splitList(f.components)) == 0 {
+				e.Components = nil // the entry's components belong to its own suites
+			}
+		}
+		if src.Mirror == "" {
 			src.Mirror = uri
 		}
 		if found && strings.TrimRight(uri, "/") == strings.TrimRight(src.Mirror, "/") {
@@ -122,6 +129,15 @@ func buildSources(cfg config.Config, f snapshotFlags) ([]aptrepo.Source, error) 
 		out = append(out, src)
 	}
 	return out, nil
+}
+
+func firstDebEntry(entries []aptsources.Entry) (aptsources.Entry, string, bool) {
+	for _, e := range entries {
+		if len(e.URIs) > 0 && containsStr(e.Types, "deb") {
+			return e, e.URIs[0], true
+		}
+	}
+	return aptsources.Entry{}, "", false
 }
 
 func containsStr(list []string, s string) bool {
@@ -153,7 +169,7 @@ func cmdSnapshot(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return exitError{2, fmt.Errorf("snapshot: unexpected argument %q", fs.Arg(0))}
 	}
-	sources, err := buildSources(cfg, f)
+	sources, err := buildSources(cfg, f, stderr)
 	if err != nil {
 		return exitError{2, fmt.Errorf("snapshot: %w", err)}
 	}
