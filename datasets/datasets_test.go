@@ -59,7 +59,9 @@ func TestSchemasGolden(t *testing.T) {
 	}
 }
 
-func newStore(t *testing.T) store.Store {
+func newStore(t *testing.T) store.Store { return newStoreB(t) }
+
+func newStoreB(t testing.TB) store.Store {
 	t.Helper()
 	s, err := localfs.New(t.TempDir())
 	if err != nil {
@@ -90,7 +92,7 @@ func randomRows(n int, seed uint64, arch string) []datasets.PackageRow {
 	return rows
 }
 
-func writeRows(t *testing.T, rows []datasets.PackageRow, rowGroup int) []byte {
+func writeRows(t testing.TB, rows []datasets.PackageRow, rowGroup int) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w := datasets.NewWriter(&buf, datasets.Packages, datasets.ComparePackageRows, rowGroup)
@@ -172,6 +174,10 @@ func keyValue(f *parquet.File, key string) string {
 }
 
 func stagePart(t *testing.T, st store.Store, key string, rows []datasets.PackageRow) datasets.StagedPart {
+	return stagePartB(t, st, key, rows)
+}
+
+func stagePartB(t testing.TB, st store.Store, key string, rows []datasets.PackageRow) datasets.StagedPart {
 	t.Helper()
 	data := writeRows(t, rows, 700)
 	if err := st.Put(context.Background(), key, bytes.NewReader(data), int64(len(data))); err != nil {
@@ -182,7 +188,7 @@ func stagePart(t *testing.T, st store.Store, key string, rows []datasets.Package
 
 var part = datasets.Partition{Distro: "debian", Release: "trixie", Snapshot: "20260101T000000Z-0123456789ab"}
 
-func TestPublishMergesSortedPartsIntoOneObject(t *testing.T) {
+func TestPublishCombinesPartsIntoOneObject(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
 	var all []datasets.PackageRow
@@ -220,12 +226,22 @@ func TestPublishMergesSortedPartsIntoOneObject(t *testing.T) {
 	}
 	got, f := readRows(t, data)
 	if len(got) != len(all) {
-		t.Fatalf("merged %d rows, want %d", len(got), len(all))
+		t.Fatalf("published %d rows, want %d", len(got), len(all))
 	}
-	for i := 1; i < len(got); i++ {
-		if got[i-1].Package > got[i].Package {
-			t.Fatalf("merged rows not sorted by package at %d: %s > %s", i, got[i-1].Package, got[i].Package)
+	// Every row group is sorted by package and bounded; together they are
+	// the staged parts' row groups.
+	start := 0
+	for g, rg := range f.RowGroups() {
+		n := int(rg.NumRows())
+		for i := start + 1; i < start+n; i++ {
+			if got[i-1].Package > got[i].Package {
+				t.Fatalf("row group %d not sorted by package at row %d: %s > %s", g, i, got[i-1].Package, got[i].Package)
+			}
 		}
+		start += n
+	}
+	if want := 3 + 3 + 3; len(f.RowGroups()) != want { // 1500, 1800, 2100 rows staged in row groups of 700
+		t.Errorf("%d row groups, want the %d staged ones", len(f.RowGroups()), want)
 	}
 	// Same multiset of rows.
 	key := func(r datasets.PackageRow) string {
@@ -238,7 +254,7 @@ func TestPublishMergesSortedPartsIntoOneObject(t *testing.T) {
 	slices.Sort(wantKeys)
 	slices.Sort(gotKeys)
 	if !slices.Equal(wantKeys, gotKeys) {
-		t.Errorf("merged rows differ from staged rows")
+		t.Errorf("published rows differ from staged rows")
 	}
 	for _, rg := range f.RowGroups() {
 		if rg.NumRows() > datasets.DefaultRowGroupRows {

@@ -28,8 +28,9 @@
 // tree, so no glob sees them), each under a deterministic key so a retried
 // activity overwrites its own earlier attempt instead of adding a duplicate.
 // Publish then produces exactly one data object per partition — a server-side
-// copy when there is one staged part, a streaming k-way merge of the sorted
-// parts otherwise — and an object PUT is atomic on S3 and on the local store,
+// copy when there is one staged part, otherwise a file that concatenates the
+// parts' row groups (each bounded and sorted) without decoding them — and an
+// object PUT is atomic on S3 and on the local store,
 // so a reader globbing the tree sees the partition whole or not at all. The
 // manifest (files, row counts, schema version, input hashes) is written last;
 // its presence is what marks a partition committed for distroscope's own

@@ -80,9 +80,12 @@ func Publish(ctx context.Context, st store.Store, in PublishInput) (Manifest, er
 	return m, nil
 }
 
-// mergeParts k-way merges the staged parts, each sorted by t.SortColumn
-// within its row groups, into the partition's data object, streaming: memory
-// holds a page per column per input row group, never the rows.
+// mergeParts concatenates the staged parts' row groups into the partition's
+// one data object. Row groups are copied as they are — each already bounded
+// and sorted by t.SortColumn — so nothing is decoded and memory stays at a
+// page per column. (A k-way merge into one global order was 7× slower for a
+// gain readers barely see: an index's own order is by source package, so even
+// a single part's row groups each span the whole alphabet.)
 func mergeParts(ctx context.Context, st store.Store, t Table, parts []StagedPart, wantRows int64, tempDir, dataKey string) error {
 	var rowGroups []parquet.RowGroup
 	for _, part := range parts {
@@ -111,9 +114,20 @@ func mergeParts(ctx context.Context, st store.Store, t Table, parts []StagedPart
 	}
 	defer os.Remove(out.Name())
 	defer out.Close()
-	n, err := t.merge(ctx, t, rowGroups, out)
-	if err != nil {
-		return err
+	w := parquet.NewWriter(out, writerOptions(t)...)
+	var n int64
+	for _, rg := range rowGroups {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		k, err := w.WriteRowGroup(rg)
+		if err != nil {
+			return fmt.Errorf("copy row group: %w", err)
+		}
+		n += k
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("close merged file: %w", err)
 	}
 	size, err := out.Seek(0, io.SeekCurrent)
 	if err != nil {

@@ -84,20 +84,16 @@ type SnapshotRow struct {
 type Table struct {
 	Name    string
 	Version int
-	// SortColumn orders rows inside each row group (and, after Publish's
-	// merge, inside each partition).
+	// SortColumn orders rows inside each row group.
 	SortColumn string
 	Schema     *parquet.Schema
-	merge      mergeFunc
 }
 
 var (
 	// Packages is the packages table: one row per entry of each index.
-	Packages = Table{Name: "packages", Version: 1, SortColumn: "package", Schema: parquet.SchemaOf(PackageRow{}),
-		merge: mergeSorted(ComparePackageRows)}
+	Packages = Table{Name: "packages", Version: 1, SortColumn: "package", Schema: parquet.SchemaOf(PackageRow{})}
 	// Snapshots is the snapshots table: one row per index of each snapshot.
-	Snapshots = Table{Name: "snapshots", Version: 1, SortColumn: "index_path", Schema: parquet.SchemaOf(SnapshotRow{}),
-		merge: mergeSorted(CompareSnapshotRows)}
+	Snapshots = Table{Name: "snapshots", Version: 1, SortColumn: "index_path", Schema: parquet.SchemaOf(SnapshotRow{})}
 )
 
 // Tables lists every table, for tools that walk them all (ls, janitor).

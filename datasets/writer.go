@@ -36,8 +36,8 @@ func writerOptions(t Table) []parquet.WriterOption {
 
 // Writer writes rows of one table as Parquet: zstd, statistics on every
 // column, rows buffered up to a bound, sorted, and flushed as one row group.
-// Rows are therefore sorted within each row group; when the input is already
-// in order (Debian's indexes are sorted by package name) the whole file is.
+// Rows are therefore sorted within each row group. (Debian's indexes are in
+// source-package order, so their rows do need the sort.)
 type Writer[T any] struct {
 	w       *parquet.GenericWriter[T]
 	cw      *countingWriter
@@ -86,10 +86,10 @@ func (w *Writer[T]) flush() error {
 	return nil
 }
 
-// sortBuffer orders the buffered rows. Indexes usually arrive sorted (dak
-// writes Debian's by name), so that case costs one comparison per row.
-// Otherwise it sorts a permutation rather than the rows: rows are hundreds of
-// bytes, and moving them around dominated the writer's time.
+// sortBuffer orders the buffered rows. Already sorted input costs one
+// comparison per row. Otherwise it sorts a permutation rather than the rows:
+// rows are hundreds of bytes, and moving them around dominated the writer's
+// time.
 func (w *Writer[T]) sortBuffer() {
 	sorted := true
 	for i := 1; i < len(w.buf) && sorted; i++ {
