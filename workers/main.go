@@ -38,7 +38,7 @@ func run(args []string) error {
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	concurrency := fs.Int("activities", 2, "activities run at once (each ingest holds ~50 MB and one core)")
 	drain := fs.Duration("drain", 30*time.Second, "on SIGTERM, how long running activities may take to finish")
-	memLimit := fs.Int64("memory-limit-mib", 110, "soft Go heap limit in MiB (GOMEMLIMIT overrides; 0 = none)")
+	memLimit := fs.Int64("memory-limit-mib", 100, "soft Go heap limit in MiB (GOMEMLIMIT overrides; 0 = none)")
 	cfg, err := config.Load(fs, args, os.Getenv)
 	if err != nil {
 		return err

@@ -81,7 +81,7 @@ func run() error {
 	if err := os.MkdirAll(o.state, 0o755); err != nil {
 		return err
 	}
-	app.TuneGC(110 << 20) // the worker's defaults, so in-process ingest runs as it does there
+	app.TuneGC(100 << 20) // the worker's defaults, so in-process ingest runs as it does there
 	cache := filepath.Join(filepath.Dir(filepath.Dir(o.state)), ".cache", "bench")
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return err
@@ -206,6 +206,8 @@ func median(ds []time.Duration) time.Duration {
 }
 
 // ingestOnce runs the activities' domain work in-process on a fresh store.
+var verbose = os.Getenv("BENCH_VERBOSE") != ""
+
 func ingestOnce(src aptrepo.Source, order []aptrepo.Compression, state string) (int64, error) {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp(state, "ingest-store-")
@@ -220,10 +222,12 @@ func ingestOnce(src aptrepo.Source, order []aptrepo.Compression, state string) (
 	defer st.Close()
 	src.CompressionOrder = order
 	f := aptrepo.DefaultFetcher()
+	t0 := time.Now()
 	rel, err := aptrepo.Resolve(ctx, f, src, time.Now())
 	if err != nil {
 		return 0, err
 	}
+	t1 := time.Now()
 	ix := rel.Indexes[0]
 	tmp, err := os.CreateTemp(dir, "part-*.parquet")
 	if err != nil {
@@ -234,6 +238,7 @@ func ingestOnce(src aptrepo.Source, order []aptrepo.Compression, state string) (
 	if err != nil {
 		return 0, err
 	}
+	t2 := time.Now()
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return 0, err
 	}
@@ -241,8 +246,14 @@ func ingestOnce(src aptrepo.Source, order []aptrepo.Compression, state string) (
 	if err := st.Put(ctx, key, tmp, res.ParquetBytes); err != nil {
 		return 0, err
 	}
+	t3 := time.Now()
 	_, err = datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Packages, Partition: rel.Partition,
 		Parts: []datasets.StagedPart{{Key: key, Rows: res.Rows}}, TempDir: dir})
+	if verbose {
+		fmt.Fprintf(os.Stderr, "  ingest phases: resolve %v, stream %v (%s), stage %v, publish %v\n",
+			t1.Sub(t0).Round(time.Millisecond), t2.Sub(t1).Round(time.Millisecond), res.Compression,
+			t3.Sub(t2).Round(time.Millisecond), time.Since(t3).Round(time.Millisecond))
+	}
 	return res.Rows, err
 }
 
