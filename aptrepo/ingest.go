@@ -290,6 +290,12 @@ func rowFromPackage(p *deb.Package, ix Index) datasets.PackageRow {
 		Replaces: slices.Clone(p.Replaces), BuiltUsing: slices.Clone(p.BuiltUsing),
 		StaticBuiltUsing: slices.Clone(p.StaticBuiltUsing),
 	}
+	row.Format = "deb"
+	epoch, hasEpoch, upstream, revision := deb.SplitVersion(p.Version)
+	if hasEpoch {
+		row.Epoch = &epoch
+	}
+	row.UpstreamVersion, row.Revision = upstream, revision
 	if len(p.Extra) > 0 {
 		row.Extra = make(map[string]string, len(p.Extra))
 		for _, f := range p.Extra {

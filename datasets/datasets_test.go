@@ -421,7 +421,7 @@ func TestJanitor(t *testing.T) {
 }
 
 func TestLayout(t *testing.T) {
-	if got := datasets.Packages.DataKey(part); got != "packages/v1/distro=debian/release=trixie/snapshot=20260101T000000Z-0123456789ab/part-00000.parquet" {
+	if got := datasets.Packages.DataKey(part); got != "packages/v2/distro=debian/release=trixie/snapshot=20260101T000000Z-0123456789ab/part-00000.parquet" {
 		t.Errorf("DataKey = %s", got)
 	}
 	if p, ok := datasets.ParsePartitionPrefix(datasets.Packages, datasets.Packages.ManifestKey(part)); !ok || p != part {

@@ -7,7 +7,9 @@ import (
 )
 
 // PackageRow is one entry of one repository index: a binary package as a
-// given index (component × architecture) lists it. A package with
+// given index (component × architecture, or repository × architecture) lists
+// it, in any of the formats distroscope reads. The deb822 field names came
+// first (v1); v2 added the columns other ecosystems need, all optional. A package with
 // Architecture "all" appears once in every architecture's index, so
 // IndexArchitecture and Architecture are both kept.
 //
@@ -51,6 +53,29 @@ type PackageRow struct {
 	BuiltUsing         []string          `parquet:"built_using,list"`
 	StaticBuiltUsing   []string          `parquet:"static_built_using,list"`
 	Extra              map[string]string `parquet:"extra"`
+
+	// Columns added in v2 for every ecosystem (deb, rpm, apk, alpm). Format
+	// says which version ordering applies to Version.
+	Format string `parquet:"format,dict"`
+	// Epoch, UpstreamVersion and Revision split Version the ecosystem's way:
+	// deb epoch:upstream-revision, rpm epoch:version-release, apk
+	// version-rN, pacman epoch:pkgver-pkgrel. Epoch is null when absent.
+	Epoch           *int64 `parquet:"epoch,optional"`
+	UpstreamVersion string `parquet:"upstream_version,optional"`
+	Revision        string `parquet:"revision,optional"`
+	// InstalledSizeBytes is the exact installed size where the format gives
+	// bytes (rpm, apk, pacman); deb gives KiB only (InstalledSizeKiB).
+	InstalledSizeBytes int64     `parquet:"installed_size_bytes,optional"`
+	License            string    `parquet:"license,optional"`
+	Groups             []string  `parquet:"groups,list"` // rpm Group, pacman %GROUPS%
+	BuildTime          time.Time `parquet:"build_time,optional,timestamp(millisecond)"`
+	Obsoletes          []string  `parquet:"obsoletes,list"`        // rpm
+	InstallIf          []string  `parquet:"install_if,list"`       // apk i:
+	OptionalDepends    []string  `parquet:"optional_depends,list"` // pacman %OPTDEPENDS%
+	MakeDepends        []string  `parquet:"make_depends,list"`     // pacman %MAKEDEPENDS%
+	CheckDepends       []string  `parquet:"check_depends,list"`    // pacman %CHECKDEPENDS%
+	Checksum           string    `parquet:"checksum,optional"`     // apk C: (Q1 + base64 SHA-1 of the control segment)
+	Files              []string  `parquet:"files,list"`            // rpm filelists, when asked for
 }
 
 // SnapshotRow describes one index of one committed snapshot: where it came
@@ -91,7 +116,7 @@ type Table struct {
 
 var (
 	// Packages is the packages table: one row per entry of each index.
-	Packages = Table{Name: "packages", Version: 1, SortColumn: "package", Schema: parquet.SchemaOf(PackageRow{})}
+	Packages = Table{Name: "packages", Version: 2, SortColumn: "package", Schema: parquet.SchemaOf(PackageRow{})}
 	// Snapshots is the snapshots table: one row per index of each snapshot.
 	Snapshots = Table{Name: "snapshots", Version: 1, SortColumn: "index_path", Schema: parquet.SchemaOf(SnapshotRow{})}
 )

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -226,6 +227,20 @@ func (e ExpectedRow) PackageRow(component, indexArch string) datasets.PackageRow
 	if len(e.Extra) > 0 {
 		r.Extra = e.Extra
 	}
+	// The version split follows dpkg's parseversion: epoch before the first
+	// colon, revision after the last hyphen.
+	r.Format = "deb"
+	v := e.Version
+	if i := strings.IndexByte(v, ':'); i >= 0 {
+		if n, err := strconv.ParseInt(v[:i], 10, 64); err == nil {
+			r.Epoch = &n
+		}
+		v = v[i+1:]
+	}
+	if i := strings.LastIndexByte(v, '-'); i >= 0 {
+		v, r.Revision = v[:i], v[i+1:]
+	}
+	r.UpstreamVersion = v
 	return r
 }
 
