@@ -3,39 +3,42 @@
 // OpenPGP signature against the keyring the source names, checks Valid-Until,
 // chooses for each component × architecture the Packages index in the
 // compression that is fastest end to end (by hash when the Release offers
-// Acquire-By-Hash), then streams that index through size and SHA256
-// verification, decompression and the deb822 parser into Parquet rows.
-//
-// Nothing here knows about Temporal or object stores: the activities wrap
-// these functions, and everything a caller needs to resume or retry (the
-// resolved index list) is a small, serialisable value.
+// Acquire-By-Hash), and parses the index into Parquet rows. The fetch,
+// verification and streaming pipeline it shares with every format lives in
+// package repo; the names re-exported here keep apt callers short.
 //
 // Repository format: https://wiki.debian.org/DebianRepository/Format
 package aptrepo
 
-import "errors"
+import "github.com/distroscope/distroscope/repo"
 
-// ErrCorrupt marks input that will not get better by fetching it again:
-// a bad signature, a hash or size mismatch, a parse error, an oversized or
-// malformed file. Callers treat it as non-retryable.
-var ErrCorrupt = errors.New("corrupt repository metadata")
+// Shared types and errors, from package repo.
+type (
+	Source        = repo.Spec
+	Candidate     = repo.Candidate
+	Index         = repo.Index
+	Resolved      = repo.Resolved
+	Compression   = repo.Compression
+	Fetcher       = repo.Fetcher
+	Progress      = repo.Progress
+	IngestResult  = repo.IngestResult
+	IngestOptions = repo.IngestOptions
+)
 
-// ErrInvalidSource marks a source that cannot work as configured — a
-// keyring that cannot be read, for one — so the mirror is not to blame and a
-// retry would fail the same way.
-var ErrInvalidSource = errors.New("invalid source configuration")
+var (
+	ErrCorrupt              = repo.ErrCorrupt
+	ErrInvalidSource        = repo.ErrInvalidSource
+	ErrNotFound             = repo.ErrNotFound
+	DefaultFetcher          = repo.DefaultFetcher
+	DefaultCompressionOrder = repo.DefaultCompressionOrder
+	ParseCompressionOrder   = repo.ParseCompressionOrder
+)
 
-type invalidError struct{ err error }
+// DefaultMaxUncompressed bounds an index whose Release lists no plain size.
+const DefaultMaxUncompressed = repo.DefaultMaxUncompressed
 
-func (e invalidError) Error() string   { return e.err.Error() }
-func (e invalidError) Unwrap() []error { return []error{e.err, ErrInvalidSource} }
-func invalid(err error) error          { return invalidError{err} }
-
-// ErrNotFound marks a file the mirror does not have (HTTP 404, missing file).
-var ErrNotFound = errors.New("not found on mirror")
-
-type corruptError struct{ err error }
-
-func (e corruptError) Error() string   { return e.err.Error() }
-func (e corruptError) Unwrap() []error { return []error{e.err, ErrCorrupt} }
-func corrupt(err error) error          { return corruptError{err} }
+func corrupt(err error) error { return repo.Corrupt(err) }
+func invalid(err error) error { return repo.Invalid(err) }
+func join(base string, elems ...string) string {
+	return repo.JoinURL(base, elems...)
+}

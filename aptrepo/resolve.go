@@ -18,70 +18,6 @@ import (
 // maxReleaseBytes bounds InRelease/Release: Debian's largest are ~200 KB.
 const maxReleaseBytes = 32 << 20
 
-// Source is one suite of one apt mirror to snapshot.
-type Source struct {
-	Mirror        string   `json:"mirror"` // base URL, the part before dists/
-	Suite         string   `json:"suite"`
-	Components    []string `json:"components"`
-	Architectures []string `json:"architectures"`
-	// SignedBy are keyring files (binary or armored) trusted for this
-	// source, as apt's Signed-By. Empty means apt's own trusted keyrings
-	// under AptRoot.
-	SignedBy []string `json:"signed_by,omitempty"`
-	// SignedByInline is an armored key block given inline (deb822 Signed-By).
-	SignedByInline string `json:"signed_by_inline,omitempty"`
-	// SignedByFingerprints narrows the keyring to these keys, as apt's
-	// Signed-By fingerprints do.
-	SignedByFingerprints []string `json:"signed_by_fingerprints,omitempty"`
-	// AptRoot is the root whose etc/apt/trusted.gpg* apt would trust ("/").
-	AptRoot       string `json:"apt_root,omitempty"`
-	AllowUnsigned bool   `json:"allow_unsigned,omitempty"`
-	AllowExpired  bool   `json:"allow_expired,omitempty"`
-	// CompressionOrder overrides DefaultCompressionOrder.
-	CompressionOrder []Compression `json:"compression_order,omitempty"`
-}
-
-// Candidate is one way to fetch an index: a URL and what it must hash to.
-type Candidate struct {
-	URL         string      `json:"url"`
-	Path        string      `json:"path"` // as named in the Release
-	Compression Compression `json:"compression"`
-	Size        int64       `json:"size"`
-	SHA256      string      `json:"sha256"`
-}
-
-// Index is one Packages index of the suite, with the fetch candidates in
-// order of preference and the uncompressed size and hash the Release gives
-// (zero when it lists no plain file).
-type Index struct {
-	Component          string      `json:"component"`
-	Architecture       string      `json:"architecture"`
-	Candidates         []Candidate `json:"candidates"`
-	UncompressedSize   int64       `json:"uncompressed_size,omitempty"`
-	UncompressedSHA256 string      `json:"uncompressed_sha256,omitempty"`
-}
-
-// Name is "component/architecture", for logs and staged part names.
-func (ix Index) Name() string { return ix.Component + "/" + ix.Architecture }
-
-// Resolved is a verified Release and the indexes to fetch: everything a
-// snapshot needs, small enough to pass between workflow steps.
-type Resolved struct {
-	Source        Source             `json:"source"`
-	Partition     datasets.Partition `json:"partition"`
-	Origin        string             `json:"origin"`
-	Label         string             `json:"label,omitempty"`
-	Suite         string             `json:"suite,omitempty"`
-	Codename      string             `json:"codename,omitempty"`
-	Version       string             `json:"version,omitempty"`
-	Date          time.Time          `json:"date"`
-	ValidUntil    time.Time          `json:"valid_until,omitzero"`
-	ReleaseSHA256 string             `json:"release_sha256"`
-	ReleaseURL    string             `json:"release_url"`
-	Signers       []string           `json:"signers,omitempty"`
-	Indexes       []Index            `json:"indexes"`
-}
-
 // Resolve fetches and verifies the suite's Release and picks its indexes.
 // It fails with ErrCorrupt for unsigned or badly signed metadata (unless
 // AllowUnsigned), an expired Valid-Until (unless AllowExpired), a Release
@@ -163,7 +99,7 @@ func pickIndex(rel *deb.Release, src Source, comp, arch string, order []Compress
 		ix.UncompressedSize, ix.UncompressedSHA256 = plain.Size, plain.SHA256
 	}
 	for _, c := range order {
-		rf, ok := rel.File(base + c.suffix())
+		rf, ok := rel.File(base + c.Suffix())
 		if !ok || rf.SHA256 == "" {
 			continue
 		}

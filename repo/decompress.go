@@ -1,4 +1,4 @@
-package aptrepo
+package repo
 
 import (
 	"compress/bzip2"
@@ -34,13 +34,14 @@ func ParseCompressionOrder(s string) ([]Compression, error) {
 		case "gz", "xz", "zst", "bz2":
 			out = append(out, Compression(f))
 		default:
-			return nil, fmt.Errorf("aptrepo: unknown compression %q (want gz, xz, zst, bz2 or plain)", f)
+			return nil, fmt.Errorf("repo: unknown compression %q (want gz, xz, zst, bz2 or plain)", f)
 		}
 	}
 	return out, nil
 }
 
-func (c Compression) suffix() string {
+// Suffix is the file name suffix of c (".gz"), "" for plain files.
+func (c Compression) Suffix() string {
 	if c == "" {
 		return ""
 	}
@@ -81,5 +82,5 @@ func decompressor(c Compression, r io.Reader) (io.Reader, func(), error) {
 	case "bz2":
 		return bzip2.NewReader(r), func() {}, nil
 	}
-	return nil, nil, fmt.Errorf("aptrepo: unknown compression %q", c)
+	return nil, nil, fmt.Errorf("repo: unknown compression %q", c)
 }

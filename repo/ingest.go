@@ -1,4 +1,4 @@
-package aptrepo
+package repo
 
 import (
 	"context"
@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"slices"
 	"sync/atomic"
 
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/deb"
 )
 
 // DefaultMaxUncompressed bounds an index whose Release lists no plain size:
@@ -40,7 +38,7 @@ type IngestResult struct {
 	ParquetBytes      int64       `json:"parquet_bytes"`
 }
 
-// IngestOptions tune IngestIndex.
+// IngestOptions tune Ingest.
 type IngestOptions struct {
 	RowGroupRows    int
 	MaxUncompressed int64
@@ -49,16 +47,16 @@ type IngestOptions struct {
 	OnProgress func(Progress)
 }
 
-// IngestIndex streams one index from the mirror into a Parquet file written
-// to out: fetch → size/SHA256 check → decompress → uncompressed size/SHA256
-// check → parse → rows. Fetching and decompression run in one goroutine,
+// Ingest streams one index from the mirror into a Parquet file written to
+// out: fetch → size/SHA256 check → decompress → uncompressed size check →
+// parse (the format's ParseFunc) → rows. Fetching and decompression run in one goroutine,
 // parsing in another, Parquet encoding in a third, so on two cores the stages
 // overlap. Candidates are tried in order while the mirror answers "not
 // found". Any mismatch fails with ErrCorrupt and the caller must discard out.
-func IngestIndex(ctx context.Context, f *Fetcher, ix Index, out io.Writer, opts IngestOptions) (IngestResult, error) {
+func Ingest(ctx context.Context, f *Fetcher, ix Index, parse ParseFunc, out io.Writer, opts IngestOptions) (IngestResult, error) {
 	var lastErr error
 	for _, c := range ix.Candidates {
-		res, err := ingestCandidate(ctx, f, ix, c, out, opts)
+		res, err := ingestCandidate(ctx, f, ix, c, parse, out, opts)
 		if errors.Is(err, ErrNotFound) && res.Rows == 0 {
 			lastErr = err
 			continue
@@ -66,13 +64,13 @@ func IngestIndex(ctx context.Context, f *Fetcher, ix Index, out io.Writer, opts 
 		return res, err
 	}
 	if lastErr == nil {
-		lastErr = fmt.Errorf("aptrepo: %s: no candidates", ix.Name())
+		lastErr = fmt.Errorf("repo: %s: no candidates", ix.Name())
 	}
 	return IngestResult{}, lastErr
 }
 
 // errParserGone tells the fetch stage that the parse stage stopped reading.
-var errParserGone = errors.New("aptrepo: parser stopped")
+var errParserGone = errors.New("repo: parser stopped")
 
 // hashCounter hashes and counts what passes through, and remembers the
 // first error of the reader below it — for the fetched stream, the
@@ -98,7 +96,7 @@ func (hc *hashCounter) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, out io.Writer, opts IngestOptions) (IngestResult, error) {
+func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, parse ParseFunc, out io.Writer, opts IngestOptions) (IngestResult, error) {
 	res := IngestResult{Index: ix.Name(), URL: c.URL, Path: c.Path, Compression: c.Compression}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -108,7 +106,7 @@ func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, out
 	}
 	defer body.Close()
 	if announced >= 0 && announced != c.Size {
-		return res, corrupt(fmt.Errorf("aptrepo: %s: mirror sends %d bytes, the Release says %d", c.URL, announced, c.Size))
+		return res, corrupt(fmt.Errorf("repo: %s: mirror sends %d bytes, the Release says %d", c.URL, announced, c.Size))
 	}
 	// Never read past the size the signed Release gives.
 	compressed := &hashCounter{r: io.LimitReader(body, c.Size+1), h: sha256.New()}
@@ -136,13 +134,13 @@ func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, out
 			// worth retrying; any other decoding error means a bad file.
 			transport := func(err error) error {
 				if compressed.err != nil {
-					return fmt.Errorf("aptrepo: %s: fetch: %w", c.URL, compressed.err)
+					return fmt.Errorf("repo: %s: fetch: %w", c.URL, compressed.err)
 				}
 				return err
 			}
 			dr, closeDec, err := decompressor(c.Compression, compressed)
 			if err != nil {
-				return transport(fmt.Errorf("aptrepo: %s: %w", c.URL, err))
+				return transport(fmt.Errorf("repo: %s: %w", c.URL, err))
 			}
 			defer closeDec()
 			plain.r = io.LimitReader(dr, maxPlain+1)
@@ -162,26 +160,26 @@ func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, out
 					break // a short file is caught by the size and hash checks below
 				}
 				if rerr != nil {
-					return corrupt(fmt.Errorf("aptrepo: %s: decompress: %w", c.URL, rerr))
+					return corrupt(fmt.Errorf("repo: %s: decompress: %w", c.URL, rerr))
 				}
 			}
 			// Drain the compressed stream so its hash covers every byte
 			// (a decoder may stop before trailing padding).
 			if _, err := io.Copy(io.Discard, compressed); err != nil {
-				return fmt.Errorf("aptrepo: %s: fetch: %w", c.URL, err)
+				return fmt.Errorf("repo: %s: fetch: %w", c.URL, err)
 			}
 			if n := compressed.n.Load(); n != c.Size {
-				return corrupt(fmt.Errorf("aptrepo: %s: got %d bytes, the Release says %d", c.URL, n, c.Size))
+				return corrupt(fmt.Errorf("repo: %s: got %d bytes, the Release says %d", c.URL, n, c.Size))
 			}
 			if got := hex.EncodeToString(compressed.h.Sum(nil)); got != c.SHA256 {
-				return corrupt(fmt.Errorf("aptrepo: %s: SHA256 %s does not match the Release's %s", c.URL, got, c.SHA256))
+				return corrupt(fmt.Errorf("repo: %s: SHA256 %s does not match the Release's %s", c.URL, got, c.SHA256))
 			}
 			n := plain.n.Load()
 			if n > maxPlain {
-				return corrupt(fmt.Errorf("aptrepo: %s: decompresses to more than %d bytes (the Release's size for %s, or the limit)", c.URL, maxPlain, ix.Name()))
+				return corrupt(fmt.Errorf("repo: %s: decompresses to more than %d bytes (the Release's size for %s, or the limit)", c.URL, maxPlain, ix.Name()))
 			}
 			if ix.UncompressedSize > 0 && n != ix.UncompressedSize {
-				return corrupt(fmt.Errorf("aptrepo: %s: decompresses to %d bytes, the Release says %d", c.URL, n, ix.UncompressedSize))
+				return corrupt(fmt.Errorf("repo: %s: decompresses to %d bytes, the Release says %d", c.URL, n, ix.UncompressedSize))
 			}
 			return nil
 		}()
@@ -220,17 +218,10 @@ func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, out
 	// Stage 2 (this goroutine): parse.
 	parseErr := func() error {
 		defer close(batches)
-		r := deb.NewPackagesReader(pipe, c.URL)
 		batch := <-free
-		for {
-			p, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return corrupt(fmt.Errorf("aptrepo: %w", err))
-			}
-			batch = append(batch, rowFromPackage(p, ix))
+		emit := func(row *datasets.PackageRow) error {
+			row.Component, row.IndexArchitecture = ix.Component, ix.Architecture
+			batch = append(batch, *row)
 			res.Rows++
 			if len(batch) == cap(batch) {
 				select {
@@ -243,6 +234,13 @@ func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, out
 					opts.OnProgress(Progress{Index: ix.Name(), CompressedBytes: compressed.n.Load(), Rows: res.Rows})
 				}
 			}
+			return nil
+		}
+		if err := parse(ctx, pipe, c.URL, ix, emit); err != nil {
+			if ctx.Err() != nil || errors.Is(err, ErrCorrupt) {
+				return err
+			}
+			return corrupt(fmt.Errorf("repo: %w", err))
 		}
 		if len(batch) > 0 {
 			batches <- batch
@@ -269,38 +267,4 @@ func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, out
 		opts.OnProgress(Progress{Index: ix.Name(), CompressedBytes: res.CompressedBytes, Rows: res.Rows})
 	}
 	return res, nil
-}
-
-// rowFromPackage copies what the row keeps: the parser reuses its Package.
-func rowFromPackage(p *deb.Package, ix Index) datasets.PackageRow {
-	row := datasets.PackageRow{
-		Component: ix.Component, IndexArchitecture: ix.Architecture,
-		Package: p.Package, Version: p.Version, Architecture: p.Architecture,
-		Source: p.Source, SourceVersion: p.SourceVersion,
-		Section: p.Section, Priority: p.Priority,
-		Essential: p.Essential, Protected: p.Protected, BuildEssential: p.BuildEssential,
-		MultiArch: p.MultiArch, Maintainer: p.Maintainer, OriginalMaintainer: p.OriginalMaintainer,
-		InstalledSizeKiB: p.InstalledSize, Size: p.Size,
-		Filename: p.Filename, MD5sum: p.MD5sum, SHA256: p.SHA256,
-		Homepage: p.Homepage, Description: p.Description, DescriptionMD5: p.DescriptionMD5, Tag: p.Tag,
-		Depends: slices.Clone(p.Depends), PreDepends: slices.Clone(p.PreDepends),
-		Recommends: slices.Clone(p.Recommends), Suggests: slices.Clone(p.Suggests),
-		Enhances: slices.Clone(p.Enhances), Conflicts: slices.Clone(p.Conflicts),
-		Breaks: slices.Clone(p.Breaks), Provides: slices.Clone(p.Provides),
-		Replaces: slices.Clone(p.Replaces), BuiltUsing: slices.Clone(p.BuiltUsing),
-		StaticBuiltUsing: slices.Clone(p.StaticBuiltUsing),
-	}
-	row.Format = "deb"
-	epoch, hasEpoch, upstream, revision := deb.SplitVersion(p.Version)
-	if hasEpoch {
-		row.Epoch = &epoch
-	}
-	row.UpstreamVersion, row.Revision = upstream, revision
-	if len(p.Extra) > 0 {
-		row.Extra = make(map[string]string, len(p.Extra))
-		for _, f := range p.Extra {
-			row.Extra[f.Name] = f.Value
-		}
-	}
-	return row
 }

@@ -1,4 +1,4 @@
-package aptrepo
+package repo
 
 import (
 	"context"
@@ -34,47 +34,47 @@ func DefaultFetcher() *Fetcher {
 func (f *Fetcher) Open(ctx context.Context, rawURL string) (io.ReadCloser, int64, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, 0, fmt.Errorf("aptrepo: bad URL %q: %w", rawURL, err)
+		return nil, 0, fmt.Errorf("repo: bad URL %q: %w", rawURL, err)
 	}
 	switch u.Scheme {
 	case "file":
 		fh, err := os.Open(u.Path)
 		if os.IsNotExist(err) {
-			return nil, 0, fmt.Errorf("aptrepo: %s: %w", rawURL, ErrNotFound)
+			return nil, 0, fmt.Errorf("repo: %s: %w", rawURL, ErrNotFound)
 		}
 		if err != nil {
-			return nil, 0, fmt.Errorf("aptrepo: %w", err)
+			return nil, 0, fmt.Errorf("repo: %w", err)
 		}
 		fi, err := fh.Stat()
 		if err != nil {
 			fh.Close()
-			return nil, 0, fmt.Errorf("aptrepo: %w", err)
+			return nil, 0, fmt.Errorf("repo: %w", err)
 		}
 		return fh, fi.Size(), nil
 	case "http", "https":
 	default:
-		return nil, 0, fmt.Errorf("aptrepo: unsupported URL scheme %q in %s", u.Scheme, rawURL)
+		return nil, 0, fmt.Errorf("repo: unsupported URL scheme %q in %s", u.Scheme, rawURL)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, 0, fmt.Errorf("aptrepo: %w", err)
+		return nil, 0, fmt.Errorf("repo: %w", err)
 	}
 	if f.UserAgent != "" {
 		req.Header.Set("User-Agent", f.UserAgent)
 	}
 	resp, err := f.Client.Do(req)
 	if err != nil {
-		return nil, 0, fmt.Errorf("aptrepo: get %s: %w", rawURL, err)
+		return nil, 0, fmt.Errorf("repo: get %s: %w", rawURL, err)
 	}
 	switch {
 	case resp.StatusCode == http.StatusOK:
 		return resp.Body, resp.ContentLength, nil
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
 		resp.Body.Close()
-		return nil, 0, fmt.Errorf("aptrepo: get %s: %s: %w", rawURL, resp.Status, ErrNotFound)
+		return nil, 0, fmt.Errorf("repo: get %s: %s: %w", rawURL, resp.Status, ErrNotFound)
 	default:
 		resp.Body.Close()
-		return nil, 0, fmt.Errorf("aptrepo: get %s: %s", rawURL, resp.Status)
+		return nil, 0, fmt.Errorf("repo: get %s: %s", rawURL, resp.Status)
 	}
 }
 
@@ -86,20 +86,20 @@ func (f *Fetcher) ReadAll(ctx context.Context, rawURL string, limit int64) ([]by
 	}
 	defer rc.Close()
 	if n > limit {
-		return nil, corrupt(fmt.Errorf("aptrepo: %s is %d bytes, more than the %d allowed", rawURL, n, limit))
+		return nil, corrupt(fmt.Errorf("repo: %s is %d bytes, more than the %d allowed", rawURL, n, limit))
 	}
 	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("aptrepo: read %s: %w", rawURL, err)
+		return nil, fmt.Errorf("repo: read %s: %w", rawURL, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, corrupt(fmt.Errorf("aptrepo: %s is more than the %d bytes allowed", rawURL, limit))
+		return nil, corrupt(fmt.Errorf("repo: %s is more than the %d bytes allowed", rawURL, limit))
 	}
 	return data, nil
 }
 
-// join appends slash-separated elements to a base URL.
-func join(base string, elems ...string) string {
+// JoinURL appends slash-separated elements to a base URL.
+func JoinURL(base string, elems ...string) string {
 	s := strings.TrimRight(base, "/")
 	for _, e := range elems {
 		s += "/" + strings.Trim(e, "/")

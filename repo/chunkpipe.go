@@ -1,4 +1,4 @@
-package aptrepo
+package repo
 
 import (
 	"io"
