@@ -18,8 +18,9 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/formats"
+	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/store"
 )
 
@@ -49,7 +50,7 @@ func (noMetrics) ObserveActivity(string, time.Duration) {}
 // Snapshot holds the dependencies of the snapshot activities.
 type Snapshot struct {
 	Store   store.Store
-	Fetcher *aptrepo.Fetcher
+	Fetcher *repo.Fetcher
 	TempDir string
 	Metrics Metrics
 	// Producer names this build in manifests ("distroscope 0.1.0").
@@ -93,10 +94,10 @@ func classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, aptrepo.ErrCorrupt) {
+	if errors.Is(err, repo.ErrCorrupt) {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCorrupt, err)
 	}
-	if errors.Is(err, aptrepo.ErrInvalidSource) {
+	if errors.Is(err, repo.ErrInvalidSource) {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
 	}
 	return err
@@ -104,14 +105,14 @@ func classify(err error) error {
 
 // ResolveInput names the suite to resolve.
 type ResolveInput struct {
-	Source aptrepo.Source `json:"source"`
+	Source repo.Spec `json:"source"`
 }
 
 // ResolveResult is the verified Release's index list and, when the same
 // Release is already committed, its commit.
 type ResolveResult struct {
-	Resolved  aptrepo.Resolved `json:"resolved"`
-	Committed *CommitResult    `json:"committed,omitempty"`
+	Resolved  repo.Resolved `json:"resolved"`
+	Committed *CommitResult `json:"committed,omitempty"`
 }
 
 // ResolveRelease fetches and verifies the Release and checks whether this
@@ -119,7 +120,11 @@ type ResolveResult struct {
 func (s *Snapshot) ResolveRelease(ctx context.Context, in ResolveInput) (out ResolveResult, err error) {
 	start := time.Now()
 	defer s.observe("ResolveRelease", start, &err)
-	rel, err := aptrepo.Resolve(ctx, s.Fetcher, in.Source, s.now())
+	src, err := formats.For(in.Source.Format)
+	if err != nil {
+		return out, classify(err)
+	}
+	rel, err := src.Resolve(ctx, s.Fetcher, in.Source, s.now())
 	if err != nil {
 		return out, classify(err)
 	}
@@ -145,17 +150,18 @@ func (s *Snapshot) ResolveRelease(ctx context.Context, in ResolveInput) (out Res
 
 // IngestInput is one index to stage.
 type IngestInput struct {
+	Format    repo.Format        `json:"format,omitempty"`
 	Partition datasets.Partition `json:"partition"`
-	Index     aptrepo.Index      `json:"index"`
+	Index     repo.Index         `json:"index"`
 }
 
 // IngestResult is one staged part and how it was obtained.
 type IngestResult struct {
-	Staged datasets.StagedPart  `json:"staged"`
-	Fetch  aptrepo.IngestResult `json:"fetch"`
+	Staged datasets.StagedPart `json:"staged"`
+	Fetch  repo.IngestResult   `json:"fetch"`
 }
 
-func stagedPartName(ix aptrepo.Index) string { return ix.Component + "_" + ix.Architecture }
+func stagedPartName(ix repo.Index) string { return ix.Component + "_" + ix.Architecture }
 
 // IngestIndex streams one index into a staged Parquet part. Its staged key
 // is deterministic, so a retry overwrites its own earlier attempt; and a
@@ -181,9 +187,13 @@ func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestR
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 
+	src, err := formats.For(in.Format)
+	if err != nil {
+		return out, classify(err)
+	}
 	heartbeatEvery := time.Now()
-	res, err := aptrepo.IngestIndex(ctx, s.Fetcher, in.Index, tmp, aptrepo.IngestOptions{
-		OnProgress: func(p aptrepo.Progress) {
+	res, err := repo.Ingest(ctx, s.Fetcher, in.Index, src.Parse, tmp, repo.IngestOptions{
+		OnProgress: func(p repo.Progress) {
 			if time.Since(heartbeatEvery) >= time.Second {
 				activity.RecordHeartbeat(ctx, p)
 				heartbeatEvery = time.Now()
@@ -204,7 +214,7 @@ func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestR
 	if err := s.Store.Put(ctx, receiptKey, bytes.NewReader(receipt), int64(len(receipt))); err != nil {
 		return out, fmt.Errorf("activities: stage %s: %w", receiptKey, err)
 	}
-	s.metrics().AddIndexBytes("apt", res.CompressedBytes)
+	s.metrics().AddIndexBytes(string(in.Format), res.CompressedBytes)
 	activity.GetLogger(ctx).Info("index staged", "index", in.Index.Name(), "rows", res.Rows,
 		"compression", res.Compression.String(), "fetched_bytes", res.CompressedBytes, "parquet_bytes", res.ParquetBytes)
 	return out, nil
@@ -228,10 +238,10 @@ func (s *Snapshot) readReceipt(ctx context.Context, receiptKey, partKey string) 
 
 // CommitInput is everything needed to commit one snapshot.
 type CommitInput struct {
-	Resolved   aptrepo.Resolved `json:"resolved"`
-	Parts      []IngestResult   `json:"parts"`
-	WorkflowID string           `json:"workflow_id"`
-	RunID      string           `json:"run_id"`
+	Resolved   repo.Resolved  `json:"resolved"`
+	Parts      []IngestResult `json:"parts"`
+	WorkflowID string         `json:"workflow_id"`
+	RunID      string         `json:"run_id"`
 }
 
 // CommitResult names what was committed.
@@ -263,6 +273,17 @@ func (s *Snapshot) CommitSnapshot(ctx context.Context, in CommitInput) (out Comm
 	if len(in.Parts) != len(rel.Indexes) {
 		return out, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("commit %s: %d parts for %d indexes", p.Snapshot, len(in.Parts), len(rel.Indexes)), ErrTypeInvalid, nil)
+	}
+	var total int64
+	for _, part := range in.Parts {
+		total += part.Staged.Rows
+	}
+	if min := rel.Source.MinPackages; min > 0 && total < min {
+		// Repology's guard: a mirror caught mid-sync or a truncated index
+		// can parse cleanly and still be wrong.
+		err := fmt.Errorf("commit %s/%s: %d packages, fewer than the %d the source declares as its minimum: treating the input as truncated",
+			p.Distro, p.Release, total, min)
+		return out, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCorrupt, err)
 	}
 	base := datasets.Manifest{Producer: s.Producer, WorkflowID: in.WorkflowID, RunID: in.RunID}
 	var staged []datasets.StagedPart
@@ -310,7 +331,7 @@ func (s *Snapshot) CommitSnapshot(ctx context.Context, in CommitInput) (out Comm
 	return out, nil
 }
 
-func (s *Snapshot) stageSnapshotRows(ctx context.Context, rel aptrepo.Resolved, parts []IngestResult, now time.Time) (string, int64, error) {
+func (s *Snapshot) stageSnapshotRows(ctx context.Context, rel repo.Resolved, parts []IngestResult, now time.Time) (string, int64, error) {
 	tmp, err := os.CreateTemp(s.TempDir, "distroscope-snapshots-*.parquet")
 	if err != nil {
 		return "", 0, err

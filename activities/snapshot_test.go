@@ -172,3 +172,34 @@ func TestUnreadableKeyringIsAnInvalidSource(t *testing.T) {
 		t.Errorf("fetched indexes for a source that cannot be verified")
 	}
 }
+
+func TestMinPackagesGuardCommitsNothing(t *testing.T) {
+	a, env, src, _ := setup(t, aptrepotest.Path(t, "repo"))
+	src.MinPackages = 1000 // the fixture has 59 rows
+	v, err := env.ExecuteActivity(a.ResolveRelease, activities.ResolveInput{Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res activities.ResolveResult
+	v.Get(&res)
+	var parts []activities.IngestResult
+	for _, ix := range res.Resolved.Indexes {
+		v, err := env.ExecuteActivity(a.IngestIndex, activities.IngestInput{Partition: res.Resolved.Partition, Index: ix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r activities.IngestResult
+		v.Get(&r)
+		parts = append(parts, r)
+	}
+	_, err = env.ExecuteActivity(a.CommitSnapshot, activities.CommitInput{Resolved: res.Resolved, Parts: parts})
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) || !ae.NonRetryable() || !strings.Contains(ae.Error(), "fewer than the 1000") {
+		t.Fatalf("err = %v, want the minimum-count guard", err)
+	}
+	for _, tb := range datasets.Tables {
+		if objs, _ := a.Store.List(t.Context(), tb.Prefix()); len(objs) != 0 {
+			t.Errorf("guarded snapshot committed %v", objs)
+		}
+	}
+}

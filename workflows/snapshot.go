@@ -15,8 +15,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
-	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/repo"
 )
 
 // Names shared by the worker, the CLI and the Temporal UI.
@@ -37,7 +37,7 @@ var (
 
 // SnapshotInput starts a snapshot of one suite of one apt mirror.
 type SnapshotInput struct {
-	Source aptrepo.Source `json:"source"`
+	Source repo.Spec `json:"source"`
 	// SetSearchAttributes is true when the namespace has the Distroscope*
 	// search attributes registered (the starter checks); upserting
 	// unregistered attributes would fail the workflow task.
@@ -71,7 +71,7 @@ type SnapshotProgress struct {
 // SnapshotWorkflowID derives the workflow ID from the business key — mirror,
 // suite, components and architectures — so a second start of the same
 // snapshot attaches to the running one instead of duplicating it.
-func SnapshotWorkflowID(src aptrepo.Source) string {
+func SnapshotWorkflowID(src repo.Spec) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s", strings.TrimRight(src.Mirror, "/"), src.Suite,
 		strings.Join(src.Components, ","), strings.Join(src.Architectures, ","))
@@ -125,7 +125,7 @@ func SnapshotWorkflow(ctx workflow.Context, in SnapshotInput) (SnapshotResult, e
 	progress.Phase = "ingesting"
 	futures := make([]workflow.Future, len(rel.Indexes))
 	for i, ix := range rel.Indexes {
-		futures[i] = workflow.ExecuteActivity(ingestCtx, a.IngestIndex, activities.IngestInput{Partition: rel.Partition, Index: ix})
+		futures[i] = workflow.ExecuteActivity(ingestCtx, a.IngestIndex, activities.IngestInput{Format: in.Source.FormatOrApt(), Partition: rel.Partition, Index: ix})
 	}
 	parts := make([]activities.IngestResult, len(rel.Indexes))
 	var firstErr error
@@ -156,7 +156,7 @@ func SnapshotWorkflow(ctx workflow.Context, in SnapshotInput) (SnapshotResult, e
 	return resultFromCommit(commit, rel), nil
 }
 
-func resultFromCommit(c activities.CommitResult, rel aptrepo.Resolved) SnapshotResult {
+func resultFromCommit(c activities.CommitResult, rel repo.Resolved) SnapshotResult {
 	return SnapshotResult{
 		Partition: rel.Partition, Indexes: len(rel.Indexes), Rows: c.Rows,
 		Manifests: c.Manifests, DataKeys: c.DataKeys, ReleaseURL: rel.ReleaseURL, Signers: rel.Signers,
