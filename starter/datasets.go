@@ -11,8 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/distroscope/distroscope/catalog"
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/deb/aptsources"
 	"github.com/distroscope/distroscope/internal/app"
 	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/store"
@@ -177,28 +177,44 @@ func cmdJanitor(args []string, stdout, stderr io.Writer) error {
 }
 
 func cmdSources(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("distroscope sources", flag.ContinueOnError)
+	if len(args) > 0 && args[0] == "ls" {
+		args = args[1:]
+	}
+	fs := flag.NewFlagSet("distroscope sources ls", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg, err := config.Load(fs, args, os.Getenv)
 	if err != nil {
 		return exitError{2, err}
 	}
-	entries, err := aptsources.Load(cfg.AptRoot)
+	cat, err := catalog.Load(cfg.CatalogPath(), cfg.AptRoot)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TYPES\tURI\tSUITES\tCOMPONENTS\tSIGNED-BY\tFILE")
-	for _, e := range entries {
-		signed := strings.Join(e.SignedBy, ",")
-		if len(e.SignedByInline) > 0 {
-			signed = "(inline key)"
+	fmt.Fprintln(tw, "NAME\tFORMAT\tMIRROR\tSUITES\tCOMPONENTS\tARCHITECTURES\tKEYRING\tFROM")
+	for _, e := range cat.Entries {
+		mirror := e.Mirror
+		for _, a := range e.Architectures {
+			if m := e.Mirrors[a]; m != "" {
+				mirror += " " + a + "=" + m
+			}
 		}
-		if e.Trusted {
-			signed = "trusted=yes"
+		archs := strings.Join(e.Architectures, ",")
+		if archs == "" {
+			archs = "(this machine's)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s:%d\n", strings.Join(e.Types, ","), strings.Join(e.URIs, ","),
-			strings.Join(e.Suites, ","), strings.Join(e.Components, ","), signed, e.File, e.Line)
+		from := fmt.Sprintf("%s:%d", e.File, e.Line)
+		if e.Origin != "" {
+			from = e.Origin + " " + from
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Format, strings.TrimSpace(mirror), strings.Join(e.Suites, ","),
+			strings.Join(e.Components, ","), archs, strings.Join(e.Keyring, ","), from)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(cat.Entries) == 0 {
+		fmt.Fprintln(stdout, "no sources: write a catalogue (see README) or add apt sources")
+	}
+	return nil
 }

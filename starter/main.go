@@ -5,7 +5,8 @@
 //	distroscope datasets ls
 //	distroscope datasets show DISTRO/RELEASE[/SNAPSHOT]
 //	distroscope janitor [--max-age 48h]
-//	distroscope sources
+//	distroscope sources ls
+//	distroscope snapshot DISTRO[/SUITE]...   (from the sources catalogue)
 //	distroscope --version
 //
 // Every command takes the shared configuration flags (see internal/config
@@ -53,7 +54,7 @@ commands:
   snapshot   snapshot apt suites into the packages and snapshots datasets
   datasets   ls | show DISTRO/RELEASE[/SNAPSHOT]: committed datasets
   janitor    remove what crashed runs left behind
-  sources    list the machine's apt sources
+  sources    ls: the sources catalogue (and the machine's apt sources)
   version    print the version
 
 Run 'distroscope COMMAND -h' for a command's flags.

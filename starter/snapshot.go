@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/catalog"
 	"github.com/distroscope/distroscope/deb/aptsources"
 	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/internal/temporalclient"
@@ -131,6 +132,53 @@ func buildSources(cfg config.Config, f snapshotFlags, notes io.Writer) ([]aptrep
 	return out, nil
 }
 
+// catalogSources resolves DISTRO[/SUITE] references through the sources
+// catalogue; flags given on the command line override the catalogue's values.
+func catalogSources(cfg config.Config, refs []string, f snapshotFlags) ([]aptrepo.Source, error) {
+	cat, err := catalog.Load(cfg.CatalogPath(), cfg.AptRoot)
+	if err != nil {
+		return nil, err
+	}
+	if f.suites != "" {
+		return nil, fmt.Errorf("give suites in the reference (%s/SUITE) or with --suite, not both", refs[0])
+	}
+	var order []aptrepo.Compression
+	if f.compression != "" {
+		if order, err = aptrepo.ParseCompressionOrder(f.compression); err != nil {
+			return nil, err
+		}
+	}
+	var out []aptrepo.Source
+	for _, ref := range refs {
+		specs, err := cat.Specs(ref, debianArch())
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range specs {
+			if f.mirror != "" {
+				s.Mirror = f.mirror
+			}
+			if c := splitList(f.components); len(c) > 0 {
+				s.Components = c
+			}
+			if a := splitList(f.archs); len(a) > 0 {
+				s.Architectures = a
+			}
+			if k := splitList(f.keyring); len(k) > 0 {
+				s.SignedBy = k
+			}
+			s.AllowUnsigned = s.AllowUnsigned || f.allowUnsigned
+			s.AllowExpired = s.AllowExpired || f.allowExpired
+			if order != nil {
+				s.CompressionOrder = order
+			}
+			s.AptRoot = cfg.AptRoot
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
 func firstDebEntry(entries []aptsources.Entry) (aptsources.Entry, string, bool) {
 	for _, e := range entries {
 		if len(e.URIs) > 0 && containsStr(e.Types, "deb") {
@@ -153,7 +201,7 @@ func cmdSnapshot(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("distroscope snapshot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var f snapshotFlags
-	fs.StringVar(&f.suites, "suite", "", "suites to snapshot, comma-separated (default: the first apt source's suites)")
+	fs.StringVar(&f.suites, "suite", "", "suites to snapshot, comma-separated (default: the first apt source's suites; or name DISTRO/SUITE from the catalogue as arguments)")
 	fs.StringVar(&f.components, "components", "", "components, comma-separated (default: the apt source's, else main)")
 	fs.StringVar(&f.archs, "arch", "", "architectures, comma-separated (default: the apt source's, else this machine's)")
 	fs.StringVar(&f.mirror, "mirror", "", "mirror base URL, the part before dists/ (default: from the apt sources)")
@@ -166,10 +214,12 @@ func cmdSnapshot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return exitError{2, err}
 	}
+	var sources []aptrepo.Source
 	if fs.NArg() > 0 {
-		return exitError{2, fmt.Errorf("snapshot: unexpected argument %q", fs.Arg(0))}
+		sources, err = catalogSources(cfg, fs.Args(), f)
+	} else {
+		sources, err = buildSources(cfg, f, stderr)
 	}
-	sources, err := buildSources(cfg, f, stderr)
 	if err != nil {
 		return exitError{2, fmt.Errorf("snapshot: %w", err)}
 	}
@@ -203,7 +253,7 @@ func cmdSnapshot(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("snapshot %s: start: %w", src.Suite, err)
 		}
-		fmt.Fprintf(stderr, "%s: run %s (%s)\n", src.Suite, run.GetID(), uiLink(cfg, run.GetID(), run.GetRunID()))
+		fmt.Fprintf(stderr, "%s: run %s (%s)\n", label(src), run.GetID(), uiLink(cfg, run.GetID(), run.GetRunID()))
 		runs = append(runs, started{src, run, time.Now()})
 	}
 	if *detach {
@@ -220,19 +270,19 @@ func cmdSnapshot(args []string, stdout, stderr io.Writer) error {
 		go func() {
 			defer wg.Done()
 			done := make(chan struct{})
-			go followProgress(ctx, c, r.src.Suite, r.run, r.start, stderr, &mu, done)
+			go followProgress(ctx, c, label(r.src), r.run, r.start, stderr, &mu, done)
 			var res workflows.SnapshotResult
 			err := r.run.Get(ctx, &res)
 			close(done)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				failed = append(failed, r.src.Suite)
-				fmt.Fprintf(stderr, "%s: FAILED after %s: %s\n  see %s\n", r.src.Suite,
+				failed = append(failed, label(r.src))
+				fmt.Fprintf(stderr, "%s: FAILED after %s: %s\n  see %s\n", label(r.src),
 					time.Since(r.start).Round(time.Millisecond), rootCause(err), uiLink(cfg, r.run.GetID(), r.run.GetRunID()))
 				return
 			}
-			printSnapshotResult(stdout, cfg, r.src.Suite, res, time.Since(r.start), uiLink(cfg, r.run.GetID(), r.run.GetRunID()))
+			printSnapshotResult(stdout, cfg, label(r.src), res, time.Since(r.start), uiLink(cfg, r.run.GetID(), r.run.GetRunID()))
 		}()
 	}
 	wg.Wait()
@@ -254,6 +304,14 @@ func printSnapshotResult(w io.Writer, cfg config.Config, suite string, res workf
 		fmt.Fprintf(w, "  wrote %s\n", storeLocation(cfg, k))
 	}
 	fmt.Fprintf(w, "  run %s\n", link)
+}
+
+// label names a spec in progress lines: "bookworm", "fedora/40 (rpm-md)".
+func label(s aptrepo.Source) string {
+	if s.Distro != "" {
+		return s.Distro + "/" + s.Suite
+	}
+	return s.Suite
 }
 
 // followProgress prints a line whenever the run's progress query changes.

@@ -75,7 +75,15 @@ func SnapshotWorkflowID(src repo.Spec) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s", strings.TrimRight(src.Mirror, "/"), src.Suite,
 		strings.Join(src.Components, ","), strings.Join(src.Architectures, ","))
-	return "snapshot/" + src.Suite + "/" + hex.EncodeToString(h.Sum(nil))[:12]
+	if src.FormatOrApt() != repo.FormatApt {
+		// Only non-apt keys carry these; apt IDs stay what they were.
+		fmt.Fprintf(h, "\x00%s\x00%s\x00%s", src.Format, src.URLTemplate, src.Distro)
+	}
+	prefix := "snapshot/"
+	if src.Distro != "" {
+		prefix += src.Distro + "/"
+	}
+	return prefix + src.Suite + "/" + hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 // SnapshotWorkflow resolves the suite's signed Release, ingests every index

@@ -40,6 +40,9 @@ type Config struct {
 	TempDir string `yaml:"temp_dir"`
 	// UIURL is the Temporal UI base used to print links to runs.
 	UIURL string `yaml:"ui_url"`
+	// Catalog is the sources catalogue (YAML); "" uses
+	// ~/.config/distroscope/sources.yaml when it exists.
+	Catalog string `yaml:"catalog"`
 }
 
 // Temporal is how to reach the Temporal frontend.
@@ -186,10 +189,26 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	fs.StringVar(&c.Log.LokiURL, "loki-url", c.Log.LokiURL, "Loki push URL, e.g. http://127.0.0.1:3100/loki/api/v1/push (env DISTROSCOPE_LOKI_URL)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve Prometheus /metrics on this address (env DISTROSCOPE_METRICS_ADDR)")
 	fs.StringVar(&c.AptRoot, "apt-root", c.AptRoot, "root whose /etc/apt sources and keyrings are read (env DISTROSCOPE_APT_ROOT)")
+	fs.StringVar(&c.Catalog, "catalog", c.Catalog, "sources catalogue YAML (env DISTROSCOPE_CATALOG; default ~/.config/distroscope/sources.yaml if present)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	return c, c.Validate()
+}
+
+// CatalogPath is the catalogue to read: the configured one, else the
+// user's default file when it exists, else none.
+func (c Config) CatalogPath() string {
+	if c.Catalog != "" {
+		return c.Catalog
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		p := filepath.Join(d, "distroscope", "sources.yaml")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
 }
 
 // Validate checks values that would otherwise fail far from their cause.
