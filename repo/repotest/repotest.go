@@ -1,0 +1,139 @@
+// Package repotest is the conformance suite every repository format runs:
+// given a real fixture repository served on 127.0.0.1, a Source must resolve
+// it to a valid, stable partition, ingest every index into rows of its
+// format, and refuse a tampered index with ErrCorrupt. One suite, many
+// formats — as go-containerregistry validates every image implementation.
+package repotest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/repo"
+)
+
+// Fixture describes one format's fixture repository.
+type Fixture struct {
+	Source repo.Source
+	// Root is the folder served as the mirror.
+	Root string
+	// Spec returns the spec to snapshot the fixture served at mirror.
+	Spec func(mirror string) repo.Spec
+	// RowFormat is the value every row's Format column must hold.
+	RowFormat string
+	// MinRows is the number of rows the fixture holds at least.
+	MinRows int64
+	// Now is the clock for Resolve (fixtures may carry expiry dates).
+	Now time.Time
+}
+
+// Run checks a Source against its fixture.
+func Run(t *testing.T, fx Fixture) {
+	t.Helper()
+	ctx := context.Background()
+	f := repo.DefaultFetcher()
+	srv := httptest.NewServer(http.FileServer(http.Dir(fx.Root)))
+	t.Cleanup(srv.Close)
+	spec := fx.Spec(srv.URL)
+
+	rel, err := fx.Source.Resolve(ctx, f, spec, fx.Now)
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	t.Run("resolves a valid partition", func(t *testing.T) {
+		if err := rel.Partition.Validate(); err != nil {
+			t.Error(err)
+		}
+		if len(rel.Indexes) != len(spec.Components)*len(spec.Architectures) {
+			t.Errorf("%d indexes for %d components × %d architectures", len(rel.Indexes), len(spec.Components), len(spec.Architectures))
+		}
+		for _, ix := range rel.Indexes {
+			if len(ix.Candidates) == 0 {
+				t.Errorf("index %s has no candidates", ix.Name())
+			}
+		}
+	})
+	t.Run("resolving again gives the same snapshot", func(t *testing.T) {
+		again, err := fx.Source.Resolve(ctx, f, spec, fx.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Partition != rel.Partition {
+			t.Errorf("partition changed: %+v then %+v", rel.Partition, again.Partition)
+		}
+	})
+	t.Run("ingests every index", func(t *testing.T) {
+		var total int64
+		for _, ix := range rel.Indexes {
+			var buf bytes.Buffer
+			res, err := repo.Ingest(ctx, f, ix, fx.Source.Parse, &buf, repo.IngestOptions{})
+			if err != nil {
+				t.Fatalf("Ingest %s: %v", ix.Name(), err)
+			}
+			rows := readRows(t, buf.Bytes())
+			if int64(len(rows)) != res.Rows {
+				t.Errorf("%s: result says %d rows, file has %d", ix.Name(), res.Rows, len(rows))
+			}
+			for _, r := range rows {
+				if r.Format != fx.RowFormat || r.Package == "" || r.Version == "" ||
+					r.Component != ix.Component || r.IndexArchitecture != ix.Architecture {
+					t.Fatalf("%s: bad row %+v", ix.Name(), r)
+				}
+			}
+			total += res.Rows
+		}
+		if total < fx.MinRows {
+			t.Errorf("%d rows, the fixture holds at least %d", total, fx.MinRows)
+		}
+	})
+	t.Run("a tampered index is corrupt", func(t *testing.T) {
+		ix := rel.Indexes[0]
+		c := ix.Candidates[0]
+		body, _, err := f.Open(ctx, c.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(body)
+		body.Close()
+		data[len(data)/2] ^= 0x5a
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "index"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		bad := httptest.NewServer(http.FileServer(http.Dir(dir)))
+		defer bad.Close()
+		tampered := ix
+		tampered.Candidates = []repo.Candidate{c}
+		tampered.Candidates[0].URL = bad.URL + "/index"
+		_, err = repo.Ingest(ctx, f, tampered, fx.Source.Parse, io.Discard, repo.IngestOptions{})
+		if !errors.Is(err, repo.ErrCorrupt) {
+			t.Errorf("tampered %s: err = %v, want ErrCorrupt", ix.Name(), err)
+		} else if !strings.Contains(err.Error(), "index") {
+			t.Errorf("error does not name the file: %v", err)
+		}
+	})
+}
+
+func readRows(t *testing.T, data []byte) []datasets.PackageRow {
+	t.Helper()
+	r := parquet.NewGenericReader[datasets.PackageRow](bytes.NewReader(data))
+	defer r.Close()
+	rows := make([]datasets.PackageRow, r.NumRows())
+	n, err := r.Read(rows)
+	if err != nil && !errors.Is(err, io.EOF) {
+		t.Fatal(err)
+	}
+	return rows[:n]
+}
