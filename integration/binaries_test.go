@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,7 +52,13 @@ func TestBinariesAnswerVersion(t *testing.T) {
 func TestWorkerDrainsOnSIGTERM(t *testing.T) {
 	addr := testenv.Temporal(t)
 	worker, _ := buildBinaries(t)
-	cmd := exec.Command(worker, "--drain", "2s", "--metrics-addr", "127.0.0.1:0")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(worker, "--drain", "2s", "--metrics-addr", metricsAddr)
 	cmd.Env = append(os.Environ(), "TEMPORAL_ADDRESS="+addr, "DISTROSCOPE_TASK_QUEUE="+randomName("drain-"),
 		"DISTROSCOPE_STORE="+t.TempDir())
 	var out bytes.Buffer
@@ -64,6 +73,18 @@ func TestWorkerDrainsOnSIGTERM(t *testing.T) {
 			t.Fatalf("worker did not start:\n%s", out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// The worker serves Prometheus metrics: its own and the Temporal SDK's.
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatalf("scrape /metrics: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"distroscope_loki_dropped_entries_total", "temporal_", "go_goroutines"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics has no %s", want)
+		}
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
