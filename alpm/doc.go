@@ -1,0 +1,24 @@
+// Package alpm reads the repository databases of pacman, the package
+// manager of Arch Linux and its derivatives (ALPM: Arch Linux Package
+// Management).
+//
+// A repository database (alpm-repo-db,
+// https://alpm.archlinux.page/specifications/alpm-repo-db.7.html) is a tar
+// archive, usually compressed (repo.db is a symlink to repo.db.tar.gz or
+// repo.db.tar.zst), holding one directory per package named
+// "<name>-<version>". Each directory has a desc file (alpm-repo-desc,
+// https://alpm.archlinux.page/specifications/alpm-repo-desc.5.html) of
+// "%SECTION%" header lines each followed by its values, one a line, up to
+// a blank line. Databases written by pacman before 5.1 split each package's
+// entry in two, desc and depends; libalpm (lib/libalpm/be_sync.c) reads any
+// section from either, and so does Reader. The "files" variant (repo.files)
+// adds a files entry per directory listing the package's paths under
+// %FILES% (alpm-repo-files).
+//
+// Reader streams: it holds one package directory at a time (repo-add writes
+// a directory's entries next to each other, in no fixed order) and bounds
+// every member, line and the archive as a whole. Every parse failure is a
+// *ParseError naming the database, the tar member and, where there is one,
+// the line. Open sniffs the compression (gzip, xz, zstd, bzip2) from the
+// first bytes, so callers need not trust the file name.
+package alpm

@@ -1,0 +1,539 @@
+package alpm
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// pkgInfo is a package's .PKGINFO as bsdtar extracted it (make-repo.sh):
+// "key = value" lines, repeated keys for lists. It is the oracle: makepkg
+// wrote it, repo-add copied it into the database.
+type pkgInfo map[string][]string
+
+func (p pkgInfo) one(k string) string {
+	if v := p[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func readPkgInfo(t *testing.T, path string) pkgInfo {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := pkgInfo{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, " = ")
+		if !ok {
+			k, v, ok = strings.Cut(line, " =") // "url = " with nothing after it
+		}
+		if !ok {
+			t.Fatalf("%s: bad line %q", path, line)
+		}
+		info[k] = append(info[k], v)
+	}
+	return info
+}
+
+// pacmanQip reads "Key : value" lines of pacman -Qip output.
+func pacmanQip(t *testing.T, path string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, " : "); ok && !strings.HasPrefix(k, " ") {
+			out[strings.TrimSpace(k)] = v
+		}
+	}
+	return out
+}
+
+// fixturePackage is what the oracles say about one package file.
+type fixturePackage struct {
+	file   string // the name in %FILENAME%
+	path   string // the copy under pkgs/ (':' spelled %3A)
+	info   pkgInfo
+	qip    map[string]string
+	files  []string
+	data   []byte
+	pkgKey string
+}
+
+func loadFixturePackages(t *testing.T) map[string]*fixturePackage {
+	t.Helper()
+	paths, err := filepath.Glob("testdata/pkgs/*.pkg.tar.zst")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no fixture packages: %v", err)
+	}
+	out := map[string]*fixturePackage{}
+	for _, path := range paths {
+		base := filepath.Base(path)
+		fp := &fixturePackage{file: strings.ReplaceAll(base, "%3A", ":"), path: path}
+		fp.info = readPkgInfo(t, "testdata/expected/"+base+".PKGINFO")
+		fp.qip = pacmanQip(t, "testdata/expected/"+base+".pacman-Qip")
+		list, err := os.ReadFile("testdata/expected/" + base + ".files")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fp.files = strings.Fields(string(list))
+		if fp.data, err = os.ReadFile(path); err != nil {
+			t.Fatal(err)
+		}
+		out[fp.info.one("pkgname")] = fp
+	}
+	return out
+}
+
+func readAll(t *testing.T, r *Reader) []*Package {
+	t.Helper()
+	var out []*Package
+	for {
+		p, err := r.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+}
+
+func TestFixtureDatabases(t *testing.T) {
+	want := loadFixturePackages(t)
+	tests := []struct {
+		file        string
+		compression string
+		withFiles   bool
+		filesDB     bool
+	}{
+		{"fixture.db.tar.gz", "gzip", false, false},
+		{"fixture.db.tar.xz", "xz", false, false},
+		{"fixture.db.tar.zst", "zstd", false, false},
+		{"fixture-old.db.tar.gz", "gzip", false, false},
+		{"fixture.files.tar.gz", "gzip", false, true},
+		{"fixture.files.tar.gz", "gzip", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file+map[bool]string{true: "+files"}[tt.withFiles], func(t *testing.T) {
+			f, err := os.Open("testdata/repo/" + tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			var opts []Option
+			if tt.withFiles {
+				opts = append(opts, WithFiles())
+			}
+			r, err := Open(f, tt.file, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if r.Compression() != tt.compression {
+				t.Errorf("compression %q, want %q", r.Compression(), tt.compression)
+			}
+			got := readAll(t, r)
+			if len(got) != len(want) {
+				t.Fatalf("%d packages, want %d", len(got), len(want))
+			}
+			if r.FilesDatabase() != tt.filesDB {
+				t.Errorf("FilesDatabase() = %v, want %v", r.FilesDatabase(), tt.filesDB)
+			}
+			for _, p := range got {
+				w, ok := want[p.Name]
+				if !ok {
+					t.Errorf("unexpected package %q", p.Name)
+					continue
+				}
+				comparePackage(t, p, w, tt.withFiles)
+			}
+		})
+	}
+}
+
+func comparePackage(t *testing.T, p *Package, w *fixturePackage, withFiles bool) {
+	t.Helper()
+	in := w.info
+	check := func(field, got, want string) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: %s = %q, want %q", p.Name, field, got, want)
+		}
+	}
+	checkList := func(field string, got []string, key string) {
+		t.Helper()
+		if !slices.Equal(got, in[key]) {
+			t.Errorf("%s: %s = %q, want %q (.PKGINFO %s)", p.Name, field, got, in[key], key)
+		}
+	}
+	check("Dir", p.Dir, in.one("pkgname")+"-"+in.one("pkgver"))
+	check("Filename", p.Filename, w.file)
+	check("Base", p.Base, in.one("pkgbase"))
+	check("Version", p.Version, in.one("pkgver"))
+	check("Description", p.Description, in.one("pkgdesc"))
+	check("URL", p.URL, in.one("url"))
+	check("Arch", p.Arch, in.one("arch"))
+	check("Packager", p.Packager, in.one("packager"))
+	check("BuildDate", strconv.FormatInt(p.BuildDate, 10), in.one("builddate"))
+	check("ISize", strconv.FormatInt(p.ISize, 10), in.one("size"))
+	check("CSize", strconv.FormatInt(p.CSize, 10), strconv.Itoa(len(w.data)))
+	md5sum, sha := md5.Sum(w.data), sha256.Sum256(w.data)
+	check("MD5Sum", p.MD5Sum, hex.EncodeToString(md5sum[:]))
+	check("SHA256Sum", p.SHA256Sum, hex.EncodeToString(sha[:]))
+	checkList("Groups", p.Groups, "group")
+	checkList("Licenses", p.Licenses, "license")
+	checkList("Replaces", p.Replaces, "replaces")
+	checkList("Conflicts", p.Conflicts, "conflict")
+	checkList("Provides", p.Provides, "provides")
+	checkList("Depends", p.Depends, "depend")
+	checkList("OptDepends", p.OptDepends, "optdepend")
+	checkList("MakeDepends", p.MakeDepends, "makedepend")
+	checkList("CheckDepends", p.CheckDepends, "checkdepend")
+	// pacman's own reading of the package file.
+	check("Name (pacman -Qip)", p.Name, w.qip["Name"])
+	check("Version (pacman -Qip)", p.Version, w.qip["Version"])
+	check("Description (pacman -Qip)", p.Description, w.qip["Description"])
+	check("Arch (pacman -Qip)", p.Arch, w.qip["Architecture"])
+	check("Packager (pacman -Qip)", p.Packager, w.qip["Packager"])
+	if withFiles {
+		if !slices.Equal(p.Files, w.files) {
+			t.Errorf("%s: Files = %q, want %q", p.Name, p.Files, w.files)
+		}
+	} else if p.Files != nil {
+		t.Errorf("%s: Files read without WithFiles", p.Name)
+	}
+}
+
+// tarEntry is one member of a hand-made database.
+type tarEntry struct {
+	name     string
+	body     string
+	typeflag byte
+	size     int64 // when > 0, the declared size of a body of zeros
+}
+
+func makeTar(t testing.TB, entries ...tarEntry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range entries {
+		h := &tar.Header{Name: e.name, Mode: 0o644, Typeflag: e.typeflag}
+		switch {
+		case e.typeflag == tar.TypeDir:
+			h.Mode = 0o755
+		case e.typeflag == tar.TypeSymlink:
+			h.Linkname = e.body
+		case e.size > 0:
+			h.Size = e.size
+		default:
+			h.Typeflag = tar.TypeReg
+			h.Size = int64(len(e.body))
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if e.size > 0 {
+			if _, err := io.CopyN(tw, zeros{}, e.size); err != nil {
+				t.Fatal(err)
+			}
+		} else if h.Typeflag == tar.TypeReg {
+			io.WriteString(tw, e.body)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// realEntries returns the members of the gzip fixture database, so that
+// damaged databases can be derived from real repo-add output.
+func realEntries(t testing.TB) []tarEntry {
+	t.Helper()
+	f, err := os.Open("testdata/repo/fixture.db.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	var out []tarEntry
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(tr)
+		out = append(out, tarEntry{name: h.Name, body: string(body), typeflag: h.Typeflag})
+	}
+}
+
+func wantParseError(t *testing.T, err error, target error, fragments ...string) {
+	t.Helper()
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %v (%T) is not a *ParseError", err, err)
+	}
+	if !errors.Is(err, target) {
+		t.Errorf("error %q is not %v", err, target)
+	}
+	for _, f := range fragments {
+		if !strings.Contains(err.Error(), f) {
+			t.Errorf("error %q does not mention %q", err, f)
+		}
+	}
+}
+
+func TestEntriesInAnyOrder(t *testing.T) {
+	// Within a directory, depends and files may come before desc (the
+	// .files fixture already has files first); the package is the same.
+	entries := realEntries(t)
+	var reordered []tarEntry
+	for i := 0; i < len(entries); i += 2 { // dir, desc
+		dir, desc := entries[i], entries[i+1]
+		head, tail, _ := strings.Cut(desc.body, "%DEPENDS%")
+		reordered = append(reordered, tarEntry{name: dir.name + "depends", body: "%DEPENDS%" + tail}, tarEntry{name: desc.name, body: head})
+		if !strings.Contains(desc.body, "%DEPENDS%") {
+			reordered = reordered[:len(reordered)-2]
+			reordered = append(reordered, desc)
+		}
+	}
+	plain := readAll(t, NewReader(bytes.NewReader(makeTar(t, entries...)), "plain"))
+	moved := readAll(t, NewReader(bytes.NewReader(makeTar(t, reordered...)), "moved"))
+	if len(plain) != 4 || len(moved) != 4 {
+		t.Fatalf("%d and %d packages, want 4", len(plain), len(moved))
+	}
+	for i := range plain {
+		if a, b := plain[i].Row(), moved[i].Row(); !slices.Equal(a.Depends, b.Depends) || a.Package != b.Package || len(a.Depends) != len(plain[i].Depends) {
+			t.Errorf("package %d: %v and %v differ", i, a, b)
+		}
+	}
+}
+
+func TestCorruptDatabases(t *testing.T) {
+	real := realEntries(t)
+	descOf := func(dir string) string {
+		for _, e := range real {
+			if e.name == dir+"/desc" {
+				return e.body
+			}
+		}
+		t.Fatalf("no %s/desc", dir)
+		return ""
+	}
+	const dir = "fixture-data-20240105-1.1"
+	desc := descOf(dir)
+	replace := func(old, new string) string {
+		if !strings.Contains(desc, old) {
+			t.Fatalf("desc has no %q", old)
+		}
+		return strings.Replace(desc, old, new, 1)
+	}
+	gz, err := os.ReadFile("testdata/repo/fixture.db.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		data      []byte
+		opts      []Option
+		target    error
+		fragments []string
+	}{
+		{"truncated gzip", gz[:len(gz)/2], nil, ErrCorruptArchive, nil},
+		{"parent path", makeTar(t, tarEntry{name: "../" + dir + "/desc", body: desc}), nil, ErrUnsafePath, []string{"../"}},
+		{"absolute path", makeTar(t, tarEntry{name: "/etc/desc", body: desc}), nil, ErrUnsafePath, []string{"/etc/desc"}},
+		{"symlink", makeTar(t, tarEntry{name: dir + "/desc", body: "/etc/passwd", typeflag: tar.TypeSymlink}), nil, ErrUnsupported, []string{dir + "/desc"}},
+		{"nested", makeTar(t, tarEntry{name: dir + "/sub/desc", body: desc}), nil, ErrSyntax, []string{"nested"}},
+		{"bad number", makeTar(t, tarEntry{name: dir + "/desc", body: replace("%CSIZE%\n", "%CSIZE%\n-")}), nil, ErrSyntax, []string{dir + "/desc line ", "%CSIZE%"}},
+		{"bad digest", makeTar(t, tarEntry{name: dir + "/desc", body: replace("%SHA256SUM%\n", "%SHA256SUM%\nzz")}), nil, ErrSyntax, []string{"%SHA256SUM%"}},
+		{"two names", makeTar(t, tarEntry{name: dir + "/desc", body: replace("%NAME%\nfixture-data\n", "%NAME%\nfixture-data\nother\n")}), nil, ErrSyntax, []string{"%NAME%", "2 values"}},
+		{"missing version", makeTar(t, tarEntry{name: dir + "/desc", body: replace("%VERSION%\n", "%XVERSION%\n")}), nil, ErrMissingField, []string{"%VERSION%"}},
+		{"inconsistent dir", makeTar(t, tarEntry{name: "fixture-data-1-1/desc", body: desc}), nil, ErrInconsistent, []string{"fixture-data-1-1/desc"}},
+		{"duplicate section", makeTar(t, tarEntry{name: dir + "/desc", body: desc}, tarEntry{name: dir + "/depends", body: "%ARCH%\nany\n"}), nil, ErrDuplicateField, []string{dir + "/depends line 1", "%ARCH%"}},
+		{"value outside a section", makeTar(t, tarEntry{name: dir + "/desc", body: "stray\n" + desc}), nil, ErrSyntax, []string{"line 1"}},
+		{"bad relation", makeTar(t, tarEntry{name: dir + "/desc", body: desc + "\n%DEPENDS%\n>=1.0\n"}), nil, ErrInvalidRelation, []string{"%DEPENDS%"}},
+		{"NUL", makeTar(t, tarEntry{name: dir + "/desc", body: replace("%URL%", "%URL%\x00")}), nil, ErrSyntax, []string{"NUL"}},
+		{"oversized entry", makeTar(t, tarEntry{name: dir + "/desc", body: desc}), []Option{WithMaxEntrySize(64)}, ErrMemberTooLarge, []string{dir + "/desc"}},
+		{"long line", makeTar(t, tarEntry{name: dir + "/desc", body: "%DESC%\n" + strings.Repeat("x", MaxLineSize+1) + "\n"}), nil, ErrLineTooLong, nil},
+		{"unknown compression", []byte("PK\x03\x04 not a tar at all"), nil, ErrUnknownCompressor, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Open(bytes.NewReader(tt.data), "broken.db", tt.opts...)
+			if err == nil {
+				for {
+					if _, err = r.Next(); err != nil {
+						break
+					}
+				}
+			}
+			if err == io.EOF {
+				t.Fatal("read to the end without an error")
+			}
+			wantParseError(t, err, tt.target, append(tt.fragments, "alpm: broken.db")...)
+			t.Log(err)
+		})
+	}
+}
+
+func TestDecompressionBomb(t *testing.T) {
+	// 256 MiB of zeros in one files entry, gzip-compressed to a few
+	// hundred KiB: the size limit stops the reader long before it has
+	// inflated it all, though the entry is never parsed.
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(makeTar(t, tarEntry{name: "a-1-1/", typeflag: tar.TypeDir}, tarEntry{name: "a-1-1/files", size: 256 << 20}))
+	zw.Close()
+	r, err := Open(bytes.NewReader(buf.Bytes()), "bomb.db", WithMaxSize(8<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Next()
+	wantParseError(t, err, ErrDatabaseTooLarge, "bomb.db")
+	if _, again := r.Next(); again != err {
+		t.Errorf("second Next: %v, want the same final error", again)
+	}
+}
+
+func TestRecoverAfterPackageError(t *testing.T) {
+	// A damaged package is reported and skipped; the packages after it
+	// are still read, and a directory met twice is refused.
+	real := realEntries(t)
+	var entries []tarEntry
+	for _, e := range real {
+		if strings.HasPrefix(e.name, "fixture-data-") && strings.HasSuffix(e.name, "/desc") {
+			e.body = strings.Replace(e.body, "%ISIZE%\n", "%ISIZE%\nbig", 1)
+		}
+		entries = append(entries, e)
+	}
+	entries = append(entries, real[0], real[1]) // fixture-data again
+	r := NewReader(bytes.NewReader(makeTar(t, entries...)), "mixed.db")
+	var names []string
+	var errs []error
+	for {
+		p, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			errs = append(errs, err)
+			if len(errs) > 10 {
+				t.Fatal("no progress")
+			}
+			continue
+		}
+		names = append(names, p.Name)
+	}
+	if len(names) != 3 || len(errs) != 2 {
+		t.Fatalf("read %q with errors %v; want the 3 undamaged packages and 2 errors", names, errs)
+	}
+	wantParseError(t, errs[0], ErrSyntax, "%ISIZE%")
+	wantParseError(t, errs[1], ErrDuplicatePackage, real[0].name)
+}
+
+func TestRow(t *testing.T) {
+	want := loadFixturePackages(t)
+	f, err := os.Open("testdata/repo/fixture.files.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := Open(bufio.NewReader(f), "fixture.files", WithFiles())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range readAll(t, r) {
+		w := want[p.Name]
+		row := p.Row()
+		in := w.info
+		if row.Format != "alpm" || row.Package != p.Name || row.Version != in.one("pkgver") || row.Filename != w.file {
+			t.Errorf("%s: row identity %q %q %q %q", p.Name, row.Format, row.Package, row.Version, row.Filename)
+		}
+		// The version split, checked against the parts of the PKGBUILD
+		// version that .PKGINFO's pkgver joins.
+		v := in.one("pkgver")
+		epoch, rest, hasEpoch := strings.Cut(v, ":")
+		if !hasEpoch {
+			rest = v
+		}
+		i := strings.LastIndexByte(rest, '-')
+		if row.UpstreamVersion != rest[:i] || row.Revision != rest[i+1:] {
+			t.Errorf("%s: split %q into %q, %q", p.Name, v, row.UpstreamVersion, row.Revision)
+		}
+		if hasEpoch != (row.Epoch != nil) || hasEpoch && strconv.FormatInt(*row.Epoch, 10) != epoch {
+			t.Errorf("%s: epoch %v for %q", p.Name, row.Epoch, v)
+		}
+		if row.Source != in.one("pkgbase") || row.SourceVersion != v {
+			t.Errorf("%s: source %q %q", p.Name, row.Source, row.SourceVersion)
+		}
+		size, _ := strconv.ParseInt(in.one("size"), 10, 64)
+		if row.InstalledSizeBytes != size || row.InstalledSizeKiB != (size+1023)/1024 || row.Size != int64(len(w.data)) {
+			t.Errorf("%s: sizes %d %d %d", p.Name, row.InstalledSizeBytes, row.InstalledSizeKiB, row.Size)
+		}
+		if got := row.BuildTime.Unix(); strconv.FormatInt(got, 10) != in.one("builddate") {
+			t.Errorf("%s: build time %v", p.Name, row.BuildTime)
+		}
+		if row.License != strings.Join(in["license"], " AND ") {
+			t.Errorf("%s: license %q", p.Name, row.License)
+		}
+		if row.Maintainer != in.one("packager") || row.Homepage != in.one("url") || row.Description != in.one("pkgdesc") {
+			t.Errorf("%s: maintainer/homepage/description %q %q %q", p.Name, row.Maintainer, row.Homepage, row.Description)
+		}
+		if !slices.Equal(row.OptionalDepends, in["optdepend"]) || !slices.Equal(row.Groups, in["group"]) || !slices.Equal(row.Files, w.files) {
+			t.Errorf("%s: optdepends %q groups %q files %q", p.Name, row.OptionalDepends, row.Groups, row.Files)
+		}
+		for _, rel := range []struct {
+			got []string
+			key string
+		}{{row.Depends, "depend"}, {row.Provides, "provides"}, {row.Conflicts, "conflict"}, {row.Replaces, "replaces"}, {row.MakeDepends, "makedepend"}, {row.CheckDepends, "checkdepend"}} {
+			if len(rel.got) != len(in[rel.key]) {
+				t.Errorf("%s: %s %q, want %q", p.Name, rel.key, rel.got, in[rel.key])
+				continue
+			}
+			for i, raw := range in[rel.key] {
+				// Normal form: the operator and version moved into
+				// parentheses, nothing else changed.
+				if strings.NewReplacer(" (", "", ")", "", " ", "").Replace(rel.got[i]) != raw {
+					t.Errorf("%s: %s %q does not render %q", p.Name, rel.key, rel.got[i], raw)
+				}
+				if strings.ContainsAny(raw, "<>=") != strings.Contains(rel.got[i], " (") {
+					t.Errorf("%s: %s %q is not in normal form", p.Name, rel.key, rel.got[i])
+				}
+			}
+		}
+	}
+}
