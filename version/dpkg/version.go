@@ -149,20 +149,26 @@ func parse(s string) (Version, *SyntaxError, error) {
 	switch {
 	case !isDigit(v.Upstream[0]):
 		warn = &SyntaxError{Version: s, Reason: "version number does not start with digit", Warning: true}
-	case !allowed(v.Upstream[1:], ".-+~:"):
+	case !allowed(v.Upstream[1:], true):
 		warn = &SyntaxError{Version: s, Reason: "invalid character in version number", Warning: true}
-	case !allowed(v.Revision, ".+~"):
+	case !allowed(v.Revision, false):
 		warn = &SyntaxError{Version: s, Reason: "invalid character in revision number", Warning: true}
 	}
 	return v, warn, nil
 }
 
-func allowed(s, punct string) bool {
+// allowed reports whether s holds only [A-Za-z0-9.+~], plus '-' and ':'
+// in an upstream version.
+func allowed(s string, upstream bool) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !isDigit(c) && !isAlpha(c) && strings.IndexByte(punct, c) < 0 {
-			return false
+		if isDigit(c) || isAlpha(c) || c == '.' || c == '+' || c == '~' {
+			continue
 		}
+		if upstream && (c == '-' || c == ':') {
+			continue
+		}
+		return false
 	}
 	return true
 }

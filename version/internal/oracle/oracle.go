@@ -146,62 +146,99 @@ func RPMAvailable() error {
 	return nil
 }
 
-// rpmLua reads the pairs file (two lines a pair) and writes, a line per
-// pair, rpm.vercmp(a, b) and the order of rpm.ver(a) and rpm.ver(b), which
-// compare with rpmverCmp; "x" when a side is empty, which rpm.ver refuses.
+// rpmLua reads the pairs file (two lines a pair) and writes a line per
+// pair with three orders: rpmvercmp(a, b), reached through rpm.ver objects
+// made of the bare version (rpm.ver("0", a, nil): same epoch, no release,
+// so rpmverCmp comes down to rpmvercmp on a and b); rpm.vercmp(a, b), which
+// in rpm 4.16+ parses both sides as [E:]V[-R] and compares with rpmverCmp;
+// and the order of rpm.ver(a) and rpm.ver(b), the same through objects.
+// "x" stands for a refusal: rpm has no object for an empty version.
 const rpmLua = `%%{lua:
+local function order(x, y)
+  if x < y then return -1 elseif x == y then return 0 else return 1 end
+end
 local lines = {}
 for l in io.lines("%s") do lines[#lines + 1] = l end
 for i = 1, #lines - 1, 2 do
   local a, b = lines[i], lines[i + 1]
-  local e = "x"
+  local plain, evr, obj = "x", "x", "x"
   if a ~= "" and b ~= "" then
-    local va, vb = rpm.ver(a), rpm.ver(b)
-    if va < vb then e = -1 elseif va == vb then e = 0 else e = 1 end
+    plain = order(rpm.ver("0", a, nil), rpm.ver("0", b, nil))
+    obj = order(rpm.ver(a), rpm.ver(b))
   end
-  local c = rpm.vercmp(a, b)
-  if c > 0 then c = 1 elseif c < 0 then c = -1 end
-  io.write(c, " ", e, "\n")
+  local ok, c = pcall(rpm.vercmp, a, b)
+  if ok then
+    if c > 0 then evr = 1 elseif c < 0 then evr = -1 else evr = 0 end
+  end
+  io.write(plain, " ", evr, " ", obj, "\n")
 end
 }`
 
-// RPM compares every pair with rpm.vercmp (rpmvercmp) and with rpm.ver
-// objects (rpmverCmp on [E:]V[-R]), in one rpm process. evr[i] is 2 when a
-// side of pair i is empty. Versions must not contain a newline.
-func RPM(dir string, pairs []Pair) (vercmp, evr []int, err error) {
+// Refused is the oracle's answer when rpm refuses a side (the empty
+// version); the tests map their own errors to it.
+const Refused = 2
+
+// RPM compares every pair in one rpm process three ways: plain is
+// rpmvercmp, evr is rpm.vercmp and obj the order of rpm.ver objects (both
+// rpmverCmp on [E:]V[-R]). An answer is Refused when rpm refuses a side.
+// Versions must not contain a newline.
+func RPM(dir string, pairs []Pair) (plain, evr, obj []int, err error) {
 	path := filepath.Join(dir, "rpm-pairs.txt")
 	if err := os.WriteFile(path, pairLines(pairs), 0o644); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if strings.ContainsAny(path, `"\%`) {
-		return nil, nil, fmt.Errorf("oracle: temp path %q cannot go into a Lua string", path)
+		return nil, nil, nil, fmt.Errorf("oracle: temp path %q cannot go into a Lua string", path)
 	}
-	out, err := exec.Command("rpm", "--eval", fmt.Sprintf(rpmLua, path)).Output()
+	cmd := exec.Command("rpm", "--eval", fmt.Sprintf(rpmLua, path))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		return nil, nil, fmt.Errorf("oracle: rpm --eval: %w", err)
+		return nil, nil, nil, fmt.Errorf("oracle: rpm --eval: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	lines := strings.Split(string(out), "\n")
 	if len(lines) < len(pairs) {
-		return nil, nil, fmt.Errorf("oracle: rpm answered %d lines for %d pairs", len(lines), len(pairs))
+		return nil, nil, nil, fmt.Errorf("oracle: rpm answered %d lines for %d pairs", len(lines), len(pairs))
 	}
 	for i := range pairs {
 		f := strings.Fields(lines[i])
-		if len(f) != 2 {
-			return nil, nil, fmt.Errorf("oracle: rpm line %d: %q", i+1, lines[i])
+		if len(f) != 3 {
+			return nil, nil, nil, fmt.Errorf("oracle: rpm line %d: %q", i+1, lines[i])
 		}
-		c, err := strconv.Atoi(f[0])
-		if err != nil {
-			return nil, nil, fmt.Errorf("oracle: rpm line %d: %q", i+1, lines[i])
-		}
-		e := 2
-		if f[1] != "x" {
-			if e, err = strconv.Atoi(f[1]); err != nil {
-				return nil, nil, fmt.Errorf("oracle: rpm line %d: %q", i+1, lines[i])
+		var r [3]int
+		for k := range f {
+			r[k] = Refused
+			if f[k] != "x" {
+				if r[k], err = strconv.Atoi(f[k]); err != nil {
+					return nil, nil, nil, fmt.Errorf("oracle: rpm line %d: %q", i+1, lines[i])
+				}
 			}
 		}
-		vercmp, evr = append(vercmp, c), append(evr, e)
+		plain, evr, obj = append(plain, r[0]), append(evr, r[1]), append(obj, r[2])
 	}
-	return vercmp, evr, nil
+	return plain, evr, obj, nil
+}
+
+// librpmioScript calls rpmvercmp in rpm's own librpmio through ctypes.
+const librpmioScript = `
+import sys, ctypes
+f = ctypes.CDLL("librpmio.so.9").rpmvercmp
+f.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+f.restype = ctypes.c_int
+lines = sys.stdin.buffer.read().split(b"\n")
+out = []
+for i in range(0, len(lines) - 1, 2):
+    r = f(lines[i], lines[i + 1])
+    out.append("1" if r > 0 else "-1" if r < 0 else "0")
+sys.stdout.write("\n".join(out) + "\n")
+`
+
+// Librpmio compares every pair with rpmvercmp from rpm's librpmio,
+// through ctypes in one process: unlike the Lua route it takes empty
+// versions. Versions must not contain a newline or NUL.
+func Librpmio(pairs []Pair) ([]int, error) {
+	return pyBatch(librpmioScript, pairs)
 }
 
 // ---------------------------------------------------------------- pacman
