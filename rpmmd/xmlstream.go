@@ -1,0 +1,208 @@
+package rpmmd
+
+import (
+	"bufio"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// errBudget is what budgetReader returns when a stretch of the document
+// without a reset (one package) is over its limit; the stream turns it into
+// an ErrTooLarge *ParseError.
+var errBudget = errors.New("rpmmd: read budget exhausted")
+
+// budgetReader fails once more than left bytes are read since the last
+// reset. encoding/xml holds a whole token in memory, so bounding the bytes
+// it may read per package is what bounds its memory whatever the input.
+type budgetReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errBudget
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+// xmlStream reads a document token by token with encoding/xml's RawToken,
+// checking itself that end tags match (RawToken does not) and keeping the
+// stack of open elements for error messages and skipping.
+//
+// RawToken rather than Token: Token resolves namespace prefixes to URLs,
+// allocating for every element, and rpm-md consumers (yum, libsolv,
+// createrepo_c's own parser) match elements by their literal "rpm:" prefix
+// anyway, so prefixes are compared as written.
+type xmlStream struct {
+	d      *xml.Decoder
+	budget *budgetReader
+	file   string
+	stack  []xml.Name
+	err    error // final: every later call returns it
+	text   []byte
+}
+
+// streamBufferSize is the read-ahead between the budget and the decoder,
+// and so also how far past a limit a document may be read.
+const streamBufferSize = 64 << 10
+
+func newXMLStream(r io.Reader, file string, budget int64) *xmlStream {
+	br := &budgetReader{r: r, left: budget}
+	d := xml.NewDecoder(bufio.NewReaderSize(br, streamBufferSize))
+	return &xmlStream{d: d, budget: br, file: file}
+}
+
+// resetBudget allows n more bytes from here on (plus what is buffered).
+func (s *xmlStream) resetBudget(n int64) { s.budget.left = n }
+
+func (s *xmlStream) line() int {
+	line, _ := s.d.InputPos()
+	return line
+}
+
+func (s *xmlStream) depth() int { return len(s.stack) }
+
+// top names the innermost open element, for messages.
+func (s *xmlStream) top() string {
+	if len(s.stack) == 0 {
+		return ""
+	}
+	return qname(s.stack[len(s.stack)-1])
+}
+
+func qname(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + ":" + n.Local
+}
+
+// fail records a final error and returns it.
+func (s *xmlStream) fail(pkg string, err error) error {
+	if s.err == nil {
+		s.err = err
+		var pe *ParseError
+		if errors.As(err, &pe) && pe.Package == "" {
+			pe.Package = pkg
+		}
+	}
+	return s.err
+}
+
+// token returns the next token. The bytes of a CharData token are only
+// valid until the next call. At the end of the document it returns io.EOF,
+// or an error if elements are still open (a truncated file).
+func (s *xmlStream) token() (xml.Token, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	t, err := s.d.RawToken()
+	if err != nil {
+		return nil, s.fail("", s.convert(err))
+	}
+	switch t := t.(type) {
+	case xml.StartElement:
+		s.stack = append(s.stack, t.Name)
+	case xml.EndElement:
+		if len(s.stack) == 0 {
+			return nil, s.fail("", &ParseError{File: s.file, Line: s.line(),
+				Err: fmt.Errorf("%w: unexpected </%s>", ErrSyntax, qname(t.Name))})
+		}
+		if open := s.stack[len(s.stack)-1]; open != t.Name {
+			return nil, s.fail("", &ParseError{File: s.file, Line: s.line(), Element: qname(open),
+				Err: fmt.Errorf("%w: closed by </%s>", ErrSyntax, qname(t.Name))})
+		}
+		s.stack = s.stack[:len(s.stack)-1]
+	}
+	return t, nil
+}
+
+func (s *xmlStream) convert(err error) error {
+	var se *xml.SyntaxError
+	switch {
+	case err == io.EOF && len(s.stack) > 0:
+		return &ParseError{File: s.file, Line: s.line(), Element: s.top(),
+			Err: fmt.Errorf("%w: unexpected end of file (truncated?)", ErrSyntax)}
+	case err == io.EOF:
+		return io.EOF
+	case errors.Is(err, errBudget):
+		return &ParseError{File: s.file, Line: s.line(), Element: s.top(),
+			Err: fmt.Errorf("%w: over the size limit", ErrTooLarge)}
+	case errors.As(err, &se):
+		return &ParseError{File: s.file, Line: se.Line, Element: s.top(),
+			Err: fmt.Errorf("%w: %s", ErrSyntax, se.Msg)}
+	default:
+		// A failing reader, not corrupt input: not a *ParseError.
+		return fmt.Errorf("rpmmd: %s: %w", s.file, err)
+	}
+}
+
+// skip consumes tokens until the element open at depth d (1-based) is
+// closed; skip(depth()) skips the rest of the current element.
+func (s *xmlStream) skip(d int) error {
+	for s.depth() >= d {
+		if _, err := s.token(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readText returns the character data of the element just opened, up to its
+// end tag, which it consumes. Comments and processing instructions are
+// dropped; a child element is an error. The result is valid until the next
+// call. limit bounds the text.
+func (s *xmlStream) readText(limit int) ([]byte, error) {
+	d := s.depth()
+	name := s.top()
+	s.text = s.text[:0]
+	for {
+		t, err := s.token()
+		if err != nil {
+			return nil, err
+		}
+		switch t := t.(type) {
+		case xml.CharData:
+			if len(s.text)+len(t) > limit {
+				return nil, &ParseError{File: s.file, Line: s.line(), Element: name,
+					Err: fmt.Errorf("%w: text over %d bytes", ErrTooLarge, limit)}
+			}
+			s.text = append(s.text, t...)
+		case xml.StartElement:
+			return nil, &ParseError{File: s.file, Line: s.line(), Element: name,
+				Err: fmt.Errorf("%w: unexpected <%s> in text", ErrSyntax, qname(t.Name))}
+		case xml.EndElement:
+			if s.depth() < d {
+				return s.text, nil
+			}
+		}
+	}
+}
+
+// attr returns the value of the attribute named space:local, or "".
+func attr(e xml.StartElement, space, local string) (string, bool) {
+	for _, a := range e.Attr {
+		if a.Name.Local == local && a.Name.Space == space {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// isBlank reports whether character data is only XML white space.
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
