@@ -287,7 +287,7 @@ func (st *entryState) check(file, dir string) error {
 	if p.Name == "" || p.Version == "" || strings.ContainsAny(p.Name+p.Version, " \t") {
 		return &ParseError{File: file, Member: member, Err: fmt.Errorf("%w: name %q, version %q", ErrSyntax, p.Name, p.Version)}
 	}
-	if dir != p.Name+"-"+p.Version {
+	if len(dir) != len(p.Name)+1+len(p.Version) || !strings.HasPrefix(dir, p.Name) || dir[len(p.Name)] != '-' || !strings.HasSuffix(dir, p.Version) {
 		return &ParseError{File: file, Member: member, Err: fmt.Errorf("%w: %q", ErrInconsistent, p.Name+"-"+p.Version)}
 	}
 	return nil

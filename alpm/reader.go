@@ -271,21 +271,40 @@ func splitMember(hdr *tar.Header) (dir, base string, err error) {
 	if name == "" || name == "." {
 		return "", "", nil
 	}
-	parts := strings.Split(name, "/")
-	for _, p := range parts {
-		if p == "" || p == "." || p == ".." {
+	dir, base, nested := strings.Cut(name, "/")
+	if nested && strings.Contains(base, "/") {
+		if hasBadComponent(name) {
 			return "", "", fmt.Errorf("%w: %q", ErrUnsafePath, hdr.Name)
 		}
+		return "", "", fmt.Errorf("%w: %q is nested deeper than <package>/<entry>", ErrSyntax, hdr.Name)
+	}
+	if badComponent(dir) || nested && badComponent(base) {
+		return "", "", fmt.Errorf("%w: %q", ErrUnsafePath, hdr.Name)
 	}
 	switch {
-	case len(parts) == 1 && isDir:
-		return parts[0], "", nil
-	case len(parts) == 1:
+	case !nested && isDir:
+		return dir, "", nil
+	case !nested:
 		return "", "", nil // a file outside any package directory
-	case len(parts) == 2 && !isDir:
-		return parts[0], parts[1], nil
+	case isDir:
+		return "", "", fmt.Errorf("%w: %q is nested deeper than <package>/<entry>", ErrSyntax, hdr.Name)
 	}
-	return "", "", fmt.Errorf("%w: %q is nested deeper than <package>/<entry>", ErrSyntax, hdr.Name)
+	return dir, base, nil
+}
+
+func badComponent(p string) bool { return p == "" || p == "." || p == ".." }
+
+func hasBadComponent(path string) bool {
+	for {
+		part, rest, more := strings.Cut(path, "/")
+		if badComponent(part) {
+			return true
+		}
+		if !more {
+			return false
+		}
+		path = rest
+	}
 }
 
 var errLimit = errors.New("size limit reached")
