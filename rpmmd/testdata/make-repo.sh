@@ -104,6 +104,7 @@ files() {
 			--arg buildhost "$(q '%{BUILDHOST}' "$rpm")" \
 			--argjson buildtime "$(q '%{BUILDTIME}' "$rpm")" \
 			--argjson installedsize "$(q '%{LONGSIZE}' "$rpm")" \
+			--argjson archivesize "$(q '%{LONGARCHIVESIZE}' "$rpm")" \
 			--argjson filesize "$(stat -c %s "$rpm")" \
 			--arg sha256 "$(sha256sum "$rpm" | cut -d' ' -f1)" \
 			--argjson requires "$(deps REQUIRE "$rpm")" \
