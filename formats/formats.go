@@ -13,7 +13,9 @@ import (
 )
 
 var sources = map[repo.Format]repo.Source{
-	repo.FormatApt: aptrepo.Apt{},
+	repo.FormatApt:   aptrepo.Apt{},
+	repo.FormatRPMMD: RPMMD{},
+	repo.FormatALPM:  ALPM{},
 }
 
 // For returns the Source of format f ("" means apt).

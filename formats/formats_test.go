@@ -1,6 +1,9 @@
 package formats_test
 
 import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -35,5 +38,55 @@ func TestConformanceApt(t *testing.T) {
 func TestUnknownFormat(t *testing.T) {
 	if _, err := formats.For("portage"); err == nil {
 		t.Fatal("an unknown format resolved")
+	}
+}
+
+func TestConformanceRPMMD(t *testing.T) {
+	for _, variant := range []string{"../rpmmd/testdata/repo"} {
+		repotest.Run(t, repotest.Fixture{
+			Source: source(t, repo.FormatRPMMD),
+			Root:   variant,
+			Spec: func(m string) repo.Spec {
+				return repo.Spec{Format: repo.FormatRPMMD, Distro: "fixture-rpm", Release: "1", Mirror: m, Suite: "1",
+					URLTemplate: "{mirror}", Components: []string{"Everything"}, Architectures: []string{"x86_64"}}
+			},
+			RowFormat: "rpm", MinRows: 5, Now: time.Now(),
+		})
+	}
+}
+
+func TestConformanceALPM(t *testing.T) {
+	for _, db := range []string{"fixture.db.tar.gz", "fixture.db.tar.xz", "fixture.db.tar.zst"} {
+		t.Run(db, func(t *testing.T) {
+			repotest.Run(t, repotest.Fixture{
+				Source: source(t, repo.FormatALPM),
+				Root:   "../alpm/testdata/repo",
+				Spec: func(m string) repo.Spec {
+					return repo.Spec{Format: repo.FormatALPM, Distro: "fixture-arch", Mirror: m, Suite: "rolling",
+						URLTemplate: "{mirror}/" + db, Components: []string{"fixture"}, Architectures: []string{"x86_64"}}
+				},
+				RowFormat: "alpm", MinRows: 3, Now: time.Now(),
+			})
+		})
+	}
+}
+
+func TestRPMMDSignedRepomd(t *testing.T) {
+	ctx := t.Context()
+	srv := httptest.NewServer(http.FileServer(http.Dir("../rpmmd/testdata/repo")))
+	defer srv.Close()
+	spec := repo.Spec{Format: repo.FormatRPMMD, Distro: "fixture-rpm", Mirror: srv.URL, Suite: "1", URLTemplate: "{mirror}",
+		Components: []string{"Everything"}, Architectures: []string{"x86_64"},
+		SignedBy: []string{"../rpmmd/testdata/fixture-signing-key.asc"}}
+	rel, err := formats.RPMMD{}.Resolve(ctx, repo.DefaultFetcher(), spec, time.Now())
+	if err != nil {
+		t.Fatalf("signed repomd with its key: %v", err)
+	}
+	if len(rel.Signers) == 0 {
+		t.Errorf("no signer reported")
+	}
+	spec.SignedBy = []string{"../aptrepo/testdata/other-keyring.gpg"}
+	if _, err := (formats.RPMMD{}).Resolve(ctx, repo.DefaultFetcher(), spec, time.Now()); !errors.Is(err, repo.ErrCorrupt) {
+		t.Errorf("repomd signed by an untrusted key: err = %v, want ErrCorrupt", err)
 	}
 }

@@ -1,0 +1,161 @@
+package formats
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/deb/aptsig"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/rpmmd"
+)
+
+// RPMMD is the rpm-md repository format (Fedora, RHEL and rebuilds,
+// openSUSE) as a repo.Source. Each component × architecture is one
+// repository with its own repodata/repomd.xml.
+type RPMMD struct{}
+
+var _ repo.Source = RPMMD{}
+
+// DefaultRPMMDTemplate locates a repository when the spec names none.
+const DefaultRPMMDTemplate = "{mirror}/{suite}/{component}/{arch}/os"
+
+const maxRepomdBytes = 8 << 20
+
+// Resolve fetches every repomd.xml, verifies its detached signature when the
+// spec names a keyring, and picks the primary metadata (XML, else sqlite).
+func (RPMMD) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now time.Time) (*repo.Resolved, error) {
+	if err := repo.ValidateSpec(spec); err != nil {
+		return nil, err
+	}
+	tmpl := template(spec, DefaultRPMMDTemplate)
+	h := sha256.New()
+	var newest time.Time
+	res := &repo.Resolved{Source: spec, Origin: spec.Distro, Suite: spec.Suite, Version: spec.Suite}
+	for _, comp := range spec.Components {
+		for _, arch := range spec.Architectures {
+			base := strings.TrimRight(spec.Expand(tmpl, comp, arch), "/")
+			mdURL := base + "/repodata/repomd.xml"
+			data, err := f.ReadAll(ctx, mdURL, maxRepomdBytes)
+			if err != nil {
+				return nil, err
+			}
+			if len(spec.SignedBy) > 0 || spec.SignedByInline != "" {
+				signers, err := verifyRepomd(ctx, f, spec, mdURL, data, now)
+				if err != nil {
+					return nil, err
+				}
+				res.Signers = append(res.Signers, signers...)
+			}
+			md, err := rpmmd.ParseRepomd(bytes.NewReader(data), mdURL)
+			if err != nil {
+				return nil, repo.Corrupt(err)
+			}
+			d, ok := md.Primary()
+			if !ok {
+				return nil, repo.Corrupt(fmt.Errorf("formats: %s lists no primary metadata", mdURL))
+			}
+			if d.Checksum.Type != "sha256" {
+				return nil, repo.Corrupt(fmt.Errorf("formats: %s: primary checksum is %q; only sha256 is verified", mdURL, d.Checksum.Type))
+			}
+			compression := repo.Compression(d.Compression())
+			if compression == "zck" {
+				return nil, repo.Invalid(fmt.Errorf("formats: %s: the primary is zchunk only", mdURL))
+			}
+			for _, rec := range md.Data {
+				if rec.Timestamp.After(newest) {
+					newest = rec.Timestamp
+				}
+			}
+			h.Write([]byte(sum(data)))
+			loc := base + "/" + d.Location
+			if d.LocationBase != "" {
+				loc = strings.TrimRight(d.LocationBase, "/") + "/" + d.Location
+			}
+			ix := repo.Index{Component: comp, Architecture: arch, Candidates: []repo.Candidate{{
+				URL: loc, Path: d.Location, Compression: compression, Size: d.Size, SHA256: d.Checksum.Value,
+			}}}
+			if d.OpenSize > 0 {
+				ix.UncompressedSize = d.OpenSize
+			}
+			if d.IsDatabase() {
+				ix.Extra = map[string]string{"kind": "primary_db"}
+			}
+			res.Indexes = append(res.Indexes, ix)
+			if res.ReleaseURL == "" {
+				res.ReleaseURL = mdURL
+			}
+		}
+	}
+	p, err := partitionFor(spec, newest, h)
+	if err != nil {
+		return nil, err
+	}
+	res.Partition, res.Date, res.ReleaseSHA256 = p, newest.UTC(), fmt.Sprintf("%x", h.Sum(nil))
+	return res, nil
+}
+
+// verifyRepomd checks repomd.xml.asc against the spec's keyring.
+func verifyRepomd(ctx context.Context, f *repo.Fetcher, spec repo.Spec, mdURL string, data []byte, now time.Time) ([]string, error) {
+	sig, err := f.ReadAll(ctx, mdURL+".asc", 1<<20)
+	if errors.Is(err, repo.ErrNotFound) {
+		if spec.AllowUnsigned {
+			return nil, nil
+		}
+		return nil, repo.Corrupt(fmt.Errorf("formats: %s is unsigned (no repomd.xml.asc) but a keyring is configured; pass --allow-unsigned to take it anyway", mdURL))
+	}
+	if err != nil {
+		return nil, err
+	}
+	var inline []byte
+	if spec.SignedByInline != "" {
+		inline = []byte(spec.SignedByInline)
+	}
+	kr, err := aptsig.LoadKeyring(spec.SignedBy, inline)
+	if err != nil {
+		return nil, repo.Invalid(fmt.Errorf("formats: keyring for %s: %w", mdURL, err))
+	}
+	res, err := rpmmd.VerifySignature(data, sig, kr, now)
+	if err != nil {
+		if spec.AllowUnsigned {
+			return nil, nil
+		}
+		return nil, repo.Corrupt(fmt.Errorf("formats: %s: %w", mdURL, err))
+	}
+	return res.Good, nil
+}
+
+// Parse reads primary XML as it streams, or spools a primary sqlite
+// database to a temporary file first (sqlite needs random access).
+func (RPMMD) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index, emit func(*datasets.PackageRow) error) error {
+	var pr rpmmd.PackageReader
+	if ix.Extra["kind"] == "primary_db" {
+		db, err := rpmmd.SpoolPrimaryDB(ctx, r, name, "", repo.DefaultMaxUncompressed)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		pr = db
+	} else {
+		pr = rpmmd.NewPrimaryReader(r, name)
+	}
+	for {
+		p, err := pr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		row := p.Row()
+		if err := emit(&row); err != nil {
+			return err
+		}
+	}
+}
