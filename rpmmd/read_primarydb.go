@@ -331,7 +331,12 @@ func (d *PrimaryDB) Next() (*Package, error) {
 	}
 	if d.files != nil {
 		if err := d.collect(d.files, key, func(c *depCursor) error {
-			pkg.Files = append(pkg.Files, File{Path: c.col[0].String, Type: c.col[1].String})
+			// The files table says "file" where primary.xml says nothing.
+			typ := c.col[1].String
+			if typ == "file" {
+				typ = ""
+			}
+			pkg.Files = append(pkg.Files, File{Path: c.col[0].String, Type: typ})
 			return nil
 		}); err != nil {
 			return nil, err

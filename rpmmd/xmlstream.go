@@ -19,6 +19,9 @@ var errBudget = errors.New("rpmmd: read budget exhausted")
 type budgetReader struct {
 	r    io.Reader
 	left int64
+	// failed is the underlying reader's error, other than io.EOF, so
+	// that a failing reader is not reported as corrupt input.
+	failed error
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
@@ -30,6 +33,9 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	}
 	n, err := b.r.Read(p)
 	b.left -= int64(n)
+	if err != nil && err != io.EOF {
+		b.failed = err
+	}
 	return n, err
 }
 
@@ -106,7 +112,11 @@ func (s *xmlStream) token() (xml.Token, error) {
 	}
 	t, err := s.d.RawToken()
 	if err != nil {
-		return nil, s.fail("", s.convert(err))
+		if err = s.convert(err); err == io.EOF {
+			// Not final: the caller decides whether the end is an error.
+			return nil, io.EOF
+		}
+		return nil, s.fail("", err)
 	}
 	switch t := t.(type) {
 	case xml.StartElement:
@@ -139,9 +149,14 @@ func (s *xmlStream) convert(err error) error {
 	case errors.As(err, &se):
 		return &ParseError{File: s.file, Line: se.Line, Element: s.top(),
 			Err: fmt.Errorf("%w: %s", ErrSyntax, se.Msg)}
-	default:
+	case s.budget.failed != nil:
 		// A failing reader, not corrupt input: not a *ParseError.
 		return fmt.Errorf("rpmmd: %s: %w", s.file, err)
+	default:
+		// encoding/xml's other complaints (an encoding other than UTF-8,
+		// ...) are about the document.
+		return &ParseError{File: s.file, Line: s.line(), Element: s.top(),
+			Err: fmt.Errorf("%w: %v", ErrSyntax, err)}
 	}
 }
 

@@ -31,13 +31,17 @@ for spec in specs/*.spec; do
 	rpmbuild -bb --target x86_64 "${rpmbuild_defs[@]}" "$spec" >"$work/$(basename "$spec").log" 2>&1 ||
 		{ cat "$work/$(basename "$spec").log"; exit 1; }
 done
-# One source package as well, so that the repository lists an arch="src"
-# entry (which has no sourcerpm of its own).
-rpmbuild -bs "${rpmbuild_defs[@]}" specs/libfoo.spec >"$work/srpm.log" 2>&1 || { cat "$work/srpm.log"; exit 1; }
+# The source packages: rpm's reading of each is the oracle for how a binary
+# package's sourcerpm splits into name and version. libfoo's also goes into
+# the repository, so that it lists an arch="src" entry (which has no
+# sourcerpm of its own).
+for spec in specs/*.spec; do
+	rpmbuild -bs "${rpmbuild_defs[@]}" "$spec" >"$work/srpm.log" 2>&1 || { cat "$work/srpm.log"; exit 1; }
+done
 
 rm -rf repo variants
 mkdir -p repo/Packages variants
-cp "$work"/top/RPMS/*/*.rpm "$work"/top/SRPMS/*.src.rpm repo/Packages/
+cp "$work"/top/RPMS/*/*.rpm "$work"/top/SRPMS/libfoo-*.src.rpm repo/Packages/
 touch -d "@$SOURCE_DATE_EPOCH" repo/Packages/*.rpm
 
 cr() { createrepo_c --quiet --revision "$SOURCE_DATE_EPOCH" --set-timestamp-to-revision "$@"; }
@@ -118,7 +122,13 @@ files() {
 			--argjson files "$(files "$rpm")" \
 			'$ARGS.named'
 	done
-} | jq -s '{rpm: ($ARGS.named.rpm), createrepo_c: ($ARGS.named.cr), packages: .}' \
-	--arg rpm "$(rpm --version)" --arg cr "$(createrepo_c --version)" >expected.json
+} >"$work/packages.json"
+for srpm in "$work"/top/SRPMS/*.src.rpm; do
+	jq -n --arg file "$(basename "$srpm")" --arg name "$(q '%{NAME}' "$srpm")" \
+		--arg version "$(q '%{VERSION}' "$srpm")" --arg release "$(q '%{RELEASE}' "$srpm")" '$ARGS.named'
+done >"$work/sources.json"
+jq -n --arg rpm "$(rpm --version)" --arg cr "$(createrepo_c --version)" \
+	--slurpfile packages "$work/packages.json" --slurpfile sources "$work/sources.json" \
+	'{rpm: $rpm, createrepo_c: $cr, packages: $packages, sources: $sources}' >expected.json
 
 du -sh repo variants

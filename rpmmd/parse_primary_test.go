@@ -1,0 +1,428 @@
+package rpmmd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/distroscope/distroscope/datasets"
+)
+
+// forms lists the ways a variant offers primary data.
+func forms(t testing.TB, v fixtureVariant) []string {
+	md := readRepomdFile(t, v.dir)
+	var out []string
+	for _, typ := range []string{"primary", "primary_db"} {
+		if _, ok := md.Find(typ); ok {
+			out = append(out, typ)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s offers no primary data", v.name)
+	}
+	return out
+}
+
+// diffPackage lists the fields in which got differs from want, ignoring
+// those the oracle cannot know (checked separately by the callers).
+func diffPackage(want, got Package) []string {
+	var diffs []string
+	wv, gv := reflect.ValueOf(want), reflect.ValueOf(got)
+	for i := 0; i < wv.NumField(); i++ {
+		name := wv.Type().Field(i).Name
+		switch name {
+		case "FileTime", "HeaderStart", "HeaderEnd", "Line", "Checksum":
+			continue
+		}
+		if !reflect.DeepEqual(wv.Field(i).Interface(), gv.Field(i).Interface()) {
+			diffs = append(diffs, fmt.Sprintf("%s = %#v, want %#v", name, gv.Field(i).Interface(), wv.Field(i).Interface()))
+		}
+	}
+	return diffs
+}
+
+// diffRows lists the columns in which got differs from want.
+func diffRows(want, got datasets.PackageRow) []string {
+	var diffs []string
+	wv, gv := reflect.ValueOf(want), reflect.ValueOf(got)
+	for i := 0; i < wv.NumField(); i++ {
+		w, g := wv.Field(i).Interface(), gv.Field(i).Interface()
+		if !reflect.DeepEqual(w, g) {
+			if wv.Field(i).Kind() == reflect.Pointer && !wv.Field(i).IsNil() && !gv.Field(i).IsNil() {
+				w, g = wv.Field(i).Elem().Interface(), gv.Field(i).Elem().Interface()
+			}
+			diffs = append(diffs, fmt.Sprintf("%s = %#v, want %#v", wv.Type().Field(i).Name, g, w))
+		}
+	}
+	return diffs
+}
+
+func TestPackagesMatchOracle(t *testing.T) {
+	doc := loadOracle(t)
+	for _, v := range fixtureVariants(t) {
+		for _, form := range forms(t, v) {
+			t.Run(v.name+"/"+form, func(t *testing.T) {
+				md := readRepomdFile(t, v.dir)
+				rec, _ := md.Find(form)
+				pkgs := readVariant(t, v, form)
+				if len(pkgs) != len(doc.Packages) {
+					t.Fatalf("read %d packages, the repository holds %d", len(pkgs), len(doc.Packages))
+				}
+				for _, o := range doc.Packages {
+					var got *Package
+					for i := range pkgs {
+						if pkgs[i].Location == o.Location {
+							got = &pkgs[i]
+						}
+					}
+					if got == nil {
+						t.Errorf("%s: not read", o.Location)
+						continue
+					}
+					for _, d := range diffPackage(expectedPackage(t, doc, o), *got) {
+						t.Errorf("%s: %s", o.Location, d)
+					}
+					// The pkgid is the checksum of the package file, of the
+					// type repomd.xml uses.
+					data, err := os.ReadFile(filepath.Join(fixtureRepo, o.Location))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if want := (Checksum{rec.Checksum.Type, hashOf(t, rec.Checksum.Type, data)}); got.Checksum != want {
+						t.Errorf("%s: checksum %+v, want %+v", o.Location, got.Checksum, want)
+					}
+					if got.FileTime <= 0 || got.HeaderStart <= 0 || got.HeaderEnd <= got.HeaderStart || got.HeaderEnd > got.PackageSize {
+						t.Errorf("%s: time file %d, header range %d-%d in a %d-byte file", o.Location,
+							got.FileTime, got.HeaderStart, got.HeaderEnd, got.PackageSize)
+					}
+					if (form == "primary") != (got.Line > 0) {
+						t.Errorf("%s: line %d from %s", o.Location, got.Line, form)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestVariantsYieldIdenticalRows reads every variant in every form it
+// offers and expects the rows of the default XML, but for the checksum
+// columns of the sha512 variant.
+func TestVariantsYieldIdenticalRows(t *testing.T) {
+	vs := fixtureVariants(t)
+	var want []datasets.PackageRow
+	for _, p := range readVariant(t, vs[0], "primary") {
+		want = append(want, p.Row())
+	}
+	for _, v := range vs {
+		for _, form := range forms(t, v) {
+			t.Run(v.name+"/"+form, func(t *testing.T) {
+				pkgs := readVariant(t, v, form)
+				if len(pkgs) != len(want) {
+					t.Fatalf("%d rows, want %d", len(pkgs), len(want))
+				}
+				for i, p := range pkgs {
+					row := p.Row()
+					if p.Checksum.Type != "sha256" {
+						if row.SHA256 != "" || row.Checksum != p.Checksum.Type+":"+p.Checksum.Value {
+							t.Errorf("%s: sha256 %q, checksum %q for a %s pkgid", p.Name, row.SHA256, row.Checksum, p.Checksum.Type)
+						}
+						data, err := os.ReadFile(filepath.Join(fixtureRepo, p.Location))
+						if err != nil {
+							t.Fatal(err)
+						}
+						row.SHA256, row.Checksum = hashOf(t, "sha256", data), ""
+					}
+					for _, d := range diffRows(want[i], row) {
+						t.Errorf("row %d (%s): %s", i, p.Name, d)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestPrimaryFiles(t *testing.T) {
+	doc := loadOracle(t)
+	v := fixtureVariants(t)[0]
+	for _, form := range forms(t, v) {
+		t.Run(form, func(t *testing.T) {
+			md := readRepomdFile(t, v.dir)
+			rec, _ := md.Find(form)
+			var r PackageReader
+			if form == "primary" {
+				r = NewPrimaryReader(openRecord(t, v.dir, rec), rec.Location, WithPrimaryFiles())
+			} else {
+				db, err := SpoolPrimaryDB(t.Context(), openRecord(t, v.dir, rec), rec.Location, t.TempDir(), 1<<30, WithPrimaryFiles())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				r = db
+			}
+			n := 0
+			for _, p := range readPackages(t, r) {
+				for _, o := range doc.Packages {
+					if o.Location != p.Location {
+						continue
+					}
+					var want []File
+					for _, f := range expectedPackage(t, doc, o).Files {
+						if isPrimaryFile(f.Path) {
+							want = append(want, f)
+						}
+					}
+					n += len(want)
+					if !reflect.DeepEqual(p.Files, want) {
+						t.Errorf("%s: files %+v, want %+v", p.Name, p.Files, want)
+					}
+				}
+			}
+			if n == 0 {
+				t.Fatal("no package of the fixture has a primary file")
+			}
+		})
+	}
+}
+
+// TestPrimaryDefaultSkipsFiles checks that primary's <file> entries stay
+// out of the packages unless asked for.
+func TestPrimaryDefaultSkipsFiles(t *testing.T) {
+	text := fixturePrimary(t)
+	if !strings.Contains(text, "<file>") {
+		t.Fatal("fixture primary lists no file")
+	}
+	for _, p := range readPackages(t, NewPrimaryReader(strings.NewReader(text), "primary.xml")) {
+		if len(p.Files) != 0 {
+			t.Errorf("%s: files %v", p.Name, p.Files)
+		}
+	}
+}
+
+// fixturePrimary returns the default variant's primary.xml, decompressed.
+func fixturePrimary(t testing.TB) string {
+	t.Helper()
+	md := readRepomdFile(t, fixtureRepo)
+	rec, ok := md.Find("primary")
+	if !ok {
+		t.Fatal("no primary")
+	}
+	data, err := io.ReadAll(openRecord(t, fixtureRepo, rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// replaceOnce replaces the first old in s, failing if there is none.
+func replaceOnce(t testing.TB, s, old, new string) string {
+	t.Helper()
+	if !strings.Contains(s, old) {
+		t.Fatalf("fixture has no %q", old)
+	}
+	return strings.Replace(s, old, new, 1)
+}
+
+// TestPrimaryCorrupt damages the fixture primary.xml in one way each and
+// expects a *ParseError naming the file, the line, and where it can, the
+// package and element.
+func TestPrimaryCorrupt(t *testing.T) {
+	good := fixturePrimary(t)
+	n := strings.Count(good, "<package ")
+	firstPkg := "caret-pkg" // the first package of the fixture primary
+	if !strings.Contains(good[:strings.Index(good, "</package>")], "<name>"+firstPkg+"</name>") {
+		t.Fatalf("the first package of the fixture is not %s", firstPkg)
+	}
+	count := fmt.Sprintf(`packages="%d"`, n)
+	tests := []struct {
+		name    string
+		input   string
+		want    error
+		element string // the *ParseError's Element, when it names one
+		pkg     string
+		// recovers: the error is about one package, and the others are
+		// still read.
+		recovers bool
+	}{
+		{name: "truncated in a tag", input: good[:len(good)/2], want: ErrSyntax},
+		{name: "truncated before </metadata>", input: good[:strings.LastIndex(good, "</metadata>")], want: ErrSyntax, element: "metadata"},
+		{name: "truncated between packages", input: good[:strings.Index(good, "</package>")+len("</package>\n")], want: ErrSyntax, element: "metadata"},
+		{name: "count too high", input: replaceOnce(t, good, count, fmt.Sprintf(`packages="%d"`, n+1)), want: ErrCount, element: "metadata"},
+		{name: "count too low", input: replaceOnce(t, good, count, fmt.Sprintf(`packages="%d"`, n-1)), want: ErrCount, element: "metadata"},
+		{name: "count not a number", input: replaceOnce(t, good, count, `packages="many"`), want: ErrSyntax, element: "metadata@packages"},
+		{name: "unknown checksum type", input: replaceOnce(t, good, `<checksum type="sha256"`, `<checksum type="sha257"`),
+			want: ErrChecksum, element: "checksum", pkg: firstPkg, recovers: true},
+		{name: "checksum not hex", input: replaceOnce(t, good, `pkgid="YES">`, `pkgid="YES">zz`),
+			want: ErrChecksum, element: "checksum", pkg: firstPkg, recovers: true},
+		{name: "epoch not a number", input: replaceOnce(t, good, `<version epoch="0"`, `<version epoch="x"`),
+			want: ErrVersion, element: "version", pkg: firstPkg, recovers: true},
+		{name: "empty ver", input: replaceOnce(t, good, `<version epoch="0" ver="2.0^20230101git1234"`, `<version epoch="0" ver=""`),
+			want: ErrVersion, element: "version", pkg: firstPkg, recovers: true},
+		{name: "hyphen in ver", input: replaceOnce(t, good, `ver="2.0^20230101git1234" rel="1"/>`, `ver="2.0-1" rel="1"/>`),
+			want: ErrVersion, element: "version", pkg: firstPkg, recovers: true},
+		{name: "space in rel", input: replaceOnce(t, good, `ver="2.0^20230101git1234" rel="1"/>`, `ver="2.0" rel="1 2"/>`),
+			want: ErrVersion, element: "version", pkg: firstPkg, recovers: true},
+		{name: "version element twice", input: replaceOnce(t, good, `<version epoch="0"`, `<version epoch="0" ver="1"/><version epoch="0"`),
+			want: ErrDuplicate, element: "version", pkg: firstPkg, recovers: true},
+		{name: "unknown flags", input: replaceOnce(t, good, `flags="EQ"`, `flags="EQUAL"`),
+			want: ErrVersion, element: "rpm:entry", pkg: firstPkg, recovers: true},
+		{name: "flags without ver", input: replaceOnce(t, good, `flags="GE" epoch="0" ver="1.0"`, `flags="GE"`),
+			want: ErrVersion, element: "rpm:entry", recovers: true},
+		{name: "entry without name", input: replaceOnce(t, good, `<rpm:entry name="caret-pkg"`, `<rpm:entry`),
+			want: ErrMissing, element: "rpm:entry", pkg: firstPkg, recovers: true},
+		{name: "no location", input: replaceOnce(t, good, `<location href="Packages/caret`, `<location xhref="Packages/caret`),
+			want: ErrMissing, element: "location", pkg: firstPkg, recovers: true},
+		{name: "no name", input: replaceOnce(t, good, `<name>caret-pkg</name>`, ``),
+			want: ErrMissing, element: "name", recovers: true},
+		{name: "bad source rpm", input: replaceOnce(t, good, `<rpm:sourcerpm>caret-pkg-2.0^20230101git1234-1.src.rpm<`, `<rpm:sourcerpm>caret.src.rpm<`),
+			want: ErrVersion, element: "rpm:sourcerpm", pkg: firstPkg, recovers: true},
+		{name: "negative size", input: replaceOnce(t, good, `<size package="`, `<size package="-`),
+			want: ErrSyntax, element: "size@package", pkg: firstPkg, recovers: true},
+		{name: "mismatched end tag", input: replaceOnce(t, good, `</summary>`, `</summery>`), want: ErrSyntax, element: "summary", pkg: firstPkg},
+		{name: "undefined entity", input: replaceOnce(t, good, `<summary>`, `<summary>&nbsp;`), want: ErrSyntax, element: "summary", pkg: firstPkg},
+		{name: "element in text", input: replaceOnce(t, good, `<summary>`, `<summary><b/>`), want: ErrSyntax, element: "summary", pkg: firstPkg, recovers: true},
+		{name: "wrong root", input: strings.ReplaceAll(strings.ReplaceAll(good, "<metadata ", "<metadatum "), "</metadata>", "</metadatum>"), want: ErrSyntax, element: "metadatum"},
+		{name: "second root", input: good + "<metadata/>", want: ErrSyntax, element: "metadata"},
+		{name: "text after root", input: good + "x", want: ErrSyntax},
+		{name: "latin-1", input: replaceOnce(t, good, `encoding="UTF-8"`, `encoding="ISO-8859-1"`), want: ErrSyntax},
+		{name: "empty", input: "", want: ErrSyntax},
+		{name: "oversized description", input: replaceOnce(t, good, `<description>`, "<description>"+strings.Repeat("x", MaxTextSize+1)),
+			want: ErrTooLarge, element: "description", pkg: firstPkg, recovers: true},
+		{name: "oversized package", input: replaceOnce(t, good, `<rpm:provides>`, "<rpm:provides>"+
+			strings.Repeat(`<rpm:entry name="padding-to-make-a-package-larger-than-its-limit"/>`, MaxPackageSize/60)),
+			want: ErrTooLarge, element: "rpm:provides", pkg: firstPkg},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const file = "repodata/primary.xml"
+			r := NewPrimaryReader(strings.NewReader(tt.input), file)
+			var firstErr error
+			read, errs := 0, 0
+			for calls := 0; calls < 2*n+4; calls++ {
+				_, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				if err == nil {
+					read++
+					continue
+				}
+				errs++
+				if firstErr == nil {
+					firstErr = err
+				}
+				if !tt.recovers {
+					// Final: the same error again.
+					if _, again := r.Next(); again != err {
+						t.Errorf("second call after a final error: %v, want %v", again, err)
+					}
+					break
+				}
+			}
+			if firstErr == nil {
+				t.Fatalf("no error; %d packages read", read)
+			}
+			var pe *ParseError
+			if !errors.As(firstErr, &pe) || !errors.Is(firstErr, tt.want) {
+				t.Fatalf("error %v (%T), want a *ParseError wrapping %v", firstErr, firstErr, tt.want)
+			}
+			if pe.File != file || !strings.HasPrefix(firstErr.Error(), "rpmmd: "+file+" line ") || pe.Line < 1 {
+				t.Errorf("error %q does not name the file and line", firstErr)
+			}
+			if tt.element != "" && pe.Element != tt.element {
+				t.Errorf("error %q names element %q, want %q", firstErr, pe.Element, tt.element)
+			}
+			if tt.pkg != "" && pe.Package != tt.pkg {
+				t.Errorf("error %q names package %q, want %q", firstErr, pe.Package, tt.pkg)
+			}
+			if tt.recovers && (errs != 1 || read != n-1) {
+				t.Errorf("%d errors and %d packages read, want 1 and %d", errs, read, n-1)
+			}
+		})
+	}
+}
+
+// failingReader returns its data, then err.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+func TestPrimaryReaderFailure(t *testing.T) {
+	good := fixturePrimary(t)
+	boom := errors.New("connection reset")
+	r := NewPrimaryReader(&failingReader{data: []byte(good[:len(good)/2]), err: boom}, "primary.xml")
+	var err error
+	for err == nil {
+		_, err = r.Next()
+	}
+	if !errors.Is(err, boom) || errors.As(err, new(*ParseError)) {
+		t.Fatalf("error %v: want the reader's error, not a *ParseError", err)
+	}
+}
+
+// TestPrimaryUnknownElements checks that elements rpm-md may grow (or
+// other generators add) are skipped, wherever they are.
+func TestPrimaryUnknownElements(t *testing.T) {
+	good := fixturePrimary(t)
+	want := readPackages(t, NewPrimaryReader(strings.NewReader(good), "primary.xml"))
+	extended := strings.ReplaceAll(good, "<format>", `<format><suse:keyword xmlns:suse="x">a<b/></suse:keyword><rpm:future a="1"><rpm:entry name="x"/></rpm:future>`)
+	extended = strings.ReplaceAll(extended, "<name>", "<!-- c --><extra>text</extra><name>")
+	extended = replaceOnce(t, extended, "<package ", "<other><package/></other><package ")
+	got := readPackages(t, NewPrimaryReader(strings.NewReader(extended), "primary.xml"))
+	if len(got) != len(want) {
+		t.Fatalf("%d packages, want %d", len(got), len(want))
+	}
+	for i := range want {
+		want[i].Line, got[i].Line = 0, 0
+		if d := diffPackage(want[i], got[i]); len(d) > 0 {
+			t.Errorf("%s: %v", want[i].Name, d)
+		}
+	}
+}
+
+func TestPrimaryNoCount(t *testing.T) {
+	good := fixturePrimary(t)
+	n := strings.Count(good, "<package ")
+	text := replaceOnce(t, good, fmt.Sprintf(` packages="%d"`, n), "")
+	if got := len(readPackages(t, NewPrimaryReader(strings.NewReader(text), ""))); got != n {
+		t.Fatalf("%d packages, want %d", got, n)
+	}
+}
+
+func TestPrimaryLimitsAreStreaming(t *testing.T) {
+	// Many packages, each under the per-package limit, whose sum is far
+	// over it: the budget is per package, not per document.
+	good := fixturePrimary(t)
+	start := strings.Index(good, "<package ")
+	end := strings.Index(good, "</package>") + len("</package>\n")
+	one := good[start:end]
+	copies := MaxPackageSize/len(one) + 10
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	fmt.Fprintf(&b, `<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="%d">`+"\n", copies)
+	for range copies {
+		b.WriteString(one)
+	}
+	b.WriteString("</metadata>\n")
+	if b.Len() <= MaxPackageSize {
+		t.Fatalf("document of %d bytes is not over the per-package limit", b.Len())
+	}
+	if got := len(readPackages(t, NewPrimaryReader(&b, ""))); got != copies {
+		t.Fatalf("%d packages, want %d", got, copies)
+	}
+}
