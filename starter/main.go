@@ -55,6 +55,7 @@ commands:
   datasets   ls | show DISTRO/RELEASE[/SNAPSHOT]: committed datasets
   janitor    remove what crashed runs left behind
   sources    ls: the sources catalogue (and the machine's apt sources)
+  vercmp     --format deb|rpm|apk|pacman A B: order two versions as the package manager does
   version    print the version
 
 Run 'distroscope COMMAND -h' for a command's flags.
@@ -80,6 +81,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdJanitor(args[1:], stdout, stderr)
 	case "sources":
 		return cmdSources(args[1:], stdout, stderr)
+	case "vercmp":
+		return cmdVercmp(args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return exitError{2, fmt.Errorf("unknown command %q", args[0])}
