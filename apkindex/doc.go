@@ -1,0 +1,23 @@
+// Package apkindex reads the repository index of apk, the package manager
+// of Alpine Linux and its derivatives: APKINDEX.tar.gz.
+//
+// The file is a concatenation of gzip streams
+// (https://wiki.alpinelinux.org/wiki/Apk_spec, apk-v2(5)): an optional
+// first stream holding a tar segment (no end-of-archive blocks) with one
+// ".SIGN.<algorithm>.<key name>" member per signature, then a stream
+// holding a tar archive of DESCRIPTION and APKINDEX. abuild-sign signs the
+// index stream as it was before signing: an RSA PKCS#1 v1.5 signature over
+// its SHA-1 (algorithm RSA) or SHA-256 (RSA256). Verify checks one.
+//
+// APKINDEX itself is text: blank-line separated records of "X:value"
+// lines, one letter per field, as apk-tools writes them
+// (src/package.c apk_pkg_write_index_header) and reads them
+// (apk_pkgtmpl_add_info); apk-package(5) documents each field. D, p and i
+// hold space-separated dependencies "[!]name[op version]" with op a run of
+// <, >, = and ~ (apk_dep_parse); a D, p or i line may repeat and adds to
+// the list, as in apk.
+//
+// Reader streams the gzip members, the tar entries and the records, holding
+// one record at a time, and bounds every line, record and the decompressed
+// size; every parse failure is a *ParseError naming the file and the line.
+package apkindex

@@ -1,0 +1,514 @@
+package apkindex
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// fixtures pairs each archive make-apkindex.sh built with the APKINDEX text
+// it was built from and the signature it was given.
+var fixtures = []struct {
+	archive, text string
+	algorithm     string // "" when unsigned
+	records       int
+}{
+	{"testdata/alpine-3.18-aarch64.APKINDEX.tar.gz", "testdata/alpine-3.18-aarch64.APKINDEX", "RSA", 8},
+	{"testdata/postmarketos-aarch64.APKINDEX.tar.gz", "testdata/postmarketos-aarch64.APKINDEX", "RSA256", 14},
+	{"testdata/apk-tools-test.APKINDEX.tar.gz", "testdata/apk-tools-test.APKINDEX", "", 25},
+}
+
+const fixtureKey = "distroscope-fixtures.rsa.pub"
+
+// naiveRecords splits an APKINDEX text the simplest way, as the oracle
+// the reader is checked against: records at blank lines, fields at the
+// first colon, repeated letters kept in order.
+func naiveRecords(t *testing.T, path string) []map[string][]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string][]string
+	for _, rec := range strings.Split(strings.TrimSpace(string(data)), "\n\n") {
+		m := map[string][]string{}
+		for _, line := range strings.Split(rec, "\n") {
+			k, v, ok := strings.Cut(line, ":")
+			if !ok || len(k) != 1 {
+				t.Fatalf("%s: bad line %q", path, line)
+			}
+			m[k] = append(m[k], v)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// stdlibMembers reads an archive with the standard library alone (a
+// multistream gzip reader, as GNU tar and apk see one tar across the
+// streams): an independent reading of the members.
+func stdlibMembers(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	out := map[string][]byte{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[h.Name], _ = io.ReadAll(tr)
+	}
+}
+
+func depsString(ds []Dependency) []string {
+	var out []string
+	for _, d := range ds {
+		s := d.Name + d.Op + d.Version
+		if d.Conflict {
+			s = "!" + s
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestFixtures(t *testing.T) {
+	for _, fx := range fixtures {
+		t.Run(fx.archive, func(t *testing.T) {
+			members := stdlibMembers(t, fx.archive)
+			text, err := os.ReadFile(fx.text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(members["APKINDEX"], text) {
+				t.Fatalf("the archive's APKINDEX is not %s", fx.text)
+			}
+			f, err := os.Open(fx.archive)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			r, err := NewReader(f, fx.archive)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := strings.TrimRight(string(members["DESCRIPTION"]), "\n"); r.Description() != want || want == "" {
+				t.Errorf("description %q, want %q", r.Description(), want)
+			}
+			sigs := r.Signatures()
+			if fx.algorithm == "" {
+				if len(sigs) != 0 {
+					t.Errorf("unsigned index has signatures %v", sigs)
+				}
+			} else {
+				want := members[".SIGN."+fx.algorithm+"."+fixtureKey]
+				if len(sigs) != 1 || sigs[0].Algorithm != fx.algorithm || sigs[0].KeyName != fixtureKey || !bytes.Equal(sigs[0].Bytes, want) || len(want) != 256 {
+					t.Errorf("signatures %+v, want one %s by %s", sigs, fx.algorithm, fixtureKey)
+				}
+			}
+			want := naiveRecords(t, fx.text)
+			n := 0
+			for ; ; n++ {
+				p, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n >= len(want) {
+					t.Fatalf("more than %d records", len(want))
+				}
+				compareRecord(t, p, want[n])
+			}
+			if n != len(want) || n != fx.records {
+				t.Errorf("%d records, want %d (%d in the text)", n, fx.records, len(want))
+			}
+		})
+	}
+}
+
+func compareRecord(t *testing.T, p *Package, w map[string][]string) {
+	t.Helper()
+	one := func(k string) string {
+		if v := w[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	num := func(v int64, k string) string {
+		if len(w[k]) == 0 && v == 0 {
+			return ""
+		}
+		return strconv.FormatInt(v, 10)
+	}
+	for _, c := range []struct{ field, got, want string }{
+		{"P", p.Name, one("P")}, {"V", p.Version, one("V")}, {"A", p.Arch, one("A")},
+		{"S", num(p.Size, "S"), one("S")}, {"I", num(p.InstalledSize, "I"), one("I")},
+		{"T", p.Description, one("T")}, {"U", p.URL, one("U")}, {"L", p.License, one("L")},
+		{"o", p.Origin, one("o")}, {"m", p.Maintainer, one("m")}, {"t", num(p.BuildTime, "t"), one("t")},
+		{"c", p.Commit, one("c")}, {"C", p.Checksum, one("C")},
+		{"k", map[bool]string{true: strconv.FormatInt(p.ProviderPriority, 10)}[p.HasProviderPriority], one("k")},
+		{"D", strings.Join(depsString(p.Depends), " "), strings.Join(w["D"], " ")},
+		{"p", strings.Join(depsString(p.Provides), " "), strings.Join(w["p"], " ")},
+		{"i", strings.Join(depsString(p.InstallIf), " "), strings.Join(w["i"], " ")},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %s = %q, want %q", one("P"), c.field, c.got, c.want)
+		}
+	}
+}
+
+func TestRow(t *testing.T) {
+	for _, fx := range fixtures {
+		want := naiveRecords(t, fx.text)
+		f, err := os.Open(fx.archive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := NewReader(f, fx.archive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; ; i++ {
+			p, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := want[i]
+			row := p.Row()
+			v := w["V"][0]
+			if row.Format != "apk" || row.Package != w["P"][0] || row.Version != v || row.Epoch != nil || row.SourceVersion != v {
+				t.Errorf("%s: identity %q %q %q %v", p.Name, row.Format, row.Package, row.Version, row.Epoch)
+			}
+			// apk-package(5): the version ends in an optional -r{number}.
+			up, rev, hasRev := v, "", false
+			if i := strings.LastIndex(v, "-r"); i > 0 {
+				if _, err := strconv.Atoi(v[i+2:]); err == nil {
+					up, rev, hasRev = v[:i], v[i+2:], true
+				}
+			}
+			if row.UpstreamVersion != up || row.Revision != rev || hasRev != (row.Revision != "") {
+				t.Errorf("%s: split %q into %q %q", p.Name, v, row.UpstreamVersion, row.Revision)
+			}
+			source := p.Name
+			if o := w["o"]; len(o) > 0 {
+				source = o[0]
+			}
+			if row.Source != source {
+				t.Errorf("%s: source %q, want %q", p.Name, row.Source, source)
+			}
+			if row.InstalledSizeKiB != (row.InstalledSizeBytes+1023)/1024 || row.InstalledSizeBytes != p.InstalledSize || row.Size != p.Size {
+				t.Errorf("%s: sizes %d %d %d", p.Name, row.Size, row.InstalledSizeBytes, row.InstalledSizeKiB)
+			}
+			if c := w["c"]; len(c) > 0 && row.Extra["commit"] != c[0] {
+				t.Errorf("%s: commit %q", p.Name, row.Extra["commit"])
+			}
+			if k := w["k"]; len(k) > 0 && row.Extra["provider_priority"] != k[0] {
+				t.Errorf("%s: provider_priority %q", p.Name, row.Extra["provider_priority"])
+			}
+			if ts := w["t"]; len(ts) > 0 && strconv.FormatInt(row.BuildTime.Unix(), 10) != ts[0] {
+				t.Errorf("%s: build time %v", p.Name, row.BuildTime)
+			}
+			// D splits into Depends and Conflicts at the '!', nothing lost.
+			var deps, conflicts []string
+			for _, tok := range strings.Fields(strings.Join(w["D"], " ")) {
+				if strings.HasPrefix(tok, "!") {
+					conflicts = append(conflicts, tok[1:])
+				} else {
+					deps = append(deps, tok)
+				}
+			}
+			for _, c := range []struct {
+				name      string
+				got, want []string
+			}{{"depends", row.Depends, deps}, {"conflicts", row.Conflicts, conflicts},
+				{"provides", row.Provides, strings.Fields(strings.Join(w["p"], " "))},
+				{"install_if", row.InstallIf, strings.Fields(strings.Join(w["i"], " "))}} {
+				if len(c.got) != len(c.want) {
+					t.Errorf("%s: %s %q, want %q", p.Name, c.name, c.got, c.want)
+					continue
+				}
+				for j, g := range c.got {
+					// Normal form: "name (op version)", the same text.
+					if strings.NewReplacer(" (", "", ")", "", " ", "").Replace(g) != c.want[j] || strings.ContainsAny(c.want[j], "<>=~") != strings.Contains(g, " (") {
+						t.Errorf("%s: %s %q does not render %q", p.Name, c.name, g, c.want[j])
+					}
+				}
+			}
+		}
+		f.Close()
+	}
+}
+
+func TestParseDependency(t *testing.T) {
+	// The forms apk_dep_parse accepts ([!]name[op version], op a run of
+	// <>=~ or'ed together) and refuses.
+	tests := []struct {
+		in       string
+		want     Dependency
+		rendered string
+		bad      bool
+	}{
+		{in: "so:libc.musl-x86_64.so.1", want: Dependency{Name: "so:libc.musl-x86_64.so.1"}, rendered: "so:libc.musl-x86_64.so.1"},
+		{in: "/bin/sh", want: Dependency{Name: "/bin/sh"}, rendered: "/bin/sh"},
+		{in: "!libold", want: Dependency{Conflict: true, Name: "libold"}, rendered: "libold"},
+		{in: "busybox=1.36.1-r2", want: Dependency{Name: "busybox", Op: "=", Version: "1.36.1-r2"}, rendered: "busybox (= 1.36.1-r2)"},
+		{in: "dnsmasq-dnssec-dbus>=2.90-r1", want: Dependency{Name: "dnsmasq-dnssec-dbus", Op: ">=", Version: "2.90-r1"}, rendered: "dnsmasq-dnssec-dbus (>= 2.90-r1)"},
+		{in: "!foo<2", want: Dependency{Conflict: true, Name: "foo", Op: "<", Version: "2"}, rendered: "foo (< 2)"},
+		{in: "foo~1.2", want: Dependency{Name: "foo", Op: "~", Version: "1.2"}, rendered: "foo (~ 1.2)"},
+		{in: "foo=~1.2", want: Dependency{Name: "foo", Op: "~", Version: "1.2"}, rendered: "foo (~ 1.2)"},
+		{in: "foo>~1.2", want: Dependency{Name: "foo", Op: ">~", Version: "1.2"}, rendered: "foo (>~ 1.2)"},
+		{in: "foo><Q1C4uoV7SdMdDhYg4OCVmI71D8HIA=", want: Dependency{Name: "foo", Op: "><", Version: "Q1C4uoV7SdMdDhYg4OCVmI71D8HIA="}, rendered: "foo (>< Q1C4uoV7SdMdDhYg4OCVmI71D8HIA=)"},
+		{in: ">=1.0", bad: true}, {in: "foo>=", bad: true}, {in: "foo@edge", bad: true},
+		{in: "!", bad: true}, {in: "foo<>=1", bad: true}, {in: "foo=1<2", bad: true},
+	}
+	for _, tt := range tests {
+		d, err := ParseDependency(tt.in)
+		if tt.bad {
+			if !errors.Is(err, ErrInvalidDepend) {
+				t.Errorf("ParseDependency(%q) = %+v, %v; want ErrInvalidDepend", tt.in, d, err)
+			}
+			continue
+		}
+		if err != nil || d != tt.want || d.String() != tt.rendered {
+			t.Errorf("ParseDependency(%q) = %+v (%q), %v; want %+v (%q)", tt.in, d, d.String(), err, tt.want, tt.rendered)
+		}
+	}
+}
+
+func TestVerify(t *testing.T) {
+	pemBytes, err := os.ReadFile("testdata/keys/" + fixtureKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ParsePublicKey(pemBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]*rsa.PublicKey{fixtureKey: key}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fx := range fixtures {
+		data, err := os.ReadFile(fx.archive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := Verify(bytes.NewReader(data), fx.archive, keys)
+		if fx.algorithm == "" {
+			if !errors.Is(err, ErrNoSignature) {
+				t.Errorf("%s: unsigned index: %v, want ErrNoSignature", fx.archive, err)
+			}
+			continue
+		}
+		if err != nil || sig.Algorithm != fx.algorithm || sig.KeyName != fixtureKey {
+			t.Errorf("%s: Verify = %+v, %v", fx.archive, sig, err)
+		}
+		if _, err := Verify(bytes.NewReader(data), fx.archive, map[string]*rsa.PublicKey{fixtureKey: &other.PublicKey}); !errors.Is(err, ErrBadSignature) {
+			t.Errorf("%s: another key: %v, want ErrBadSignature", fx.archive, err)
+		}
+		if _, err := Verify(bytes.NewReader(data), fx.archive, map[string]*rsa.PublicKey{"alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub": key}); !errors.Is(err, ErrUnknownKey) {
+			t.Errorf("%s: unknown key name: %v, want ErrUnknownKey", fx.archive, err)
+		}
+		// One bit changed in the last byte (the index stream's gzip
+		// trailer): the digest no longer matches.
+		tampered := bytes.Clone(data)
+		tampered[len(tampered)-1] ^= 1
+		if _, err := Verify(bytes.NewReader(tampered), fx.archive, keys); !errors.Is(err, ErrBadSignature) {
+			t.Errorf("%s: tampered: %v, want ErrBadSignature", fx.archive, err)
+		}
+	}
+}
+
+// archive builds an APKINDEX.tar.gz in one gzip stream from tar members.
+func archive(t testing.TB, members ...tarMember) []byte {
+	t.Helper()
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	for _, m := range members {
+		h := &tar.Header{Name: m.name, Mode: 0o644, Typeflag: tar.TypeReg, Size: int64(len(m.body))}
+		if m.typeflag == tar.TypeSymlink {
+			h.Typeflag, h.Size, h.Linkname = tar.TypeSymlink, 0, m.body
+		}
+		if m.size > 0 {
+			h.Size = m.size
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if m.size > 0 {
+			io.CopyN(tw, newlines{}, m.size)
+		} else if h.Typeflag == tar.TypeReg {
+			io.WriteString(tw, m.body)
+		}
+	}
+	tw.Close()
+	var out bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	zw.Write(tb.Bytes())
+	zw.Close()
+	return out.Bytes()
+}
+
+type tarMember struct {
+	name, body string
+	typeflag   byte
+	size       int64 // when > 0, a body of that many newlines
+}
+
+type newlines struct{}
+
+func (newlines) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = '\n'
+	}
+	return len(p), nil
+}
+
+func readAll(r *Reader) ([]*Package, []error) {
+	var pkgs []*Package
+	var errs []error
+	for range 1000 {
+		p, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			errs = append(errs, err)
+			if len(errs) > 1 && errs[len(errs)-1] == errs[len(errs)-2] {
+				break // final
+			}
+			continue
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs, errs
+}
+
+func wantParseError(t *testing.T, err error, target error, fragments ...string) {
+	t.Helper()
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %v (%T) is not a *ParseError", err, err)
+	}
+	if !errors.Is(err, target) {
+		t.Errorf("error %q is not %v", err, target)
+	}
+	for _, f := range fragments {
+		if !strings.Contains(err.Error(), f) {
+			t.Errorf("error %q does not mention %q", err, f)
+		}
+	}
+}
+
+func TestCorruptIndexes(t *testing.T) {
+	text, err := os.ReadFile("testdata/alpine-3.18-aarch64.APKINDEX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := os.ReadFile("testdata/alpine-3.18-aarch64.APKINDEX.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(old, new string) string {
+		if !strings.Contains(string(text), old) {
+			t.Fatalf("no %q in the fixture", old)
+		}
+		return strings.Replace(string(text), old, new, 1)
+	}
+	tests := []struct {
+		name      string
+		data      []byte
+		opts      []Option
+		target    error
+		fragments []string
+	}{
+		{"truncated in the signature", signed[:100], nil, ErrCorruptArchive, nil},
+		{"truncated in the index", signed[:len(signed)-200], nil, ErrCorruptArchive, nil},
+		{"not gzip", text, nil, ErrCorruptArchive, nil},
+		{"no APKINDEX", archive(t, tarMember{name: "DESCRIPTION", body: "x"}), nil, ErrNoIndex, nil},
+		{"parent path", archive(t, tarMember{name: "../APKINDEX", body: string(text)}), nil, ErrUnsafePath, []string{"../APKINDEX"}},
+		{"directory path", archive(t, tarMember{name: "x/APKINDEX", body: string(text)}), nil, ErrUnsafePath, []string{"x/APKINDEX"}},
+		{"symlink", archive(t, tarMember{name: "APKINDEX", body: "/etc/passwd", typeflag: tar.TypeSymlink}), nil, ErrUnsupported, []string{"APKINDEX"}},
+		{"oversized DESCRIPTION", archive(t, tarMember{name: "DESCRIPTION", body: strings.Repeat("x", MaxMemberSize+1)}), nil, ErrMemberTooLarge, []string{"DESCRIPTION"}},
+		{"decompression bomb", archive(t, tarMember{name: "APKINDEX", size: 32 << 20}), []Option{WithMaxSize(1 << 20)}, ErrIndexTooLarge, []string{"APKINDEX line "}},
+		{"bad size", archive(t, tarMember{name: "APKINDEX", body: edit("S:8911\n", "S:-8911\n")}), nil, ErrSyntax, []string{"APKINDEX line 5", "package alpine-baselayout", "S: "}},
+		{"bad build time", archive(t, tarMember{name: "APKINDEX", body: edit("t:1690477944\n", "t:1690477944.5\n")}), nil, ErrSyntax, []string{"package ssl_client", "t: "}},
+		{"bad checksum", archive(t, tarMember{name: "APKINDEX", body: edit("C:Q1VciVehQwKlHzJI0nfN7QbxBneOU=", "C:Q1VciVeh")}), nil, ErrSyntax, []string{"C: "}},
+		{"duplicate P", archive(t, tarMember{name: "APKINDEX", body: edit("P:musl\n", "P:musl\nP:musl2\n")}), nil, ErrDuplicateField, []string{"P: ", "first on line"}},
+		{"missing V", archive(t, tarMember{name: "APKINDEX", body: edit("V:1.2.13-r1\n", "")}), nil, ErrMissingField, []string{"package zlib", "V: "}},
+		{"not a field line", archive(t, tarMember{name: "APKINDEX", body: edit("T:SSL shared libraries\n", "SSL shared libraries\n")}), nil, ErrSyntax, []string{"APKINDEX line 36"}},
+		{"bad dependency", archive(t, tarMember{name: "APKINDEX", body: edit("D:so:libc.musl-aarch64.so.1\np:cmd:scanelf", "D:so:libc.musl-aarch64.so.1 >=1\np:cmd:scanelf")}), nil, ErrInvalidDepend, []string{"package scanelf", "D: "}},
+		{"NUL", archive(t, tarMember{name: "APKINDEX", body: edit("L:Zlib", "L:Zl\x00ib")}), nil, ErrSyntax, []string{"NUL"}},
+		{"long line", archive(t, tarMember{name: "APKINDEX", body: "T:" + strings.Repeat("x", MaxLineSize+1) + "\n"}), nil, ErrLineTooLong, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewReader(bytes.NewReader(tt.data), "broken.tar.gz", tt.opts...)
+			var pkgs []*Package
+			if err == nil {
+				var errs []error
+				pkgs, errs = readAll(r)
+				if len(errs) == 0 {
+					t.Fatalf("read %d packages without an error", len(pkgs))
+				}
+				err = errs[0]
+			}
+			wantParseError(t, err, tt.target, append(tt.fragments, "apkindex: broken.tar.gz")...)
+			t.Log(err)
+		})
+	}
+}
+
+func TestRecoverAfterRecordError(t *testing.T) {
+	// A damaged record is reported and skipped; the others are read.
+	text, err := os.ReadFile("testdata/alpine-3.18-aarch64.APKINDEX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := strings.Replace(string(text), "I:622592\n", "I:lots\n", 1)
+	damaged = strings.Replace(damaged, "A:aarch64\nS:52659", "A:aarch64\n\x01 stray\nS:52659", 1)
+	pkgs, errs := readAll(must(NewReader(bytes.NewReader(archive(t, tarMember{name: "APKINDEX", body: damaged})), "x")))
+	if len(pkgs) != 6 || len(errs) != 2 {
+		t.Fatalf("%d packages and errors %v; want 6 and 2", len(pkgs), errs)
+	}
+	wantParseError(t, errs[0], ErrSyntax, "package libssl3", "I: ")
+	wantParseError(t, errs[1], ErrSyntax, "not an X:value line")
+	for _, p := range pkgs {
+		if p.Name == "libssl3" || p.Name == "zlib" {
+			t.Errorf("damaged record %s returned", p.Name)
+		}
+	}
+}
+
+func must(r *Reader, err error) *Reader {
+	if err != nil {
+		panic(err)
+	}
+	return r
+}

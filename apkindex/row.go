@@ -1,0 +1,108 @@
+package apkindex
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/distroscope/distroscope/datasets"
+)
+
+// SplitVersion splits an apk version at its build component "-r<n>"
+// (apk-package(5)): "1.36.1-r2" is upstream "1.36.1", revision "2". A
+// version without one has revision "".
+func SplitVersion(v string) (upstream, revision string) {
+	i := strings.LastIndex(v, "-r")
+	if i < 0 || i+2 == len(v) {
+		return v, ""
+	}
+	for _, c := range v[i+2:] {
+		if c < '0' || c > '9' {
+			return v, ""
+		}
+	}
+	return v[:i], v[i+2:]
+}
+
+// Row maps the package to a row of the packages table (format "apk").
+//
+//   - Version is V as written, Epoch null (apk has none); UpstreamVersion
+//     and Revision split V at "-r": Revision is the build number alone
+//     ("2" for "-r2"), as pacman's pkgrel is, so that revisions compare
+//     as numbers across formats.
+//   - Source is o (the origin aport), or P when there is none;
+//     SourceVersion is V (an aport's subpackages share its version).
+//   - Depends are the D entries without '!', Conflicts those with it;
+//     Provides is p and InstallIf is i (an entry of i with '!' keeps it).
+//     All are in the deb parser's normal form: "so:libc.musl-x86_64.so.1",
+//     "alpine-baselayout-data (= 3.4.3-r1)".
+//   - Size is S, InstalledSizeBytes I and InstalledSizeKiB I in KiB rounded
+//     up; BuildTime is t; Checksum is C.
+//   - Extra holds c as "commit", k as "provider_priority", and any other
+//     letter under its own name (values of a repeated letter joined by
+//     "\n").
+//
+// The index does not name the package file: Filename stays empty.
+func (p *Package) Row() datasets.PackageRow {
+	row := datasets.PackageRow{
+		Format:             "apk",
+		Package:            p.Name,
+		Version:            p.Version,
+		Architecture:       p.Arch,
+		Source:             p.Origin,
+		SourceVersion:      p.Version,
+		Maintainer:         p.Maintainer,
+		Homepage:           p.URL,
+		License:            p.License,
+		Description:        p.Description,
+		Size:               p.Size,
+		InstalledSizeBytes: p.InstalledSize,
+		InstalledSizeKiB:   (p.InstalledSize + 1023) / 1024,
+		Checksum:           p.Checksum,
+	}
+	if row.Source == "" {
+		row.Source = p.Name
+	}
+	row.UpstreamVersion, row.Revision = SplitVersion(p.Version)
+	if p.BuildTime > 0 {
+		row.BuildTime = time.Unix(p.BuildTime, 0).UTC()
+	}
+	for _, d := range p.Depends {
+		if d.Conflict {
+			row.Conflicts = append(row.Conflicts, d.String())
+		} else {
+			row.Depends = append(row.Depends, d.String())
+		}
+	}
+	for _, d := range p.Provides {
+		row.Provides = append(row.Provides, bang(d)+d.String())
+	}
+	for _, d := range p.InstallIf {
+		row.InstallIf = append(row.InstallIf, bang(d)+d.String())
+	}
+	extra := map[string]string{}
+	if p.Commit != "" {
+		extra["commit"] = p.Commit
+	}
+	if p.HasProviderPriority {
+		extra["provider_priority"] = strconv.FormatInt(p.ProviderPriority, 10)
+	}
+	for _, f := range p.Extra {
+		if v, ok := extra[f.Name]; ok {
+			extra[f.Name] = v + "\n" + f.Value
+		} else {
+			extra[f.Name] = f.Value
+		}
+	}
+	if len(extra) > 0 {
+		row.Extra = extra
+	}
+	return row
+}
+
+func bang(d Dependency) string {
+	if d.Conflict {
+		return "!"
+	}
+	return ""
+}
