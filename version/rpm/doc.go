@@ -14,7 +14,12 @@
 // (absent = 0), then version, then release, where an absent release sorts
 // before any release. It is the ordering of whole package versions.
 //
-// The tests compare both against rpm itself (rpm.vercmp and rpm.ver in one
-// `rpm --eval` Lua loop) on thousands of real Debian archive versions,
-// rpm-flavoured and generated ones (scripts/oracles.sh installs rpm).
+// The tests compare both against rpm itself, in one `rpm --eval` Lua loop
+// per batch, on thousands of real Debian archive versions, rpm-flavoured
+// and generated ones (scripts/oracles.sh installs rpm). Note that since rpm
+// 4.16 Lua's rpm.vercmp is not rpmvercmp: it parses both sides as EVRs
+// and compares with rpmverCmp, like rpm.ver objects, so it checks
+// CompareEVR; Compare is checked through rpm.ver objects made of a bare
+// version (rpm.ver("0", v, nil)) and through rpmvercmp in librpmio,
+// called with ctypes.
 package rpm
