@@ -45,15 +45,15 @@ var requiredColumns = []string{"version", "codename", "series", "created"}
 // dateColumns maps each date column distro-info-data defines to its field.
 // Which of them a file has depends on the distribution (debian: eol-lts,
 // eol-elts; ubuntu: eol-server, eol-esm, eol-legacy).
-var dateColumns = map[string]func(*datasets.ReleaseRow) *time.Time{
-	"created":    func(r *datasets.ReleaseRow) *time.Time { return &r.Created },
-	"release":    func(r *datasets.ReleaseRow) *time.Time { return &r.ReleaseDate },
-	"eol":        func(r *datasets.ReleaseRow) *time.Time { return &r.EOL },
-	"eol-lts":    func(r *datasets.ReleaseRow) *time.Time { return &r.EOLLTS },
-	"eol-elts":   func(r *datasets.ReleaseRow) *time.Time { return &r.EOLELTS },
-	"eol-server": func(r *datasets.ReleaseRow) *time.Time { return &r.EOLServer },
-	"eol-esm":    func(r *datasets.ReleaseRow) *time.Time { return &r.EOLESM },
-	"eol-legacy": func(r *datasets.ReleaseRow) *time.Time { return &r.EOLLegacy },
+var dateColumns = map[string]func(*datasets.ReleaseRow) *datasets.Date{
+	"created":    func(r *datasets.ReleaseRow) *datasets.Date { return &r.Created },
+	"release":    func(r *datasets.ReleaseRow) *datasets.Date { return &r.ReleaseDate },
+	"eol":        func(r *datasets.ReleaseRow) *datasets.Date { return &r.EOL },
+	"eol-lts":    func(r *datasets.ReleaseRow) *datasets.Date { return &r.EOLLTS },
+	"eol-elts":   func(r *datasets.ReleaseRow) *datasets.Date { return &r.EOLELTS },
+	"eol-server": func(r *datasets.ReleaseRow) *datasets.Date { return &r.EOLServer },
+	"eol-esm":    func(r *datasets.ReleaseRow) *datasets.Date { return &r.EOLESM },
+	"eol-legacy": func(r *datasets.ReleaseRow) *datasets.Date { return &r.EOLLegacy },
 }
 
 // seriesName is what a series may be: it is joined against the release=
@@ -184,7 +184,7 @@ type parser struct {
 type dateColumn struct {
 	name  string
 	field int
-	set   func(*datasets.ReleaseRow) *time.Time
+	set   func(*datasets.ReleaseRow) *datasets.Date
 }
 
 func (p *parser) header(rec []string, line int) (ignored []string, err error) {
@@ -259,7 +259,7 @@ func (p *parser) row(rec []string) (datasets.ReleaseRow, error) {
 		if err != nil {
 			return row, p.errAt(rec, d.field, row.Series, d.name, fmt.Errorf("%w: %q is not YYYY-MM-DD or YYYY-MM", ErrInvalidDate, s))
 		}
-		*d.set(&row) = t
+		*d.set(&row) = datasets.DateOf(t)
 	}
 	if row.Created.IsZero() {
 		return row, p.errAt(rec, p.index["created"], row.Series, "created", ErrEmpty)
@@ -288,35 +288,29 @@ func (p *parser) row(rec []string) (datasets.ReleaseRow, error) {
 // ELTS; Ubuntu's server support, then ESM, then Legacy) ends no earlier than
 // the one before and only exists after one. It returns the offending column.
 func checkOrder(r *datasets.ReleaseRow) (string, error) {
-	type step struct {
+	supportEnd, supportEndCol := r.EOL, "eol"
+	if r.EOLServer > r.EOL {
+		supportEnd, supportEndCol = r.EOLServer, "eol-server"
+	}
+	for _, s := range []struct {
 		col, after string
-		t, prev    time.Time
+		d, prev    datasets.Date
 		needsPrev  bool
-	}
-	supportEnd := r.EOL
-	if r.EOLServer.After(supportEnd) {
-		supportEnd = r.EOLServer
-	}
-	esmAfter, esmAfterCol := supportEnd, "eol"
-	if !r.EOLServer.IsZero() && r.EOLServer.After(r.EOL) {
-		esmAfterCol = "eol-server"
-	}
-	for _, s := range []step{
+	}{
 		{"release", "created", r.ReleaseDate, r.Created, false},
 		{"eol", "release", r.EOL, r.ReleaseDate, false},
 		{"eol-server", "eol", r.EOLServer, r.EOL, true},
 		{"eol-lts", "eol", r.EOLLTS, r.EOL, true},
 		{"eol-elts", "eol-lts", r.EOLELTS, r.EOLLTS, true},
-		{"eol-esm", esmAfterCol, r.EOLESM, esmAfter, true},
+		{"eol-esm", supportEndCol, r.EOLESM, supportEnd, true},
 		{"eol-legacy", "eol-esm", r.EOLLegacy, r.EOLESM, true},
 	} {
 		switch {
-		case s.t.IsZero():
+		case s.d.IsZero():
 		case s.prev.IsZero() && s.needsPrev:
 			return s.col, fmt.Errorf("%w: %s without %s", ErrDateOrder, s.col, s.after)
-		case !s.prev.IsZero() && s.t.Before(s.prev):
-			return s.col, fmt.Errorf("%w: %s %s is before %s %s", ErrDateOrder,
-				s.col, s.t.Format(dateLayout), s.after, s.prev.Format(dateLayout))
+		case !s.prev.IsZero() && s.d < s.prev:
+			return s.col, fmt.Errorf("%w: %s %s is before %s %s", ErrDateOrder, s.col, s.d, s.after, s.prev)
 		}
 	}
 	return "", nil

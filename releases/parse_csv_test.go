@@ -26,10 +26,16 @@ const (
 	fixtureSource = "distro-info-data 0.58+deb12u6"
 )
 
-func day(s string) time.Time {
+// day is the Date of "YYYY-MM-DD", zero for "".
+func day(s string) datasets.Date {
 	if s == "" {
-		return time.Time{}
+		return 0
 	}
+	return datasets.DateOf(at(s))
+}
+
+// at is midnight UTC of "YYYY-MM-DD".
+func at(s string) time.Time {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		panic(err)
@@ -173,9 +179,9 @@ func TestMatchesPythonDistroInfo(t *testing.T) {
 			t.Fatalf("python has more %s rows than ParseCSV (%d)", p.Distro, len(got[p.Distro]))
 		}
 		r := got[p.Distro][i]
-		d := func(s *string) time.Time {
+		d := func(s *string) datasets.Date {
 			if s == nil {
-				return time.Time{}
+				return 0
 			}
 			return day(*s)
 		}
@@ -269,7 +275,7 @@ func TestMonthDates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := bySeries(t, rows, "duke").Created; !got.Equal(day("2028-02-29")) {
+	if got := bySeries(t, rows, "duke").Created; got != day("2028-02-29") {
 		t.Errorf("created 2028-02 = %s, want the month's last day", got)
 	}
 }
@@ -411,5 +417,33 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load(dir, fixtureSource); !errors.Is(err, ErrNoReleases) || !strings.Contains(err.Error(), "ubuntu.csv line 1") {
 		t.Errorf("Load of a header-only ubuntu.csv: %v", err)
+	}
+}
+
+// TestDate: the row's dates are calendar days whichever zone a time is in,
+// and read as dates in JSON.
+func TestDate(t *testing.T) {
+	d := datasets.DateOf(time.Date(2026, 7, 10, 23, 30, 0, 0, time.FixedZone("UTC-2", -2*3600)))
+	if d.String() != "2026-07-11" || !d.Time().Equal(at("2026-07-11")) || d.IsZero() {
+		t.Errorf("DateOf(23:30 at UTC-2 on the 10th) = %s (%s)", d, d.Time())
+	}
+	var zero datasets.Date
+	if zero.String() != "" || !zero.Time().IsZero() || !zero.IsZero() {
+		t.Errorf("zero Date = %q %s", zero, zero.Time())
+	}
+	row := bySeries(t, parseFixture(t, debianFixture, "debian"), "forky")
+	b, err := json.Marshal(row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(`"Created":"2025-08-09"`)) || !bytes.Contains(b, []byte(`"EOL":""`)) {
+		t.Errorf("JSON %s", b)
+	}
+	var back datasets.ReleaseRow
+	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, row) {
+		t.Errorf("JSON round trip: %+v %v, want %+v", back, err, row)
+	}
+	if err := json.Unmarshal([]byte(`{"Created":"2025-13-01"}`), &back); err == nil {
+		t.Error("month 13 accepted")
 	}
 }

@@ -46,23 +46,19 @@ const (
 // --lts and --elts lists those whose Status is lts and elts; likewise for
 // ubuntu-distro-info --supported.
 func Status(r datasets.ReleaseRow, at time.Time) string {
-	y, m, d := at.UTC().Date()
-	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	if r.ReleaseDate.IsZero() || day.Before(r.ReleaseDate) {
+	day := datasets.DateOf(at)
+	if r.ReleaseDate.IsZero() || day < r.ReleaseDate {
 		return StatusUnreleased
 	}
-	end := r.EOL
-	if r.EOLServer.After(end) {
-		end = r.EOLServer
-	}
-	if end.IsZero() || day.Before(end) {
+	end := max(r.EOL, r.EOLServer)
+	if end.IsZero() || day < end {
 		return StatusSupported
 	}
 	for _, p := range []struct {
-		end    time.Time
+		end    datasets.Date
 		status string
 	}{{r.EOLLTS, StatusLTS}, {r.EOLELTS, StatusELTS}, {r.EOLESM, StatusESM}, {r.EOLLegacy, StatusLegacy}} {
-		if !p.end.IsZero() && day.Before(p.end) {
+		if !p.end.IsZero() && day < p.end {
 			return p.status
 		}
 	}

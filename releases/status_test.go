@@ -43,11 +43,11 @@ func TestStatusMatchesDistroInfo(t *testing.T) {
 		if !ok || len(fields) != 3 {
 			t.Fatalf("bad reference line %q", line)
 		}
-		distro, option, date := fields[0], fields[1], day(fields[2])
+		distro, option, date := fields[0], fields[1], at(fields[2])
 		listed := strings.Fields(list)
 		for _, r := range rows[distro] {
 			st := Status(r, date)
-			created := !date.Before(r.Created)
+			created := datasets.DateOf(date) >= r.Created
 			in := slices.Contains(listed, r.Series)
 			var want bool
 			switch option {
@@ -95,33 +95,33 @@ func TestStatus(t *testing.T) {
 		at     time.Time
 		want   string
 	}{
-		{debian, "bookworm", day("2023-06-09"), StatusUnreleased},
-		{debian, "bookworm", day("2023-06-10"), StatusSupported},
-		{debian, "bookworm", day("2026-07-10"), StatusSupported},
-		{debian, "bookworm", day("2026-07-11"), StatusLTS},
+		{debian, "bookworm", at("2023-06-09"), StatusUnreleased},
+		{debian, "bookworm", at("2023-06-10"), StatusSupported},
+		{debian, "bookworm", at("2026-07-10"), StatusSupported},
+		{debian, "bookworm", at("2026-07-11"), StatusLTS},
 		{debian, "bookworm", time.Date(2026, 7, 10, 23, 30, 0, 0, utcMinus2), StatusLTS}, // 01:30 UTC on the 11th
 		{debian, "bookworm", time.Date(2026, 7, 10, 23, 59, 59, 0, time.UTC), StatusSupported},
-		{debian, "bookworm", day("2028-06-30"), StatusELTS},
-		{debian, "bookworm", day("2033-06-29"), StatusELTS},
-		{debian, "bookworm", day("2033-06-30"), StatusEOL},
-		{debian, "trixie", day("2025-08-08"), StatusUnreleased},
-		{debian, "trixie", day("2025-08-09"), StatusSupported},
-		{debian, "squeeze", day("2015-01-01"), StatusLTS},
-		{debian, "squeeze", day("2016-02-29"), StatusEOL}, // no ELTS
-		{debian, "forky", day("2040-01-01"), StatusUnreleased},
-		{debian, "sid", day("2040-01-01"), StatusUnreleased},
-		{debian, "buzz", day("2000-01-01"), StatusEOL},
-		{ubuntu, "noble", day("2024-04-24"), StatusUnreleased},
-		{ubuntu, "noble", day("2024-04-25"), StatusSupported},
-		{ubuntu, "jammy", day("2027-05-31"), StatusSupported},
-		{ubuntu, "jammy", day("2027-06-01"), StatusESM},
-		{ubuntu, "jammy", day("2032-04-21"), StatusLegacy},
-		{ubuntu, "jammy", day("2034-04-25"), StatusEOL},
-		{ubuntu, "precise", day("2019-04-26"), StatusEOL},     // ESM over, no Legacy dates
-		{ubuntu, "lucid", day("2014-01-01"), StatusSupported}, // desktop over, server not
-		{ubuntu, "lucid", day("2015-04-30"), StatusEOL},
-		{ubuntu, "plucky", day("2026-01-14"), StatusSupported},
-		{ubuntu, "plucky", day("2026-01-15"), StatusEOL},
+		{debian, "bookworm", at("2028-06-30"), StatusELTS},
+		{debian, "bookworm", at("2033-06-29"), StatusELTS},
+		{debian, "bookworm", at("2033-06-30"), StatusEOL},
+		{debian, "trixie", at("2025-08-08"), StatusUnreleased},
+		{debian, "trixie", at("2025-08-09"), StatusSupported},
+		{debian, "squeeze", at("2015-01-01"), StatusLTS},
+		{debian, "squeeze", at("2016-02-29"), StatusEOL}, // no ELTS
+		{debian, "forky", at("2040-01-01"), StatusUnreleased},
+		{debian, "sid", at("2040-01-01"), StatusUnreleased},
+		{debian, "buzz", at("2000-01-01"), StatusEOL},
+		{ubuntu, "noble", at("2024-04-24"), StatusUnreleased},
+		{ubuntu, "noble", at("2024-04-25"), StatusSupported},
+		{ubuntu, "jammy", at("2027-05-31"), StatusSupported},
+		{ubuntu, "jammy", at("2027-06-01"), StatusESM},
+		{ubuntu, "jammy", at("2032-04-21"), StatusLegacy},
+		{ubuntu, "jammy", at("2034-04-25"), StatusEOL},
+		{ubuntu, "precise", at("2019-04-26"), StatusEOL},     // ESM over, no Legacy dates
+		{ubuntu, "lucid", at("2014-01-01"), StatusSupported}, // desktop over, server not
+		{ubuntu, "lucid", at("2015-04-30"), StatusEOL},
+		{ubuntu, "plucky", at("2026-01-14"), StatusSupported},
+		{ubuntu, "plucky", at("2026-01-15"), StatusEOL},
 	} {
 		t.Run(tc.series+"@"+tc.at.Format(time.RFC3339), func(t *testing.T) {
 			if got := Status(bySeries(t, tc.rows, tc.series), tc.at); got != tc.want {

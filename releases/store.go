@@ -52,14 +52,12 @@ func Load(dir, source string) (map[string]File, error) {
 
 // Newest is the latest creation date among the file's releases: the date of
 // its newest entry.
-func (f File) Newest() time.Time {
-	var t time.Time
+func (f File) Newest() datasets.Date {
+	var d datasets.Date
 	for _, r := range f.Rows {
-		if r.Created.After(t) {
-			t = r.Created
-		}
+		d = max(d, r.Created)
 	}
-	return t
+	return d
 }
 
 // Partition is where f is committed: distro=<distro>/release=all/
@@ -68,7 +66,7 @@ func (f File) Newest() time.Time {
 // committed one; an edited CSV gets a new partition even when no release
 // was added (its hash changed).
 func (f File) Partition() datasets.Partition {
-	return datasets.Partition{Distro: f.Distro, Release: AllReleases, Snapshot: datasets.SnapshotID(f.Newest(), f.SHA256)}
+	return datasets.Partition{Distro: f.Distro, Release: AllReleases, Snapshot: datasets.SnapshotID(f.Newest().Time(), f.SHA256)}
 }
 
 // Write commits f as one partition of the releases table: it stages the
