@@ -4,6 +4,7 @@
 //	distroscope snapshot [--suite S[,S]] [--components C] [--arch A] [--mirror URL] [--keyring FILE]
 //	distroscope datasets ls
 //	distroscope datasets show DISTRO/RELEASE[/SNAPSHOT]
+//	distroscope vercmp --format deb|rpm|apk|pacman A B   (or pairs on stdin)
 //	distroscope janitor [--max-age 48h]
 //	distroscope sources ls
 //	distroscope snapshot DISTRO[/SUITE]...   (from the sources catalogue)
