@@ -296,13 +296,19 @@ func isPrimaryFile(path string) bool {
 	return strings.HasPrefix(path, "/etc/") || path == "/usr/lib/sendmail" || strings.Contains(path, "bin/")
 }
 
-// oracleRequires applies to the header's requires the filtering
+// keptRequire is a header requirement createrepo_c keeps in primary.
+type keptRequire struct {
+	dep oracleDep
+	pre bool
+}
+
+// oracleKeptRequires applies to the header's requires the filtering
 // createrepo_c documents in parsehdr.c (cr_package_from_header): rpmlib()
 // requires, requires of the package's own primary files and of names it
 // provides are left out; pre is set for PreReq, Requires(pre) and
 // Requires(post); a repeat of the same name, flags, version and pre as the
 // last kept entry of that name is left out.
-func oracleRequires(o oracle) []Dependency {
+func oracleKeptRequires(o oracle) []keptRequire {
 	own := map[string]bool{}
 	for _, f := range o.Files {
 		own[f.Path] = true
@@ -317,7 +323,7 @@ func oracleRequires(o oracle) []Dependency {
 		pre     bool
 	}
 	last := map[string]key{}
-	var out []Dependency
+	var out []keptRequire
 	for _, r := range o.Requires {
 		if strings.HasPrefix(r.Name, "rpmlib(") || own[r.Name] && isPrimaryFile(r.Name) || provided[r.Name] {
 			continue
@@ -328,8 +334,15 @@ func oracleRequires(o oracle) []Dependency {
 			continue
 		}
 		last[r.Name] = k
-		d := Dependency{Name: r.Name, Flags: k.flags, EVR: oracleEVR(r.Version), Pre: pre}
-		out = append(out, d)
+		out = append(out, keptRequire{r, pre})
+	}
+	return out
+}
+
+func oracleRequires(o oracle) []Dependency {
+	var out []Dependency
+	for _, k := range oracleKeptRequires(o) {
+		out = append(out, Dependency{Name: k.dep.Name, Flags: oracleFlags(k.dep.Flags), EVR: oracleEVR(k.dep.Version), Pre: k.pre})
 	}
 	return out
 }

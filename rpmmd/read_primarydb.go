@@ -270,6 +270,13 @@ func (d *PrimaryDB) Next() (*Package, error) {
 	if d.pkgs == nil {
 		return nil, fmt.Errorf("rpmmd: %s: closed", d.file)
 	}
+	// database/sql closes the cursors of a canceled context from another
+	// goroutine, so a cancellation would otherwise show at a random later
+	// call, or as an early end.
+	if err := d.ctx.Err(); err != nil {
+		d.err = fmt.Errorf("rpmmd: %s: %w", d.file, err)
+		return nil, d.err
+	}
 	if !d.pkgs.Next() {
 		if err := d.pkgs.Err(); err != nil {
 			d.err = d.dbError("packages", err)
@@ -312,6 +319,7 @@ func (d *PrimaryDB) Next() (*Package, error) {
 	// Dependencies first, so that a content error below still leaves
 	// every cursor past this package.
 	var depErr error
+	var depTable string
 	for i, c := range d.cursors {
 		if c == nil {
 			continue
@@ -322,7 +330,7 @@ func (d *PrimaryDB) Next() (*Package, error) {
 			if err == nil {
 				*dst = append(*dst, dep)
 			} else if depErr == nil {
-				depErr = fmt.Errorf("%s: %w", c.table, err)
+				depErr, depTable = err, c.table
 			}
 			return nil
 		}); err != nil {
@@ -357,7 +365,7 @@ func (d *PrimaryDB) Next() (*Package, error) {
 		return fail("pkgId", err)
 	}
 	if depErr != nil {
-		return fail("", depErr)
+		return fail(depTable, depErr)
 	}
 	if err := deriveSource(pkg); err != nil {
 		return fail("rpm_sourcerpm", err)
