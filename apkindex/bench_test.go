@@ -1,0 +1,176 @@
+package apkindex
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/distroscope/distroscope/deb"
+	"github.com/pierrec/lz4/v4"
+)
+
+// debianIndexGlob finds the full bookworm main/amd64 Packages index apt
+// keeps after "apt-get update" (the deb benchmark reads the same file).
+const debianIndexGlob = "/var/lib/apt/lists/*bookworm_main_binary-amd64_Packages.lz4"
+
+// debianAPKINDEX renders the machine's real Debian index as an APKINDEX
+// text of the same size, with the fields apk index writes, in its order,
+// filled from the matching deb fields: C is Q2 and the base64 of the .deb's
+// SHA-256, V the Debian version with hyphens and tildes (apk operators) turned into underscores and
+// "-r0" added, D the first alternative of Pre-Depends and Depends plus the
+// Conflicts as "!name", in apk's spelling. A throughput test input, not a
+// fixture.
+func debianAPKINDEX(tb testing.TB) ([]byte, int) {
+	tb.Helper()
+	matches, _ := filepath.Glob(debianIndexGlob)
+	if len(matches) == 0 {
+		tb.Skipf("no %s: run apt-get update on a Debian bookworm machine", debianIndexGlob)
+	}
+	f, err := os.Open(matches[0])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	pr := deb.NewPackagesReader(lz4.NewReader(f), "Packages")
+	var b bytes.Buffer
+	n := 0
+	for {
+		p, err := pr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		sum, _ := hex.DecodeString(p.SHA256)
+		field := func(letter, v string) {
+			if v != "" {
+				b.WriteString(letter + ":" + v + "\n")
+			}
+		}
+		field("C", "Q2"+base64.StdEncoding.EncodeToString(sum))
+		field("P", p.Package)
+		field("V", strings.NewReplacer("-", "_", "~", "_").Replace(p.Version)+"-r0")
+		field("A", p.Architecture)
+		field("S", strconv.FormatInt(p.Size, 10))
+		field("I", strconv.FormatInt(p.InstalledSize*1024, 10))
+		field("T", p.Description)
+		field("U", p.Homepage)
+		field("o", p.Source)
+		field("m", p.Maintainer)
+		deps := apkDepends(append(p.PreDepends, p.Depends...), "")
+		deps = append(deps, apkDepends(append(p.Conflicts, p.Breaks...), "!")...)
+		field("D", strings.Join(deps, " "))
+		field("p", strings.Join(apkDepends(p.Provides, ""), " "))
+		b.WriteString("\n")
+		n++
+	}
+	return b.Bytes(), n
+}
+
+// apkDepends turns deb clauses ("libc6 (>= 2.36)", "a | b", "python3:any")
+// into apk's ("libc6>=2.36", "a", "python3").
+func apkDepends(clauses []string, prefix string) []string {
+	var out []string
+	for _, c := range clauses {
+		c, _, _ = strings.Cut(c, " | ")
+		name, rest, versioned := strings.Cut(c, " (")
+		name, _, _ = strings.Cut(name, ":")
+		if versioned {
+			op, ver, _ := strings.Cut(strings.TrimSuffix(rest, ")"), " ")
+			op = strings.NewReplacer(">>", ">", "<<", "<").Replace(op)
+			name += op + strings.NewReplacer("-", "_", "~", "_").Replace(ver)
+		}
+		out = append(out, prefix+name)
+	}
+	return out
+}
+
+func BenchmarkAPKINDEX(b *testing.B) {
+	data, want := debianAPKINDEX(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		pr := NewPackagesReader(bytes.NewReader(data), "APKINDEX")
+		n := 0
+		for {
+			_, err := pr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if n != want {
+			b.Fatalf("read %d packages, want %d", n, want)
+		}
+	}
+	b.ReportMetric(float64(want)*float64(b.N)/b.Elapsed().Seconds(), "pkgs/s")
+	b.ReportMetric(float64(want), "pkgs/op")
+}
+
+// BenchmarkAPKINDEXArchive reads the same index as an APKINDEX.tar.gz:
+// gunzip and tar included, MB/s counted on the compressed bytes.
+func BenchmarkAPKINDEXArchive(b *testing.B) {
+	text, want := debianAPKINDEX(b)
+	data := archive(b, tarMember{name: "DESCRIPTION", body: "debian"}, tarMember{name: "APKINDEX", body: string(text)})
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := NewReader(bytes.NewReader(data), "APKINDEX.tar.gz")
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			_, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if n != want {
+			b.Fatalf("read %d packages, want %d", n, want)
+		}
+	}
+	b.ReportMetric(float64(want)*float64(b.N)/b.Elapsed().Seconds(), "pkgs/s")
+}
+
+// TestDebianAPKINDEX reads the whole rendered index, so that a reader that
+// chokes on real-world values fails a test, not only the benchmark.
+func TestDebianAPKINDEX(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	data, want := debianAPKINDEX(t)
+	pr := NewPackagesReader(bytes.NewReader(data), "APKINDEX")
+	n := 0
+	for {
+		p, err := pr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row := p.Row(); row.Package == "" || row.Revision != "0" {
+			t.Fatalf("bad row %+v", row)
+		}
+		n++
+	}
+	if n != want || n < 10000 {
+		t.Fatalf("read %d packages, want %d (tens of thousands)", n, want)
+	}
+}
