@@ -17,7 +17,7 @@ type JanitorReport struct {
 
 // Janitor removes what crashed or abandoned runs left behind:
 //
-//   - staged parts whose partition is committed in every table (the run
+//   - staged parts whose partition is committed in their table (the run
 //     committed but died before cleaning up), whatever their age;
 //   - staged parts older than maxAge whose partition is not committed (no run
 //     is coming back for them: Temporal retries long before that);
@@ -32,39 +32,37 @@ func Janitor(ctx context.Context, st store.Store, maxAge time.Duration, now time
 	if err != nil {
 		return rep, fmt.Errorf("datasets: janitor: list staging: %w", err)
 	}
-	committed := map[Partition]bool{}
-	isCommitted := func(p Partition) (bool, error) {
-		if v, ok := committed[p]; ok {
+	type tablePartition struct {
+		table string
+		p     Partition
+	}
+	committed := map[tablePartition]bool{}
+	isCommitted := func(table string, p Partition) (bool, error) {
+		k := tablePartition{table, p}
+		if v, ok := committed[k]; ok {
 			return v, nil
 		}
-		all := true
-		for _, t := range Tables {
-			_, ok, err := Committed(ctx, st, t, p)
-			if err != nil {
-				return false, err
-			}
-			all = all && ok
+		t, known := TableByName(table)
+		if !known {
+			return false, nil
 		}
-		committed[p] = all
-		return all, nil
+		_, ok, err := Committed(ctx, st, t, p)
+		if err != nil {
+			return false, err
+		}
+		committed[k] = ok
+		return ok, nil
 	}
 	for _, o := range staged {
 		// _staging/<distro>/<release>/<snapshot>/<table>/<part>
 		segs := strings.Split(o.Key, "/")
 		old := now.Sub(o.Modified) > maxAge
-		if len(segs) < 6 {
-			if old {
-				if err := st.Delete(ctx, o.Key); err != nil {
-					return rep, err
-				}
-				rep.StagedDeleted = append(rep.StagedDeleted, o.Key)
+		var done bool
+		if len(segs) >= 6 {
+			var err error
+			if done, err = isCommitted(segs[4], Partition{Distro: segs[1], Release: segs[2], Snapshot: segs[3]}); err != nil {
+				return rep, err
 			}
-			continue
-		}
-		p := Partition{Distro: segs[1], Release: segs[2], Snapshot: segs[3]}
-		done, err := isCommitted(p)
-		if err != nil {
-			return rep, err
 		}
 		if done || old {
 			if err := st.Delete(ctx, o.Key); err != nil {

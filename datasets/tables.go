@@ -122,7 +122,7 @@ var (
 )
 
 // Tables lists every table, for tools that walk them all (ls, janitor).
-var Tables = []Table{Packages, Snapshots}
+var Tables = []Table{Packages, Snapshots, Releases}
 
 // TableByName finds a table by name.
 func TableByName(name string) (Table, bool) {

@@ -1,15 +1,23 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"testing"
+	"time"
 
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/testenv"
 	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/store/localfs"
+	"github.com/distroscope/distroscope/workflows"
 )
 
 // TestEveryFormatIntoOnePackagesTable snapshots a fixture repository of
@@ -57,5 +65,43 @@ func TestEveryFormatIntoOnePackagesTable(t *testing.T) {
 		if r["n"] != fmt.Sprint(rows[f]) || r["empty"] != "0" {
 			t.Errorf("DuckDB: %v; the %s run committed %d rows", r, f, rows[f])
 		}
+	}
+}
+
+// TestReleasesSync commits the releases table through Temporal from the
+// distro-info CSVs, twice: the second run reuses the committed partitions.
+func TestReleasesSync(t *testing.T) {
+	st := minioStore(t)
+	h := newHarness(t, st)
+	w := worker.New(h.c, h.queue, worker.Options{})
+	w.RegisterWorkflowWithOptions(workflows.ReleasesWorkflow, workflow.RegisterOptions{Name: workflows.ReleasesWorkflowName})
+	w.RegisterActivity(&activities.Releases{Store: st})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	sync := func() activities.SyncReleasesResult {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		run, err := h.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ReleasesWorkflowID + "/" + h.queue, TaskQueue: h.queue},
+			workflows.ReleasesWorkflowName, activities.SyncReleasesInput{Dir: "../releases/testdata"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res activities.SyncReleasesResult
+		if err := run.Get(ctx, &res); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	first := sync()
+	if len(first.Manifests) != 2 || first.Rows < 50 {
+		t.Fatalf("first sync = %+v, want debian and ubuntu partitions", first)
+	}
+	objs, _ := st.List(context.Background(), datasets.Releases.Prefix())
+	second := sync()
+	again, _ := st.List(context.Background(), datasets.Releases.Prefix())
+	if second.Rows != first.Rows || len(again) != len(objs) || !again[0].Modified.Equal(objs[0].Modified) {
+		t.Errorf("second sync rewrote the table: %+v", second)
 	}
 }

@@ -5,6 +5,7 @@
 //	distroscope datasets ls
 //	distroscope datasets show DISTRO/RELEASE[/SNAPSHOT]
 //	distroscope vercmp --format deb|rpm|apk|pacman A B   (or pairs on stdin)
+//	distroscope releases sync
 //	distroscope janitor [--max-age 48h]
 //	distroscope sources ls
 //	distroscope snapshot DISTRO[/SUITE]...   (from the sources catalogue)
@@ -54,6 +55,7 @@ const usage = `usage: distroscope COMMAND [flags]
 commands:
   snapshot   snapshot apt suites into the packages and snapshots datasets
   datasets   ls | show DISTRO/RELEASE[/SNAPSHOT]: committed datasets
+  releases   sync: the releases table from distro-info-data
   janitor    remove what crashed runs left behind
   sources    ls: the sources catalogue (and the machine's apt sources)
   vercmp     --format deb|rpm|apk|pacman A B: order two versions as the package manager does
@@ -78,6 +80,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdSnapshot(args[1:], stdout, stderr)
 	case "datasets":
 		return cmdDatasets(args[1:], stdout, stderr)
+	case "releases":
+		return cmdReleases(args[1:], stdout, stderr)
 	case "janitor":
 		return cmdJanitor(args[1:], stdout, stderr)
 	case "sources":

@@ -84,6 +84,8 @@ func run(args []string) error {
 		EnableSessionWorker:                false,
 	})
 	w.RegisterWorkflowWithOptions(workflows.SnapshotWorkflow, workflow.RegisterOptions{Name: workflows.SnapshotWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.ReleasesWorkflow, workflow.RegisterOptions{Name: workflows.ReleasesWorkflowName})
+	w.RegisterActivity(&activities.Releases{Store: st})
 	w.RegisterActivity(&activities.Snapshot{
 		Store: st, Fetcher: aptrepo.DefaultFetcher(), TempDir: cfg.TempDir, Metrics: metrics,
 		Producer: version.String(),
