@@ -319,7 +319,7 @@ func (s *Snapshot) CommitSnapshot(ctx context.Context, in CommitInput) (out Comm
 		}
 	}
 	// Staged parts are no longer needed; the janitor removes any this misses.
-	for _, t := range []datasets.Table{datasets.Packages, datasets.Snapshots} {
+	for _, t := range datasets.SnapshotTables {
 		objs, err := s.Store.List(ctx, datasets.StagingPrefix(t, p))
 		if err == nil {
 			for _, o := range objs {

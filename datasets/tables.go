@@ -124,6 +124,10 @@ var (
 // Tables lists every table, for tools that walk them all (ls, janitor).
 var Tables = []Table{Packages, Snapshots, Releases}
 
+// SnapshotTables are the tables a repository snapshot writes, in the order
+// it publishes them: the snapshots manifest, last, marks the snapshot done.
+var SnapshotTables = []Table{Packages, Snapshots}
+
 // TableByName finds a table by name.
 func TableByName(name string) (Table, bool) {
 	for _, t := range Tables {

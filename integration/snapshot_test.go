@@ -199,11 +199,11 @@ func TestSnapshotCommitsTheFixtureExactly(t *testing.T) {
 
 	// Exactly one data object and a manifest per table; nothing staged left.
 	var wantKeys []string
-	for _, tb := range datasets.Tables {
+	for _, tb := range datasets.SnapshotTables {
 		wantKeys = append(wantKeys, tb.ManifestKey(res.Partition), tb.DataKey(res.Partition))
 	}
 	var gotKeys []string
-	for _, tb := range datasets.Tables {
+	for _, tb := range datasets.SnapshotTables {
 		gotKeys = append(gotKeys, listKeys(t, st, tb.Prefix())...)
 	}
 	slices.Sort(wantKeys)
@@ -238,7 +238,7 @@ func TestSnapshotCommitsTheFixtureExactly(t *testing.T) {
 		t.Errorf("second run rewrote the data object")
 	}
 	var keys2 []string
-	for _, tb := range datasets.Tables {
+	for _, tb := range datasets.SnapshotTables {
 		keys2 = append(keys2, listKeys(t, st, tb.Prefix())...)
 	}
 	slices.Sort(keys2)
@@ -279,7 +279,7 @@ func TestHashMismatchFailsAndCommitsNothing(t *testing.T) {
 		!strings.Contains(ae.Message(), "SHA256") {
 		t.Fatalf("err = %v, want a CorruptMetadata error naming main/amd64 and its SHA256", err)
 	}
-	for _, tb := range datasets.Tables {
+	for _, tb := range datasets.SnapshotTables {
 		if keys := listKeys(t, st, tb.Prefix()); len(keys) != 0 {
 			t.Errorf("a failed run committed %v", keys)
 		}
