@@ -369,7 +369,7 @@ func archive(t testing.TB, members ...tarMember) []byte {
 	}
 	tw.Close()
 	var out bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	zw, _ := gzip.NewWriterLevel(&out, gzip.BestSpeed)
 	zw.Write(tb.Bytes())
 	zw.Close()
 	return out.Bytes()
