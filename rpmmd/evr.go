@@ -189,3 +189,67 @@ func splitSourceRPM(s string) (name, versionRelease string, err error) {
 	}
 	return base[:v], base[v+1:], nil
 }
+
+// Complete checks a package assembled from another form of primary data
+// (the sqlite database of package rpmmd/primarydb) as PrimaryReader checks
+// each <package>: name, arch and location present, a well-formed version,
+// a known checksum (normalized as checkChecksum does) and well-formed
+// dependencies. It then fills SourceName and SourceVersion from SourceRPM.
+// The error is a *ParseError whose Element names the field ("name",
+// "version", "checksum", "requires", "sourcerpm", ...) and whose File and
+// Line the caller fills in.
+func (p *Package) Complete() error {
+	fail := func(field string, err error) error {
+		return &ParseError{Package: p.Name, Element: field, Err: err}
+	}
+	for _, req := range [...]struct{ field, value string }{
+		{"name", p.Name}, {"arch", p.Arch}, {"location", p.Location},
+	} {
+		if req.value == "" {
+			return fail(req.field, fmt.Errorf("%w value", ErrMissing))
+		}
+	}
+	if err := checkPackageEVR(p.Version); err != nil {
+		return fail("version", err)
+	}
+	c, err := checkChecksum(p.Checksum.Type, p.Checksum.Value)
+	if err != nil {
+		return fail("checksum", err)
+	}
+	p.Checksum = c
+	for _, list := range [...]struct {
+		field string
+		deps  []Dependency
+	}{
+		{"provides", p.Provides}, {"requires", p.Requires}, {"conflicts", p.Conflicts},
+		{"obsoletes", p.Obsoletes}, {"recommends", p.Recommends}, {"suggests", p.Suggests},
+		{"supplements", p.Supplements}, {"enhances", p.Enhances},
+	} {
+		for _, d := range list.deps {
+			if err := checkDependency(d); err != nil {
+				return fail(list.field, err)
+			}
+		}
+	}
+	if err := deriveSource(p); err != nil {
+		return fail("sourcerpm", err)
+	}
+	return nil
+}
+
+// checkDependency checks what PrimaryReader checks of an <rpm:entry>.
+func checkDependency(d Dependency) error {
+	if d.Name == "" {
+		return fmt.Errorf("%w name", ErrMissing)
+	}
+	if _, err := parseFlags(string(d.Flags)); err != nil {
+		return err
+	}
+	if err := checkEpoch(d.Epoch); err != nil {
+		return err
+	}
+	if d.Flags != NoFlags && d.Version == "" {
+		return fmt.Errorf("%w: %s with flags %s but no ver", ErrVersion, d.Name, d.Flags)
+	}
+	return nil
+}

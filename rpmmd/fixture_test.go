@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/bzip2"
 	"compress/gzip"
-	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
@@ -125,35 +124,32 @@ func readPackages(t testing.TB, r PackageReader) []Package {
 	}
 }
 
-// readVariant reads a variant's packages from the record of type typ
-// ("primary" or "primary_db"), joined with filelists.xml.
-func readVariant(t testing.TB, v fixtureVariant, typ string, opts ...Option) []Package {
+// readVariant reads a variant's primary.xml joined with filelists.xml.
+// (Package primarydb reads the sqlite form and compares it with this.)
+func readVariant(t testing.TB, v fixtureVariant, opts ...Option) []Package {
 	t.Helper()
 	md := readRepomdFile(t, v.dir)
-	rec, ok := md.Find(typ)
+	rec, ok := md.Find("primary")
 	if !ok {
-		t.Fatalf("%s: no %s record", v.name, typ)
+		t.Fatalf("%s: no primary record", v.name)
 	}
-	var pkgs PackageReader
-	if typ == "primary_db" {
-		db, err := SpoolPrimaryDB(context.Background(), openRecord(t, v.dir, rec), rec.Location, t.TempDir(), 1<<30, opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := db.Close(); err != nil {
-				t.Error(err)
-			}
-		})
-		pkgs = db
-	} else {
-		pkgs = NewPrimaryReader(openRecord(t, v.dir, rec), rec.Location, opts...)
-	}
+	pkgs := NewPrimaryReader(openRecord(t, v.dir, rec), rec.Location, opts...)
 	fl, ok := md.Find("filelists")
 	if !ok {
 		t.Fatalf("%s: no filelists record", v.name)
 	}
 	return readPackages(t, JoinFilelists(pkgs, NewFilelistsReader(openRecord(t, v.dir, fl), fl.Location)))
+}
+
+// xmlVariants are the variants that offer primary.xml.
+func xmlVariants(t testing.TB) []fixtureVariant {
+	var out []fixtureVariant
+	for _, v := range fixtureVariants(t) {
+		if _, ok := readRepomdFile(t, v.dir).Find("primary"); ok {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // oracle is what testdata/make-repo.sh had "rpm -qp --queryformat" say

@@ -117,6 +117,9 @@ func (f *FilelistsReader) readPackage(start xml.StartElement) error {
 	if fl.Name == "" {
 		return fail("package@name", fmt.Errorf("%w attribute", ErrMissing))
 	}
+	if fl.Arch == "" {
+		return fail("package@arch", fmt.Errorf("%w attribute", ErrMissing))
+	}
 	if id == "" {
 		return fail("package@pkgid", fmt.Errorf("%w attribute", ErrMissing))
 	}
@@ -134,6 +137,9 @@ func (f *FilelistsReader) readPackage(start xml.StartElement) error {
 		}
 		switch t := t.(type) {
 		case xml.EndElement:
+			if !seenVersion {
+				return fail("version", fmt.Errorf("%w element", ErrMissing))
+			}
 			return nil
 		case xml.StartElement:
 			if t.Name.Space != "" {

@@ -74,6 +74,8 @@ func TestFilelistsCorrupt(t *testing.T) {
 		{"pkgid not hex", replaceOnce(t, good, `pkgid="`, `pkgid="zz`), ErrChecksum, "package@pkgid", true},
 		{"no pkgid", replaceOnce(t, good, `pkgid="`, `id="`), ErrMissing, "package@pkgid", true},
 		{"no name", replaceOnce(t, good, ` name="`, ` nom="`), ErrMissing, "package@name", true},
+		{"no arch", replaceOnce(t, good, ` arch="`, ` arc="`), ErrMissing, "package@arch", true},
+		{"no version", replaceOnce(t, good, `<version `, `<versio `), ErrMissing, "version", true},
 		{"bad version", replaceOnce(t, good, `<version epoch="0"`, `<version epoch="-1"`), ErrVersion, "version", true},
 		{"empty file", replaceOnce(t, good, `<file>/usr`, `<file></file><file>/usr`), ErrMissing, "file", true},
 		{"oversized path", replaceOnce(t, good, `<file>/usr`, `<file>/usr`+strings.Repeat("/x", MaxTextSize)), ErrTooLarge, "file", true},

@@ -615,11 +615,8 @@ func (pp *pkgParser) entry(t xml.StartElement, requires bool) (Dependency, error
 			d.Pre = requires && (a.Value == "1" || a.Value == "TRUE" || a.Value == "true")
 		}
 	}
-	if d.Name == "" {
-		return d, pp.errorf("rpm:entry", fmt.Errorf("%w name", ErrMissing))
-	}
-	if d.Flags != NoFlags && d.Version == "" {
-		return d, pp.errorf("rpm:entry", fmt.Errorf("%w: %s with flags %s but no ver", ErrVersion, d.Name, d.Flags))
+	if err := checkDependency(d); err != nil {
+		return d, pp.errorf("rpm:entry", err)
 	}
 	return d, nil
 }

@@ -14,21 +14,6 @@ import (
 	"github.com/distroscope/distroscope/datasets"
 )
 
-// forms lists the ways a variant offers primary data.
-func forms(t testing.TB, v fixtureVariant) []string {
-	md := readRepomdFile(t, v.dir)
-	var out []string
-	for _, typ := range []string{"primary", "primary_db"} {
-		if _, ok := md.Find(typ); ok {
-			out = append(out, typ)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatalf("%s offers no primary data", v.name)
-	}
-	return out
-}
-
 // diffPackage lists the fields in which got differs from want, ignoring
 // those the oracle cannot know (checked separately by the callers).
 func diffPackage(want, got Package) []string {
@@ -65,128 +50,112 @@ func diffRows(want, got datasets.PackageRow) []string {
 
 func TestPackagesMatchOracle(t *testing.T) {
 	doc := loadOracle(t)
-	for _, v := range fixtureVariants(t) {
-		for _, form := range forms(t, v) {
-			t.Run(v.name+"/"+form, func(t *testing.T) {
-				md := readRepomdFile(t, v.dir)
-				rec, _ := md.Find(form)
-				pkgs := readVariant(t, v, form)
-				if len(pkgs) != len(doc.Packages) {
-					t.Fatalf("read %d packages, the repository holds %d", len(pkgs), len(doc.Packages))
-				}
-				for _, o := range doc.Packages {
-					var got *Package
-					for i := range pkgs {
-						if pkgs[i].Location == o.Location {
-							got = &pkgs[i]
-						}
-					}
-					if got == nil {
-						t.Errorf("%s: not read", o.Location)
-						continue
-					}
-					for _, d := range diffPackage(expectedPackage(t, doc, o), *got) {
-						t.Errorf("%s: %s", o.Location, d)
-					}
-					// The pkgid is the checksum of the package file, of the
-					// type repomd.xml uses.
-					data, err := os.ReadFile(filepath.Join(fixtureRepo, o.Location))
-					if err != nil {
-						t.Fatal(err)
-					}
-					if want := (Checksum{rec.Checksum.Type, hashOf(t, rec.Checksum.Type, data)}); got.Checksum != want {
-						t.Errorf("%s: checksum %+v, want %+v", o.Location, got.Checksum, want)
-					}
-					if got.FileTime <= 0 || got.HeaderStart <= 0 || got.HeaderEnd <= got.HeaderStart || got.HeaderEnd > got.PackageSize {
-						t.Errorf("%s: time file %d, header range %d-%d in a %d-byte file", o.Location,
-							got.FileTime, got.HeaderStart, got.HeaderEnd, got.PackageSize)
-					}
-					if (form == "primary") != (got.Line > 0) {
-						t.Errorf("%s: line %d from %s", o.Location, got.Line, form)
+	for _, v := range xmlVariants(t) {
+		t.Run(v.name, func(t *testing.T) {
+			md := readRepomdFile(t, v.dir)
+			rec, _ := md.Find("primary")
+			pkgs := readVariant(t, v)
+			if len(pkgs) != len(doc.Packages) {
+				t.Fatalf("read %d packages, the repository holds %d", len(pkgs), len(doc.Packages))
+			}
+			for _, o := range doc.Packages {
+				var got *Package
+				for i := range pkgs {
+					if pkgs[i].Location == o.Location {
+						got = &pkgs[i]
 					}
 				}
-			})
-		}
+				if got == nil {
+					t.Errorf("%s: not read", o.Location)
+					continue
+				}
+				for _, d := range diffPackage(expectedPackage(t, doc, o), *got) {
+					t.Errorf("%s: %s", o.Location, d)
+				}
+				// The pkgid is the checksum of the package file, of the
+				// type repomd.xml uses.
+				data, err := os.ReadFile(filepath.Join(fixtureRepo, o.Location))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := (Checksum{rec.Checksum.Type, hashOf(t, rec.Checksum.Type, data)}); got.Checksum != want {
+					t.Errorf("%s: checksum %+v, want %+v", o.Location, got.Checksum, want)
+				}
+				if got.FileTime <= 0 || got.HeaderStart <= 0 || got.HeaderEnd <= got.HeaderStart || got.HeaderEnd > got.PackageSize {
+					t.Errorf("%s: time file %d, header range %d-%d in a %d-byte file", o.Location,
+						got.FileTime, got.HeaderStart, got.HeaderEnd, got.PackageSize)
+				}
+				if got.Line < 1 {
+					t.Errorf("%s: line %d", o.Location, got.Line)
+				}
+			}
+		})
 	}
 }
 
-// TestVariantsYieldIdenticalRows reads every variant in every form it
-// offers and expects the rows of the default XML, but for the checksum
-// columns of the sha512 variant.
+// TestVariantsYieldIdenticalRows reads every variant that offers
+// primary.xml and expects the rows of the default variant, but for the
+// checksum columns of the sha512 variant. (Package primarydb does the same
+// for the sqlite form.)
 func TestVariantsYieldIdenticalRows(t *testing.T) {
-	vs := fixtureVariants(t)
+	vs := xmlVariants(t)
+	if len(vs) < 6 {
+		t.Fatalf("%d variants with primary.xml", len(vs))
+	}
 	var want []datasets.PackageRow
-	for _, p := range readVariant(t, vs[0], "primary") {
+	for _, p := range readVariant(t, vs[0]) {
 		want = append(want, p.Row())
 	}
 	for _, v := range vs {
-		for _, form := range forms(t, v) {
-			t.Run(v.name+"/"+form, func(t *testing.T) {
-				pkgs := readVariant(t, v, form)
-				if len(pkgs) != len(want) {
-					t.Fatalf("%d rows, want %d", len(pkgs), len(want))
-				}
-				for i, p := range pkgs {
-					row := p.Row()
-					if p.Checksum.Type != "sha256" {
-						if row.SHA256 != "" || row.Checksum != p.Checksum.Type+":"+p.Checksum.Value {
-							t.Errorf("%s: sha256 %q, checksum %q for a %s pkgid", p.Name, row.SHA256, row.Checksum, p.Checksum.Type)
-						}
-						data, err := os.ReadFile(filepath.Join(fixtureRepo, p.Location))
-						if err != nil {
-							t.Fatal(err)
-						}
-						row.SHA256, row.Checksum = hashOf(t, "sha256", data), ""
+		t.Run(v.name, func(t *testing.T) {
+			pkgs := readVariant(t, v)
+			if len(pkgs) != len(want) {
+				t.Fatalf("%d rows, want %d", len(pkgs), len(want))
+			}
+			for i, p := range pkgs {
+				row := p.Row()
+				if p.Checksum.Type != "sha256" {
+					if row.SHA256 != "" || row.Checksum != p.Checksum.Type+":"+p.Checksum.Value {
+						t.Errorf("%s: sha256 %q, checksum %q for a %s pkgid", p.Name, row.SHA256, row.Checksum, p.Checksum.Type)
 					}
-					for _, d := range diffRows(want[i], row) {
-						t.Errorf("row %d (%s): %s", i, p.Name, d)
+					data, err := os.ReadFile(filepath.Join(fixtureRepo, p.Location))
+					if err != nil {
+						t.Fatal(err)
 					}
+					row.SHA256, row.Checksum = hashOf(t, "sha256", data), ""
 				}
-			})
-		}
+				for _, d := range diffRows(want[i], row) {
+					t.Errorf("row %d (%s): %s", i, p.Name, d)
+				}
+			}
+		})
 	}
 }
 
 func TestPrimaryFiles(t *testing.T) {
 	doc := loadOracle(t)
-	v := fixtureVariants(t)[0]
-	for _, form := range forms(t, v) {
-		t.Run(form, func(t *testing.T) {
-			md := readRepomdFile(t, v.dir)
-			rec, _ := md.Find(form)
-			var r PackageReader
-			if form == "primary" {
-				r = NewPrimaryReader(openRecord(t, v.dir, rec), rec.Location, WithPrimaryFiles())
-			} else {
-				db, err := SpoolPrimaryDB(t.Context(), openRecord(t, v.dir, rec), rec.Location, t.TempDir(), 1<<30, WithPrimaryFiles())
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer db.Close()
-				r = db
+	md := readRepomdFile(t, fixtureRepo)
+	rec, _ := md.Find("primary")
+	n := 0
+	for _, p := range readPackages(t, NewPrimaryReader(openRecord(t, fixtureRepo, rec), rec.Location, WithPrimaryFiles())) {
+		for _, o := range doc.Packages {
+			if o.Location != p.Location {
+				continue
 			}
-			n := 0
-			for _, p := range readPackages(t, r) {
-				for _, o := range doc.Packages {
-					if o.Location != p.Location {
-						continue
-					}
-					var want []File
-					for _, f := range expectedPackage(t, doc, o).Files {
-						if isPrimaryFile(f.Path) {
-							want = append(want, f)
-						}
-					}
-					n += len(want)
-					if !reflect.DeepEqual(p.Files, want) {
-						t.Errorf("%s: files %+v, want %+v", p.Name, p.Files, want)
-					}
+			var want []File
+			for _, f := range expectedPackage(t, doc, o).Files {
+				if isPrimaryFile(f.Path) {
+					want = append(want, f)
 				}
 			}
-			if n == 0 {
-				t.Fatal("no package of the fixture has a primary file")
+			n += len(want)
+			if !reflect.DeepEqual(p.Files, want) {
+				t.Errorf("%s: files %+v, want %+v", p.Name, p.Files, want)
 			}
-		})
+		}
+	}
+	if n == 0 {
+		t.Fatal("no package of the fixture has a primary file")
 	}
 }
 

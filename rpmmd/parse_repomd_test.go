@@ -52,7 +52,7 @@ func TestRepomdFixtures(t *testing.T) {
 				if d.Timestamp.Unix() != rev {
 					t.Errorf("%s: timestamp %v, revision %d", d.Type, d.Timestamp, rev)
 				}
-				if d.IsDatabase() != (d.DatabaseVersion == PrimaryDBVersion) {
+				if d.IsDatabase() != (d.DatabaseVersion == 10) { // createrepo's schema version
 					t.Errorf("%s: database_version %d", d.Type, d.DatabaseVersion)
 				}
 				if !strings.HasPrefix(d.Location, "repodata/") || d.LocationBase != "" {

@@ -32,7 +32,7 @@ func renderOracleAll(deps []oracleDep) []string {
 
 func TestRowsFromOracle(t *testing.T) {
 	doc := loadOracle(t)
-	pkgs := readVariant(t, fixtureVariants(t)[0], "primary")
+	pkgs := readVariant(t, fixtureVariants(t)[0])
 	for _, o := range doc.Packages {
 		var row *Package
 		for i := range pkgs {

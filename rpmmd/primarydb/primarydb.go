@@ -1,4 +1,20 @@
-package rpmmd
+// Package primarydb reads the sqlite form of rpm-md primary data
+// (repomd.xml type "primary_db", repodata/*-primary.sqlite.*), for
+// repositories that offer it and not primary.xml, into the same
+// rpmmd.Package values as rpmmd.PrimaryReader.
+//
+// The schema is createrepo's, version 10 (database_version in repomd.xml),
+// which createrepo_c keeps: a packages table and one table per dependency
+// kind keyed by pkgKey. See
+// https://github.com/rpm-software-management/createrepo_c (src/sqlite.c)
+// and https://rpm-software-management.github.io/createrepo_c/.
+//
+// It is a package of its own because sqlite is big: it uses
+// modernc.org/sqlite (pure Go, no cgo), which adds about 7 MB to a binary
+// and half a minute to a cold build, and which every fuzz or test binary
+// linking it would carry (coverage-guided fuzzing slows to a crawl over
+// its millions of counters). Programs that read only XML do not import it.
+package primarydb
 
 import (
 	"context"
@@ -12,34 +28,45 @@ import (
 	"strconv"
 
 	_ "modernc.org/sqlite" // pure-Go sqlite, registered as "sqlite"
+
+	"github.com/distroscope/distroscope/rpmmd"
 )
 
-// PrimaryDBVersion is the createrepo sqlite schema version this reader
-// knows: every createrepo and createrepo_c writes 10 (repomd.xml's
-// database_version).
-const PrimaryDBVersion = 10
+// SchemaVersion is the createrepo sqlite schema version this reader knows:
+// every createrepo and createrepo_c writes 10.
+const SchemaVersion = 10
 
-// PrimaryDB reads the packages of a primary.sqlite database (repomd type
-// "primary_db"), the form some repositories offer instead of, or beside,
-// primary.xml, into the same Package values as PrimaryReader.
+// Option changes how a database is read.
+type Option func(*Reader)
+
+// WithFiles also reads the files table (the files primary.xml lists: its
+// executables and files under /etc) into Package.Files, as
+// rpmmd.WithPrimaryFiles does for XML.
+func WithFiles() Option { return func(r *Reader) { r.withFiles = true } }
+
+// Reader reads the packages of a primary.sqlite database. It implements
+// rpmmd.PackageReader.
 //
 // sqlite needs a file it can seek in, so the database is read from disk
-// (OpenPrimaryDB) or first copied there (SpoolPrimaryDB). Packages come in
-// pkgKey order, which createrepo_c assigns in primary.xml's order; each
-// dependency table is read by one cursor merged with the packages, so
-// memory holds one package whatever the size of the database.
-type PrimaryDB struct {
-	db      *sql.DB
-	ctx     context.Context
-	file    string
-	opts    options
-	pkgs    *sql.Rows
-	cursors []*depCursor
-	files   *depCursor
-	pkg     Package
-	spooled string // temporary copy to remove on Close
-	err     error
+// (Open) or first copied there (Spool). Packages come in pkgKey order,
+// which createrepo_c assigns in primary.xml's order, so JoinFilelists works
+// with filelists.xml; each dependency table is read by one cursor merged
+// with the packages, so memory holds one package whatever the size of the
+// database.
+type Reader struct {
+	db        *sql.DB
+	ctx       context.Context
+	file      string
+	withFiles bool
+	pkgs      *sql.Rows
+	cursors   []*cursor
+	files     *cursor
+	pkg       rpmmd.Package
+	spooled   string // temporary copy to remove on Close
+	err       error
 }
+
+var _ rpmmd.PackageReader = (*Reader)(nil)
 
 // depTables are the dependency tables of the createrepo schema, with where
 // each goes in a Package. The weak dependency tables are absent from
@@ -47,29 +74,29 @@ type PrimaryDB struct {
 var depTables = []struct {
 	table    string
 	required bool
-	field    func(*Package) *[]Dependency
+	field    func(*rpmmd.Package) *[]rpmmd.Dependency
 }{
-	{"provides", true, func(p *Package) *[]Dependency { return &p.Provides }},
-	{"requires", true, func(p *Package) *[]Dependency { return &p.Requires }},
-	{"conflicts", true, func(p *Package) *[]Dependency { return &p.Conflicts }},
-	{"obsoletes", true, func(p *Package) *[]Dependency { return &p.Obsoletes }},
-	{"recommends", false, func(p *Package) *[]Dependency { return &p.Recommends }},
-	{"suggests", false, func(p *Package) *[]Dependency { return &p.Suggests }},
-	{"supplements", false, func(p *Package) *[]Dependency { return &p.Supplements }},
-	{"enhances", false, func(p *Package) *[]Dependency { return &p.Enhances }},
+	{"provides", true, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Provides }},
+	{"requires", true, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Requires }},
+	{"conflicts", true, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Conflicts }},
+	{"obsoletes", true, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Obsoletes }},
+	{"recommends", false, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Recommends }},
+	{"suggests", false, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Suggests }},
+	{"supplements", false, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Supplements }},
+	{"enhances", false, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Enhances }},
 }
 
-// OpenPrimaryDB opens the primary.sqlite database at path (decompressed)
-// read-only. name identifies it in errors (e.g. "repodata/primary.sqlite");
-// empty means "primary.sqlite". WithPrimaryFiles also reads the files
-// table. ctx bounds every query. Close releases the database.
-func OpenPrimaryDB(ctx context.Context, path, name string, opts ...Option) (*PrimaryDB, error) {
+// Open opens the primary.sqlite database at path (decompressed) read-only.
+// name identifies it in errors (e.g. "repodata/primary.sqlite"); empty
+// means "primary.sqlite". ctx bounds every query. Close releases the
+// database.
+func Open(ctx context.Context, path, name string, opts ...Option) (*Reader, error) {
 	if name == "" {
 		name = "primary.sqlite"
 	}
-	d := &PrimaryDB{ctx: ctx, file: name}
+	r := &Reader{ctx: ctx, file: name}
 	for _, o := range opts {
-		o(&d.opts)
+		o(r)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -81,21 +108,21 @@ func OpenPrimaryDB(ctx context.Context, path, name string, opts ...Option) (*Pri
 	// immutable=1: the file is a verified download nobody writes to, so
 	// sqlite takes no locks and looks for no journal.
 	dsn := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1"}).String()
-	if d.db, err = sql.Open("sqlite", dsn); err != nil {
-		return nil, d.dbError("", err)
+	if r.db, err = sql.Open("sqlite", dsn); err != nil {
+		return nil, r.dbError("", err)
 	}
-	if err := d.open(); err != nil {
-		d.Close()
+	if err := r.open(); err != nil {
+		r.Close()
 		return nil, err
 	}
-	return d, nil
+	return r, nil
 }
 
-// SpoolPrimaryDB copies the decompressed database r, at most limit bytes,
-// to a temporary file in dir (os.TempDir() when empty) and opens it as
-// OpenPrimaryDB does; Close removes the file. A database over limit is an
-// ErrTooLarge *ParseError.
-func SpoolPrimaryDB(ctx context.Context, r io.Reader, name, dir string, limit int64, opts ...Option) (*PrimaryDB, error) {
+// Spool copies the decompressed database src, at most limit bytes, to a
+// temporary file in dir (os.TempDir() when empty) and opens it as Open
+// does; Close removes the file. A database over limit is an ErrTooLarge
+// *rpmmd.ParseError.
+func Spool(ctx context.Context, src io.Reader, name, dir string, limit int64, opts ...Option) (*Reader, error) {
 	if name == "" {
 		name = "primary.sqlite"
 	}
@@ -104,103 +131,105 @@ func SpoolPrimaryDB(ctx context.Context, r io.Reader, name, dir string, limit in
 		return nil, fmt.Errorf("rpmmd: %s: spool: %w", name, err)
 	}
 	tmp := f.Name()
-	n, err := io.Copy(f, io.LimitReader(r, limit+1))
+	n, err := io.Copy(f, io.LimitReader(src, limit+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil && n > limit {
-		err = &ParseError{File: name, Err: fmt.Errorf("%w: over %d bytes", ErrTooLarge, limit)}
+		err = &rpmmd.ParseError{File: name, Err: fmt.Errorf("%w: over %d bytes", rpmmd.ErrTooLarge, limit)}
 	}
 	if err != nil {
 		os.Remove(tmp)
-		var pe *ParseError
-		if errors.As(err, &pe) {
+		if errors.As(err, new(*rpmmd.ParseError)) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("rpmmd: %s: spool: %w", name, err)
 	}
-	d, err := OpenPrimaryDB(ctx, tmp, name, opts...)
+	r, err := Open(ctx, tmp, name, opts...)
 	if err != nil {
 		os.Remove(tmp)
 		return nil, err
 	}
-	d.spooled = tmp
-	return d, nil
+	r.spooled = tmp
+	return r, nil
 }
 
 // Close releases the database and removes a spooled copy.
-func (d *PrimaryDB) Close() error {
+func (r *Reader) Close() error {
 	var errs []error
-	for _, c := range d.cursors {
+	for _, c := range r.cursors {
 		if c != nil {
 			errs = append(errs, c.rows.Close())
 		}
 	}
-	if d.files != nil {
-		errs = append(errs, d.files.rows.Close())
+	if r.files != nil {
+		errs = append(errs, r.files.rows.Close())
 	}
-	if d.pkgs != nil {
-		errs = append(errs, d.pkgs.Close())
+	if r.pkgs != nil {
+		errs = append(errs, r.pkgs.Close())
 	}
-	if d.db != nil {
-		errs = append(errs, d.db.Close())
+	if r.db != nil {
+		errs = append(errs, r.db.Close())
 	}
-	if d.spooled != "" {
-		errs = append(errs, os.Remove(d.spooled))
-		d.spooled = ""
+	if r.spooled != "" {
+		errs = append(errs, os.Remove(r.spooled))
+		r.spooled = ""
 	}
-	d.cursors, d.files, d.pkgs, d.db = nil, nil, nil, nil
+	r.cursors, r.files, r.pkgs, r.db = nil, nil, nil, nil
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("rpmmd: %s: close: %w", d.file, err)
+		return fmt.Errorf("rpmmd: %s: close: %w", r.file, err)
 	}
 	return nil
 }
 
-func (d *PrimaryDB) dbError(table string, err error) error {
+// dbError reports a failing query. A verified file sqlite cannot read is
+// corrupt metadata (ErrDatabase); a canceled context is not.
+func (r *Reader) dbError(table string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("rpmmd: %s: %w", d.file, err)
+		return fmt.Errorf("rpmmd: %s: %w", r.file, err)
 	}
-	return &ParseError{File: d.file, Element: table, Err: fmt.Errorf("%w: %v", ErrDatabase, err)}
+	return &rpmmd.ParseError{File: r.file, Element: table, Err: fmt.Errorf("%w: %v", rpmmd.ErrDatabase, err)}
 }
 
 // open checks the schema version and starts one cursor per table.
-func (d *PrimaryDB) open() error {
+func (r *Reader) open() error {
 	var version int
-	if err := d.db.QueryRowContext(d.ctx, "SELECT dbversion FROM db_info").Scan(&version); err != nil {
-		return d.dbError("db_info", err)
+	if err := r.db.QueryRowContext(r.ctx, "SELECT dbversion FROM db_info").Scan(&version); err != nil {
+		return r.dbError("db_info", err)
 	}
-	if version != PrimaryDBVersion {
-		return &ParseError{File: d.file, Element: "db_info",
-			Err: fmt.Errorf("%w: schema version %d, want %d", ErrDatabase, version, PrimaryDBVersion)}
+	if version != SchemaVersion {
+		return &rpmmd.ParseError{File: r.file, Element: "db_info",
+			Err: fmt.Errorf("%w: schema version %d, want %d", rpmmd.ErrDatabase, version, SchemaVersion)}
 	}
 	tables := map[string]bool{}
-	rows, err := d.db.QueryContext(d.ctx, "SELECT name FROM sqlite_master WHERE type = 'table'")
+	rows, err := r.db.QueryContext(r.ctx, "SELECT name FROM sqlite_master WHERE type = 'table'")
 	if err != nil {
-		return d.dbError("sqlite_master", err)
+		return r.dbError("sqlite_master", err)
 	}
 	for rows.Next() {
 		var t string
 		if err := rows.Scan(&t); err != nil {
 			rows.Close()
-			return d.dbError("sqlite_master", err)
+			return r.dbError("sqlite_master", err)
 		}
 		tables[t] = true
 	}
 	if err := rows.Close(); err != nil {
-		return d.dbError("sqlite_master", err)
+		return r.dbError("sqlite_master", err)
 	}
-	d.pkgs, err = d.db.QueryContext(d.ctx, `SELECT pkgKey, pkgId, name, arch, version, epoch, release,
+	r.pkgs, err = r.db.QueryContext(r.ctx, `SELECT pkgKey, pkgId, name, arch, version, epoch, release,
 		summary, url, time_file, time_build, rpm_license, rpm_vendor, rpm_group, rpm_buildhost,
 		rpm_sourcerpm, rpm_header_start, rpm_header_end, rpm_packager, size_package, size_installed,
 		size_archive, location_href, location_base, checksum_type FROM packages ORDER BY pkgKey`)
 	if err != nil {
-		return d.dbError("packages", err)
+		return r.dbError("packages", err)
 	}
-	d.cursors = make([]*depCursor, len(depTables))
+	r.cursors = make([]*cursor, len(depTables))
 	for i, t := range depTables {
 		if !tables[t.table] {
 			if t.required {
-				return &ParseError{File: d.file, Element: t.table, Err: fmt.Errorf("%w: no table %s", ErrDatabase, t.table)}
+				return &rpmmd.ParseError{File: r.file, Element: t.table,
+					Err: fmt.Errorf("%w: no table %s", rpmmd.ErrDatabase, t.table)}
 			}
 			continue
 		}
@@ -210,20 +239,20 @@ func (d *PrimaryDB) open() error {
 		}
 		// rowid keeps the order createrepo_c inserted, primary.xml's.
 		q := "SELECT pkgKey, name, flags, epoch, version, release, " + pre + " FROM " + t.table + " ORDER BY pkgKey, rowid"
-		if d.cursors[i], err = d.cursor(t.table, q); err != nil {
+		if r.cursors[i], err = r.cursor(t.table, q); err != nil {
 			return err
 		}
 	}
-	if d.opts.primaryFiles {
-		if d.files, err = d.cursor("files", "SELECT pkgKey, name, type, NULL, NULL, NULL, NULL FROM files ORDER BY pkgKey, rowid"); err != nil {
+	if r.withFiles {
+		if r.files, err = r.cursor("files", "SELECT pkgKey, name, type, NULL, NULL, NULL, NULL FROM files ORDER BY pkgKey, rowid"); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// depCursor walks one table in pkgKey order, one row ahead.
-type depCursor struct {
+// cursor walks one table in pkgKey order, one row ahead.
+type cursor struct {
 	table string
 	rows  *sql.Rows
 	done  bool
@@ -231,19 +260,19 @@ type depCursor struct {
 	col   [6]sql.NullString
 }
 
-func (d *PrimaryDB) cursor(table, query string) (*depCursor, error) {
-	rows, err := d.db.QueryContext(d.ctx, query)
+func (r *Reader) cursor(table, query string) (*cursor, error) {
+	rows, err := r.db.QueryContext(r.ctx, query)
 	if err != nil {
-		return nil, d.dbError(table, err)
+		return nil, r.dbError(table, err)
 	}
-	c := &depCursor{table: table, rows: rows}
+	c := &cursor{table: table, rows: rows}
 	if err := c.advance(); err != nil {
-		return nil, d.dbError(table, err)
+		return nil, r.dbError(table, err)
 	}
 	return c, nil
 }
 
-func (c *depCursor) advance() error {
+func (c *cursor) advance() error {
 	if !c.rows.Next() {
 		c.done = true
 		return c.rows.Err()
@@ -261,114 +290,87 @@ func (c *depCursor) advance() error {
 
 // Next returns the next package, or io.EOF after the last one. The returned
 // *Package is overwritten by the next call; its strings and slices are not.
-// A *ParseError about one package's content leaves the reader on the next
-// package; database errors are final.
-func (d *PrimaryDB) Next() (*Package, error) {
-	if d.err != nil {
-		return nil, d.err
+// A *rpmmd.ParseError about one package's content leaves the reader on the
+// next package; database errors are final.
+func (r *Reader) Next() (*rpmmd.Package, error) {
+	if r.err != nil {
+		return nil, r.err
 	}
-	if d.pkgs == nil {
-		return nil, fmt.Errorf("rpmmd: %s: closed", d.file)
+	if r.pkgs == nil {
+		return nil, fmt.Errorf("rpmmd: %s: closed", r.file)
 	}
 	// database/sql closes the cursors of a canceled context from another
 	// goroutine, so a cancellation would otherwise show at a random later
 	// call, or as an early end.
-	if err := d.ctx.Err(); err != nil {
-		d.err = fmt.Errorf("rpmmd: %s: %w", d.file, err)
-		return nil, d.err
+	if err := r.ctx.Err(); err != nil {
+		r.err = fmt.Errorf("rpmmd: %s: %w", r.file, err)
+		return nil, r.err
 	}
-	if !d.pkgs.Next() {
-		if err := d.pkgs.Err(); err != nil {
-			d.err = d.dbError("packages", err)
+	if !r.pkgs.Next() {
+		if err := r.pkgs.Err(); err != nil {
+			r.err = r.dbError("packages", err)
 		} else {
-			d.err = io.EOF
+			r.err = io.EOF
 		}
-		return nil, d.err
+		return nil, r.err
 	}
 	var (
 		key                                             int64
 		pkgID, name, arch, ver, epoch, rel              sql.NullString
-		summary, url, license, vendor, group, host      sql.NullString
+		summary, homepage, license, vendor, group, host sql.NullString
 		srpm, packager, href, base, ctype               sql.NullString
 		tfile, tbuild, hstart, hend, spkg, sinst, sarch sql.NullInt64
 	)
-	if err := d.pkgs.Scan(&key, &pkgID, &name, &arch, &ver, &epoch, &rel, &summary, &url, &tfile, &tbuild,
+	if err := r.pkgs.Scan(&key, &pkgID, &name, &arch, &ver, &epoch, &rel, &summary, &homepage, &tfile, &tbuild,
 		&license, &vendor, &group, &host, &srpm, &hstart, &hend, &packager, &spkg, &sinst, &sarch,
 		&href, &base, &ctype); err != nil {
-		d.err = d.dbError("packages", err)
-		return nil, d.err
+		r.err = r.dbError("packages", err)
+		return nil, r.err
 	}
-	d.pkg = Package{
+	r.pkg = rpmmd.Package{
 		Name: name.String, Arch: arch.String,
-		Version: EVR{Epoch: epoch.String, Version: ver.String, Release: rel.String},
-		Summary: summary.String, URL: url.String, Packager: packager.String,
+		Version:  rpmmd.EVR{Epoch: epoch.String, Version: ver.String, Release: rel.String},
+		Checksum: rpmmd.Checksum{Type: ctype.String, Value: pkgID.String},
+		Summary:  summary.String, URL: homepage.String, Packager: packager.String,
 		FileTime: tfile.Int64, BuildTime: tbuild.Int64,
 		License: license.String, Vendor: vendor.String, Group: group.String, BuildHost: host.String,
 		SourceRPM: srpm.String, HeaderStart: hstart.Int64, HeaderEnd: hend.Int64,
 		PackageSize: spkg.Int64, InstalledSize: sinst.Int64, ArchiveSize: sarch.Int64,
 		Location: href.String, LocationBase: base.String,
 	}
-	pkg := &d.pkg
-	if pkg.Version.Epoch == "0" {
-		pkg.Version.Epoch = "0"
-	}
-	fail := func(element string, err error) (*Package, error) {
-		return nil, &ParseError{File: d.file, Package: pkg.Name,
-			Element: element + " (pkgKey " + strconv.FormatInt(key, 10) + ")", Err: err}
-	}
+	pkg := &r.pkg
 	// Dependencies first, so that a content error below still leaves
 	// every cursor past this package.
-	var depErr error
-	var depTable string
-	for i, c := range d.cursors {
+	for i, c := range r.cursors {
 		if c == nil {
 			continue
 		}
 		dst := depTables[i].field(pkg)
-		if err := d.collect(c, key, func(c *depCursor) error {
-			dep, err := c.dependency()
-			if err == nil {
-				*dst = append(*dst, dep)
-			} else if depErr == nil {
-				depErr, depTable = err, c.table
-			}
-			return nil
+		if err := r.collect(c, key, func(c *cursor) {
+			*dst = append(*dst, c.dependency())
 		}); err != nil {
 			return nil, err
 		}
 	}
-	if d.files != nil {
-		if err := d.collect(d.files, key, func(c *depCursor) error {
+	if r.files != nil {
+		if err := r.collect(r.files, key, func(c *cursor) {
 			// The files table says "file" where primary.xml says nothing.
 			typ := c.col[1].String
 			if typ == "file" {
 				typ = ""
 			}
-			pkg.Files = append(pkg.Files, File{Path: c.col[0].String, Type: typ})
-			return nil
+			pkg.Files = append(pkg.Files, rpmmd.File{Path: c.col[0].String, Type: typ})
 		}); err != nil {
 			return nil, err
 		}
 	}
-	for _, req := range [...]struct{ element, value string }{
-		{"name", pkg.Name}, {"arch", pkg.Arch}, {"location_href", pkg.Location},
-	} {
-		if req.value == "" {
-			return fail(req.element, fmt.Errorf("%w value", ErrMissing))
+	if err := pkg.Complete(); err != nil {
+		var pe *rpmmd.ParseError
+		if errors.As(err, &pe) {
+			pe.File = r.file
+			pe.Element += " (pkgKey " + strconv.FormatInt(key, 10) + ")"
 		}
-	}
-	if err := checkPackageEVR(pkg.Version); err != nil {
-		return fail("version", err)
-	}
-	var err error
-	if pkg.Checksum, err = checkChecksum(ctype.String, pkgID.String); err != nil {
-		return fail("pkgId", err)
-	}
-	if depErr != nil {
-		return fail(depTable, depErr)
-	}
-	if err := deriveSource(pkg); err != nil {
-		return fail("rpm_sourcerpm", err)
+		return nil, err
 	}
 	return pkg, nil
 }
@@ -376,42 +378,25 @@ func (d *PrimaryDB) Next() (*Package, error) {
 // collect passes every row of c for package key to add and leaves c on the
 // first row of a later package. Rows of packages that do not exist (keys
 // below key) are skipped.
-func (d *PrimaryDB) collect(c *depCursor, key int64, add func(*depCursor) error) error {
+func (r *Reader) collect(c *cursor, key int64, add func(*cursor)) error {
 	for !c.done && c.key <= key {
 		if c.key == key {
-			if err := add(c); err != nil {
-				return err
-			}
+			add(c)
 		}
 		if err := c.advance(); err != nil {
-			d.err = d.dbError(c.table, err)
-			return d.err
+			r.err = r.dbError(c.table, err)
+			return r.err
 		}
 	}
 	return nil
 }
 
-// dependency converts the current row.
-func (c *depCursor) dependency() (Dependency, error) {
-	dep := Dependency{
-		Name: c.col[0].String,
-		EVR:  EVR{Epoch: c.col[2].String, Version: c.col[3].String, Release: c.col[4].String},
-	}
-	if dep.Epoch == "0" {
-		dep.Epoch = "0"
-	}
-	var err error
-	if dep.Flags, err = parseFlags(c.col[1].String); err != nil {
-		return dep, err
-	}
-	if err := checkEpoch(dep.Epoch); err != nil {
-		return dep, err
-	}
-	if dep.Name == "" {
-		return dep, fmt.Errorf("%w name", ErrMissing)
-	}
-	if dep.Flags != NoFlags && dep.Version == "" {
-		return dep, fmt.Errorf("%w: %s with flags %s but no version", ErrVersion, dep.Name, dep.Flags)
+// dependency converts the current row; Package.Complete checks it.
+func (c *cursor) dependency() rpmmd.Dependency {
+	dep := rpmmd.Dependency{
+		Name:  c.col[0].String,
+		Flags: rpmmd.Flags(c.col[1].String),
+		EVR:   rpmmd.EVR{Epoch: c.col[2].String, Version: c.col[3].String, Release: c.col[4].String},
 	}
 	// createrepo_c stores pre as the text TRUE or FALSE; yum's createrepo
 	// as 1 or 0.
@@ -419,5 +404,5 @@ func (c *depCursor) dependency() (Dependency, error) {
 	case "TRUE", "true", "1":
 		dep.Pre = true
 	}
-	return dep, nil
+	return dep
 }

@@ -1,27 +1,186 @@
-package rpmmd
+package primarydb
 
 import (
 	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ulikunitz/xz"
+
+	"github.com/distroscope/distroscope/rpmmd"
 )
+
+// The fixture repository of package rpmmd (../testdata/README.md): one set
+// of rpms, and repodata written by createrepo_c in several variants, most
+// with a primary.sqlite beside primary.xml, one (sqlite-only) without the
+// XML.
+const fixtureRepo = "../testdata/repo"
+
+func variantDirs(t testing.TB) map[string]string {
+	t.Helper()
+	dirs := map[string]string{"default": fixtureRepo}
+	entries, err := os.ReadDir("../testdata/variants")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		dirs[e.Name()] = filepath.Join("../testdata/variants", e.Name())
+	}
+	return dirs
+}
+
+func repomd(t testing.TB, dir string) *rpmmd.Repomd {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "repodata", "repomd.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	md, err := rpmmd.ParseRepomd(f, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return md
+}
+
+// open returns the decompressed content of a record's file.
+func open(t testing.TB, dir string, d rpmmd.RepomdData) io.Reader {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, d.Location))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r io.Reader = bytes.NewReader(data)
+	switch d.Compression() {
+	case "gz":
+		r, err = gzip.NewReader(r)
+	case "bz2":
+		r = bzip2.NewReader(r)
+	case "xz":
+		r, err = xz.NewReader(r)
+	case "":
+	default:
+		t.Fatalf("no decompressor for %s", d.Location)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func readAll(t testing.TB, r rpmmd.PackageReader) []rpmmd.Package {
+	t.Helper()
+	var out []rpmmd.Package
+	for {
+		p, err := r.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, *p)
+	}
+}
+
+// readDir reads a variant's primary data of the given type, joined with
+// filelists.xml.
+func readDir(t *testing.T, dir, typ string, files bool) []rpmmd.Package {
+	t.Helper()
+	md := repomd(t, dir)
+	rec, ok := md.Find(typ)
+	if !ok {
+		t.Fatalf("%s: no %s", dir, typ)
+	}
+	var pkgs rpmmd.PackageReader
+	if typ == "primary_db" {
+		var opts []Option
+		if files {
+			opts = append(opts, WithFiles())
+		}
+		db, err := Spool(t.Context(), open(t, dir, rec), rec.Location, t.TempDir(), 1<<30, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		pkgs = db
+	} else {
+		var opts []rpmmd.Option
+		if files {
+			opts = append(opts, rpmmd.WithPrimaryFiles())
+		}
+		pkgs = rpmmd.NewPrimaryReader(open(t, dir, rec), rec.Location, opts...)
+	}
+	if files {
+		return readAll(t, pkgs)
+	}
+	fl, _ := md.Find("filelists")
+	return readAll(t, rpmmd.JoinFilelists(pkgs, rpmmd.NewFilelistsReader(open(t, dir, fl), fl.Location)))
+}
+
+// TestMatchesXML reads the sqlite primary of every variant that has one
+// and expects, package by package, field by field, what primary.xml of the
+// same variant says (of the default variant for sqlite-only, which has no
+// XML). Package rpmmd checks the XML against rpm's own reading of the
+// package files.
+func TestMatchesXML(t *testing.T) {
+	n := 0
+	for name, dir := range variantDirs(t) {
+		if _, ok := repomd(t, dir).Find("primary_db"); !ok {
+			continue
+		}
+		n++
+		xmlDir := dir
+		if _, ok := repomd(t, dir).Find("primary"); !ok {
+			xmlDir = fixtureRepo
+		}
+		for _, files := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/primary-files=%v", name, files), func(t *testing.T) {
+				want := readDir(t, xmlDir, "primary", files)
+				got := readDir(t, dir, "primary_db", files)
+				if len(got) != len(want) || len(want) < 6 {
+					t.Fatalf("%d packages, XML has %d", len(got), len(want))
+				}
+				for i := range want {
+					if got[i].Line != 0 || want[i].Line == 0 {
+						t.Errorf("%s: line %d from sqlite, %d from XML", want[i].Name, got[i].Line, want[i].Line)
+					}
+					want[i].Line = 0
+					if !reflect.DeepEqual(got[i], want[i]) {
+						t.Errorf("package %d:\n got %+v\nwant %+v", i, got[i], want[i])
+					}
+					if !reflect.DeepEqual(got[i].Row(), want[i].Row()) {
+						t.Errorf("%s: rows differ", want[i].Name)
+					}
+				}
+			})
+		}
+	}
+	if n < 5 {
+		t.Fatalf("only %d variants with a primary_db", n)
+	}
+}
 
 // fixtureDB writes the default variant's primary.sqlite, decompressed, to
 // a temporary file and returns its path.
 func fixtureDB(t testing.TB) string {
 	t.Helper()
-	md := readRepomdFile(t, fixtureRepo)
+	md := repomd(t, fixtureRepo)
 	rec, ok := md.Find("primary_db")
 	if !ok {
 		t.Fatal("no primary_db")
 	}
-	data, err := io.ReadAll(openRecord(t, fixtureRepo, rec))
+	data, err := io.ReadAll(open(t, fixtureRepo, rec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +211,7 @@ func alterDB(t *testing.T, stmts ...string) string {
 
 func readDB(t *testing.T, path string) (n int, errs []error) {
 	t.Helper()
-	db, err := OpenPrimaryDB(t.Context(), path, "repodata/primary.sqlite")
+	db, err := Open(t.Context(), path, "repodata/primary.sqlite")
 	if err != nil {
 		return 0, []error{err}
 	}
@@ -64,7 +223,7 @@ func readDB(t *testing.T, path string) (n int, errs []error) {
 			return n, errs
 		case err != nil:
 			errs = append(errs, err)
-			if !errors.As(err, new(*ParseError)) || errors.Is(err, ErrDatabase) {
+			if !errors.As(err, new(*rpmmd.ParseError)) || errors.Is(err, rpmmd.ErrDatabase) {
 				return n, errs
 			}
 		default:
@@ -75,7 +234,7 @@ func readDB(t *testing.T, path string) (n int, errs []error) {
 	return
 }
 
-func TestPrimaryDBCorrupt(t *testing.T) {
+func TestCorrupt(t *testing.T) {
 	total, errs := readDB(t, fixtureDB(t))
 	if len(errs) > 0 || total < 6 {
 		t.Fatalf("fixture: %d packages, errors %v", total, errs)
@@ -99,17 +258,17 @@ func TestPrimaryDBCorrupt(t *testing.T) {
 		element  string
 		recovers bool
 	}{
-		{"not a database", garbage, ErrDatabase, "db_info", false},
-		{"truncated", truncated, ErrDatabase, "", false},
-		{"schema version", alterDB(t, "UPDATE db_info SET dbversion = 9"), ErrDatabase, "db_info", false},
-		{"no requires table", alterDB(t, "DROP TABLE requires"), ErrDatabase, "requires", false},
-		{"no packages table", alterDB(t, "DROP TABLE packages"), ErrDatabase, "packages", false},
-		{"unknown checksum type", alterDB(t, "UPDATE packages SET checksum_type = 'sha257' WHERE pkgKey = 1"), ErrChecksum, "pkgId (pkgKey 1)", true},
-		{"malformed epoch", alterDB(t, "UPDATE packages SET epoch = 'x' WHERE pkgKey = 2"), ErrVersion, "version (pkgKey 2)", true},
-		{"hyphen in version", alterDB(t, "UPDATE packages SET version = '1-2' WHERE pkgKey = 2"), ErrVersion, "version (pkgKey 2)", true},
-		{"unknown flags", alterDB(t, "UPDATE requires SET flags = 'EQUAL' WHERE flags = 'EQ' AND pkgKey = 2"), ErrVersion, "requires (pkgKey 2)", true},
-		{"no name", alterDB(t, "UPDATE packages SET name = NULL WHERE pkgKey = 3"), ErrMissing, "name (pkgKey 3)", true},
-		{"bad source rpm", alterDB(t, "UPDATE packages SET rpm_sourcerpm = 'x.rpm' WHERE pkgKey = 1"), ErrVersion, "rpm_sourcerpm (pkgKey 1)", true},
+		{"not a database", garbage, rpmmd.ErrDatabase, "db_info", false},
+		{"truncated", truncated, rpmmd.ErrDatabase, "", false},
+		{"schema version", alterDB(t, "UPDATE db_info SET dbversion = 9"), rpmmd.ErrDatabase, "db_info", false},
+		{"no requires table", alterDB(t, "DROP TABLE requires"), rpmmd.ErrDatabase, "requires", false},
+		{"no packages table", alterDB(t, "DROP TABLE packages"), rpmmd.ErrDatabase, "packages", false},
+		{"unknown checksum type", alterDB(t, "UPDATE packages SET checksum_type = 'sha257' WHERE pkgKey = 1"), rpmmd.ErrChecksum, "checksum (pkgKey 1)", true},
+		{"malformed epoch", alterDB(t, "UPDATE packages SET epoch = 'x' WHERE pkgKey = 2"), rpmmd.ErrVersion, "version (pkgKey 2)", true},
+		{"hyphen in version", alterDB(t, "UPDATE packages SET version = '1-2' WHERE pkgKey = 2"), rpmmd.ErrVersion, "version (pkgKey 2)", true},
+		{"unknown flags", alterDB(t, "UPDATE requires SET flags = 'EQUAL' WHERE flags = 'EQ' AND pkgKey = 2"), rpmmd.ErrVersion, "requires (pkgKey 2)", true},
+		{"no name", alterDB(t, "UPDATE packages SET name = NULL WHERE pkgKey = 3"), rpmmd.ErrMissing, "name (pkgKey 3)", true},
+		{"bad source rpm", alterDB(t, "UPDATE packages SET rpm_sourcerpm = 'x.rpm' WHERE pkgKey = 1"), rpmmd.ErrVersion, "sourcerpm (pkgKey 1)", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,7 +277,7 @@ func TestPrimaryDBCorrupt(t *testing.T) {
 				t.Fatalf("no error; %d packages", n)
 			}
 			err := errs[0]
-			var pe *ParseError
+			var pe *rpmmd.ParseError
 			if !errors.As(err, &pe) || !errors.Is(err, tt.want) || !strings.HasPrefix(err.Error(), "rpmmd: repodata/primary.sqlite: ") {
 				t.Fatalf("error %v, want a *ParseError naming the file, wrapping %v", err, tt.want)
 			}
@@ -134,27 +293,27 @@ func TestPrimaryDBCorrupt(t *testing.T) {
 
 // TestPrimaryDBOldSchema reads a database without the weak dependency
 // tables, as yum's createrepo wrote them.
-func TestPrimaryDBOldSchema(t *testing.T) {
+func TestOldSchema(t *testing.T) {
 	path := alterDB(t, "DROP TABLE recommends", "DROP TABLE suggests", "DROP TABLE supplements", "DROP TABLE enhances")
-	db, err := OpenPrimaryDB(t.Context(), path, "")
+	db, err := Open(t.Context(), path, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	pkgs := readPackages(t, db)
+	pkgs := readAll(t, db)
 	full := fixtureDB(t)
-	fdb, err := OpenPrimaryDB(t.Context(), full, "")
+	fdb, err := Open(t.Context(), full, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fdb.Close()
-	want := readPackages(t, fdb)
+	want := readAll(t, fdb)
 	weak := 0
 	for i := range want {
 		weak += len(want[i].Recommends) + len(want[i].Suggests) + len(want[i].Supplements) + len(want[i].Enhances)
 		want[i].Recommends, want[i].Suggests, want[i].Supplements, want[i].Enhances = nil, nil, nil, nil
-		if d := diffPackage(want[i], pkgs[i]); len(d) > 0 {
-			t.Errorf("%s: %v", want[i].Name, d)
+		if !reflect.DeepEqual(want[i], pkgs[i]) {
+			t.Errorf("%s: %+v, want %+v", want[i].Name, pkgs[i], want[i])
 		}
 	}
 	if weak == 0 {
@@ -162,7 +321,7 @@ func TestPrimaryDBOldSchema(t *testing.T) {
 	}
 }
 
-func TestSpoolPrimaryDB(t *testing.T) {
+func TestSpool(t *testing.T) {
 	data, err := os.ReadFile(fixtureDB(t))
 	if err != nil {
 		t.Fatal(err)
@@ -175,14 +334,14 @@ func TestSpoolPrimaryDB(t *testing.T) {
 		}
 		return len(entries) == 0
 	}
-	db, err := SpoolPrimaryDB(t.Context(), bytes.NewReader(data), "", dir, int64(len(data)))
+	db, err := Spool(t.Context(), bytes.NewReader(data), "", dir, int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if empty() {
 		t.Fatal("nothing spooled")
 	}
-	if len(readPackages(t, db)) == 0 {
+	if len(readAll(t, db)) == 0 {
 		t.Error("no packages")
 	}
 	if err := db.Close(); err != nil {
@@ -192,17 +351,17 @@ func TestSpoolPrimaryDB(t *testing.T) {
 		t.Error("spooled copy left behind by Close")
 	}
 
-	_, err = SpoolPrimaryDB(t.Context(), bytes.NewReader(data), "repodata/primary.sqlite", dir, int64(len(data))-1)
-	if !errors.Is(err, ErrTooLarge) || !errors.As(err, new(*ParseError)) {
-		t.Errorf("over the limit: %v, want an ErrTooLarge *ParseError", err)
+	_, err = Spool(t.Context(), bytes.NewReader(data), "repodata/primary.sqlite", dir, int64(len(data))-1)
+	if !errors.Is(err, rpmmd.ErrTooLarge) || !errors.As(err, new(*rpmmd.ParseError)) {
+		t.Errorf("over the limit: %v, want an rpmmd.ErrTooLarge *ParseError", err)
 	}
-	_, err = SpoolPrimaryDB(t.Context(), bytes.NewReader(data[:1000]), "", dir, 1<<30)
-	if !errors.Is(err, ErrDatabase) {
-		t.Errorf("truncated: %v, want ErrDatabase", err)
+	_, err = Spool(t.Context(), bytes.NewReader(data[:1000]), "", dir, 1<<30)
+	if !errors.Is(err, rpmmd.ErrDatabase) {
+		t.Errorf("truncated: %v, want rpmmd.ErrDatabase", err)
 	}
 	boom := errors.New("reset")
-	_, err = SpoolPrimaryDB(t.Context(), &failingReader{data: data[:100], err: boom}, "", dir, 1<<30)
-	if !errors.Is(err, boom) || errors.As(err, new(*ParseError)) {
+	_, err = Spool(t.Context(), &failingReader{data: data[:100], err: boom}, "", dir, 1<<30)
+	if !errors.Is(err, boom) || errors.As(err, new(*rpmmd.ParseError)) {
 		t.Errorf("failing reader: %v, want its error, not a *ParseError", err)
 	}
 	if !empty() {
@@ -210,9 +369,9 @@ func TestSpoolPrimaryDB(t *testing.T) {
 	}
 }
 
-func TestPrimaryDBCanceled(t *testing.T) {
+func TestCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
-	db, err := OpenPrimaryDB(ctx, fixtureDB(t), "")
+	db, err := Open(ctx, fixtureDB(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +382,22 @@ func TestPrimaryDBCanceled(t *testing.T) {
 			break
 		}
 	}
-	if !errors.Is(err, context.Canceled) || errors.As(err, new(*ParseError)) {
+	if !errors.Is(err, context.Canceled) || errors.As(err, new(*rpmmd.ParseError)) {
 		t.Fatalf("after cancel: %v, want context.Canceled and no *ParseError", err)
 	}
+}
+
+// failingReader returns its data, then err.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
 }
