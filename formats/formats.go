@@ -16,6 +16,7 @@ var sources = map[repo.Format]repo.Source{
 	repo.FormatApt:   aptrepo.Apt{},
 	repo.FormatRPMMD: RPMMD{},
 	repo.FormatALPM:  ALPM{},
+	repo.FormatAPK:   APK{},
 }
 
 // For returns the Source of format f ("" means apt).

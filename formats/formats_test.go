@@ -90,3 +90,19 @@ func TestRPMMDSignedRepomd(t *testing.T) {
 		t.Errorf("repomd signed by an untrusted key: err = %v, want ErrCorrupt", err)
 	}
 }
+
+func TestConformanceAPK(t *testing.T) {
+	for _, ix := range []string{"alpine-3.18-aarch64.APKINDEX.tar.gz", "postmarketos-aarch64.APKINDEX.tar.gz", "apk-tools-test.APKINDEX.tar.gz"} {
+		t.Run(ix, func(t *testing.T) {
+			repotest.Run(t, repotest.Fixture{
+				Source: source(t, repo.FormatAPK),
+				Root:   "../apkindex/testdata",
+				Spec: func(m string) repo.Spec {
+					return repo.Spec{Format: repo.FormatAPK, Distro: "fixture-alpine", Mirror: m, Suite: "v3.18",
+						URLTemplate: "{mirror}/" + ix, Components: []string{"main"}, Architectures: []string{"aarch64"}}
+				},
+				RowFormat: "apk", MinRows: 1, Now: time.Now(),
+			})
+		})
+	}
+}

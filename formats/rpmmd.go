@@ -14,6 +14,7 @@ import (
 	"github.com/distroscope/distroscope/deb/aptsig"
 	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/rpmmd"
+	"github.com/distroscope/distroscope/rpmmd/primarydb"
 )
 
 // RPMMD is the rpm-md repository format (Fedora, RHEL and rebuilds,
@@ -136,7 +137,7 @@ func verifyRepomd(ctx context.Context, f *repo.Fetcher, spec repo.Spec, mdURL st
 func (RPMMD) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index, emit func(*datasets.PackageRow) error) error {
 	var pr rpmmd.PackageReader
 	if ix.Extra["kind"] == "primary_db" {
-		db, err := rpmmd.SpoolPrimaryDB(ctx, r, name, "", repo.DefaultMaxUncompressed)
+		db, err := primarydb.Spool(ctx, r, name, "", repo.DefaultMaxUncompressed)
 		if err != nil {
 			return err
 		}
