@@ -40,6 +40,8 @@ func TestEveryFormatIntoOnePackagesTable(t *testing.T) {
 		"deb": fixtureSource(aptBase, keyring),
 		"rpm": {Format: repo.FormatRPMMD, Distro: "fixture-rpm", Release: "1", Mirror: aptrepotest.Serve(t, "../rpmmd/testdata/repo"),
 			Suite: "1", URLTemplate: "{mirror}", Components: []string{"Everything"}, Architectures: []string{"x86_64"}},
+		"apk": {Format: repo.FormatAPK, Distro: "fixture-alpine", Mirror: aptrepotest.Serve(t, "../apkindex/testdata"),
+			Suite: "v3.18", URLTemplate: "{mirror}/alpine-3.18-aarch64.APKINDEX.tar.gz", Components: []string{"main"}, Architectures: []string{"aarch64"}},
 		"alpm": {Format: repo.FormatALPM, Distro: "fixture-arch", Mirror: aptrepotest.Serve(t, "../alpm/testdata/repo"),
 			Suite: "rolling", URLTemplate: "{mirror}/fixture.db.tar.zst", Components: []string{"fixture"}, Architectures: []string{"x86_64"}},
 	}
