@@ -124,6 +124,11 @@ func readPackages(t *testing.T, st store.Store, key string) []datasets.PackageRo
 	if err != nil {
 		t.Fatal(err)
 	}
+	return readPackagesBytes(t, data)
+}
+
+func readPackagesBytes(t *testing.T, data []byte) []datasets.PackageRow {
+	t.Helper()
 	r := parquet.NewGenericReader[datasets.PackageRow](bytes.NewReader(data))
 	defer r.Close()
 	rows := make([]datasets.PackageRow, r.NumRows())
