@@ -1,13 +1,17 @@
 package formats_test
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
+	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/formats"
 	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/repo/repotest"
@@ -104,5 +108,44 @@ func TestConformanceAPK(t *testing.T) {
 				RowFormat: "apk", MinRows: 1, Now: time.Now(),
 			})
 		})
+	}
+}
+
+func TestRPMMDWithFiles(t *testing.T) {
+	ctx := t.Context()
+	srv := httptest.NewServer(http.FileServer(http.Dir("../rpmmd/testdata/repo")))
+	defer srv.Close()
+	spec := repo.Spec{Format: repo.FormatRPMMD, Distro: "fixture-rpm", Mirror: srv.URL, Suite: "1", URLTemplate: "{mirror}",
+		Components: []string{"Everything"}, Architectures: []string{"x86_64"}, WithFiles: true}
+	src := formats.RPMMD{}
+	f := repo.DefaultFetcher()
+	rel, err := src.Resolve(ctx, f, spec, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []datasets.PackageRow
+	collect := func(ctx context.Context, r io.Reader, name string, ix repo.Index, emit func(*datasets.PackageRow) error) error {
+		return src.Parse(ctx, r, name, ix, func(row *datasets.PackageRow) error {
+			rows = append(rows, *row)
+			return emit(row)
+		})
+	}
+	if _, err := repo.Ingest(ctx, f, rel.Indexes[0], collect, io.Discard, repo.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	withFiles := 0
+	for _, r := range rows {
+		if len(r.Files) > 0 {
+			withFiles++
+		}
+	}
+	if len(rows) == 0 || withFiles == 0 {
+		t.Fatalf("%d rows, %d with files: filelists were not joined", len(rows), withFiles)
+	}
+	// A filelists that does not match repomd.xml fails the ingest.
+	ix := rel.Indexes[0]
+	ix.Extra["filelists_sha256"] = strings.Repeat("0", 64)
+	if _, err := repo.Ingest(ctx, f, ix, src.Parse, io.Discard, repo.IngestOptions{}); !errors.Is(err, repo.ErrCorrupt) || !strings.Contains(err.Error(), "filelists") {
+		t.Errorf("tampered filelists hash: err = %v, want ErrCorrupt naming the filelists", err)
 	}
 }

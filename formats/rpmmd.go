@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,8 +86,19 @@ func (RPMMD) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now t
 			if d.OpenSize > 0 {
 				ix.UncompressedSize = d.OpenSize
 			}
+			ix.Extra = map[string]string{}
 			if d.IsDatabase() {
-				ix.Extra = map[string]string{"kind": "primary_db"}
+				ix.Extra["kind"] = "primary_db"
+			}
+			if spec.WithFiles && !d.IsDatabase() {
+				fl, ok := md.Find("filelists")
+				if !ok || fl.Checksum.Type != "sha256" {
+					return nil, repo.Corrupt(fmt.Errorf("formats: %s: files were asked for but there is no sha256-checked filelists", mdURL))
+				}
+				ix.Extra["filelists_url"] = base + "/" + fl.Location
+				ix.Extra["filelists_sha256"] = fl.Checksum.Value
+				ix.Extra["filelists_size"] = fmt.Sprint(fl.Size)
+				ix.Extra["filelists_compression"] = fl.Compression()
 			}
 			res.Indexes = append(res.Indexes, ix)
 			if res.ReleaseURL == "" {
@@ -134,7 +146,7 @@ func verifyRepomd(ctx context.Context, f *repo.Fetcher, spec repo.Spec, mdURL st
 
 // Parse reads primary XML as it streams, or spools a primary sqlite
 // database to a temporary file first (sqlite needs random access).
-func (RPMMD) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index, emit func(*datasets.PackageRow) error) error {
+func (RPMMD) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index, emit func(*datasets.PackageRow) error) (retErr error) {
 	var pr rpmmd.PackageReader
 	if ix.Extra["kind"] == "primary_db" {
 		db, err := primarydb.Spool(ctx, r, name, "", repo.DefaultMaxUncompressed)
@@ -145,6 +157,19 @@ func (RPMMD) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index,
 		pr = db
 	} else {
 		pr = rpmmd.NewPrimaryReader(r, name)
+	}
+	if u := ix.Extra["filelists_url"]; u != "" {
+		fl, check, err := openFilelists(ctx, ix)
+		if err != nil {
+			return err
+		}
+		defer fl.Close()
+		pr = rpmmd.JoinFilelists(pr, rpmmd.NewFilelistsReader(fl, u))
+		defer func() {
+			if err := check(); err != nil && retErr == nil {
+				retErr = err
+			}
+		}()
 	}
 	for {
 		p, err := pr.Next()
@@ -160,3 +185,58 @@ func (RPMMD) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index,
 		}
 	}
 }
+
+// openFilelists streams the index's filelists next to its primary: the
+// two are joined package by package. The returned check verifies, once the
+// join has read everything, that the bytes fetched match repomd.xml's size
+// and SHA256; until then rows are only staged, so a mismatch still fails the
+// ingest before anything is committed.
+func openFilelists(ctx context.Context, ix repo.Index) (io.ReadCloser, func() error, error) {
+	u := ix.Extra["filelists_url"]
+	size, err := strconv.ParseInt(ix.Extra["filelists_size"], 10, 64)
+	if err != nil {
+		return nil, nil, repo.Invalid(fmt.Errorf("formats: %s: bad size %q", u, ix.Extra["filelists_size"]))
+	}
+	body, _, err := repo.DefaultFetcher().Open(ctx, u)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := sha256.New()
+	counted := &countingReader{r: io.TeeReader(io.LimitReader(body, size+1), h)}
+	dec, closeDec, err := repo.Decompressor(repo.Compression(ix.Extra["filelists_compression"]), counted)
+	if err != nil {
+		body.Close()
+		return nil, nil, err
+	}
+	check := func() error {
+		if _, err := io.Copy(io.Discard, counted); err != nil {
+			return fmt.Errorf("formats: %s: %w", u, err)
+		}
+		if counted.n != size {
+			return repo.Corrupt(fmt.Errorf("formats: %s: got %d bytes, repomd.xml says %d", u, counted.n, size))
+		}
+		if got := fmt.Sprintf("%x", h.Sum(nil)); got != ix.Extra["filelists_sha256"] {
+			return repo.Corrupt(fmt.Errorf("formats: %s: SHA256 %s does not match repomd.xml's %s", u, got, ix.Extra["filelists_sha256"]))
+		}
+		return nil
+	}
+	return readCloser{dec, func() error { closeDec(); return body.Close() }}, check, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+type readCloser struct {
+	io.Reader
+	close func() error
+}
+
+func (r readCloser) Close() error { return r.close() }

@@ -58,6 +58,13 @@ func (c Compression) String() string {
 // decompressor wraps r in a decoder for c. The returned closer releases the
 // decoder's resources (zstd keeps goroutines).
 func decompressor(c Compression, r io.Reader) (io.Reader, func(), error) {
+	return Decompressor(c, r)
+}
+
+// Decompressor wraps r in a decoder for c, for formats that fetch a second
+// file beside an index (rpm-md's filelists). The returned func releases the
+// decoder. A bad header is ErrCorrupt.
+func Decompressor(c Compression, r io.Reader) (io.Reader, func(), error) {
 	switch c {
 	case "":
 		return r, func() {}, nil
