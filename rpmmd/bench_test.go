@@ -30,10 +30,11 @@ const debianIndexGlob = "/var/lib/apt/lists/*bookworm_main_binary-amd64_Packages
 // replaced by "_"), checksum, sizes, location, summary, section as group,
 // source as sourcerpm, and its relationships as entries (Depends as
 // requires and Pre-Depends as requires pre="1", Breaks with Conflicts,
-// alternatives as rich "(a or b)" dependencies). Nothing is added that the
-// index does not say, so the document is smaller than a Fedora primary of
-// as many packages (no descriptions, no file entries): the figure is a
-// parse rate, to compare with the deb reader on the same packages.
+// alternatives as rich "(a or b)" dependencies). What Debian has no
+// counterpart for (license, build host, times, header range) is left empty
+// or 0, so the document is smaller than a Fedora primary of as many
+// packages (no long descriptions, no file entries): the figure is a parse
+// rate, to compare with the deb reader on the same packages.
 func writeDebianAsPrimary(tb testing.TB) (path string, packages int) {
 	tb.Helper()
 	matches, _ := filepath.Glob(debianIndexGlob)

@@ -99,7 +99,7 @@ func (p *PrimaryReader) Next() (*Package, error) {
 		case xml.StartElement:
 			if t.Name.Local == "package" && t.Name.Space == "" && s.depth() == 2 {
 				p.read++
-				if err := p.readPackage(t); err != nil {
+				if err := p.readPackage(); err != nil {
 					if s.err == nil {
 						// Content error: the rest of the package is
 						// skipped so that the next call goes on.
@@ -290,7 +290,7 @@ func (pp *pkgParser) int64Attr(e xml.StartElement, local string) (int64, error) 
 }
 
 // readPackage parses one <package> element, just opened.
-func (p *PrimaryReader) readPackage(start xml.StartElement) error {
+func (p *PrimaryReader) readPackage() error {
 	s := p.s
 	p.pkg = Package{Line: s.line()}
 	pp := &pkgParser{p: p, pkg: &p.pkg}
