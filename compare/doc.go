@@ -1,0 +1,21 @@
+// Package compare compares two snapshots of the packages table of one
+// ecosystem: which packages were added, removed, upgraded, downgraded or
+// kept, which upgrades are only rebuilds (Debian binNMUs), how their
+// dependencies changed, and the same rolled up by source package.
+//
+// ReadSnapshot reads a committed packages Parquet file with Arrow's Parquet
+// reader (pqarrow), decoding only the columns a comparison needs into a
+// compact column-oriented Snapshot. Compare joins two snapshots by (package
+// name, index architecture) and orders each pair's versions with the exact
+// comparator of their format (package version), so every classification
+// agrees with dpkg, rpm, apk or pacman. Snapshots of different formats need
+// cross-distro mapping rules and are refused here.
+//
+// The output rows are datasets.PackageChangeRow and
+// datasets.CompareSummaryRow, ready for the package_changes and
+// compare_summaries tables.
+//
+// Debian binNMUs: https://wiki.debian.org/binNMU
+// Debian relationship fields: https://www.debian.org/doc/debian-policy/ch-relationships.html
+// Arrow's Parquet reader: https://pkg.go.dev/github.com/apache/arrow-go/v18/parquet/pqarrow
+package compare
