@@ -1,0 +1,20 @@
+// Package report renders one comparison of two snapshots (the
+// package_changes and compare_summaries tables of datasets/compare.go) as
+// the documents people read: a self-contained HTML page, the same content
+// as Markdown, and one CSV file per table.
+//
+// The HTML page opens offline: CSS is inline and the charts are SVG drawn
+// here, so there is no script, font, image or style sheet to fetch, and a
+// report copied out of object storage still works years later. Package
+// names, versions and dependency clauses come from repository indexes
+// anyone can publish, so every value is escaped for where it lands:
+// html/template for HTML (https://pkg.go.dev/html/template), backslash
+// escapes for Markdown (CommonMark 0.31 §2.4, https://spec.commonmark.org/0.31.2/#backslash-escapes,
+// plus GitHub's tables and strikethrough), RFC 4180 quoting for CSV
+// (https://www.rfc-editor.org/rfc/rfc4180). CSV cells are written verbatim,
+// not defanged against spreadsheet formulas, because they are data exports
+// meant to round-trip.
+//
+// Long tables are cut at Data.MaxRows rows in HTML and Markdown, with a
+// note naming the CSV file that has them all.
+package report

@@ -1,0 +1,305 @@
+package report
+
+import (
+	"bytes"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+// parse renders d as HTML and parses it back.
+func parse(t *testing.T, d Data) (*html.Node, string) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := HTML(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc, b.String()
+}
+
+func walk(n *html.Node, f func(*html.Node)) {
+	f(n)
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		walk(c, f)
+	}
+}
+
+func byID(doc *html.Node) map[string]*html.Node {
+	ids := map[string]*html.Node{}
+	walk(doc, func(n *html.Node) {
+		for _, a := range n.Attr {
+			if a.Key == "id" {
+				ids[a.Val] = n
+			}
+		}
+	})
+	return ids
+}
+
+func text(n *html.Node) string {
+	var b strings.Builder
+	walk(n, func(c *html.Node) {
+		if c.Type == html.TextNode {
+			b.WriteString(c.Data)
+		}
+	})
+	return b.String()
+}
+
+// expectedNumbers are the numbers a report of d must show, by DOM id,
+// counted here from d's rows rather than taken from the report code.
+func expectedNumbers(d Data) map[string]int64 {
+	s := d.Summary
+	want := map[string]int64{
+		"count-added": s.Added, "count-removed": s.Removed, "count-upgraded": s.Upgraded,
+		"count-rebuilds": s.Rebuilds, "count-downgraded": s.Downgraded, "count-same": s.Same,
+		"count-depends-changed": s.DependsDelta,
+	}
+	if s.CrossDistro {
+		want["count-unmatched"] = s.Unmatched
+	}
+	var deps, essential, unmatched, matched int64
+	sections := map[string]bool{}
+	for _, r := range d.Changes {
+		if len(r.DependsAdded)+len(r.DependsRemoved)+len(r.DependsChanged) > 0 {
+			deps++
+		}
+		changed := r.Kind == "added" || r.Kind == "removed" || r.Kind == "upgraded" || r.Kind == "downgraded"
+		if changed && (r.Essential || r.Priority == "required") {
+			essential++
+		}
+		switch r.Kind {
+		case "unmatched":
+			unmatched++
+		case "upgraded", "downgraded", "same":
+			matched++
+		}
+		sections[r.Section] = true
+	}
+	want["rows-dependency-changes"] = deps
+	want["rows-essential-changes"] = essential
+	want["rows-unmatched"] = unmatched
+	want["rows-by-section"] = int64(len(sections))
+	if s.CrossDistro {
+		want["rows-lag"] = matched
+	}
+	return want
+}
+
+func TestHTMLNumbers(t *testing.T) {
+	for _, s := range samples {
+		t.Run(s.name, func(t *testing.T) {
+			d := s.data()
+			doc, _ := parse(t, d)
+			ids := byID(doc)
+			for id, want := range expectedNumbers(d) {
+				n, ok := ids[id]
+				if !ok {
+					t.Errorf("no element with id %q", id)
+					continue
+				}
+				if got := strings.TrimSpace(text(n)); got != strconv.FormatInt(want, 10) {
+					t.Errorf("#%s = %q, want %d", id, got, want)
+				}
+			}
+			for _, id := range []string{"title", "old-snapshot", "new-snapshot", "chart-section", "chart-priority"} {
+				if ids[id] == nil {
+					t.Errorf("no element with id %q", id)
+				}
+			}
+			if got := text(ids["old-snapshot"]); !strings.Contains(got, d.Old.Snapshot) {
+				t.Errorf("#old-snapshot = %q, want it to name %s", got, d.Old.Snapshot)
+			}
+			if _, ok := ids["lag"]; ok != d.Summary.CrossDistro {
+				t.Errorf("lag table shown = %v, want %v (cross-distro)", ok, d.Summary.CrossDistro)
+			}
+		})
+	}
+}
+
+// TestHTMLSelfContained: the page must open offline, so nothing in it may
+// point anywhere: no script at all, no external style sheet, no URL.
+func TestHTMLSelfContained(t *testing.T) {
+	for _, s := range samples {
+		t.Run(s.name, func(t *testing.T) {
+			doc, page := parse(t, s.data())
+			if i := strings.Index(strings.ToLower(page), "http"); i >= 0 {
+				t.Errorf("page mentions http at byte %d: %q", i, page[max(i-40, 0):min(i+40, len(page))])
+			}
+			if strings.Contains(page, "url(") || strings.Contains(page, "@import") {
+				t.Error("CSS loads a resource")
+			}
+			walk(doc, func(n *html.Node) {
+				if n.Type != html.ElementNode {
+					return
+				}
+				switch n.Data {
+				case "script", "link", "img", "iframe", "object", "embed", "image", "use":
+					t.Errorf("page has a <%s> element", n.Data)
+				}
+				for _, a := range n.Attr {
+					switch strings.ToLower(a.Key) {
+					case "src", "href", "xlink:href", "srcset", "action":
+						t.Errorf("<%s %s=%q> references a resource", n.Data, a.Key, a.Val)
+					}
+					if strings.HasPrefix(strings.ToLower(a.Key), "on") {
+						t.Errorf("<%s> has an event handler %s", n.Data, a.Key)
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestHTMLChartBars: each chart draws one bar per group with changes, and
+// each bar's segments add up to the group's changed count.
+func TestHTMLChartBars(t *testing.T) {
+	d := sampleData()
+	doc, _ := parse(t, d)
+	fig := byID(doc)["chart-section"]
+	changed := map[string]int64{}
+	for _, r := range d.Changes {
+		if r.Kind != "same" {
+			changed[r.Section]++
+		}
+	}
+	bars := 0
+	walk(fig, func(n *html.Node) {
+		if n.Type != html.ElementNode || n.Data != "g" {
+			return
+		}
+		bars++
+		var label string
+		var sum int64
+		walk(n, func(c *html.Node) {
+			if c.Type == html.ElementNode && c.Data == "text" && label == "" {
+				label = text(c)
+			}
+			if c.Type == html.ElementNode && c.Data == "title" {
+				f := strings.Fields(text(c))
+				k, err := strconv.ParseInt(f[0], 10, 64)
+				if err != nil {
+					t.Fatalf("segment title %q", text(c))
+				}
+				sum += k
+			}
+		})
+		if sum != changed[label] {
+			t.Errorf("bar %q adds up to %d, want %d", label, sum, changed[label])
+		}
+	})
+	if bars != len(changed) {
+		t.Errorf("%d bars, want %d (one per section with changes)", bars, len(changed))
+	}
+}
+
+const hostile = `<script>alert(1)</script>`
+
+func hostileData() Data {
+	d := sampleData()
+	r := row(KindUpgraded, hostile, `1.0"><img src=x onerror=alert(1)>`, "2.0|`x`~~y~~", hostile, "required")
+	r.Essential = true
+	r.DependsAdded = []string{hostile + " (>= 1)"}
+	d.Changes = append(d.Changes, r)
+	d.Old.Release = `</title><script>alert(2)</script>`
+	d.Summary = summarize(d.Old, d.New, d.Changes)
+	return d
+}
+
+func TestHTMLEscapesHostileNames(t *testing.T) {
+	d := hostileData()
+	doc, page := parse(t, d)
+	walk(doc, func(n *html.Node) {
+		if n.Type == html.ElementNode && (n.Data == "script" || n.Data == "img") {
+			t.Errorf("hostile text became a <%s> element", n.Data)
+		}
+		for _, a := range n.Attr {
+			if a.Key == "onerror" || a.Key == "src" {
+				t.Errorf("hostile text became an attribute %s", a.Key)
+			}
+		}
+	})
+	if strings.Contains(page, "<script") {
+		t.Error("page holds a raw <script")
+	}
+	shown := text(byID(doc)["essential-changes"])
+	if !strings.Contains(shown, hostile) {
+		t.Errorf("the hostile package is not shown as text in the essential table: %q", shown)
+	}
+	if got := text(byID(doc)["title"]); !strings.Contains(got, d.Old.Release) {
+		t.Errorf("title %q does not show the release as text", got)
+	}
+}
+
+func TestMarkdownEscapesHostileNames(t *testing.T) {
+	var b bytes.Buffer
+	if err := Markdown(&b, hostileData()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	// an unescaped "<", "~" or "`" is one not preceded by a backslash
+	for _, raw := range []string{"<script", "<img", "</title", "~~y", "`x"} {
+		if regexp.MustCompile(`(^|[^\\])` + regexp.QuoteMeta(raw)).MatchString(out) {
+			t.Errorf("Markdown holds raw %q", raw)
+		}
+	}
+	for _, escaped := range []string{`\<script>alert(1)\</script>`, `2.0\|\` + "`x\\`" + `\~\~y\~\~`} {
+		if !strings.Contains(out, escaped) {
+			t.Errorf("Markdown lacks the escaped form %s", escaped)
+		}
+	}
+	// every table row keeps its header's column count: a "|" in a value
+	// must not open a new cell
+	cells := func(line string) int { return len(strings.Split(strings.ReplaceAll(line, `\|`, ""), "|")) - 2 }
+	header, rows := 0, 0
+	for i, line := range strings.Split(out, "\n") {
+		switch {
+		case !strings.HasPrefix(line, "| "):
+			header = 0
+		case header == 0:
+			header = cells(line)
+		case cells(line) != header:
+			t.Errorf("line %d has %d cells, its table %d: %s", i+1, cells(line), header, line)
+		default:
+			rows++
+		}
+	}
+	if rows == 0 {
+		t.Error("no table rows checked")
+	}
+}
+
+func TestCutTables(t *testing.T) {
+	d := sampleData()
+	d.MaxRows = 2
+	d.CSVLocation = "reports/x/"
+	doc, _ := parse(t, d)
+	ids := byID(doc)
+	deps := 0
+	walk(ids["dependency-changes"], func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "tr" {
+			deps++
+		}
+	})
+	if deps != 1+2 {
+		t.Errorf("dependency table has %d rows with its header, want 3 (cut at MaxRows=2)", deps)
+	}
+	note := text(ids["dependency-changes"])
+	if !strings.Contains(note, "first 2 of 3") || !strings.Contains(note, CSVDependencyChanges) {
+		t.Errorf("cut table's note = %q, want it to say what was cut and name the CSV", note)
+	}
+	var b bytes.Buffer
+	if err := Markdown(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Showing the first 2 of 3 rows; all of them are in `dependency_changes.csv`") {
+		t.Error("Markdown does not say the dependency table was cut")
+	}
+}

@@ -1,0 +1,75 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden (and testdata/screenshot.png) from the current output")
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./report -update rewrites it); got:\n%s", path, got)
+	}
+}
+
+var samples = []struct {
+	name string
+	data func() Data
+}{
+	{"bookworm", sampleData},
+	{"cross", crossData},
+}
+
+func TestMarkdownGolden(t *testing.T) {
+	for _, s := range samples {
+		t.Run(s.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := Markdown(&b, s.data()); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, s.name+".md.golden", b.Bytes())
+		})
+	}
+}
+
+func TestCSVGolden(t *testing.T) {
+	for _, s := range samples {
+		t.Run(s.name, func(t *testing.T) {
+			files, err := CSVFiles(s.data())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(files) != len(CSVNames) {
+				t.Errorf("%d files, want one per table (%d)", len(files), len(CSVNames))
+			}
+			for _, name := range CSVNames {
+				golden(t, s.name+"."+strings.TrimSuffix(name, ".csv")+".csv.golden", files[name])
+			}
+		})
+	}
+}
+
+func TestWriteCSVUnknownTable(t *testing.T) {
+	err := WriteCSV(new(bytes.Buffer), "secrets.csv", sampleData())
+	if err == nil || !strings.Contains(err.Error(), "secrets.csv") {
+		t.Fatalf("err = %v, want one naming the table", err)
+	}
+}
