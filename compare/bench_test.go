@@ -1,0 +1,140 @@
+package compare
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/pierrec/lz4/v4"
+)
+
+// The indexes apt keeps after "apt-get update" (lz4-compressed).
+const (
+	fullMainGlob    = "/var/lib/apt/lists/*_bookworm_main_binary-amd64_Packages.lz4"
+	fullUpdatesGlob = "/var/lib/apt/lists/*_bookworm-updates_main_binary-amd64_Packages.lz4"
+)
+
+// fullIndex decompresses the first index matching glob into a temp file
+// and parses it, or skips.
+func fullIndex(t testing.TB, glob string) []datasets.PackageRow {
+	t.Helper()
+	m, _ := filepath.Glob(glob)
+	if len(m) == 0 {
+		t.Skipf("no index matches %s", glob)
+	}
+	in, err := os.Open(m[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	path := filepath.Join(t.TempDir(), "Packages")
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, lz4.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return parseFile(t, path)
+}
+
+// fullSides: old is bookworm main/amd64; new is the same with
+// bookworm-updates overlaid and, deterministically, every 50th package
+// dropped, every 10th given a binNMU ("+b1") and every 25th a new upstream
+// version ("<version>.1"), so that every kind occurs thousands of times.
+func fullSides(t testing.TB) (oldRows, newRows []datasets.PackageRow) {
+	oldRows = fullIndex(t, fullMainGlob)
+	updates := fullIndex(t, fullUpdatesGlob)
+	perturbed := make([]datasets.PackageRow, 0, len(oldRows))
+	for i, r := range oldRows {
+		switch {
+		case i%50 == 0:
+			continue
+		case i%10 == 0:
+			r.Version += "+b1"
+		case i%25 == 0:
+			r.Version = r.Version + ".1"
+			r.SourceVersion = r.Version
+		}
+		perturbed = append(perturbed, r)
+	}
+	return oldRows, overlay(perturbed, updates, nil)
+}
+
+func TestFullIndexAgreesWithApt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	oldRows, newRows := fullSides(t)
+	res, err := Compare(snapshotOf(t, oldRows), snapshotOf(t, newRows), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.Rebuilds == 0 || res.Summary.Removed == 0 || res.Summary.Downgraded == 0 {
+		t.Errorf("summary %+v: the perturbation should give rebuilds, removals and downgrades", res.Summary)
+	}
+	checkWithApt(t, res.Changes)
+}
+
+// BenchmarkCompare reads two Parquet snapshots of Debian's size (bookworm
+// main/amd64, ~63k packages, and a perturbed copy) and compares them end
+// to end. peak-heap-MB is the largest live heap sampled during the runs.
+func BenchmarkCompare(b *testing.B) {
+	oldRows, newRows := fullSides(b)
+	oldPQ, newPQ := writeParquet(b, oldRows), writeParquet(b, newRows)
+	oldRows, newRows = nil, nil
+	runtime.GC()
+
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				metrics.Read(sample)
+				if v := sample[0].Value.Uint64(); v > peak.Load() {
+					peak.Store(v)
+				}
+			}
+		}
+	}()
+	ctx := context.Background()
+	b.ResetTimer()
+	var res Result
+	for b.Loop() {
+		o, err := ReadSnapshot(ctx, bytes.NewReader(oldPQ), int64(len(oldPQ)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := ReadSnapshot(ctx, bytes.NewReader(newPQ), int64(len(newPQ)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res, err = Compare(o, n, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	<-done
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(len(res.Changes)), "pairs")
+}
