@@ -140,7 +140,10 @@ func (s *Snapshot) ResolveRelease(ctx context.Context, in ResolveInput) (out Res
 		return out, err
 	}
 	if !ok {
-		return out, fmt.Errorf("activities: %s: snapshots manifest without packages manifest", rel.Partition.Snapshot)
+		// Committed before the packages table's current schema version
+		// (or by a run that died between the two manifests): ingest again
+		// into the current version; the snapshots partition is reused.
+		return out, nil
 	}
 	c := commitResult(pkgM, snapM)
 	out.Committed = &c

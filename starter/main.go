@@ -5,6 +5,7 @@
 //	distroscope datasets ls
 //	distroscope datasets show DISTRO/RELEASE[/SNAPSHOT]
 //	distroscope vercmp --format deb|rpm|apk|pacman A B   (or pairs on stdin)
+//	distroscope compare debian/bookworm debian/trixie
 //	distroscope releases sync
 //	distroscope janitor [--max-age 48h]
 //	distroscope sources ls
@@ -55,6 +56,7 @@ const usage = `usage: distroscope COMMAND [flags]
 commands:
   snapshot   snapshot apt suites into the packages and snapshots datasets
   datasets   ls | show DISTRO/RELEASE[/SNAPSHOT]: committed datasets
+  compare    OLD NEW: what changed between two snapshots (DISTRO/RELEASE[/SNAPSHOT])
   releases   sync: the releases table from distro-info-data
   janitor    remove what crashed runs left behind
   sources    ls: the sources catalogue (and the machine's apt sources)
@@ -80,6 +82,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdSnapshot(args[1:], stdout, stderr)
 	case "datasets":
 		return cmdDatasets(args[1:], stdout, stderr)
+	case "compare":
+		return cmdCompare(args[1:], stdout, stderr)
 	case "releases":
 		return cmdReleases(args[1:], stdout, stderr)
 	case "janitor":

@@ -86,6 +86,8 @@ func run(args []string) error {
 	w.RegisterWorkflowWithOptions(workflows.SnapshotWorkflow, workflow.RegisterOptions{Name: workflows.SnapshotWorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.ReleasesWorkflow, workflow.RegisterOptions{Name: workflows.ReleasesWorkflowName})
 	w.RegisterActivity(&activities.Releases{Store: st})
+	w.RegisterWorkflowWithOptions(workflows.CompareWorkflow, workflow.RegisterOptions{Name: workflows.CompareWorkflowName})
+	w.RegisterActivity(&activities.Compare{Store: st, TempDir: cfg.TempDir, Producer: version.String()})
 	w.RegisterActivity(&activities.Snapshot{
 		Store: st, Fetcher: aptrepo.DefaultFetcher(), TempDir: cfg.TempDir, Metrics: metrics,
 		Producer: version.String(),
