@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/distroscope/distroscope/compare"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/report"
 	"github.com/distroscope/distroscope/store"
 )
 
@@ -92,6 +94,11 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 		out.Reused = true
 		out.Manifests = []string{datasets.PackageChanges.ManifestKey(p), datasets.CompareSummaries.ManifestKey(p)}
 		out.Summary, err = c.readSummary(ctx, m)
+		for _, k := range []string{reportPrefix(p) + "report.html", reportPrefix(p) + "report.md"} {
+			if _, serr := c.Store.Stat(ctx, k); serr == nil {
+				out.Reports = append(out.Reports, k)
+			}
+		}
 		return out, err
 	}
 	old, err := c.loadSnapshot(ctx, in.Old)
@@ -135,6 +142,12 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 	for _, k := range []string{changesKey, summaryKey} {
 		_ = c.Store.Delete(ctx, k)
 	}
+	activity.RecordHeartbeat(ctx, "report")
+	reports, err := c.writeReports(ctx, p, in, res)
+	if err != nil {
+		return out, err
+	}
+	out.Reports = reports
 	out.Summary = res.Summary
 	out.Manifests = []string{datasets.PackageChanges.ManifestKey(p), datasets.CompareSummaries.ManifestKey(p)}
 	activity.GetLogger(ctx).Info("comparison committed", "partition", p.Distro+"/"+p.Release+"/"+p.Snapshot,
@@ -180,4 +193,55 @@ func (c *Compare) readSummary(ctx context.Context, m datasets.Manifest) (dataset
 		return datasets.CompareSummaryRow{}, fmt.Errorf("activities: read summary %s: %v", m.Files[0].Key, err)
 	}
 	return rows[0], nil
+}
+
+// reportPrefix is where a comparison's reports live, beside its datasets.
+func reportPrefix(p datasets.Partition) string {
+	return "reports/compare/distro=" + p.Distro + "/release=" + p.Release + "/snapshot=" + p.Snapshot + "/"
+}
+
+// writeReports renders the comparison as a self-contained HTML page, as
+// Markdown and as one CSV per table, and stores them under reportPrefix.
+// Their names are fixed, so a retry rewrites the same objects.
+func (c *Compare) writeReports(ctx context.Context, p datasets.Partition, in CompareInput, res compare.Result) ([]string, error) {
+	prefix := reportPrefix(p)
+	d := report.Data{Old: in.Old, New: in.New, Summary: res.Summary, Changes: res.Changes, Format: res.Format,
+		CSVLocation: prefix + "csv/"}
+	var keys []string
+	put := func(key string, data []byte) error {
+		if err := c.Store.Put(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
+			return fmt.Errorf("activities: report %s: %w", key, err)
+		}
+		keys = append(keys, key)
+		return nil
+	}
+	var html, md bytes.Buffer
+	if err := report.HTML(&html, d); err != nil {
+		return nil, err
+	}
+	if err := report.Markdown(&md, d); err != nil {
+		return nil, err
+	}
+	files, err := report.CSVFiles(d)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := put(prefix+"csv/"+name, files[name]); err != nil {
+			return nil, err
+		}
+	}
+	if err := put(prefix+"report.md", md.Bytes()); err != nil {
+		return nil, err
+	}
+	if err := put(prefix+"report.html", html.Bytes()); err != nil {
+		return nil, err
+	}
+	// Only the two readable reports are listed; the CSVs sit beside them.
+	return keys[len(keys)-2:], nil
 }
