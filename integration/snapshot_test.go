@@ -386,3 +386,25 @@ func normalizeRow(r *datasets.PackageRow) {
 		}
 	}
 }
+
+// readAll reads every row of a committed Parquet object.
+func readAll[T any](t *testing.T, st store.Store, key string) ([]T, error) {
+	t.Helper()
+	rc, err := st.Get(context.Background(), key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, err
+	}
+	r := parquet.NewGenericReader[T](bytes.NewReader(data))
+	defer r.Close()
+	rows := make([]T, r.NumRows())
+	n, err := r.Read(rows)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return rows[:n], nil
+}
