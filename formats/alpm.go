@@ -3,8 +3,6 @@ package formats
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"fmt"
 	"io"
 	"time"
 
@@ -34,62 +32,31 @@ const maxDBBytes = 512 << 20
 // date (pacman databases list no checksums and carry no date of their own);
 // the ingest fetches it again and must get the same bytes.
 func (ALPM) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now time.Time) (*repo.Resolved, error) {
-	if err := repo.ValidateSpec(spec); err != nil {
-		return nil, err
-	}
 	def := DefaultALPMTemplate
+	var extra map[string]string
 	if spec.WithFiles {
-		def = DefaultALPMFilesTemplate
+		def, extra = DefaultALPMFilesTemplate, map[string]string{"files": "1"}
 	}
-	tmpl := template(spec, def)
-	h := sha256.New()
-	var newest time.Time
-	res := &repo.Resolved{Source: spec, Origin: spec.Distro, Suite: spec.Suite}
-	for _, comp := range spec.Components {
-		for _, arch := range spec.Architectures {
-			u := spec.Expand(tmpl, comp, arch)
-			data, err := f.ReadAll(ctx, u, maxDBBytes)
+	return resolveWholeFiles(ctx, f, spec, template(spec, def), "", extra, func(data []byte, u string) (time.Time, []string, error) {
+		var newest time.Time
+		rd, err := alpm.Open(bytes.NewReader(data), u)
+		if err != nil {
+			return newest, nil, err
+		}
+		defer rd.Close()
+		for {
+			p, err := rd.Next()
+			if err == io.EOF {
+				return newest, nil, nil
+			}
 			if err != nil {
-				return nil, err
+				return newest, nil, err
 			}
-			rd, err := alpm.Open(bytes.NewReader(data), u)
-			if err != nil {
-				return nil, repo.Corrupt(err)
-			}
-			for {
-				p, err := rd.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					rd.Close()
-					return nil, repo.Corrupt(err)
-				}
-				if t := time.Unix(p.BuildDate, 0); p.BuildDate > 0 && t.After(newest) {
-					newest = t
-				}
-			}
-			rd.Close()
-			hs := sum(data)
-			h.Write([]byte(hs))
-			ix := repo.Index{Component: comp, Architecture: arch, Candidates: []repo.Candidate{{
-				URL: u, Path: comp + "/" + arch, Size: int64(len(data)), SHA256: hs,
-			}}}
-			if spec.WithFiles {
-				ix.Extra = map[string]string{"files": "1"}
-			}
-			res.Indexes = append(res.Indexes, ix)
-			if res.ReleaseURL == "" {
-				res.ReleaseURL = u
+			if t := time.Unix(p.BuildDate, 0); p.BuildDate > 0 && t.After(newest) {
+				newest = t
 			}
 		}
-	}
-	p, err := partitionFor(spec, newest, h)
-	if err != nil {
-		return nil, err
-	}
-	res.Partition, res.Date, res.ReleaseSHA256 = p, newest.UTC(), fmt.Sprintf("%x", h.Sum(nil))
-	return res, nil
+	})
 }
 
 // Parse reads a database, compressed or not (the compression is sniffed:

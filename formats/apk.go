@@ -3,8 +3,6 @@ package formats
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"fmt"
 	"io"
 	"time"
 
@@ -27,55 +25,30 @@ const DefaultAPKTemplate = "{mirror}/{suite}/{component}/{arch}/APKINDEX.tar.gz"
 // key, which a catalogue does not carry yet) and its newest build time, the
 // snapshot's date. The ingest fetches it again and must get the same bytes.
 func (APK) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now time.Time) (*repo.Resolved, error) {
-	if err := repo.ValidateSpec(spec); err != nil {
-		return nil, err
-	}
-	tmpl := template(spec, DefaultAPKTemplate)
-	h := sha256.New()
-	var newest time.Time
-	res := &repo.Resolved{Source: spec, Origin: spec.Distro, Suite: spec.Suite, Version: spec.Suite}
-	for _, comp := range spec.Components {
-		for _, arch := range spec.Architectures {
-			u := spec.Expand(tmpl, comp, arch)
-			data, err := f.ReadAll(ctx, u, maxDBBytes)
+	return resolveWholeFiles(ctx, f, spec, template(spec, DefaultAPKTemplate), "/APKINDEX.tar.gz", nil, func(data []byte, u string) (time.Time, []string, error) {
+		var newest time.Time
+		rd, err := apkindex.NewReader(bytes.NewReader(data), u)
+		if err != nil {
+			return newest, nil, err
+		}
+		for {
+			p, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
 			if err != nil {
-				return nil, err
+				return newest, nil, err
 			}
-			rd, err := apkindex.NewReader(bytes.NewReader(data), u)
-			if err != nil {
-				return nil, repo.Corrupt(err)
-			}
-			for {
-				p, err := rd.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					return nil, repo.Corrupt(err)
-				}
-				if t := time.Unix(p.BuildTime, 0); p.BuildTime > 0 && t.After(newest) {
-					newest = t
-				}
-			}
-			for _, s := range rd.Signatures() {
-				res.Signers = append(res.Signers, s.KeyName+" (not verified)")
-			}
-			hs := sum(data)
-			h.Write([]byte(hs))
-			res.Indexes = append(res.Indexes, repo.Index{Component: comp, Architecture: arch, Candidates: []repo.Candidate{{
-				URL: u, Path: comp + "/" + arch + "/APKINDEX.tar.gz", Size: int64(len(data)), SHA256: hs,
-			}}})
-			if res.ReleaseURL == "" {
-				res.ReleaseURL = u
+			if t := time.Unix(p.BuildTime, 0); p.BuildTime > 0 && t.After(newest) {
+				newest = t
 			}
 		}
-	}
-	p, err := partitionFor(spec, newest, h)
-	if err != nil {
-		return nil, err
-	}
-	res.Partition, res.Date, res.ReleaseSHA256 = p, newest.UTC(), fmt.Sprintf("%x", h.Sum(nil))
-	return res, nil
+		var signers []string
+		for _, s := range rd.Signatures() {
+			signers = append(signers, s.KeyName+" (not verified)")
+		}
+		return newest, signers, nil
+	})
 }
 
 // Parse reads an APKINDEX.tar.gz as served (its gzip members are the
