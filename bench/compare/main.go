@@ -1,0 +1,656 @@
+// Command compare-bench measures a real-size comparison (`go tool task
+// bench:compare`) against DuckDB doing the equivalent join.
+//
+// It takes Debian bookworm's and trixie's main/amd64 indexes (~63k and ~69k
+// packages) from the apt mirror configured on this machine and turns each
+// into the packages Parquet file the worker would commit, with the worker's
+// own code (aptrepo.Resolve verifies the InRelease, aptrepo.IngestIndex
+// fetches, verifies, parses and writes). The files are cached under
+// .cache/bench/compare. When no mirror answers it falls back to apt's local
+// bookworm index and a perturbed copy of it (and says so). In one run it
+// then prints:
+//
+//   - DuckDB (npm @duckdb/node-api) running the full outer join of the two
+//     files on (package, index_architecture), classifying each pair as
+//     added, removed, changed or same by version string inequality and
+//     materialising the ordered result, timed with performance.now() inside
+//     its own process (the yardstick);
+//   - our compare work: compare.ReadSnapshot of both files and
+//     compare.Compare, exact dpkg version ordering included, in a child
+//     process of this binary whose peak RSS (VmHWM) is reported;
+//   - the whole `distroscope compare` run through Temporal and a worker,
+//     both snapshots committed beforehand into the worker's store.
+//
+// Targets (issue 4): compare ≤ 1.0× DuckDB, CLI ≤ 2.0× DuckDB, RSS ≤ 300 MB.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/compare"
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/deb/aptsources"
+	"github.com/distroscope/distroscope/internal/app"
+	"github.com/distroscope/distroscope/store/localfs"
+	"github.com/pierrec/lz4/v4"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-child" {
+		if err := child(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench child:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type opts struct {
+	bin, tools, state, duck, keyring string
+	oldSuite, newSuite               string
+	runs                             int
+	noCLI, local                     bool
+}
+
+// side is one prepared snapshot: its Parquet file and the partition the
+// worker would have committed it under.
+type side struct {
+	Path      string             `json:"path"`
+	Partition datasets.Partition `json:"partition"`
+	Rows      int64              `json:"rows"`
+	Snapshot  datasets.SnapshotRow
+}
+
+func run() error {
+	var o opts
+	flag.StringVar(&o.bin, "bin", "bin", "folder with distroscope and distroscope-worker")
+	flag.StringVar(&o.tools, "tools", ".tools/bin", "folder with the temporal binary")
+	flag.StringVar(&o.state, "state", ".state/bench-compare", "state folder (Temporal, worker, store)")
+	flag.StringVar(&o.duck, "duckdb", ".tools/duckdb", "npm prefix holding @duckdb/node-api")
+	flag.StringVar(&o.keyring, "keyring", "/usr/share/keyrings/debian-archive-keyring.gpg", "keyring for the mirror's InRelease")
+	flag.StringVar(&o.oldSuite, "old", "bookworm", "old suite")
+	flag.StringVar(&o.newSuite, "new", "trixie", "new suite")
+	flag.IntVar(&o.runs, "runs", 5, "repetitions of each measurement (the median is reported)")
+	flag.BoolVar(&o.noCLI, "no-cli", false, "do not measure the CLI through Temporal")
+	flag.BoolVar(&o.local, "local", false, "use apt's local bookworm index and a perturbed copy even when a mirror answers")
+	flag.Parse()
+	for _, p := range []*string{&o.bin, &o.tools, &o.state, &o.duck} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return err
+		}
+		*p = abs
+	}
+	if err := os.MkdirAll(o.state, 0o755); err != nil {
+		return err
+	}
+	repoRoot := filepath.Dir(o.bin)
+	cache := filepath.Join(repoRoot, ".cache", "bench", "compare")
+
+	old, nw, how, err := prepare(o, cache)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("inputs: %s (%d rows) vs %s (%d rows), %s\n", partName(old.Partition), old.Rows,
+		partName(nw.Partition), nw.Rows, how)
+
+	// 1. DuckDB, the yardstick.
+	duck, duckCounts, err := duckRuns(o, old.Path, nw.Path)
+	if err != nil {
+		return fmt.Errorf("duckdb: %w", err)
+	}
+
+	// 2. Our compare work, in a child process so its peak RSS is its own.
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(self, "-child", strconv.Itoa(o.runs), old.Path, nw.Path)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("compare child: %w", err)
+	}
+	var cr childResult
+	if err := json.Unmarshal(out, &cr); err != nil {
+		return fmt.Errorf("compare child output %q: %w", out, err)
+	}
+	ours := median(cr.Times)
+
+	// 3. The whole CLI.
+	var cli time.Duration
+	var workerRSS int64
+	cliNote := ""
+	if o.noCLI {
+		cliNote = "not measured (-no-cli)"
+	} else if cli, workerRSS, err = cliRuns(o, old, nw); err != nil {
+		cliNote = "not measured: " + err.Error()
+	}
+
+	fmt.Printf("\n%-58s %10s %8s %s\n", "measurement (median of "+strconv.Itoa(o.runs)+")", "time", "ratio", "target")
+	line := func(name string, d time.Duration, target float64) {
+		ratio := d.Seconds() / duck.Seconds()
+		verdict := ""
+		if target > 0 {
+			verdict = fmt.Sprintf("≤ %.1f× %s", target, metOrMissed(ratio <= target))
+		}
+		fmt.Printf("%-58s %9.3fs %7.2f× %s\n", name, d.Seconds(), ratio, verdict)
+	}
+	line("DuckDB full outer join, materialised (in-process timer)", duck, 0)
+	line("compare: ReadSnapshot×2 + Compare (exact dpkg ordering)", ours, 1.0)
+	if cliNote == "" {
+		line("distroscope compare (CLI → Temporal → worker)", cli, 2.0)
+	} else {
+		fmt.Printf("%-58s %s\n", "distroscope compare (CLI → Temporal → worker)", cliNote)
+	}
+	fmt.Printf("%-58s %9.1fMB %8s ≤ 300 MB %s\n", "compare child peak RSS (VmHWM)", float64(cr.VmHWM)/(1<<20), "",
+		metOrMissed(cr.VmHWM <= 300<<20))
+	if workerRSS > 0 {
+		fmt.Printf("%-58s %9.1fMB %8s ≤ 300 MB %s\n", "worker peak RSS (VmHWM, whole CLI runs)", float64(workerRSS)/(1<<20), "",
+			metOrMissed(workerRSS <= 300<<20))
+	}
+	fmt.Printf("\nours:   added %d  removed %d  upgraded %d (rebuilds %d)  downgraded %d  same %d\n",
+		cr.Summary.Added, cr.Summary.Removed, cr.Summary.Upgraded, cr.Summary.Rebuilds, cr.Summary.Downgraded, cr.Summary.Same)
+	fmt.Printf("DuckDB: %s\n", duckCounts)
+	fmt.Println("DuckDB has no dpkg version ordering: its 'changed' is version-string inequality, where ours splits")
+	fmt.Println("upgraded/downgraded by exact ordering and keeps one row (the highest version) per duplicated key.")
+	fmt.Printf("runs: DuckDB %v; compare %v, of which ReadSnapshot×2 %v\n", duckTimes, cr.Times, cr.Reads)
+	return nil
+}
+
+func metOrMissed(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+func partName(p datasets.Partition) string { return p.Distro + "/" + p.Release + "/" + p.Snapshot }
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// childResult is what `-child` prints as JSON on stdout.
+type childResult struct {
+	Times   []time.Duration            `json:"times"`
+	Reads   []time.Duration            `json:"reads"` // the two ReadSnapshot calls of each run
+	VmHWM   int64                      `json:"vmhwm"`
+	Summary datasets.CompareSummaryRow `json:"summary"`
+}
+
+// child runs ReadSnapshot of both files and Compare n times with the
+// worker's GC settings, then reports the times and its own peak RSS.
+func child(args []string) error {
+	if len(args) != 3 {
+		return fmt.Errorf("usage: -child RUNS OLD.parquet NEW.parquet")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		return err
+	}
+	app.TuneGC(100 << 20) // the worker's default
+	ctx := context.Background()
+	read := func(path string) (*compare.Snapshot, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return nil, err
+		}
+		return compare.ReadSnapshot(ctx, f, st.Size())
+	}
+	var out childResult
+	for range n {
+		start := time.Now()
+		o, err := read(args[1])
+		if err != nil {
+			return err
+		}
+		nw, err := read(args[2])
+		if err != nil {
+			return err
+		}
+		out.Reads = append(out.Reads, time.Since(start))
+		res, err := compare.Compare(o, nw, compare.Options{})
+		if err != nil {
+			return err
+		}
+		out.Times = append(out.Times, time.Since(start))
+		out.Summary = res.Summary
+	}
+	if out.VmHWM, err = peakRSS("self"); err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(out)
+}
+
+func peakRSS(pid string) (int64, error) {
+	f, err := os.Open("/proc/" + pid + "/status")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM for pid %s", pid)
+}
+
+// duckScript is the DuckDB side: the same join, timed inside the process.
+// Each run materialises the ordered, classified result as a table; the
+// counts are read after the timer stops.
+const duckScript = `import { DuckDBInstance } from '@duckdb/node-api';
+const [runs, oldPath, newPath] = [Number(process.argv[2]), process.argv[3], process.argv[4]];
+const db = await DuckDBInstance.create(':memory:');
+const conn = await db.connect();
+const q = (p) => "'" + p.replaceAll("'", "''") + "'";
+const sql = ` + "`" + `CREATE OR REPLACE TABLE changes AS
+SELECT coalesce(o.package, n.package) AS package,
+       coalesce(o.index_architecture, n.index_architecture) AS index_architecture,
+       o.version AS old_version, n.version AS new_version,
+       CASE WHEN o.package IS NULL THEN 'added'
+            WHEN n.package IS NULL THEN 'removed'
+            WHEN o.version <> n.version THEN 'changed'
+            ELSE 'same' END AS kind
+FROM read_parquet(${q(oldPath)}) o
+FULL OUTER JOIN read_parquet(${q(newPath)}) n
+  ON o.package = n.package AND o.index_architecture = n.index_architecture
+ORDER BY 1, 2` + "`" + `;
+const times = [];
+for (let i = 0; i < runs; i++) {
+  const t0 = performance.now();
+  await conn.run(sql);
+  times.push(performance.now() - t0);
+}
+const r = await conn.runAndReadAll('SELECT kind, count(*)::INTEGER AS n FROM changes GROUP BY kind ORDER BY kind');
+console.log(JSON.stringify({ times_ms: times, counts: r.getRowObjectsJson() }));
+`
+
+var duckTimes []time.Duration
+
+// duckRuns installs @duckdb/node-api if missing, runs the script and
+// returns the median in-process time and the classification counts.
+func duckRuns(o opts, oldPath, newPath string) (time.Duration, string, error) {
+	if _, err := os.Stat(filepath.Join(o.duck, "node_modules", "@duckdb", "node-api")); err != nil {
+		if err := os.MkdirAll(o.duck, 0o755); err != nil {
+			return 0, "", err
+		}
+		cmd := exec.Command("npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", o.duck, "@duckdb/node-api@1.5.6-r.1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return 0, "", fmt.Errorf("npm install @duckdb/node-api: %v: %s", err, out)
+		}
+	}
+	script := filepath.Join(o.duck, "compare-bench.mjs")
+	if err := os.WriteFile(script, []byte(duckScript), 0o644); err != nil {
+		return 0, "", err
+	}
+	cmd := exec.Command("node", script, strconv.Itoa(o.runs), oldPath, newPath)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return 0, "", err
+	}
+	var res struct {
+		TimesMS []float64 `json:"times_ms"`
+		Counts  []struct {
+			Kind string `json:"kind"`
+			N    int64  `json:"n"`
+		} `json:"counts"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		return 0, "", fmt.Errorf("output %q: %w", out, err)
+	}
+	if len(res.TimesMS) == 0 {
+		return 0, "", fmt.Errorf("no runs")
+	}
+	for _, ms := range res.TimesMS {
+		duckTimes = append(duckTimes, time.Duration(ms*float64(time.Millisecond)).Round(time.Microsecond))
+	}
+	var counts []string
+	for _, c := range res.Counts {
+		counts = append(counts, fmt.Sprintf("%s %d", c.Kind, c.N))
+	}
+	return median(duckTimes), strings.Join(counts, "  "), nil
+}
+
+// prepare returns the two snapshots' Parquet files, building them once.
+func prepare(o opts, cache string) (old, nw side, how string, err error) {
+	if !o.local {
+		old, err1 := fromMirror(o, cache, o.oldSuite)
+		nw, err2 := fromMirror(o, cache, o.newSuite)
+		if err := cmpErr(err1, err2); err == nil {
+			return old, nw, "from the machine's apt mirror (main/amd64, InRelease verified)", nil
+		} else {
+			fmt.Fprintf(os.Stderr, "bench: mirror not usable (%v); falling back to apt's local bookworm index\n", err)
+		}
+	}
+	old, nw, err = fromLocal(cache)
+	return old, nw, "FALLBACK: apt's local bookworm index vs a perturbed copy (no mirror answered)", err
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func sideFiles(cache, name string) (dir, parquet, meta string) {
+	dir = filepath.Join(cache, name)
+	return dir, filepath.Join(dir, "part-00000.parquet"), filepath.Join(dir, "side.json")
+}
+
+func loadSide(meta string) (side, bool) {
+	data, err := os.ReadFile(meta)
+	if err != nil {
+		return side{}, false
+	}
+	var s side
+	if json.Unmarshal(data, &s) != nil {
+		return side{}, false
+	}
+	if _, err := os.Stat(s.Path); err != nil {
+		return side{}, false
+	}
+	return s, true
+}
+
+func saveSide(meta string, s side) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(meta, data, 0o644)
+}
+
+// fromMirror resolves suite on the first deb source of this machine and
+// ingests its main/amd64 index as the worker does.
+func fromMirror(o opts, cache, suite string) (side, error) {
+	dir, pq, meta := sideFiles(cache, suite)
+	if s, ok := loadSide(meta); ok {
+		return s, nil
+	}
+	entries, _ := aptsources.Load("/")
+	var base string
+	for _, e := range entries {
+		if slices.Contains(e.Types, "deb") && len(e.URIs) > 0 {
+			base = e.URIs[0]
+			break
+		}
+	}
+	if base == "" {
+		return side{}, fmt.Errorf("no deb entry in the apt sources")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	f := aptrepo.DefaultFetcher()
+	src := aptrepo.Source{Mirror: base, Suite: suite, Components: []string{"main"}, Architectures: []string{"amd64"},
+		SignedBy: []string{o.keyring}, AllowExpired: true}
+	now := time.Now()
+	rel, err := aptrepo.Resolve(ctx, f, src, now)
+	if err != nil {
+		return side{}, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return side{}, err
+	}
+	tmp := pq + ".tmp"
+	out, err := os.Create(tmp)
+	if err != nil {
+		return side{}, err
+	}
+	defer os.Remove(tmp)
+	ix := rel.Indexes[0]
+	res, err := aptrepo.IngestIndex(ctx, f, ix, out, aptrepo.IngestOptions{})
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return side{}, err
+	}
+	if err := os.Rename(tmp, pq); err != nil {
+		return side{}, err
+	}
+	s := side{Path: pq, Partition: rel.Partition, Rows: res.Rows, Snapshot: datasets.SnapshotRow{
+		Origin: rel.Origin, Label: rel.Label, Suite: rel.Suite, Codename: rel.Codename, Version: rel.Version,
+		ReleaseDate: rel.Date, ValidUntil: rel.ValidUntil, ReleaseSHA256: rel.ReleaseSHA256, SignedBy: rel.Signers,
+		Mirror: base, Component: "main", IndexArchitecture: "amd64", IndexPath: res.Path,
+		Compression: string(res.Compression), IndexSize: res.CompressedBytes, IndexSHA256: res.SHA256,
+		UncompressedSize: res.UncompressedBytes, Rows: res.Rows, FetchedAt: now.UTC(),
+	}}
+	return s, saveSide(meta, s)
+}
+
+// fromLocal parses apt's own bookworm index (old) and writes a perturbed
+// copy (new): every 50th package dropped, every 10th given a binNMU, every
+// 25th a new upstream version.
+func fromLocal(cache string) (side, side, error) {
+	_, _, oldMeta := sideFiles(cache, "local-old")
+	_, _, newMeta := sideFiles(cache, "local-new")
+	if o, ok := loadSide(oldMeta); ok {
+		if n, ok := loadSide(newMeta); ok {
+			return o, n, nil
+		}
+	}
+	m, _ := filepath.Glob("/var/lib/apt/lists/*bookworm_main_binary-amd64_Packages.lz4")
+	if len(m) == 0 {
+		return side{}, side{}, fmt.Errorf("no local bookworm index either")
+	}
+	in, err := os.Open(m[0])
+	if err != nil {
+		return side{}, side{}, err
+	}
+	defer in.Close()
+	var rows []datasets.PackageRow
+	err = aptrepo.Apt{}.Parse(context.Background(), lz4.NewReader(in), m[0], aptrepo.Index{}, func(r *datasets.PackageRow) error {
+		row := *r
+		row.Component, row.IndexArchitecture = "main", "amd64"
+		rows = append(rows, row)
+		return nil
+	})
+	if err != nil {
+		return side{}, side{}, err
+	}
+	var perturbed []datasets.PackageRow
+	for i, r := range rows {
+		switch {
+		case i%50 == 0:
+			continue
+		case i%10 == 0:
+			r.Version += "+b1"
+		case i%25 == 0:
+			r.Version += ".1"
+			r.SourceVersion = r.Version
+		}
+		perturbed = append(perturbed, r)
+	}
+	now := time.Now().UTC()
+	write := func(name, release string, rows []datasets.PackageRow) (side, error) {
+		dir, pq, meta := sideFiles(cache, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return side{}, err
+		}
+		var buf bytes.Buffer
+		w := datasets.NewWriter(&buf, datasets.Packages, datasets.ComparePackageRows, 0)
+		for i := range rows {
+			if err := w.Write(&rows[i]); err != nil {
+				return side{}, err
+			}
+		}
+		if err := w.Close(); err != nil {
+			return side{}, err
+		}
+		if err := os.WriteFile(pq, buf.Bytes(), 0o644); err != nil {
+			return side{}, err
+		}
+		s := side{Path: pq, Rows: int64(len(rows)),
+			Partition: datasets.Partition{Distro: "debian", Release: release, Snapshot: now.Format("20060102T150405Z")},
+			Snapshot: datasets.SnapshotRow{Origin: "Debian", Codename: release, ReleaseDate: now, Mirror: "file:" + m[0],
+				Component: "main", IndexArchitecture: "amd64", IndexPath: "main/binary-amd64/Packages", Rows: int64(len(rows)), FetchedAt: now}}
+		return s, saveSide(meta, s)
+	}
+	o, err := write("local-old", "bookworm", rows)
+	if err != nil {
+		return side{}, side{}, err
+	}
+	n, err := write("local-new", "bookworm-perturbed", perturbed)
+	return o, n, err
+}
+
+// commit writes s into the store as the worker would have: the packages
+// partition and the snapshots partition, each with its manifest.
+func commit(ctx context.Context, st *localfs.Store, tmp string, s side) error {
+	f, err := os.Open(s.Path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	key := datasets.StagingKey(datasets.Packages, s.Partition, "main_amd64")
+	if err := st.Put(ctx, key, f, fi.Size()); err != nil {
+		return err
+	}
+	if _, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Packages, Partition: s.Partition,
+		Parts: []datasets.StagedPart{{Key: key, Rows: s.Rows}}, TempDir: tmp}); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	w := datasets.NewWriter(&buf, datasets.Snapshots, func(a, b *datasets.SnapshotRow) int {
+		return strings.Compare(a.IndexPath, b.IndexPath)
+	}, 0)
+	if err := w.Write(&s.Snapshot); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	skey := datasets.StagingKey(datasets.Snapshots, s.Partition, "main_amd64")
+	if err := st.Put(ctx, skey, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+		return err
+	}
+	_, err = datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Snapshots, Partition: s.Partition,
+		Parts: []datasets.StagedPart{{Key: skey, Rows: 1}}, TempDir: tmp})
+	return err
+}
+
+// cliRuns starts Temporal and a worker on a store holding both snapshots,
+// runs `distroscope compare` o.runs times (after one warm-up), removing the
+// committed comparison before each, and returns the median wall time and
+// the worker's peak RSS.
+func cliRuns(o opts, old, nw side) (time.Duration, int64, error) {
+	storeDir := filepath.Join(o.state, "store")
+	os.RemoveAll(storeDir)
+	st, err := localfs.New(storeDir)
+	if err != nil {
+		return 0, 0, err
+	}
+	ctx := context.Background()
+	for _, s := range []side{old, nw} {
+		if err := commit(ctx, st, o.state, s); err != nil {
+			st.Close()
+			return 0, 0, fmt.Errorf("commit %s: %w", partName(s.Partition), err)
+		}
+	}
+	st.Close()
+
+	repoRoot := filepath.Dir(o.bin)
+	tstate := filepath.Join(o.state, "temporal")
+	port, ui := freePort(), freePort()
+	stack := filepath.Join(repoRoot, "scripts", "stack.sh")
+	start := exec.Command("bash", stack, "temporal", tstate, strconv.Itoa(port), strconv.Itoa(ui))
+	start.Env = append(os.Environ(), "BIN_DIR="+o.tools)
+	if out, err := start.CombinedOutput(); err != nil {
+		return 0, 0, fmt.Errorf("start Temporal: %v: %s", err, out)
+	}
+	defer exec.Command("bash", stack, "down", tstate).Run()
+
+	env := append(os.Environ(),
+		"TEMPORAL_ADDRESS=127.0.0.1:"+strconv.Itoa(port),
+		"DISTROSCOPE_TASK_QUEUE=bench-compare",
+		"DISTROSCOPE_STORE="+storeDir,
+		"DISTROSCOPE_TEMP_DIR="+o.state,
+		"DISTROSCOPE_LOG_LEVEL=warn",
+		"DISTROSCOPE_UI_URL=http://127.0.0.1:"+strconv.Itoa(ui),
+	)
+	worker := exec.Command(filepath.Join(o.bin, "distroscope-worker"))
+	worker.Env = env
+	wlog, err := os.Create(filepath.Join(o.state, "worker.log"))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer wlog.Close()
+	worker.Stdout, worker.Stderr = wlog, wlog
+	if err := worker.Start(); err != nil {
+		return 0, 0, err
+	}
+	defer func() {
+		worker.Process.Signal(os.Interrupt)
+		worker.Wait()
+	}()
+
+	args := []string{"compare", partName(old.Partition), partName(nw.Partition)}
+	var times []time.Duration
+	for i := 0; i <= o.runs; i++ {
+		for _, sub := range []string{datasets.PackageChanges.Name, datasets.CompareSummaries.Name, "reports", "_staging"} {
+			os.RemoveAll(filepath.Join(storeDir, sub))
+		}
+		cmd := exec.Command(filepath.Join(o.bin, "distroscope"), args...)
+		cmd.Env = env
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		t0 := time.Now()
+		err := cmd.Run()
+		took := time.Since(t0)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%v:\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), ": committed in ") {
+			return 0, 0, fmt.Errorf("the CLI did not commit a new comparison:\n%s", out.String())
+		}
+		if i > 0 { // the first run pays the worker's connection set-up
+			times = append(times, took)
+		}
+	}
+	rss, err := peakRSS(strconv.Itoa(worker.Process.Pid))
+	return median(times), rss, err
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
