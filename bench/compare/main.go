@@ -35,6 +35,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -201,6 +202,7 @@ type childResult struct {
 
 // child runs ReadSnapshot of both files and Compare n times with the
 // worker's GC settings, then reports the times and its own peak RSS.
+// BENCH_CPUPROFILE=FILE writes a CPU profile of the runs.
 func child(args []string) error {
 	if len(args) != 3 {
 		return fmt.Errorf("usage: -child RUNS OLD.parquet NEW.parquet")
@@ -222,6 +224,17 @@ func child(args []string) error {
 			return nil, err
 		}
 		return compare.ReadSnapshot(ctx, f, st.Size())
+	}
+	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
+		pf, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var out childResult
 	for range n {
