@@ -38,9 +38,11 @@ type pkg struct {
 // upstream version. Pairing:
 //
 //  1. by canonical source name, where both packages have a source: within
-//     one source project, binaries pair by canonical binary name; if none
-//     do, the project's two representative packages pair (the binary whose
-//     canonical name is the project's, else the first by name);
+//     one source project, binaries pair by canonical binary name, then a
+//     flavor's last unpaired binary of each side pair (Debian libssl-dev
+//     with Alpine openssl-dev); if none do, the project's two
+//     representative packages pair (the binary whose canonical name is the
+//     project's, else the first by name);
 //  2. what is left, by canonical binary name and flavor.
 //
 // Several packages of one side with one key pair in name order; the
@@ -81,6 +83,7 @@ func Compare(old, new *compare.Snapshot, rules *Rules, opts compare.Options) (co
 		og := oldBySrc[key]
 		n := len(rows)
 		rows = pairWithin(rows, og, ng, binKey)
+		rows = pairUniqueFlavor(rows, og, ng)
 		if len(rows) == n {
 			o, nw := representative(og), representative(ng)
 			rows = append(rows, pairRow(o, nw, ruleOf(o.src, nw.src, RuleSameSource)))
@@ -189,6 +192,19 @@ func pairWithin(rows []datasets.PackageChangeRow, olds, news []*pkg, key func(*p
 		n := cands[0]
 		newByKey[k] = cands[1:]
 		rows = append(rows, pairRow(o, n, ruleOf(o.bin, n.bin, RuleSameName)))
+	}
+	return rows
+}
+
+// pairUniqueFlavor pairs, within one source project, the unpaired
+// packages of a flavor that each side has exactly one of.
+func pairUniqueFlavor(rows []datasets.PackageChangeRow, olds, news []*pkg) []datasets.PackageChangeRow {
+	flavor := func(p *pkg) string { return p.bin.Flavor }
+	oldBy, newBy := groupBy(unpaired(olds), flavor), groupBy(unpaired(news), flavor)
+	for _, f := range sortedKeys(oldBy) {
+		if o, n := oldBy[f], newBy[f]; len(o) == 1 && len(n) == 1 {
+			rows = append(rows, pairRow(o[0], n[0], ruleOf(o[0].src, n[0].src, RuleSameSource)))
+		}
 	}
 	return rows
 }

@@ -1,0 +1,299 @@
+package crossmap
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/distroscope/distroscope/alpm"
+	"github.com/distroscope/distroscope/apkindex"
+	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/compare"
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/rpmmd"
+)
+
+func open(t testing.TB, path string) *os.File {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func debRows(t testing.TB, paths ...string) []datasets.PackageRow {
+	t.Helper()
+	var rows []datasets.PackageRow
+	for _, path := range paths {
+		err := aptrepo.Apt{}.Parse(context.Background(), open(t, path), path, repo.Index{}, func(r *datasets.PackageRow) error {
+			row := *r
+			row.Component, row.IndexArchitecture = "main", "amd64"
+			rows = append(rows, row)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rows
+}
+
+func apkRows(t testing.TB, path string) []datasets.PackageRow {
+	t.Helper()
+	pr := apkindex.NewPackagesReader(open(t, path), filepath.Base(path))
+	var rows []datasets.PackageRow
+	for {
+		p, err := pr.Next()
+		if errors.Is(err, io.EOF) {
+			return rows
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := p.Row()
+		row.IndexArchitecture = "aarch64"
+		rows = append(rows, row)
+	}
+}
+
+func rpmRows(t testing.TB) []datasets.PackageRow {
+	t.Helper()
+	paths, err := filepath.Glob("../rpmmd/testdata/repo/repodata/*-primary.xml.gz")
+	if err != nil || len(paths) != 1 {
+		t.Fatalf("primary.xml.gz: %v %v", paths, err)
+	}
+	zr, err := gzip.NewReader(open(t, paths[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := rpmmd.NewPrimaryReader(zr, "primary.xml")
+	var rows []datasets.PackageRow
+	for {
+		p, err := pr.Next()
+		if errors.Is(err, io.EOF) {
+			return rows
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := p.Row()
+		row.IndexArchitecture = "x86_64"
+		rows = append(rows, row)
+	}
+}
+
+func alpmRows(t testing.TB) []datasets.PackageRow {
+	t.Helper()
+	r, err := alpm.Open(open(t, "../alpm/testdata/repo/fixture.db.tar.gz"), "fixture.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var rows []datasets.PackageRow
+	for {
+		p, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return rows
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := p.Row()
+		row.IndexArchitecture = "x86_64"
+		rows = append(rows, row)
+	}
+}
+
+// snapshotOf writes rows as a packages Parquet file and reads it back, as
+// the compare activity does with committed snapshots.
+func snapshotOf(t testing.TB, rows []datasets.PackageRow) *compare.Snapshot {
+	t.Helper()
+	var buf bytes.Buffer
+	w := datasets.NewWriter(&buf, datasets.Packages, datasets.ComparePackageRows, 0)
+	for i := range rows {
+		if err := w.Write(&rows[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := compare.ReadSnapshot(context.Background(), bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func distinctNames(rows []datasets.PackageRow) int {
+	seen := map[string]bool{}
+	for _, r := range rows {
+		seen[r.Package] = true
+	}
+	return len(seen)
+}
+
+// pair is a hand-checked expectation of one matched row.
+type pair struct {
+	old, new string
+	kind     string
+	order    int32
+	rule     string
+}
+
+func checkPairs(t *testing.T, res compare.Result, want []pair) {
+	t.Helper()
+	var got []pair
+	for _, r := range res.Changes {
+		if r.Kind == KindUnmatched {
+			continue
+		}
+		old := r.OldPackage
+		if old == "" {
+			old = r.Package
+		}
+		got = append(got, pair{old, r.Package, r.Kind, r.UpstreamOrder, r.Rule})
+		if r.OldUpstream == "" || r.NewUpstream == "" {
+			t.Errorf("%s: upstream versions %q, %q", r.Package, r.OldUpstream, r.NewUpstream)
+		}
+	}
+	slices.SortFunc(got, func(a, b pair) int { return compareStrings(a.new, b.new) })
+	slices.SortFunc(want, func(a, b pair) int { return compareStrings(a.new, b.new) })
+	if !slices.Equal(got, want) {
+		t.Errorf("pairs:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func checkUnmatched(t *testing.T, res compare.Result, wantOld, wantNew int, mustHave map[string]bool) {
+	t.Helper()
+	var gotOld, gotNew int
+	for _, r := range res.Changes {
+		if r.Kind != KindUnmatched {
+			continue
+		}
+		switch {
+		case r.OldVersion != "" && r.NewVersion == "":
+			gotOld++
+		case r.NewVersion != "" && r.OldVersion == "":
+			gotNew++
+		default:
+			t.Errorf("unmatched %s has versions %q and %q", r.Package, r.OldVersion, r.NewVersion)
+		}
+		delete(mustHave, r.Package)
+	}
+	if gotOld != wantOld || gotNew != wantNew {
+		t.Errorf("unmatched old/new = %d/%d, want %d/%d", gotOld, gotNew, wantOld, wantNew)
+	}
+	if int64(gotOld+gotNew) != res.Summary.Unmatched {
+		t.Errorf("Summary.Unmatched = %d, rows %d", res.Summary.Unmatched, gotOld+gotNew)
+	}
+	for name := range mustHave {
+		t.Errorf("%s is not among the unmatched rows", name)
+	}
+}
+
+func TestDebianAlpine(t *testing.T) {
+	oldRows := debRows(t, "../deb/testdata/bookworm-main-amd64.Packages", "../deb/testdata/bookworm-updates-main-amd64.Packages")
+	newRows := apkRows(t, "testdata/alpine-style.APKINDEX")
+	opts := compare.Options{Old: datasets.Partition{Distro: "debian", Release: "bookworm", Snapshot: "s1"},
+		New: datasets.Partition{Distro: "alpine", Release: "v3.18", Snapshot: "s2"}}
+	old, new := snapshotOf(t, oldRows), snapshotOf(t, newRows)
+	if _, err := compare.Compare(old, new, opts); !errors.Is(err, compare.ErrCrossDistro) {
+		t.Fatalf("compare.Compare err = %v, want ErrCrossDistro", err)
+	}
+	res, err := Compare(old, new, DefaultRules(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []pair{
+		{"python3-abydos", "py3-abydos", compare.KindUpgraded, 1, "python-deb,python-apk"},
+		{"python3-pyabpoa", "py3-pyabpoa", compare.KindSame, 0, "python-deb,python-apk"},
+		{"python3-lib389", "py3-lib389", compare.KindDowngraded, -1, "python-deb,python-apk"},
+		{"libssl3", "libssl3", compare.KindUpgraded, 1, "lib-soname"},
+		{"libssl-dev", "openssl-dev", compare.KindUpgraded, 1, RuleSameSource},
+		{"perl", "perl", compare.KindSame, 0, "perl-interpreter"},
+	}
+	checkPairs(t, res, want)
+	checkUnmatched(t, res, distinctNames(oldRows)-len(want), 1,
+		map[string]bool{"zlib": true, "openssl": true, "libssl-doc": true, "python3": true, "389-ds-base-dev": true})
+	s := res.Summary
+	if !s.CrossDistro || s.Upgraded != 3 || s.Same != 2 || s.Downgraded != 1 || s.Added != 0 || s.Removed != 0 {
+		t.Errorf("summary = %+v", s)
+	}
+	if s.OldDistro != "debian" || s.NewDistro != "alpine" {
+		t.Errorf("summary distros = %q, %q", s.OldDistro, s.NewDistro)
+	}
+	if res.Format != "deb~apk" {
+		t.Errorf("Format = %q", res.Format)
+	}
+	if !slices.IsSortedFunc(res.Changes, func(a, b datasets.PackageChangeRow) int { return datasets.ComparePackageChangeRows(&a, &b) }) {
+		t.Error("changes are not in package_changes order")
+	}
+	// libssl3: 3.0.17-1~deb12u2 against 3.1.2-r0 is a minor release behind.
+	lags := Lags(res.Changes)
+	if len(lags) != len(want) {
+		t.Errorf("%d lags, want one per pair (%d)", len(lags), len(want))
+	}
+	i := slices.IndexFunc(lags, func(l Lag) bool { return l.Package == "libssl3" })
+	if i < 0 {
+		t.Fatal("no lag of libssl3")
+	}
+	if l := lags[i]; l.OldUpstream != "3.0.17" || l.NewUpstream != "3.1.2" || l.Level != 2 || l.Gap != 1 || l.Newer != 1 {
+		t.Errorf("libssl3 lag = %+v", l)
+	}
+}
+
+func TestArchFedoraUserRules(t *testing.T) {
+	oldRows, newRows := alpmRows(t), rpmRows(t)
+	old, new := snapshotOf(t, oldRows), snapshotOf(t, newRows)
+	opts := compare.Options{}
+
+	// The defaults map none of the fixtures' names onto each other.
+	res, err := Compare(old, new, nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPairs(t, res, nil)
+	checkUnmatched(t, res, distinctNames(oldRows), distinctNames(newRows), map[string]bool{"fixture-tools": true, "hello-tool": true})
+
+	user, err := ParseRules(open(t, "testdata/user-rules.yaml"), "user-rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = Compare(old, new, Layer(DefaultRules(), user), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// fixture-tools 1:2.4.1-3 is a newer upstream than hello-tool 2:1.2.3-4:
+	// epochs do not count across distributions. The -docs and -doc
+	// packages pair as the one doc package of the hello-tool project.
+	want := []pair{
+		{"fixture-tools", "hello-tool", compare.KindDowngraded, -1, "fixture-tools-is-hello-tool"},
+		{"fixture-tools-docs", "hello-tool-doc", compare.KindDowngraded, -1, "fixture-tools-is-hello-tool"},
+	}
+	checkPairs(t, res, want)
+	checkUnmatched(t, res, distinctNames(oldRows)-2, distinctNames(newRows)-2, map[string]bool{"caret-pkg": true, "fixture-data": true})
+	lags := Lags(res.Changes)
+	if len(lags) != 2 || lags[0].Level != 1 || lags[0].Gap != 1 || lags[0].Newer != -1 {
+		t.Errorf("lags = %+v", lags)
+	}
+}
