@@ -2,6 +2,7 @@ package crossmap
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -65,8 +66,14 @@ func Compare(old, new *compare.Snapshot, rules *Rules, opts compare.Options) (co
 		NewDistro: opts.New.Distro, NewRelease: opts.New.Release, NewSnapshot: opts.New.Snapshot,
 		CrossDistro: true,
 	}
-	olds, oldFormat := collapse(old, rules)
-	news, newFormat := collapse(new, rules)
+	olds, oldFormat, err := collapse(old, rules)
+	if err != nil {
+		return compare.Result{}, fmt.Errorf("crossmap: old snapshot: %w", err)
+	}
+	news, newFormat, err := collapse(new, rules)
+	if err != nil {
+		return compare.Result{}, fmt.Errorf("crossmap: new snapshot: %w", err)
+	}
 	res.Format = oldFormat
 	if newFormat != oldFormat {
 		res.Format = oldFormat + "~" + newFormat
@@ -111,11 +118,16 @@ func Compare(old, new *compare.Snapshot, rules *Rules, opts compare.Options) (co
 
 // collapse reads a snapshot into one pkg per package name, the highest
 // upstream version's, ordered by name, and its format(s).
-func collapse(s *compare.Snapshot, rules *Rules) ([]*pkg, string) {
+func collapse(s *compare.Snapshot, rules *Rules) ([]*pkg, string, error) {
 	byName := map[string]*pkg{}
+	// Sources repeat (one per binary): map each once.
+	sources := map[[2]string]Canonical{}
 	var formats []string
 	for i := range s.Len() {
 		ref := s.Row(i)
+		if ref.Format == "" {
+			return nil, "", fmt.Errorf("package %s has no format (a packages v1 file?)", ref.Package)
+		}
 		if !slices.Contains(formats, ref.Format) {
 			formats = append(formats, ref.Format)
 		}
@@ -123,10 +135,15 @@ func collapse(s *compare.Snapshot, rules *Rules) ([]*pkg, string) {
 		if p, ok := byName[ref.Package]; ok && upstream.Compare(up, p.upstream) <= 0 {
 			continue
 		}
-		ref.Package = strings.Clone(ref.Package) // outlive nothing, but keep rows independent of s
 		p := &pkg{ref: ref, upstream: up, bin: rules.Map(ref.Format, ref.Package, false)}
 		if ref.Source != "" {
-			p.src = rules.Map(ref.Format, ref.Source, true)
+			key := [2]string{ref.Format, ref.Source}
+			c, ok := sources[key]
+			if !ok {
+				c = rules.Map(ref.Format, ref.Source, true)
+				sources[key] = c
+			}
+			p.src = c
 		}
 		byName[ref.Package] = p
 	}
@@ -136,7 +153,7 @@ func collapse(s *compare.Snapshot, rules *Rules) ([]*pkg, string) {
 	}
 	slices.SortFunc(out, func(a, b *pkg) int { return strings.Compare(a.ref.Package, b.ref.Package) })
 	slices.Sort(formats)
-	return out, strings.Join(formats, ",")
+	return out, strings.Join(formats, ","), nil
 }
 
 func srcKey(p *pkg) string {

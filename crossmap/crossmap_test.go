@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/distroscope/distroscope/alpm"
@@ -295,5 +296,30 @@ func TestArchFedoraUserRules(t *testing.T) {
 	lags := Lags(res.Changes)
 	if len(lags) != 2 || lags[0].Level != 1 || lags[0].Gap != 1 || lags[0].Newer != -1 {
 		t.Errorf("lags = %+v", lags)
+	}
+}
+
+func TestSnapshotWithoutFormat(t *testing.T) {
+	rows := debRows(t, "../deb/testdata/bookworm-updates-main-amd64.Packages")
+	rows[0].Format = ""
+	_, err := Compare(snapshotOf(t, rows), snapshotOf(t, apkRows(t, "testdata/alpine-style.APKINDEX")), nil, compare.Options{})
+	if err == nil || !strings.Contains(err.Error(), "crossmap: old snapshot: package "+rows[0].Package) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestLoadRules(t *testing.T) {
+	r, err := LoadRules(open(t, "testdata/user-rules.yaml"), "user-rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Map("alpm", "fixture-tools", true).Name; got != "hello-tool" {
+		t.Errorf("user rule: %s", got)
+	}
+	if got := r.Map("apk", "py3-abydos", false).Name; got != "python:abydos" {
+		t.Errorf("default rule: %s", got)
+	}
+	if _, err := LoadRules(strings.NewReader("rules:\n  - bogus: 1\n"), "bad.yaml"); err == nil || !strings.Contains(err.Error(), "bad.yaml") {
+		t.Errorf("bad file: err = %v", err)
 	}
 }

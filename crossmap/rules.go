@@ -211,6 +211,19 @@ func DefaultRules() *Rules {
 	return r
 }
 
+// LoadRules returns the default rules with a user rules file layered over
+// them (see Layer); a nil user gives the defaults.
+func LoadRules(user io.Reader, name string) (*Rules, error) {
+	if user == nil {
+		return DefaultRules(), nil
+	}
+	u, err := ParseRules(user, name)
+	if err != nil {
+		return nil, err
+	}
+	return Layer(DefaultRules(), u), nil
+}
+
 // Layer returns base with user's rules over it: a user rule named like a
 // base rule replaces it, and the user's rules are tried before the base's,
 // so a user rule always wins over a default that matches the same name.

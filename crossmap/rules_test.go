@@ -38,6 +38,8 @@ func TestDefaultRulesMap(t *testing.T) {
 		{"rpm", "perl-Foo-Bar", false, Canonical{"perl:foo-bar", "", "perl-prefix"}},
 		{"deb", "libssl-doc", false, Canonical{"libssl", "doc", "doc"}},
 		{"alpm", "fixture-tools-docs", false, Canonical{"fixture-tools", "doc", "doc"}},
+		{"deb", "golang-github-pkg-errors-dev", false, Canonical{"go:github-pkg-errors", "dev", "deb-dev+go"}},
+		{"apk", "php82-pecl-apcu", false, Canonical{"php:apcu", "", "php-pecl"}},
 		{"deb", "zlib1g", false, Canonical{"zlib", "", "zlib"}},
 		// A source named libfoo keeps its name: lib-soname is for binaries.
 		{"deb", "libxcrypt", true, Canonical{"libxcrypt", "", ""}},
