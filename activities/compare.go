@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/distroscope/distroscope/compare"
+	"github.com/distroscope/distroscope/crossmap"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/report"
 	"github.com/distroscope/distroscope/store"
@@ -26,6 +27,9 @@ type Compare struct {
 	TempDir  string
 	Producer string
 	Now      func() time.Time
+	// Rules map package names across distributions; nil means the
+	// defaults shipped with distroscope.
+	Rules *crossmap.Rules
 }
 
 // LocateInput names a snapshot: distro and release, and optionally the
@@ -111,7 +115,20 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 		return out, err
 	}
 	activity.RecordHeartbeat(ctx, "new snapshot read")
-	res, err := compare.Compare(old, nw, compare.Options{Old: in.Old, New: in.New})
+	opts := compare.Options{Old: in.Old, New: in.New}
+	var res compare.Result
+	if in.Old.Distro == in.New.Distro {
+		res, err = compare.Compare(old, nw, opts)
+	}
+	if in.Old.Distro != in.New.Distro || errors.Is(err, compare.ErrCrossDistro) {
+		// Different distributions: names are mapped by rules and versions
+		// compared by their normalised upstream part.
+		rules := c.Rules
+		if rules == nil {
+			rules = crossmap.DefaultRules()
+		}
+		res, err = crossmap.Compare(old, nw, rules, opts)
+	}
 	if err != nil {
 		return out, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
 	}

@@ -187,3 +187,56 @@ func TestCompareTwoFixtureReleases(t *testing.T) {
 		t.Errorf("second compare = %+v, want the committed one reused", again)
 	}
 }
+
+// TestCompareAcrossDistros compares the Debian fixture with the Alpine one:
+// names are mapped by the default rules, versions by their upstream part,
+// and what no rule pairs is reported, not dropped.
+func TestCompareAcrossDistros(t *testing.T) {
+	st := minioStore(t)
+	h := newHarness(t, st)
+	w := worker.New(h.c, h.queue, worker.Options{})
+	w.RegisterWorkflowWithOptions(workflows.SnapshotWorkflow, workflow.RegisterOptions{Name: workflows.SnapshotWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.CompareWorkflow, workflow.RegisterOptions{Name: workflows.CompareWorkflowName})
+	w.RegisterActivity(&activities.Snapshot{Store: st, Fetcher: aptrepo.DefaultFetcher(), TempDir: t.TempDir()})
+	w.RegisterActivity(&activities.Compare{Store: st, TempDir: t.TempDir()})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	base, keyring := aptrepotest.Repo(t)
+	deb := fixtureSource(base, keyring)
+	deb.Architectures = []string{"amd64"}
+	apk := repo.Spec{Format: repo.FormatAPK, Distro: "fixture-alpine", Release: "v3.18", Mirror: aptrepotest.Serve(t, "../apkindex/testdata"),
+		Suite: "v3.18", URLTemplate: "{mirror}/alpine-3.18-aarch64.APKINDEX.tar.gz", Components: []string{"main"}, Architectures: []string{"aarch64"}}
+	in := workflows.CompareInput{
+		Old: workflows.CompareSide{Distro: "distroscope-fixture", Release: "fixture", Spec: &deb, SnapshotWorkflowID: workflows.SnapshotWorkflowID(deb) + "/" + h.queue},
+		New: workflows.CompareSide{Distro: "fixture-alpine", Release: "v3.18", Spec: &apk, SnapshotWorkflowID: workflows.SnapshotWorkflowID(apk) + "/" + h.queue},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	r, err := h.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.CompareWorkflowID(in) + "/" + h.queue, TaskQueue: h.queue},
+		workflows.CompareWorkflowName, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res activities.CompareResult
+	if err := r.Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if !res.Summary.CrossDistro || res.Summary.Unmatched == 0 {
+		t.Errorf("summary = %+v, want a cross-distro comparison with unmatched packages", res.Summary)
+	}
+	rows, err := readAll[datasets.PackageChangeRow](t, st, datasets.PackageChanges.DataKey(res.Partition))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unmatched int64
+	for _, row := range rows {
+		if row.Kind == "unmatched" {
+			unmatched++
+		}
+	}
+	if unmatched != res.Summary.Unmatched || int64(len(rows)) < unmatched {
+		t.Errorf("%d unmatched rows of %d, summary says %d", unmatched, len(rows), res.Summary.Unmatched)
+	}
+}
