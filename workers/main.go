@@ -18,6 +18,7 @@ import (
 
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/crossmap"
 	"github.com/distroscope/distroscope/internal/app"
 	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/internal/temporalclient"
@@ -87,7 +88,11 @@ func run(args []string) error {
 	w.RegisterWorkflowWithOptions(workflows.ReleasesWorkflow, workflow.RegisterOptions{Name: workflows.ReleasesWorkflowName})
 	w.RegisterActivity(&activities.Releases{Store: st})
 	w.RegisterWorkflowWithOptions(workflows.CompareWorkflow, workflow.RegisterOptions{Name: workflows.CompareWorkflowName})
-	w.RegisterActivity(&activities.Compare{Store: st, TempDir: cfg.TempDir, Producer: version.String()})
+	rules, err := loadRules(cfg.CompareRules)
+	if err != nil {
+		return err
+	}
+	w.RegisterActivity(&activities.Compare{Store: st, TempDir: cfg.TempDir, Producer: version.String(), Rules: rules})
 	w.RegisterActivity(&activities.Snapshot{
 		Store: st, Fetcher: aptrepo.DefaultFetcher(), TempDir: cfg.TempDir, Metrics: metrics,
 		Producer: version.String(),
@@ -102,4 +107,17 @@ func run(args []string) error {
 	w.Stop()
 	logger.Info("worker stopped", "loki_dropped", metrics.LokiDropped())
 	return nil
+}
+
+// loadRules reads the user's cross-distro mapping rules over the defaults.
+func loadRules(path string) (*crossmap.Rules, error) {
+	if path == "" {
+		return crossmap.DefaultRules(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("compare rules: %w", err)
+	}
+	defer f.Close()
+	return crossmap.LoadRules(f, path)
 }

@@ -40,6 +40,9 @@ type Config struct {
 	TempDir string `yaml:"temp_dir"`
 	// UIURL is the Temporal UI base used to print links to runs.
 	UIURL string `yaml:"ui_url"`
+	// CompareRules is a YAML file of cross-distro name mapping rules,
+	// layered over the defaults (see crossmap/default-rules.yaml).
+	CompareRules string `yaml:"compare_rules"`
 	// Catalog is the sources catalogue (YAML); "" uses
 	// ~/.config/distroscope/sources.yaml when it exists.
 	Catalog string `yaml:"catalog"`
