@@ -4,22 +4,15 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
+	"github.com/distroscope/distroscope/internal/benchdata"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/distroscope/distroscope/deb"
-	"github.com/pierrec/lz4/v4"
 )
-
-// debianIndexGlob finds the full bookworm main/amd64 Packages index apt
-// keeps after "apt-get update" (the deb benchmark reads the same file).
-const debianIndexGlob = "/var/lib/apt/lists/*bookworm_main_binary-amd64_Packages.lz4"
 
 // debianDatabase renders the machine's real Debian index into a pacman
 // database of the same size: one directory and desc per package, with the
@@ -30,16 +23,8 @@ const debianIndexGlob = "/var/lib/apt/lists/*bookworm_main_binary-amd64_Packages
 // not a fixture.
 func debianDatabase(tb testing.TB) ([]byte, int) {
 	tb.Helper()
-	matches, _ := filepath.Glob(debianIndexGlob)
-	if len(matches) == 0 {
-		tb.Skipf("no %s: run apt-get update on a Debian bookworm machine", debianIndexGlob)
-	}
-	f, err := os.Open(matches[0])
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	pr := deb.NewPackagesReader(lz4.NewReader(f), "Packages")
+	index, _ := benchdata.DebianIndex(tb)
+	pr := deb.NewPackagesReader(index, "Packages")
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	seen := map[string]bool{}
@@ -127,7 +112,7 @@ func BenchmarkDBReader(b *testing.B) {
 	data, want := debianDatabase(b)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	cpu0 := processCPUTime(b)
+	cpu0 := benchdata.ProcessCPUTime(b)
 	for b.Loop() {
 		r := NewReader(bytes.NewReader(data), "debian.db")
 		n := 0
@@ -177,20 +162,9 @@ func TestDebianDatabase(t *testing.T) {
 	}
 }
 
-// processCPUTime is the CPU time the process has used: the machine is
-// shared, so wall time swings with the load, and the deb benchmark reports
-// the same measure (cpu-MB/s).
-func processCPUTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportCPU adds cpu-MB/s and cpu-pkgs/s over the loop that began at cpu0.
 func reportCPU(b *testing.B, cpu0 time.Duration, bytes int64, pkgs int) {
-	if cpu := processCPUTime(b) - cpu0; cpu > 0 {
+	if cpu := benchdata.ProcessCPUTime(b) - cpu0; cpu > 0 {
 		b.ReportMetric(float64(bytes)*float64(b.N)/1e6/cpu.Seconds(), "cpu-MB/s")
 		b.ReportMetric(float64(pkgs)*float64(b.N)/cpu.Seconds(), "cpu-pkgs/s")
 	}

@@ -5,22 +5,15 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"github.com/distroscope/distroscope/internal/benchdata"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/distroscope/distroscope/deb"
-	"github.com/pierrec/lz4/v4"
 )
-
-// debianIndexGlob finds the full bookworm main/amd64 Packages index apt
-// keeps after "apt-get update" (the deb benchmark reads the same file).
-const debianIndexGlob = "/var/lib/apt/lists/*bookworm_main_binary-amd64_Packages.lz4"
 
 // debianAPKINDEX renders the machine's real Debian index as an APKINDEX
 // text of the same size, with the fields apk index writes, in its order,
@@ -31,16 +24,8 @@ const debianIndexGlob = "/var/lib/apt/lists/*bookworm_main_binary-amd64_Packages
 // fixture.
 func debianAPKINDEX(tb testing.TB) ([]byte, int) {
 	tb.Helper()
-	matches, _ := filepath.Glob(debianIndexGlob)
-	if len(matches) == 0 {
-		tb.Skipf("no %s: run apt-get update on a Debian bookworm machine", debianIndexGlob)
-	}
-	f, err := os.Open(matches[0])
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	pr := deb.NewPackagesReader(lz4.NewReader(f), "Packages")
+	index, _ := benchdata.DebianIndex(tb)
+	pr := deb.NewPackagesReader(index, "Packages")
 	var b bytes.Buffer
 	n := 0
 	for {
@@ -99,7 +84,7 @@ func BenchmarkAPKINDEX(b *testing.B) {
 	data, want := debianAPKINDEX(b)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	cpu0 := processCPUTime(b)
+	cpu0 := benchdata.ProcessCPUTime(b)
 	for b.Loop() {
 		pr := NewPackagesReader(bytes.NewReader(data), "APKINDEX")
 		n := 0
@@ -129,7 +114,7 @@ func BenchmarkAPKINDEXArchive(b *testing.B) {
 	data := archive(b, tarMember{name: "DESCRIPTION", body: "debian"}, tarMember{name: "APKINDEX", body: string(text)})
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	cpu0 := processCPUTime(b)
+	cpu0 := benchdata.ProcessCPUTime(b)
 	for b.Loop() {
 		r, err := NewReader(bytes.NewReader(data), "APKINDEX.tar.gz")
 		if err != nil {
@@ -181,20 +166,9 @@ func TestDebianAPKINDEX(t *testing.T) {
 	}
 }
 
-// processCPUTime is the CPU time the process has used: the machine is
-// shared, so wall time swings with the load, and the deb benchmark reports
-// the same measure (cpu-MB/s).
-func processCPUTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportCPU adds cpu-MB/s and cpu-pkgs/s over the loop that began at cpu0.
 func reportCPU(b *testing.B, cpu0 time.Duration, bytes int64, pkgs int) {
-	if cpu := processCPUTime(b) - cpu0; cpu > 0 {
+	if cpu := benchdata.ProcessCPUTime(b) - cpu0; cpu > 0 {
 		b.ReportMetric(float64(bytes)*float64(b.N)/1e6/cpu.Seconds(), "cpu-MB/s")
 		b.ReportMetric(float64(pkgs)*float64(b.N)/cpu.Seconds(), "cpu-pkgs/s")
 	}

@@ -5,23 +5,16 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/distroscope/distroscope/internal/benchdata"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/pierrec/lz4/v4"
-
 	"github.com/distroscope/distroscope/deb"
 )
-
-// debianIndexGlob finds the full bookworm main/amd64 Packages index that apt
-// keeps after "apt-get update" (lz4-compressed), the same index the deb
-// benchmark reads.
-const debianIndexGlob = "/var/lib/apt/lists/*bookworm_main_binary-amd64_Packages.lz4"
 
 // writeDebianAsPrimary renders the machine's Debian index as an rpm-md
 // primary.xml of the same size in packages: each stanza becomes a package
@@ -37,15 +30,7 @@ const debianIndexGlob = "/var/lib/apt/lists/*bookworm_main_binary-amd64_Packages
 // rate, to compare with the deb reader on the same packages.
 func writeDebianAsPrimary(tb testing.TB) (path string, packages int) {
 	tb.Helper()
-	matches, _ := filepath.Glob(debianIndexGlob)
-	if len(matches) == 0 {
-		tb.Skipf("no %s: run apt-get update on a Debian bookworm machine", debianIndexGlob)
-	}
-	in, err := os.Open(matches[0])
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer in.Close()
+	index, _ := benchdata.DebianIndex(tb)
 	path = filepath.Join(tb.TempDir(), "primary.xml")
 	out, err := os.Create(path)
 	if err != nil {
@@ -54,7 +39,7 @@ func writeDebianAsPrimary(tb testing.TB) (path string, packages int) {
 	defer out.Close()
 	w := bufio.NewWriterSize(out, 1<<20)
 	var body strings.Builder
-	pr := deb.NewPackagesReader(lz4.NewReader(in), "Packages")
+	pr := deb.NewPackagesReader(index, "Packages")
 	for {
 		p, err := pr.Next()
 		if errors.Is(err, io.EOF) {
@@ -188,7 +173,7 @@ func benchmarkPrimary(b *testing.B, rows bool) {
 	}
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
-	cpu0 := processCPUTime(b)
+	cpu0 := benchdata.ProcessCPUTime(b)
 	start := time.Now()
 	for b.Loop() {
 		f, err := os.Open(path)
@@ -220,17 +205,9 @@ func benchmarkPrimary(b *testing.B, rows bool) {
 	b.ReportMetric(float64(want)*float64(b.N)/elapsed.Seconds(), "packages/s")
 	// The machine is shared, so wall time swings with the load; the CPU
 	// time the process spent (parsing and its garbage collection) does not.
-	if cpu := processCPUTime(b) - cpu0; cpu > 0 {
+	if cpu := benchdata.ProcessCPUTime(b) - cpu0; cpu > 0 {
 		b.ReportMetric(float64(st.Size())*float64(b.N)/1e6/cpu.Seconds(), "cpu-MB/s")
 	}
-}
-
-func processCPUTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestDebianAsPrimary reads the whole generated document, so that the

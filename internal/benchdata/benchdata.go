@@ -1,0 +1,45 @@
+// Package benchdata gives the parser benchmarks of every format one
+// realistic input: the full Debian bookworm main/amd64 index that apt keeps
+// on this machine, which each format's benchmark renders into its own
+// format. It also measures process CPU time, the figure the benchmarks
+// report because the machine is shared and wall time swings with its load.
+package benchdata
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pierrec/lz4/v4"
+)
+
+// DebianIndexGlob finds the index apt keeps after "apt-get update".
+const DebianIndexGlob = "/var/lib/apt/lists/*bookworm_main_binary-amd64_Packages.lz4"
+
+// DebianIndex opens the decompressed index, or skips the benchmark when
+// the machine has none. The file is closed when the test ends.
+func DebianIndex(tb testing.TB) (r io.Reader, path string) {
+	tb.Helper()
+	matches, _ := filepath.Glob(DebianIndexGlob)
+	if len(matches) == 0 {
+		tb.Skipf("no %s: run apt-get update on a Debian bookworm machine", DebianIndexGlob)
+	}
+	f, err := os.Open(matches[0])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	return lz4.NewReader(f), matches[0]
+}
+
+// ProcessCPUTime is the CPU time (user + system) the process has used.
+func ProcessCPUTime(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
