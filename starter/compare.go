@@ -20,7 +20,8 @@ import (
 	"github.com/distroscope/distroscope/workflows"
 )
 
-// cmdCompare: `distroscope compare OLD NEW`, each DISTRO/RELEASE[/SNAPSHOT].
+// cmdCompare: `distroscope compare OLD NEW`, each DISTRO/RELEASE[/SNAPSHOT];
+// with no arguments, the first two suites of the first apt source.
 // A side with no committed snapshot is snapshotted first, in the same run,
 // when the sources catalogue knows how.
 func cmdCompare(args []string, stdout, stderr io.Writer) error {
@@ -30,12 +31,23 @@ func cmdCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return exitError{2, err}
 	}
-	if fs.NArg() != 2 {
-		return exitError{2, fmt.Errorf("usage: distroscope compare DISTRO/RELEASE[/SNAPSHOT] DISTRO/RELEASE[/SNAPSHOT]")}
-	}
 	cat, _ := catalog.Load(cfg.CatalogPath(), cfg.AptRoot)
+	refs := fs.Args()
+	if len(refs) == 0 && cat != nil {
+		// Like 'snapshot' with no arguments: the first apt source's suites,
+		// its first two compared (what the demo shows).
+		for _, e := range cat.Entries {
+			if e.Origin != "" && len(e.Suites) >= 2 {
+				refs = []string{e.Name + "/" + e.Suites[0], e.Name + "/" + e.Suites[1]}
+				break
+			}
+		}
+	}
+	if len(refs) != 2 {
+		return exitError{2, fmt.Errorf("usage: distroscope compare DISTRO/RELEASE[/SNAPSHOT] DISTRO/RELEASE[/SNAPSHOT] (no arguments: the first two suites of the first apt source)")}
+	}
 	var in workflows.CompareInput
-	for i, ref := range fs.Args() {
+	for i, ref := range refs {
 		parts := strings.Split(strings.Trim(ref, "/"), "/")
 		if len(parts) < 2 || len(parts) > 3 {
 			return exitError{2, fmt.Errorf("compare: %q: want DISTRO/RELEASE or DISTRO/RELEASE/SNAPSHOT", ref)}
