@@ -22,7 +22,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
+	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/internal/version"
 )
 
@@ -77,6 +79,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
+		fmt.Fprintf(stdout, "\nenvironment (see README): %s\n", strings.Join(config.EnvVars(), " "))
 		return nil
 	case "snapshot":
 		return cmdSnapshot(args[1:], stdout, stderr)

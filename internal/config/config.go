@@ -140,6 +140,8 @@ func (c *Config) env() map[string]any {
 		"DISTROSCOPE_APT_ROOT":             &c.AptRoot,
 		"DISTROSCOPE_TEMP_DIR":             &c.TempDir,
 		"DISTROSCOPE_UI_URL":               &c.UIURL,
+		"DISTROSCOPE_CATALOG":              &c.Catalog,
+		"DISTROSCOPE_COMPARE_RULES":        &c.CompareRules,
 	}
 }
 
