@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/distroscope/distroscope/deb"
 )
@@ -130,7 +129,7 @@ func BenchmarkDBReader(b *testing.B) {
 			b.Fatalf("read %d packages, want %d", n, want)
 		}
 	}
-	reportCPU(b, cpu0, int64(len(data)), want)
+	benchdata.ReportCPU(b, cpu0, int64(len(data)), want)
 	b.ReportMetric(float64(want)*float64(b.N)/b.Elapsed().Seconds(), "pkgs/s")
 	b.ReportMetric(float64(want), "pkgs/op")
 }
@@ -159,13 +158,5 @@ func TestDebianDatabase(t *testing.T) {
 	}
 	if n != want || n < 10000 {
 		t.Fatalf("read %d packages, want %d (tens of thousands)", n, want)
-	}
-}
-
-// reportCPU adds cpu-MB/s and cpu-pkgs/s over the loop that began at cpu0.
-func reportCPU(b *testing.B, cpu0 time.Duration, bytes int64, pkgs int) {
-	if cpu := benchdata.ProcessCPUTime(b) - cpu0; cpu > 0 {
-		b.ReportMetric(float64(bytes)*float64(b.N)/1e6/cpu.Seconds(), "cpu-MB/s")
-		b.ReportMetric(float64(pkgs)*float64(b.N)/cpu.Seconds(), "cpu-pkgs/s")
 	}
 }

@@ -25,13 +25,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
+	"github.com/distroscope/distroscope/bench/internal/measure"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -148,7 +147,7 @@ func run() error {
 		cr.Times, cr.Reads = append(cr.Times, one.Times...), append(cr.Reads, one.Reads...)
 		cr.VmHWM, cr.Summary = max(cr.VmHWM, one.VmHWM), one.Summary
 	}
-	duck, ours := median(duckTimes), median(cr.Times)
+	duck, ours := measure.Median(duckTimes), measure.Median(cr.Times)
 
 	// 3. The whole CLI.
 	var cli time.Duration
@@ -199,12 +198,6 @@ func metOrMissed(ok bool) string {
 }
 
 func partName(p datasets.Partition) string { return p.Distro + "/" + p.Release + "/" + p.Snapshot }
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
 
 // childResult is what `-child` prints as JSON on stdout.
 type childResult struct {
@@ -269,26 +262,10 @@ func child(args []string) error {
 		out.Times = append(out.Times, time.Since(start))
 		out.Summary = res.Summary
 	}
-	if out.VmHWM, err = peakRSS("self"); err != nil {
+	if out.VmHWM, err = measure.PeakRSS("self"); err != nil {
 		return err
 	}
 	return json.NewEncoder(os.Stdout).Encode(out)
-}
-
-func peakRSS(pid string) (int64, error) {
-	f, err := os.Open("/proc/" + pid + "/status")
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM for pid %s", pid)
 }
 
 // duckScript is the DuckDB side: the same join, timed inside the process.
@@ -611,7 +588,7 @@ func cliRuns(o opts, old, nw side) (time.Duration, int64, error) {
 
 	repoRoot := filepath.Dir(o.bin)
 	tstate := filepath.Join(o.state, "temporal")
-	port, ui := freePort(), freePort()
+	port, ui := measure.FreePort(), measure.FreePort()
 	stack := filepath.Join(repoRoot, "scripts", "stack.sh")
 	start := exec.Command("bash", stack, "temporal", tstate, strconv.Itoa(port), strconv.Itoa(ui))
 	start.Env = append(os.Environ(), "BIN_DIR="+o.tools)
@@ -667,15 +644,6 @@ func cliRuns(o opts, old, nw side) (time.Duration, int64, error) {
 			times = append(times, took)
 		}
 	}
-	rss, err := peakRSS(strconv.Itoa(worker.Process.Pid))
-	return median(times), rss, err
-}
-
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	rss, err := measure.PeakRSS(strconv.Itoa(worker.Process.Pid))
+	return measure.Median(times), rss, err
 }

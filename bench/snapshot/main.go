@@ -18,7 +18,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/md5"
@@ -26,6 +25,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"github.com/distroscope/distroscope/bench/internal/measure"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -120,7 +120,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("xz -dc: %w", err)
 	}
-	xz := median(xzTimes)
+	xz := measure.Median(xzTimes)
 
 	// 2. Ingest in-process, default compression order, and with xz for reference.
 	var rows int64
@@ -133,7 +133,7 @@ func run() error {
 		if err != nil {
 			return 0, err
 		}
-		return median(ts), nil
+		return measure.Median(ts), nil
 	}
 	if o.cpuprofile != "" {
 		pf, err := os.Create(o.cpuprofile)
@@ -199,12 +199,6 @@ func repeat(n int, f func() error) ([]time.Duration, error) {
 	return out, nil
 }
 
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
 // ingestOnce runs the activities' domain work in-process on a fresh store.
 var verbose = os.Getenv("BENCH_VERBOSE") != ""
 
@@ -262,7 +256,7 @@ func ingestOnce(src aptrepo.Source, order []aptrepo.Compression, state string) (
 func cliRuns(o opts, src aptrepo.Source) (time.Duration, int64, error) {
 	repo := filepath.Dir(o.bin)
 	tstate := filepath.Join(o.state, "temporal")
-	port, ui := freePort(), freePort()
+	port, ui := measure.FreePort(), measure.FreePort()
 	stack := filepath.Join(repo, "scripts", "stack.sh")
 	if out, err := exec.Command("bash", stack, "temporal", tstate, strconv.Itoa(port), strconv.Itoa(ui)).CombinedOutput(); err != nil {
 		return 0, 0, fmt.Errorf("start Temporal: %v: %s", err, out)
@@ -325,33 +319,8 @@ func cliRuns(o opts, src aptrepo.Source) (time.Duration, int64, error) {
 			times = append(times, took)
 		}
 	}
-	rss, err := peakRSS(worker.Process.Pid)
-	return median(times), rss, err
-}
-
-func peakRSS(pid int) (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM for pid %d", pid)
-}
-
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	rss, err := measure.PeakRSS(strconv.Itoa(worker.Process.Pid))
+	return measure.Median(times), rss, err
 }
 
 func serve(dir string) (*http.Server, string, error) {
