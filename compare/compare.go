@@ -3,8 +3,10 @@ package compare
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/version"
@@ -27,17 +29,10 @@ var ErrCrossDistro = errors.New("cross-distro compare needs mapping rules")
 // architecture, so no package could pair.
 var ErrNoCommonArchitecture = errors.New("no index architecture in common")
 
-// DefaultTopJumps is how many version jumps Result.Jumps keeps when
-// Options.TopJumps is 0.
-const DefaultTopJumps = 20
-
 // Options parameterise Compare.
 type Options struct {
 	// Old and New name the two snapshots; they fill the summary row.
 	Old, New datasets.Partition
-	// TopJumps is how many of the largest version jumps to keep:
-	// 0 means DefaultTopJumps, a negative number all of them.
-	TopJumps int
 }
 
 // Result is one comparison.
@@ -50,8 +45,6 @@ type Result struct {
 	Summary datasets.CompareSummaryRow
 	// Sources rolls Changes up by source package, ordered by name.
 	Sources []SourceChange
-	// Jumps are the largest version jumps, largest first (see VersionJump).
-	Jumps []VersionJump
 	// Format is the version format both snapshots share ("deb", "rpm", ...).
 	Format string
 }
@@ -93,9 +86,32 @@ func Compare(old, new *Snapshot, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("compare: new snapshot: %w", err)
 	}
+	pairs := merge(old, oldRows, new, newRows)
+	res.Changes = make([]datasets.PackageChangeRow, len(pairs))
+	if err := classify(res.Changes, pairs, format, cmp, old, new); err != nil {
+		return Result{}, err
+	}
+	for i := range res.Changes {
+		count(&res.Summary, &res.Changes[i])
+	}
+	// The merge already yields (package, index architecture) order; the
+	// check is a safeguard that keeps the contract in one place.
+	if !slices.IsSortedFunc(res.Changes, cmpRows) {
+		slices.SortFunc(res.Changes, cmpRows)
+	}
+	if res.Sources, err = rollUp(res.Changes, old, oldRows, new, newRows, cmp); err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
 
-	res.Changes = make([]datasets.PackageChangeRow, 0, max(len(oldRows), len(newRows)))
-	var jumps []VersionJump
+// pair is one row of the comparison: a row number on each side, -1 for a
+// side without the package.
+type pair struct{ old, new int32 }
+
+// merge joins the two key-ordered row lists into pairs, in key order.
+func merge(old *Snapshot, oldRows []int32, new *Snapshot, newRows []int32) []pair {
+	pairs := make([]pair, 0, max(len(oldRows), len(newRows))+len(newRows)/8)
 	i, j := 0, 0
 	for i < len(oldRows) || j < len(newRows) {
 		var c int
@@ -105,44 +121,64 @@ func Compare(old, new *Snapshot, opts Options) (Result, error) {
 		case j == len(newRows):
 			c = -1
 		default:
-			c = compareKeys(old, oldRows[i], new, newRows[j])
+			c = compareKeys(old, int(oldRows[i]), new, int(newRows[j]))
 		}
-		var row datasets.PackageChangeRow
 		switch {
 		case c < 0:
-			row = removedRow(old.Row(oldRows[i]))
+			pairs = append(pairs, pair{oldRows[i], -1})
 			i++
 		case c > 0:
-			row = addedRow(new.Row(newRows[j]))
+			pairs = append(pairs, pair{-1, newRows[j]})
 			j++
 		default:
-			o, n := oldRows[i], newRows[j]
+			pairs = append(pairs, pair{oldRows[i], newRows[j]})
 			i++
 			j++
-			if row, err = pairRow(format, cmp, old, o, new, n); err != nil {
-				return Result{}, err
-			}
-			if jump, ok := versionJump(&row); ok {
-				jumps = append(jumps, jump)
-			}
 		}
-		res.Changes = append(res.Changes, row)
-		count(&res.Summary, &row)
 	}
-	// The merge already yields (package, index architecture) order; the
-	// sort is a no-op safeguard that keeps the contract in one place.
-	if !slices.IsSortedFunc(res.Changes, cmpRows) {
-		slices.SortFunc(res.Changes, cmpRows)
+	return pairs
+}
+
+// minChunk is the fewest pairs classify hands one goroutine: below it
+// the goroutines cost more than they save.
+const minChunk = 4096
+
+// classify fills out[k] from pairs[k]: the version comparisons and
+// dependency diffs, which are most of a comparison's work, split into
+// contiguous ranges over the machine's cores. Each range writes only its
+// own rows, so the result does not depend on the schedule; of several
+// errors the first range's is returned.
+func classify(out []datasets.PackageChangeRow, pairs []pair, format string, cmp version.Comparator, old, new *Snapshot) error {
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(pairs)/minChunk))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := len(pairs)*w/workers, len(pairs)*(w+1)/workers
+		wg.Go(func() {
+			var d differ
+			for k := lo; k < hi; k++ {
+				p := pairs[k]
+				switch {
+				case p.new < 0:
+					removedRow(&out[k], old.Row(int(p.old)))
+				case p.old < 0:
+					addedRow(&out[k], new.Row(int(p.new)))
+				default:
+					if err := d.pairRow(&out[k], format, cmp, old, int(p.old), new, int(p.new)); err != nil {
+						errs[w] = err
+						return
+					}
+				}
+			}
+		})
 	}
-	res.Sources = rollUp(res.Changes)
-	if err := sourceVersions(res.Sources, old, oldRows, true, cmp); err != nil {
-		return Result{}, err
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
 	}
-	if err := sourceVersions(res.Sources, new, newRows, false, cmp); err != nil {
-		return Result{}, err
-	}
-	res.Jumps = topJumps(jumps, opts.TopJumps)
-	return res, nil
+	return nil
 }
 
 func cmpRows(a, b datasets.PackageChangeRow) int { return datasets.ComparePackageChangeRows(&a, &b) }
@@ -181,21 +217,29 @@ func commonArchitecture(old, new *Snapshot) error {
 		strings.Join(old.indexArch.values, ", "), strings.Join(new.indexArch.values, ", "), ErrNoCommonArchitecture)
 }
 
-// keyOrder returns s's row numbers ordered by (package, index architecture),
-// one per key: of duplicates, the highest version's.
-func keyOrder(s *Snapshot, cmp version.Comparator) ([]int, error) {
-	rows := make([]int, s.n)
+// keyOrder returns s's row numbers ordered by (package, index
+// architecture), one per key: of duplicates, the highest version's.
+// A packages file of one index is already in that order (the writer sorts
+// by it), so the sort only runs when a check finds it is needed.
+func keyOrder(s *Snapshot, cmp version.Comparator) ([]int32, error) {
+	rows := make([]int32, s.n)
+	sorted := true
 	for i := range rows {
-		rows[i] = i
+		rows[i] = int32(i)
+		if sorted && i > 0 && compareKeys(s, i-1, s, i) > 0 {
+			sorted = false
+		}
 	}
-	slices.SortStableFunc(rows, func(a, b int) int { return compareKeys(s, a, s, b) })
+	if !sorted {
+		slices.SortStableFunc(rows, func(a, b int32) int { return compareKeys(s, int(a), s, int(b)) })
+	}
 	out := rows[:0]
 	for _, r := range rows {
-		if len(out) > 0 && compareKeys(s, out[len(out)-1], s, r) == 0 {
+		if len(out) > 0 && compareKeys(s, int(out[len(out)-1]), s, int(r)) == 0 {
 			last := out[len(out)-1]
-			c, err := cmp.Compare(s.version.at(r), s.version.at(last))
+			c, err := cmp.Compare(s.version.at(int(r)), s.version.at(int(last)))
 			if err != nil {
-				return nil, fmt.Errorf("package %s: %w", s.pkg.at(r), err)
+				return nil, fmt.Errorf("package %s: %w", s.pkg.at(int(r)), err)
 			}
 			if c > 0 {
 				out[len(out)-1] = r
@@ -214,21 +258,25 @@ func compareKeys(a *Snapshot, i int, b *Snapshot, j int) int {
 	return strings.Compare(a.indexArch.at(i), b.indexArch.at(j))
 }
 
-func removedRow(p PackageRef) datasets.PackageChangeRow {
-	return datasets.PackageChangeRow{
+// removedRow, addedRow and pairRow fill a row of the result in place:
+// the rows are large (~300 bytes, a dozen strings), and building one to
+// copy it costs more than filling it.
+
+func removedRow(row *datasets.PackageChangeRow, p PackageRef) {
+	*row = datasets.PackageChangeRow{
 		Kind: KindRemoved, Package: p.Package, IndexArchitecture: p.IndexArchitecture,
 		OldVersion: p.Version, OldSource: p.Source,
 		Section: p.Section, Priority: p.Priority, Essential: p.Essential,
-		DependsAdded: []string{}, DependsRemoved: []string{}, DependsChanged: []string{},
+		DependsAdded: empty, DependsRemoved: empty, DependsChanged: empty,
 	}
 }
 
-func addedRow(p PackageRef) datasets.PackageChangeRow {
-	return datasets.PackageChangeRow{
+func addedRow(row *datasets.PackageChangeRow, p PackageRef) {
+	*row = datasets.PackageChangeRow{
 		Kind: KindAdded, Package: p.Package, IndexArchitecture: p.IndexArchitecture,
 		NewVersion: p.Version, NewSource: p.Source,
 		Section: p.Section, Priority: p.Priority, Essential: p.Essential,
-		DependsAdded: []string{}, DependsRemoved: []string{}, DependsChanged: []string{},
+		DependsAdded: empty, DependsRemoved: empty, DependsChanged: empty,
 	}
 }
 
@@ -236,9 +284,9 @@ func addedRow(p PackageRef) datasets.PackageChangeRow {
 // (the old side's where the new leaves them empty); Essential is set when
 // either side is essential, so a package that stops being essential is
 // still among the essential packages that changed.
-func pairRow(format string, cmp version.Comparator, old *Snapshot, o int, new *Snapshot, n int) (datasets.PackageChangeRow, error) {
+func (d *differ) pairRow(row *datasets.PackageChangeRow, format string, cmp version.Comparator, old *Snapshot, o int, new *Snapshot, n int) error {
 	op, np := old.Row(o), new.Row(n)
-	row := datasets.PackageChangeRow{
+	*row = datasets.PackageChangeRow{
 		Package: np.Package, IndexArchitecture: np.IndexArchitecture,
 		OldVersion: op.Version, NewVersion: np.Version, OldSource: op.Source, NewSource: np.Source,
 		Section: cmpOr(np.Section, op.Section), Priority: cmpOr(np.Priority, op.Priority),
@@ -246,7 +294,7 @@ func pairRow(format string, cmp version.Comparator, old *Snapshot, o int, new *S
 	}
 	c, err := cmp.Compare(op.Version, np.Version)
 	if err != nil {
-		return row, fmt.Errorf("compare: package %s (%s): %w", np.Package, np.IndexArchitecture, err)
+		return fmt.Errorf("compare: package %s (%s): %w", np.Package, np.IndexArchitecture, err)
 	}
 	switch {
 	case c < 0:
@@ -257,8 +305,8 @@ func pairRow(format string, cmp version.Comparator, old *Snapshot, o int, new *S
 	default:
 		row.Kind = KindSame
 	}
-	row.DependsAdded, row.DependsRemoved, row.DependsChanged = diffDepends(old.Depends(o), new.Depends(n))
-	return row, nil
+	row.DependsAdded, row.DependsRemoved, row.DependsChanged = d.diffDepends(old.depends.at(o), new.depends.at(n))
+	return nil
 }
 
 func cmpOr(a, b string) string {

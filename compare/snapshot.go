@@ -82,8 +82,8 @@ func (s *Snapshot) Row(i int) PackageRef {
 	}
 }
 
-// Depends returns row i's Depends and Pre-Depends clauses.
-func (s *Snapshot) Depends(i int) []string { return s.depends.at(i) }
+// Depends returns row i's Depends and Pre-Depends clauses, in a new slice.
+func (s *Snapshot) Depends(i int) []string { return s.depends.at(i).strings() }
 
 // PackageRef is one row of a Snapshot.
 type PackageRef struct {
@@ -116,12 +116,14 @@ func (c *stringColumn) finish() {
 	c.b = strings.Builder{}
 }
 
-func (c *stringColumn) at(i int) string {
-	var start uint32
-	if i > 0 {
-		start = c.end[i-1]
+func (c *stringColumn) at(i int) string { return c.data[c.start(i):c.end[i]] }
+
+// start is where value i begins (and value i-1 ends).
+func (c *stringColumn) start(i int) uint32 {
+	if i == 0 {
+		return 0
 	}
-	return c.data[start:c.end[i]]
+	return c.end[i-1]
 }
 
 // internedColumn stores each distinct value once.
@@ -153,29 +155,62 @@ func (c *internedColumn) finish() { c.index = nil }
 
 func (c *internedColumn) at(i int) string { return c.values[c.codes[i]] }
 
-// listColumn is a list-of-strings column: row i's values are
-// values[end[i-1]:end[i]].
+// listColumn is a list-of-strings column: row i's values are values
+// end[i-1] to end[i]-1. It holds no string headers (the collector has
+// nothing to trace in it); values are sliced out of values.data on use.
 type listColumn struct {
 	values stringColumn
 	end    []uint32
-	strs   []string // values split, built by finish
 }
 
-func (c *listColumn) finish() {
-	c.values.finish()
-	c.strs = make([]string, len(c.values.end))
-	for i := range c.strs {
-		c.strs[i] = c.values.at(i)
-	}
-	c.values.end = nil
-}
+func (c *listColumn) finish() { c.values.finish() }
 
-func (c *listColumn) at(i int) []string {
-	var start uint32
+// span is row i's values as [lo, hi) indexes into c.values.
+func (c *listColumn) span(i int) (lo, hi int) {
 	if i > 0 {
-		start = c.end[i-1]
+		lo = int(c.end[i-1])
 	}
-	return c.strs[start:c.end[i]:c.end[i]]
+	return lo, int(c.end[i])
+}
+
+// list is one row of a listColumn, read without allocation.
+type list struct {
+	c      *stringColumn
+	lo, hi int
+}
+
+func (c *listColumn) at(i int) list {
+	lo, hi := c.span(i)
+	return list{&c.values, lo, hi}
+}
+
+func (l list) len() int            { return l.hi - l.lo }
+func (l list) at(k int) string     { return l.c.at(l.lo + k) }
+func (l list) text() string        { return l.c.data[l.c.start(l.lo):l.c.start(l.hi)] }
+func (l list) offset(k int) uint32 { return l.c.start(l.lo+k) - l.c.start(l.lo) }
+
+// equal tells whether two rows hold the same values in the same order:
+// the same text end to end and the same boundaries, compared without
+// slicing out a single value.
+func (l list) equal(m list) bool {
+	if l.len() != m.len() || l.text() != m.text() {
+		return false
+	}
+	for k := 1; k < l.len(); k++ {
+		if l.offset(k) != m.offset(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// strings copies the row's values into a new slice.
+func (l list) strings() []string {
+	out := make([]string, l.len())
+	for k := range out {
+		out[k] = l.at(k)
+	}
+	return out
 }
 
 // ReadSnapshot reads the columns a comparison needs from a packages
@@ -194,11 +229,13 @@ func ReadSnapshot(ctx context.Context, r io.ReaderAt, size int64) (*Snapshot, er
 	}
 	found := map[string]bool{}
 	var leaves []int
+	leafName := map[int]string{}
 	for i := 0; i < schema.NumColumns(); i++ {
 		path := schema.Column(i).ColumnPath()
 		if len(path) > 0 && want[path[0]] {
 			leaves = append(leaves, i)
 			found[path[0]] = true
+			leafName[i] = path[0]
 		}
 	}
 	for _, c := range neededColumns {
@@ -206,7 +243,13 @@ func ReadSnapshot(ctx context.Context, r io.ReaderAt, size int64) (*Snapshot, er
 			return nil, fmt.Errorf("compare: packages file has no column %q (is it a packages v2 file?)", c)
 		}
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: readBatchRows}, memory.DefaultAllocator)
+	rows := pf.NumRows()
+	if rows > math.MaxUint32/2 {
+		return nil, fmt.Errorf("compare: packages file has %d rows, more than a snapshot can", rows)
+	}
+	// Parallel decodes the columns of a batch concurrently: the bulk of a
+	// read is decompression and decoding, column by column.
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: readBatchRows, Parallel: true}, memory.DefaultAllocator)
 	if err != nil {
 		return nil, fmt.Errorf("compare: packages file: %w", err)
 	}
@@ -217,11 +260,7 @@ func ReadSnapshot(ctx context.Context, r io.ReaderAt, size int64) (*Snapshot, er
 	defer rr.Release()
 
 	s := &Snapshot{}
-	rows := pf.NumRows()
-	if rows > math.MaxUint32/2 {
-		return nil, fmt.Errorf("compare: packages file has %d rows, more than a snapshot can", rows)
-	}
-	s.essential = make([]bool, 0, rows)
+	s.presize(pf, leafName, int(rows))
 	for rr.Next() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -244,6 +283,52 @@ func ReadSnapshot(ctx context.Context, r io.ReaderAt, size int64) (*Snapshot, er
 	}
 	s.depends.finish()
 	return s, nil
+}
+
+// maxPresize bounds the bytes presize reserves for one column from the
+// file's own claims, so that a hostile footer cannot make it allocate
+// more than the text a snapshot can hold anyway.
+const maxPresize = 1 << 30
+
+// maxPresizeRows bounds the rows presize reserves room for, for the same
+// reason: Parquet's run-length encoding lets a small file claim billions.
+const maxPresizeRows = 1 << 22
+
+// presize reserves each column's room up front from the footer's row
+// count and uncompressed column sizes (which, with the length prefix of
+// each value, slightly exceed the text): without it the columns grow by
+// doubling, copying everything read so far each time.
+func (s *Snapshot) presize(pf *file.Reader, leafName map[int]string, rows int) {
+	bytes := map[string]int64{}
+	values := map[string]int64{}
+	md := pf.MetaData()
+	for g := 0; g < md.NumRowGroups(); g++ {
+		rg := md.RowGroup(g)
+		for leaf, name := range leafName {
+			cc, err := rg.ColumnChunk(leaf)
+			if err != nil {
+				continue // the reader reports a broken footer itself
+			}
+			bytes[name] += cc.TotalUncompressedSize()
+			values[name] += cc.NumValues()
+		}
+	}
+	hint := func(n int64) int { return int(min(max(n, 0), maxPresize)) }
+	rows = min(rows, maxPresizeRows)
+	for _, sc := range []struct {
+		name string
+		dst  *stringColumn
+	}{{colPackage, &s.pkg}, {colVersion, &s.version}, {colSource, &s.source}, {colSourceVersion, &s.sourceVersion}} {
+		sc.dst.b.Grow(hint(bytes[sc.name]))
+		sc.dst.end = make([]uint32, 0, rows)
+	}
+	s.depends.values.b.Grow(hint(bytes[colDepends] + bytes[colPreDepends]))
+	s.depends.values.end = make([]uint32, 0, hint((values[colDepends]+values[colPreDepends])*4)/4)
+	s.depends.end = make([]uint32, 0, rows)
+	for _, ic := range []*internedColumn{&s.indexArch, &s.arch, &s.section, &s.priority, &s.format} {
+		ic.codes = make([]uint16, 0, rows)
+	}
+	s.essential = make([]bool, 0, rows)
 }
 
 // appendBatch copies one record batch into s.

@@ -1,8 +1,11 @@
 package compare
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/version"
@@ -36,21 +39,45 @@ type KindCounts struct {
 	Added, Removed, Upgraded, Downgraded, Same, Rebuilds int
 }
 
-// rollUp groups changes by source.
-func rollUp(changes []datasets.PackageChangeRow) []SourceChange {
-	bySource := map[string]*SourceChange{}
-	var order []string
+// rollUp groups changes by source and sets each source's highest source
+// version on each side from the rows of the snapshots.
+//
+// It gives each source a number in one map pass, then lays all binaries
+// out in one slice by source, so a roll-up of ~35k sources allocates a
+// few slices rather than a slice per source.
+func rollUp(changes []datasets.PackageChangeRow, old *Snapshot, oldRows []int32, new *Snapshot, newRows []int32, vc version.Comparator) ([]SourceChange, error) {
+	ids := make(map[string]int32, len(changes)/2)
+	rowSource := make([]int32, len(changes))
+	var names []string
+	var sizes []int32
 	for i := range changes {
-		row := &changes[i]
-		name := cmpOr(row.NewSource, row.OldSource)
-		sc := bySource[name]
-		if sc == nil {
-			sc = &SourceChange{Source: name}
-			bySource[name] = sc
-			order = append(order, name)
+		name := cmpOr(changes[i].NewSource, changes[i].OldSource)
+		id, ok := ids[name]
+		if !ok {
+			id = int32(len(names))
+			ids[name] = id
+			names = append(names, name)
+			sizes = append(sizes, 0)
 		}
-		if n := len(sc.Binaries); n == 0 || sc.Binaries[n-1] != row.Package {
-			sc.Binaries = append(sc.Binaries, row.Package) // changes come sorted by package
+		rowSource[i] = id
+		sizes[id]++
+	}
+	// Binaries: one backing slice, each source's part sized by its rows.
+	starts := make([]int32, len(names)+1)
+	for id, n := range sizes {
+		starts[id+1] = starts[id] + n
+	}
+	binaries := make([]string, len(changes))
+	fill := slices.Clone(starts[:len(names)])
+	sources := make([]SourceChange, len(names))
+	for i := range changes {
+		row, sc := &changes[i], &sources[rowSource[i]]
+		id := rowSource[i]
+		// Changes come sorted by package: a binary's index architectures
+		// are adjacent, so one look back removes its repeats.
+		if fill[id] == starts[id] || binaries[fill[id]-1] != row.Package {
+			binaries[fill[id]] = row.Package
+			fill[id]++
 		}
 		switch row.Kind {
 		case KindAdded:
@@ -68,16 +95,34 @@ func rollUp(changes []datasets.PackageChangeRow) []SourceChange {
 			sc.Counts.Same++
 		}
 	}
-	slices.Sort(order)
-	out := make([]SourceChange, 0, len(order))
-	for _, name := range order {
-		sc := bySource[name]
-		sc.Binaries = slices.Compact(sc.Binaries)
+	for id := range sources {
+		sc := &sources[id]
+		sc.Source = names[id]
+		sc.Binaries = binaries[starts[id]:fill[id]:fill[id]]
 		sc.Kind = dominant(sc.Counts)
 		sc.Rebuild = sc.Kind == KindUpgraded && sc.Counts.Rebuilds == sc.Counts.Upgraded
-		out = append(out, *sc)
 	}
-	return out
+	// The two sides' versions go to different fields: one goroutine each.
+	var oldErr, newErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { oldErr = sourceVersions(sources, ids, old, oldRows, true, vc) })
+	newErr = sourceVersions(sources, ids, new, newRows, false, vc)
+	wg.Wait()
+	if err := cmp.Or(oldErr, newErr); err != nil {
+		return nil, err
+	}
+	// Order by name through a permutation: moving 4-byte ids is cheaper
+	// than moving the ~150-byte SourceChange values.
+	order := make([]int32, len(sources))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(names[a], names[b]) })
+	out := make([]SourceChange, len(sources))
+	for i, id := range order {
+		out[i] = sources[id]
+	}
+	return out, nil
 }
 
 func dominant(c KindCounts) string {
@@ -93,31 +138,29 @@ func dominant(c KindCounts) string {
 	return kind
 }
 
+type sourceRef struct{ Source, SourceVersion string }
+
 // sourceVersions sets each source's highest source version on one side
 // from the rows of s. (A binary whose source was renamed is grouped under
 // its new source; its old source's version is not carried over.)
-func sourceVersions(sources []SourceChange, s *Snapshot, rows []int, old bool, cmp version.Comparator) error {
-	idx := make(map[string]int, len(sources))
-	for i := range sources {
-		idx[sources[i].Source] = i
-	}
+func sourceVersions(sources []SourceChange, ids map[string]int32, s *Snapshot, rows []int32, old bool, vc version.Comparator) error {
 	for _, r := range rows {
-		p := s.Row(r)
-		i, ok := idx[p.Source]
+		p := sourceRef{s.source.at(int(r)), s.sourceVersion.at(int(r))}
+		id, ok := ids[p.Source]
 		if !ok || p.SourceVersion == "" {
 			continue // a paired binary whose source was renamed: grouped under the new name
 		}
-		dst := &sources[i].NewVersion
+		dst := &sources[id].NewVersion
 		if old {
-			dst = &sources[i].OldVersion
+			dst = &sources[id].OldVersion
 		}
-		if *dst == "" {
+		if *dst == "" || *dst == p.SourceVersion {
 			*dst = p.SourceVersion
 			continue
 		}
-		c, err := cmp.Compare(p.SourceVersion, *dst)
+		c, err := vc.Compare(p.SourceVersion, *dst)
 		if err != nil {
-			return fmt.Errorf("compare: source %s of %s: %w", p.Source, p.Package, err)
+			return fmt.Errorf("compare: source %s of %s: %w", p.Source, s.pkg.at(int(r)), err)
 		}
 		if c > 0 {
 			*dst = p.SourceVersion
