@@ -13,6 +13,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/distroscope/distroscope/compare"
 	"github.com/distroscope/distroscope/crossmap"
@@ -105,16 +106,18 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 		}
 		return out, err
 	}
-	old, err := c.loadSnapshot(ctx, in.Old)
-	if err != nil {
+	// Both snapshots at once: reading is decompression and decoding,
+	// which one snapshot alone does not spread over every core.
+	phase := newPhases()
+	var old, nw *compare.Snapshot
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { old, err = c.loadSnapshot(gctx, in.Old); return err })
+	g.Go(func() (err error) { nw, err = c.loadSnapshot(gctx, in.New); return err })
+	if err := g.Wait(); err != nil {
 		return out, err
 	}
-	activity.RecordHeartbeat(ctx, "old snapshot read")
-	nw, err := c.loadSnapshot(ctx, in.New)
-	if err != nil {
-		return out, err
-	}
-	activity.RecordHeartbeat(ctx, "new snapshot read")
+	phase.done("read")
+	activity.RecordHeartbeat(ctx, "snapshots read")
 	opts := compare.Options{Old: in.Old, New: in.New}
 	var res compare.Result
 	if in.Old.Distro == in.New.Distro {
@@ -132,6 +135,7 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 	if err != nil {
 		return out, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
 	}
+	phase.done("compare")
 	activity.RecordHeartbeat(ctx, "compared")
 	now := time.Now().UTC()
 	if c.Now != nil {
@@ -159,18 +163,37 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 	for _, k := range []string{changesKey, summaryKey} {
 		_ = c.Store.Delete(ctx, k)
 	}
+	phase.done("commit")
 	activity.RecordHeartbeat(ctx, "report")
 	reports, err := c.writeReports(ctx, p, in, res)
 	if err != nil {
 		return out, err
 	}
+	phase.done("report")
 	out.Reports = reports
 	out.Summary = res.Summary
 	out.Manifests = []string{datasets.PackageChanges.ManifestKey(p), datasets.CompareSummaries.ManifestKey(p)}
-	activity.GetLogger(ctx).Info("comparison committed", "partition", p.Distro+"/"+p.Release+"/"+p.Snapshot,
-		"upgraded", res.Summary.Upgraded, "added", res.Summary.Added, "removed", res.Summary.Removed)
+	activity.GetLogger(ctx).Info("comparison committed", append([]any{"partition", p.Distro + "/" + p.Release + "/" + p.Snapshot,
+		"upgraded", res.Summary.Upgraded, "added", res.Summary.Added, "removed", res.Summary.Removed}, phase.keyvals()...)...)
 	return out, nil
 }
+
+// phases times the steps of an activity for its log line, so a slow run
+// says where its time went.
+type phases struct {
+	last time.Time
+	kv   []any
+}
+
+func newPhases() *phases { return &phases{last: time.Now()} }
+
+func (p *phases) done(name string) {
+	now := time.Now()
+	p.kv = append(p.kv, name+"_ms", now.Sub(p.last).Milliseconds())
+	p.last = now
+}
+
+func (p *phases) keyvals() []any { return p.kv }
 
 func (c *Compare) loadSnapshot(ctx context.Context, p datasets.Partition) (*compare.Snapshot, error) {
 	key := datasets.Packages.DataKey(p)

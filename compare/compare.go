@@ -43,8 +43,10 @@ type Result struct {
 	// Summary counts Changes. Upgraded includes the rebuilds, which
 	// Rebuilds counts again.
 	Summary datasets.CompareSummaryRow
-	// Sources rolls Changes up by source package, ordered by name.
-	Sources []SourceChange
+	// Sources rolls Changes up by source package, ordered by name
+	// (datasets.CompareSourceChangeRows). Cross-distro comparisons leave
+	// it empty: their source names belong to two naming schemes.
+	Sources []datasets.SourceChangeRow
 	// Format is the version format both snapshots share ("deb", "rpm", ...).
 	Format string
 }

@@ -196,7 +196,7 @@ func TestCompareFixtures(t *testing.T) {
 	}
 
 	// Source roll-up.
-	src := map[string]SourceChange{}
+	src := map[string]datasets.SourceChangeRow{}
 	for _, s := range res.Sources {
 		src[s.Source] = s
 	}

@@ -11,41 +11,13 @@ import (
 	"github.com/distroscope/distroscope/version"
 )
 
-// SourceChange is one source package of a comparison: its binaries' pairs
-// rolled up.
-type SourceChange struct {
-	// Source is the new side's source name of its binaries (the old side's
-	// for removed binaries).
-	Source string
-	// OldVersion and NewVersion are the highest of the binaries' source
-	// versions on each side ("" when the side has none of them). For deb
-	// these are the Source field's versions, so a binNMU leaves them equal.
-	OldVersion, NewVersion string
-	// Kind is the dominant kind of the binaries' pairs: the most frequent,
-	// ties going to the more notable in the order upgraded, downgraded,
-	// added, removed, same.
-	Kind string
-	// Rebuild is set when every upgraded pair is a rebuild and Kind is
-	// upgraded: a binNMU of the whole source.
-	Rebuild bool
-	// Binaries are the distinct binary package names, sorted.
-	Binaries []string
-	// Counts counts the pairs (one per binary and index architecture).
-	Counts KindCounts
-}
-
-// KindCounts counts pairs by kind; Rebuilds are also in Upgraded.
-type KindCounts struct {
-	Added, Removed, Upgraded, Downgraded, Same, Rebuilds int
-}
-
 // rollUp groups changes by source and sets each source's highest source
 // version on each side from the rows of the snapshots.
 //
 // It gives each source a number in one map pass, then lays all binaries
 // out in one slice by source, so a roll-up of ~35k sources allocates a
 // few slices rather than a slice per source.
-func rollUp(changes []datasets.PackageChangeRow, old *Snapshot, oldRows []int32, new *Snapshot, newRows []int32, vc version.Comparator) ([]SourceChange, error) {
+func rollUp(changes []datasets.PackageChangeRow, old *Snapshot, oldRows []int32, new *Snapshot, newRows []int32, vc version.Comparator) ([]datasets.SourceChangeRow, error) {
 	ids := make(map[string]int32, len(changes)/2)
 	rowSource := make([]int32, len(changes))
 	var names []string
@@ -69,7 +41,7 @@ func rollUp(changes []datasets.PackageChangeRow, old *Snapshot, oldRows []int32,
 	}
 	binaries := make([]string, len(changes))
 	fill := slices.Clone(starts[:len(names)])
-	sources := make([]SourceChange, len(names))
+	sources := make([]datasets.SourceChangeRow, len(names))
 	for i := range changes {
 		row, sc := &changes[i], &sources[rowSource[i]]
 		id := rowSource[i]
@@ -81,26 +53,26 @@ func rollUp(changes []datasets.PackageChangeRow, old *Snapshot, oldRows []int32,
 		}
 		switch row.Kind {
 		case KindAdded:
-			sc.Counts.Added++
+			sc.Added++
 		case KindRemoved:
-			sc.Counts.Removed++
+			sc.Removed++
 		case KindUpgraded:
-			sc.Counts.Upgraded++
+			sc.Upgraded++
 			if row.Rebuild {
-				sc.Counts.Rebuilds++
+				sc.Rebuilds++
 			}
 		case KindDowngraded:
-			sc.Counts.Downgraded++
+			sc.Downgraded++
 		case KindSame:
-			sc.Counts.Same++
+			sc.Same++
 		}
 	}
 	for id := range sources {
 		sc := &sources[id]
 		sc.Source = names[id]
 		sc.Binaries = binaries[starts[id]:fill[id]:fill[id]]
-		sc.Kind = dominant(sc.Counts)
-		sc.Rebuild = sc.Kind == KindUpgraded && sc.Counts.Rebuilds == sc.Counts.Upgraded
+		sc.Kind = dominant(sc)
+		sc.Rebuild = sc.Kind == KindUpgraded && sc.Rebuilds == sc.Upgraded
 	}
 	// The two sides' versions go to different fields: one goroutine each.
 	var oldErr, newErr error
@@ -112,24 +84,24 @@ func rollUp(changes []datasets.PackageChangeRow, old *Snapshot, oldRows []int32,
 		return nil, err
 	}
 	// Order by name through a permutation: moving 4-byte ids is cheaper
-	// than moving the ~150-byte SourceChange values.
+	// than moving the ~150-byte rows.
 	order := make([]int32, len(sources))
 	for i := range order {
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(names[a], names[b]) })
-	out := make([]SourceChange, len(sources))
+	out := make([]datasets.SourceChangeRow, len(sources))
 	for i, id := range order {
 		out[i] = sources[id]
 	}
 	return out, nil
 }
 
-func dominant(c KindCounts) string {
-	kind, best := KindSame, -1
+func dominant(c *datasets.SourceChangeRow) string {
+	kind, best := KindSame, int64(-1)
 	for _, k := range []struct {
 		name string
-		n    int
+		n    int64
 	}{{KindUpgraded, c.Upgraded}, {KindDowngraded, c.Downgraded}, {KindAdded, c.Added}, {KindRemoved, c.Removed}, {KindSame, c.Same}} {
 		if k.n > best {
 			kind, best = k.name, k.n
@@ -143,7 +115,7 @@ type sourceRef struct{ Source, SourceVersion string }
 // sourceVersions sets each source's highest source version on one side
 // from the rows of s. (A binary whose source was renamed is grouped under
 // its new source; its old source's version is not carried over.)
-func sourceVersions(sources []SourceChange, ids map[string]int32, s *Snapshot, rows []int32, old bool, vc version.Comparator) error {
+func sourceVersions(sources []datasets.SourceChangeRow, ids map[string]int32, s *Snapshot, rows []int32, old bool, vc version.Comparator) error {
 	for _, r := range rows {
 		p := sourceRef{s.source.at(int(r)), s.sourceVersion.at(int(r))}
 		id, ok := ids[p.Source]

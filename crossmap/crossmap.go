@@ -60,7 +60,7 @@ func Compare(old, new *compare.Snapshot, rules *Rules, opts compare.Options) (co
 	if rules == nil {
 		rules = DefaultRules()
 	}
-	res := compare.Result{Sources: []compare.SourceChange{}}
+	res := compare.Result{Sources: []datasets.SourceChangeRow{}}
 	res.Summary = datasets.CompareSummaryRow{
 		OldDistro: opts.Old.Distro, OldRelease: opts.Old.Release, OldSnapshot: opts.Old.Snapshot,
 		NewDistro: opts.New.Distro, NewRelease: opts.New.Release, NewSnapshot: opts.New.Snapshot,

@@ -56,6 +56,40 @@ type CompareSummaryRow struct {
 	DependsDelta int64  `parquet:"depends_changed_packages"`
 }
 
+// SourceChangeRow is one source package of a comparison: the pairs of
+// its binaries rolled up, so that "what happened to openssl" is one row
+// however many binaries and architectures it builds.
+type SourceChangeRow struct {
+	// Source is the new side's source name of its binaries (the old
+	// side's for removed binaries).
+	Source string `parquet:"source"`
+	// Kind is the dominant kind of the binaries' pairs: the most frequent,
+	// ties going to the more notable in the order upgraded, downgraded,
+	// added, removed, same.
+	Kind string `parquet:"kind,dict"`
+	// Rebuild is set when Kind is upgraded and every upgraded pair is a
+	// rebuild: a binNMU of the whole source.
+	Rebuild bool `parquet:"rebuild"`
+	// OldVersion and NewVersion are the highest source versions of the
+	// binaries on each side ("" when the side has none of them). For deb
+	// these are the Source field's versions, so a binNMU leaves them equal.
+	OldVersion string `parquet:"old_version,optional"`
+	NewVersion string `parquet:"new_version,optional"`
+	// Binaries are the distinct binary package names, sorted.
+	Binaries []string `parquet:"binaries,list"`
+	// Pair counts by kind (one pair per binary and index architecture);
+	// Rebuilds are also in Upgraded.
+	Added      int64 `parquet:"added"`
+	Removed    int64 `parquet:"removed"`
+	Upgraded   int64 `parquet:"upgraded"`
+	Rebuilds   int64 `parquet:"rebuilds"`
+	Downgraded int64 `parquet:"downgraded"`
+	Same       int64 `parquet:"same"`
+}
+
+// CompareSourceChangeRows orders rows by source name.
+func CompareSourceChangeRows(a, b *SourceChangeRow) int { return strings.Compare(a.Source, b.Source) }
+
 var (
 	// PackageChanges is one row per package pair of a comparison. Its
 	// partition is distro=<old distro>, release=<old>~<new release>,
@@ -63,6 +97,9 @@ var (
 	PackageChanges = Table{Name: "package_changes", Version: 1, SortColumn: "package", Schema: parquet.SchemaOf(PackageChangeRow{})}
 	// CompareSummaries is one row per comparison, partitioned alike.
 	CompareSummaries = Table{Name: "compare_summaries", Version: 1, SortColumn: "old_snapshot", Schema: parquet.SchemaOf(CompareSummaryRow{})}
+	// SourceChanges is one row per source package of a comparison,
+	// partitioned alike.
+	SourceChanges = Table{Name: "source_changes", Version: 1, SortColumn: "source", Schema: parquet.SchemaOf(SourceChangeRow{})}
 )
 
 // ComparePackageChangeRows orders rows by package, then architecture.

@@ -645,7 +645,7 @@ func cliRuns(o opts, old, nw side) (time.Duration, int64, error) {
 		"DISTROSCOPE_TASK_QUEUE=bench-compare",
 		"DISTROSCOPE_STORE="+storeDir,
 		"DISTROSCOPE_TEMP_DIR="+o.state,
-		"DISTROSCOPE_LOG_LEVEL=warn",
+		"DISTROSCOPE_LOG_LEVEL=info",
 		"DISTROSCOPE_UI_URL=http://127.0.0.1:"+strconv.Itoa(ui),
 	)
 	worker := exec.Command(filepath.Join(o.bin, "distroscope-worker"))
