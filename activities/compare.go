@@ -97,7 +97,7 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 		return out, err
 	} else if ok {
 		out.Reused = true
-		out.Manifests = []string{datasets.PackageChanges.ManifestKey(p), datasets.CompareSummaries.ManifestKey(p)}
+		out.Manifests = compareManifests(p)
 		out.Summary, err = c.readSummary(ctx, m)
 		for _, k := range []string{reportPrefix(p) + "report.html", reportPrefix(p) + "report.md"} {
 			if _, serr := c.Store.Stat(ctx, k); serr == nil {
@@ -137,42 +137,33 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 	}
 	phase.done("compare")
 	activity.RecordHeartbeat(ctx, "compared")
-	now := time.Now().UTC()
-	if c.Now != nil {
-		now = c.Now()
-	}
-	base := datasets.Manifest{Producer: c.Producer, WorkflowID: in.WorkflowID, RunID: in.RunID,
-		Inputs: []datasets.Input{{Path: datasets.Packages.DataKey(in.Old)}, {Path: datasets.Packages.DataKey(in.New)}}}
-	changesKey, err := stageRows(ctx, c.Store, c.TempDir, datasets.PackageChanges, p, "changes", res.Changes, datasets.ComparePackageChangeRows)
-	if err != nil {
+
+	// The reports render while the datasets are committed (one core
+	// encodes Parquet, the other renders); they are stored after the
+	// datasets, so a report never describes an uncommitted comparison.
+	rendered := make(chan renderResult, 1)
+	go func() {
+		files, err := report.New(c.reportData(p, in, res)).Files()
+		rendered <- renderResult{files, err}
+	}()
+	if err := c.commitComparison(ctx, p, in, res); err != nil {
+		<-rendered
 		return out, err
-	}
-	if _, err := datasets.Publish(ctx, c.Store, datasets.PublishInput{Table: datasets.PackageChanges, Partition: p,
-		Parts: []datasets.StagedPart{{Key: changesKey, Rows: int64(len(res.Changes))}}, Manifest: base, TempDir: c.TempDir, Now: now}); err != nil {
-		return out, err
-	}
-	summaryKey, err := stageRows(ctx, c.Store, c.TempDir, datasets.CompareSummaries, p, "summary", []datasets.CompareSummaryRow{res.Summary},
-		func(a, b *datasets.CompareSummaryRow) int { return strings.Compare(a.OldSnapshot, b.OldSnapshot) })
-	if err != nil {
-		return out, err
-	}
-	if _, err := datasets.Publish(ctx, c.Store, datasets.PublishInput{Table: datasets.CompareSummaries, Partition: p,
-		Parts: []datasets.StagedPart{{Key: summaryKey, Rows: 1}}, Manifest: base, TempDir: c.TempDir, Now: now}); err != nil {
-		return out, err
-	}
-	for _, k := range []string{changesKey, summaryKey} {
-		_ = c.Store.Delete(ctx, k)
 	}
 	phase.done("commit")
 	activity.RecordHeartbeat(ctx, "report")
-	reports, err := c.writeReports(ctx, p, in, res)
+	r := <-rendered
+	if r.err != nil {
+		return out, r.err
+	}
+	reports, err := c.putReports(ctx, p, r.files)
 	if err != nil {
 		return out, err
 	}
 	phase.done("report")
 	out.Reports = reports
 	out.Summary = res.Summary
-	out.Manifests = []string{datasets.PackageChanges.ManifestKey(p), datasets.CompareSummaries.ManifestKey(p)}
+	out.Manifests = compareManifests(p)
 	activity.GetLogger(ctx).Info("comparison committed", append([]any{"partition", p.Distro + "/" + p.Release + "/" + p.Snapshot,
 		"upgraded", res.Summary.Upgraded, "added", res.Summary.Added, "removed", res.Summary.Removed}, phase.keyvals()...)...)
 	return out, nil
@@ -240,48 +231,102 @@ func reportPrefix(p datasets.Partition) string {
 	return "reports/compare/distro=" + p.Distro + "/release=" + p.Release + "/snapshot=" + p.Snapshot + "/"
 }
 
-// writeReports renders the comparison as a self-contained HTML page, as
-// Markdown and as one CSV per table, and stores them under reportPrefix.
-// Their names are fixed, so a retry rewrites the same objects.
-func (c *Compare) writeReports(ctx context.Context, p datasets.Partition, in CompareInput, res compare.Result) ([]string, error) {
+// compareManifests are the manifests of a comparison's datasets.
+func compareManifests(p datasets.Partition) []string {
+	return []string{datasets.PackageChanges.ManifestKey(p), datasets.SourceChanges.ManifestKey(p), datasets.CompareSummaries.ManifestKey(p)}
+}
+
+type renderResult struct {
+	files []report.File
+	err   error
+}
+
+func (c *Compare) reportData(p datasets.Partition, in CompareInput, res compare.Result) report.Data {
+	return report.Data{Old: in.Old, New: in.New, Summary: res.Summary, Changes: res.Changes, Sources: res.Sources,
+		Format: res.Format, CSVLocation: reportPrefix(p) + "csv/"}
+}
+
+// commitComparison commits the comparison's datasets: package_changes and
+// source_changes (staged at once), then compare_summaries last — the
+// summary is what marks a comparison committed (CompareSnapshots' reuse
+// check), so a run stopped before it is redone whole.
+func (c *Compare) commitComparison(ctx context.Context, p datasets.Partition, in CompareInput, res compare.Result) error {
+	now := time.Now().UTC()
+	if c.Now != nil {
+		now = c.Now()
+	}
+	base := datasets.Manifest{Producer: c.Producer, WorkflowID: in.WorkflowID, RunID: in.RunID,
+		Inputs: []datasets.Input{{Path: datasets.Packages.DataKey(in.Old)}, {Path: datasets.Packages.DataKey(in.New)}}}
+	var changesKey, sourcesKey string
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		changesKey, err = stageRows(gctx, c.Store, c.TempDir, datasets.PackageChanges, p, "changes", res.Changes, datasets.ComparePackageChangeRows)
+		return err
+	})
+	g.Go(func() (err error) {
+		sourcesKey, err = stageRows(gctx, c.Store, c.TempDir, datasets.SourceChanges, p, "sources", res.Sources, datasets.CompareSourceChangeRows)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	summaryKey, err := stageRows(ctx, c.Store, c.TempDir, datasets.CompareSummaries, p, "summary", []datasets.CompareSummaryRow{res.Summary},
+		func(a, b *datasets.CompareSummaryRow) int { return strings.Compare(a.OldSnapshot, b.OldSnapshot) })
+	if err != nil {
+		return err
+	}
+	for _, st := range []struct {
+		table datasets.Table
+		key   string
+		rows  int
+	}{{datasets.PackageChanges, changesKey, len(res.Changes)}, {datasets.SourceChanges, sourcesKey, len(res.Sources)}, {datasets.CompareSummaries, summaryKey, 1}} {
+		if _, err := datasets.Publish(ctx, c.Store, datasets.PublishInput{Table: st.table, Partition: p,
+			Parts: []datasets.StagedPart{{Key: st.key, Rows: int64(st.rows)}}, Manifest: base, TempDir: c.TempDir, Now: now}); err != nil {
+			return err
+		}
+	}
+	for _, k := range []string{changesKey, sourcesKey, summaryKey} {
+		_ = c.Store.Delete(ctx, k)
+	}
+	return nil
+}
+
+// putReports stores the rendered report files under reportPrefix, the
+// CSVs a few at a time and then the Markdown and the HTML page, in the
+// order report.Files gives (the page last). Their names are fixed, so a
+// retry rewrites the same objects. It returns the keys of the two
+// readable reports.
+func (c *Compare) putReports(ctx context.Context, p datasets.Partition, files []report.File) ([]string, error) {
 	prefix := reportPrefix(p)
-	d := report.Data{Old: in.Old, New: in.New, Summary: res.Summary, Changes: res.Changes, Format: res.Format,
-		CSVLocation: prefix + "csv/"}
-	var keys []string
-	put := func(key string, data []byte) error {
-		if err := c.Store.Put(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
+	put := func(ctx context.Context, f report.File) error {
+		key := prefix + f.Name
+		if err := c.Store.Put(ctx, key, bytes.NewReader(f.Data), int64(len(f.Data))); err != nil {
 			return fmt.Errorf("activities: report %s: %w", key, err)
 		}
-		keys = append(keys, key)
 		return nil
 	}
-	var html, md bytes.Buffer
-	if err := report.HTML(&html, d); err != nil {
-		return nil, err
-	}
-	if err := report.Markdown(&md, d); err != nil {
-		return nil, err
-	}
-	files, err := report.CSVFiles(d)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if err := put(prefix+"csv/"+name, files[name]); err != nil {
-			return nil, err
+	var csvs, pages []report.File
+	for _, f := range files {
+		if strings.HasPrefix(f.Name, "csv/") {
+			csvs = append(csvs, f)
+		} else {
+			pages = append(pages, f)
 		}
 	}
-	if err := put(prefix+"report.md", md.Bytes()); err != nil {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for _, f := range csvs {
+		g.Go(func() error { return put(gctx, f) })
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if err := put(prefix+"report.html", html.Bytes()); err != nil {
-		return nil, err
+	var keys []string
+	for _, f := range pages {
+		if err := put(ctx, f); err != nil {
+			return nil, err
+		}
+		keys = append(keys, prefix+f.Name)
 	}
-	// Only the two readable reports are listed; the CSVs sit beside them.
-	return keys[len(keys)-2:], nil
+	return keys, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/distroscope/distroscope/compare"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/report"
 	"github.com/distroscope/distroscope/rpmmd"
 )
 
@@ -250,16 +251,25 @@ func TestDebianAlpine(t *testing.T) {
 		t.Error("changes are not in package_changes order")
 	}
 	// libssl3: 3.0.17-1~deb12u2 against 3.1.2-r0 is a minor release behind.
-	lags := Lags(res.Changes)
+	// The lag metric is the report's (report.VersionLag), the one the
+	// cross-distro report shows.
+	lags := report.VersionLag(res.Changes)
 	if len(lags) != len(want) {
 		t.Errorf("%d lags, want one per pair (%d)", len(lags), len(want))
 	}
-	i := slices.IndexFunc(lags, func(l Lag) bool { return l.Package == "libssl3" })
+	i := slices.IndexFunc(lags, func(l report.Lag) bool { return l.Package == "libssl3" })
 	if i < 0 {
 		t.Fatal("no lag of libssl3")
 	}
-	if l := lags[i]; l.OldUpstream != "3.0.17" || l.NewUpstream != "3.1.2" || l.Level != 2 || l.Gap != 1 || l.Newer != 1 {
+	if l := lags[i]; l.OldUpstream != "3.0.17" || l.NewUpstream != "3.1.2" || l.Distance != (report.Distance{Component: 1, Delta: 1, Numeric: true}) ||
+		l.Newer != "new" || l.Distance.String() != "+1 minor" {
 		t.Errorf("libssl3 lag = %+v", l)
+	}
+	// Equal upstream versions (perl, py3-pyabpoa) sort last.
+	for _, l := range lags[len(lags)-2:] {
+		if l.Component != -1 || l.Newer != "same" {
+			t.Errorf("lag %+v: want an equal pair among the last two", l)
+		}
 	}
 }
 
@@ -293,8 +303,10 @@ func TestArchFedoraUserRules(t *testing.T) {
 	}
 	checkPairs(t, res, want)
 	checkUnmatched(t, res, distinctNames(oldRows)-2, distinctNames(newRows)-2, map[string]bool{"caret-pkg": true, "fixture-data": true})
-	lags := Lags(res.Changes)
-	if len(lags) != 2 || lags[0].Level != 1 || lags[0].Gap != 1 || lags[0].Newer != -1 {
+	// fixture-tools 2.4.1 is a major release ahead of hello-tool 1.2.3.
+	lags := report.VersionLag(res.Changes)
+	if len(lags) != 2 || lags[0].Distance != (report.Distance{Component: 0, Delta: -1, Numeric: true}) || lags[0].Newer != "old" ||
+		lags[0].OldPackage != "fixture-tools" || lags[0].Package != "hello-tool" {
 		t.Errorf("lags = %+v", lags)
 	}
 }

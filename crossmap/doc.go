@@ -13,6 +13,7 @@
 // Packages no rule could pair are reported as "unmatched", never dropped.
 //
 // Compare returns a compare.Result whose rows fit the package_changes
-// table (datasets.PackageChangeRow); Lags measures how far behind the
-// older side of each pair is.
+// table (datasets.PackageChangeRow), each pair carrying both upstream
+// versions and which side is newer; the report's version lag table
+// (report.VersionLag) measures how far behind the older side is.
 package crossmap

@@ -145,24 +145,3 @@ func TestParseRulesTooLarge(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
-
-func TestDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b  string
-		level int
-		gap   uint64
-	}{
-		{"3.0.17", "3.1.2", 2, 1},
-		{"2.4.1", "1.2.3", 1, 1},
-		{"1.2.13", "1.2.13", 0, 0},
-		{"1.0", "1.0.0", 0, 0},
-		{"5.36.0", "5.38.2", 2, 2},
-		{"1.0rc1", "1.0", 3, 0}, // rc against a missing (zero) component
-		{"20230101", "20240105", 1, 10004},
-	} {
-		level, gap := Distance(tc.a, tc.b)
-		if level != tc.level || gap != tc.gap {
-			t.Errorf("Distance(%s, %s) = %d, %d; want %d, %d", tc.a, tc.b, level, gap, tc.level, tc.gap)
-		}
-	}
-}

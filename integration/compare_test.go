@@ -154,6 +154,22 @@ func TestCompareTwoFixtureReleases(t *testing.T) {
 	if r := kind["0ad"]; len(r.DependsAdded)+len(r.DependsRemoved)+len(r.DependsChanged) == 0 {
 		t.Errorf("0ad dependency changes missing: %+v", r)
 	}
+	// The source roll-up: 2048-qt's binNMU is a rebuild of the whole
+	// source, its source version unchanged; zstd's source appears.
+	sources, err := readAll[datasets.SourceChangeRow](t, st, datasets.SourceChanges.DataKey(res.Partition))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := map[string]datasets.SourceChangeRow{}
+	for _, r := range sources {
+		src[r.Source] = r
+	}
+	if r := src["2048-qt"]; r.Kind != "upgraded" || !r.Rebuild || r.OldVersion != r.NewVersion || r.Rebuilds != 1 {
+		t.Errorf("source 2048-qt = %+v, want a rebuild with its source version unchanged", r)
+	}
+	if r := src["libzstd"]; r.Kind != "added" || len(r.Binaries) != 1 || r.Binaries[0] != "zstd" {
+		t.Errorf("source libzstd = %+v, want zstd added", r)
+	}
 	var upgraded int64
 	for _, r := range rows {
 		if r.Kind == "upgraded" {

@@ -36,6 +36,10 @@ type Data struct {
 	// Changes are the comparison's package_changes rows, in the order the
 	// tables should list them (the dataset's order: by package).
 	Changes []datasets.PackageChangeRow
+	// Sources are the comparison's source_changes rows, one per source
+	// package, by name. Cross-distro comparisons have none: their two
+	// sides name sources in different schemes.
+	Sources []datasets.SourceChangeRow
 	// Format is the repository format of the old snapshot ("deb", "rpm",
 	// "apk", "alpm"), used to find upstream versions for Jumps when rows
 	// carry none. Empty means the versions are taken as they are.
@@ -131,50 +135,83 @@ func abs(n int64) int64 {
 	return n
 }
 
-// components splits an upstream version into runs of digits and runs of
-// letters; everything else separates, as libversion does.
-func components(v string) []string {
-	var out []string
-	start := -1
-	class := func(c byte) int {
-		switch {
-		case c >= '0' && c <= '9':
-			return 1
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-			return 2
-		}
-		return 0
+// class is what a byte of a version is to Measure: 1 a digit, 2 an ASCII
+// letter, 0 a separator (everything else, as libversion has it).
+func class(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return 1
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		return 2
 	}
-	for i := 0; i <= len(v); i++ {
-		c := 0
-		if i < len(v) {
-			c = class(v[i])
-		}
-		if start >= 0 && (c == 0 || c != class(v[start])) {
-			out = append(out, v[start:i])
-			start = -1
-		}
-		if start < 0 && c != 0 {
-			start = i
-		}
-	}
-	return out
+	return 0
 }
 
-// Measure is the Distance from upstream version a to b.
+// scanner yields a version's components (runs of digits, runs of letters)
+// one at a time as substrings, so that Measure, which runs for every
+// upgraded pair of a comparison, allocates nothing.
+type scanner struct {
+	s string
+	i int
+}
+
+// next returns the next component, or false when there is none left.
+func (sc *scanner) next() (string, bool) {
+	s, i := sc.s, sc.i
+	for i < len(s) && class(s[i]) == 0 {
+		i++
+	}
+	if i == len(s) {
+		sc.i = i
+		return "", false
+	}
+	c, j := class(s[i]), i+1
+	for j < len(s) && class(s[j]) == c {
+		j++
+	}
+	sc.i = j
+	return s[i:j], true
+}
+
+// number is a component's value when it is a run of digits that fits an
+// int64; a longer run is compared as text, so that no version, however
+// odd, can overflow the arithmetic of a Distance.
+func number(c string) (int64, bool) {
+	if c == "" || class(c[0]) != 1 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(c); i++ {
+		d := int64(c[i] - '0')
+		if n > (math.MaxInt64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
+}
+
+// Measure is the Distance from upstream version a to b. Both are walked
+// component by component in step; a missing component counts as zero
+// (1.0 == 1.0.0); numbers compare by value, anything else as text with
+// case ignored.
 func Measure(a, b string) Distance {
-	ca, cb := components(a), components(b)
-	for i := 0; i < max(len(ca), len(cb)); i++ {
-		x, y := "0", "0" // a missing component counts as zero (1.0 == 1.0.0)
-		if i < len(ca) {
-			x = ca[i]
+	sa, sb := scanner{s: a}, scanner{s: b}
+	for i := 0; ; i++ {
+		x, okx := sa.next()
+		y, oky := sb.next()
+		if !okx && !oky {
+			return Distance{Component: -1}
 		}
-		if i < len(cb) {
-			y = cb[i]
+		if !okx {
+			x = "0"
 		}
-		nx, errx := strconv.ParseInt(x, 10, 64)
-		ny, erry := strconv.ParseInt(y, 10, 64)
-		if errx == nil && erry == nil {
+		if !oky {
+			y = "0"
+		}
+		nx, numx := number(x)
+		ny, numy := number(y)
+		if numx && numy {
 			if nx != ny {
 				return Distance{Component: i, Delta: ny - nx, Numeric: true}
 			}
@@ -184,7 +221,6 @@ func Measure(a, b string) Distance {
 			return Distance{Component: i}
 		}
 	}
-	return Distance{Component: -1}
 }
 
 // upstreams gives a row's upstream versions: the ones the comparison
@@ -200,11 +236,68 @@ func upstreams(r *datasets.PackageChangeRow, format string) (string, string) {
 	return o, n
 }
 
+// best keeps the n smallest values it is offered, by cmp, without
+// holding or sorting them all: a comparison has ~40k upgrades and the
+// report shows 50. Values collect in a buffer of 2n that is sorted and
+// cut back to n when full; from then on, a value no smaller than the n-th
+// is dropped at once. A negative n keeps everything.
+type best[T any] struct {
+	n     int
+	cmp   func(a, b T) int
+	items []T
+	full  bool // items[:n] are the n smallest so far, sorted
+}
+
+func newBest[T any](n int, cmp func(a, b T) int) *best[T] {
+	// n may be huge (a MaxRows that means "no cut"): the buffer grows
+	// as values come rather than being sized for 2n up front.
+	return &best[T]{n: n, cmp: cmp, items: make([]T, 0, min(max(2*n, 0), 1024))}
+}
+
+func (b *best[T]) offer(v T) {
+	if b.n == 0 || b.full && b.cmp(v, b.items[b.n-1]) >= 0 {
+		return
+	}
+	b.items = append(b.items, v)
+	if b.n > 0 && len(b.items)/2 >= b.n { // len == 2n, without overflowing 2n
+		slices.SortFunc(b.items, b.cmp)
+		clear(b.items[b.n:])
+		b.items, b.full = b.items[:b.n], true
+	}
+}
+
+// result is the n smallest, smallest first.
+func (b *best[T]) result() []T {
+	slices.SortFunc(b.items, b.cmp)
+	if b.n >= 0 && len(b.items) > b.n {
+		b.items = b.items[:b.n]
+	}
+	return b.items
+}
+
+// jumpCandidate is one upgrade or downgrade LargestJumps measured, small
+// enough to keep many of: its row, the row's index (the last tie-break)
+// and its upstream versions, so that they are not normalised twice.
+type jumpCandidate struct {
+	row  *datasets.PackageChangeRow
+	i    int
+	o, n string
+	d    Distance
+}
+
 // LargestJumps returns at most n upgrades and downgrades whose upstream
-// version moved, largest distance first (then by package). Rebuilds and
-// packaging-only changes have no upstream distance and are left out.
+// version moved, largest distance first, then by package and index
+// architecture, then in the order of changes; a negative n returns them
+// all. Rebuilds and packaging-only changes have no upstream distance and
+// are left out.
 func LargestJumps(changes []datasets.PackageChangeRow, format string, n int) []Jump {
-	jumps := []Jump{}
+	top := newBest(n, func(a, b jumpCandidate) int {
+		if c := bigger(a.d, b.d); c != 0 { // most candidates are decided here
+			return c
+		}
+		return cmp.Or(strings.Compare(a.row.Package, b.row.Package),
+			strings.Compare(a.row.IndexArchitecture, b.row.IndexArchitecture), cmp.Compare(a.i, b.i))
+	})
 	for i := range changes {
 		r := &changes[i]
 		if r.Kind != KindUpgraded && r.Kind != KindDowngraded {
@@ -215,46 +308,58 @@ func LargestJumps(changes []datasets.PackageChangeRow, format string, n int) []J
 		if d.Component < 0 {
 			continue
 		}
-		jumps = append(jumps, Jump{Package: r.Package, IndexArchitecture: r.IndexArchitecture, Kind: r.Kind,
-			OldVersion: r.OldVersion, NewVersion: r.NewVersion, OldUpstream: o, NewUpstream: nw, Distance: d})
+		top.offer(jumpCandidate{row: r, i: i, o: o, n: nw, d: d})
 	}
-	slices.SortStableFunc(jumps, func(a, b Jump) int {
-		if c := bigger(a.Distance, b.Distance); c != 0 {
-			return c
-		}
-		return cmp.Or(strings.Compare(a.Package, b.Package), strings.Compare(a.IndexArchitecture, b.IndexArchitecture))
-	})
-	if n >= 0 && len(jumps) > n {
-		jumps = jumps[:n]
+	cands := top.result()
+	jumps := make([]Jump, len(cands))
+	for k, c := range cands {
+		r := c.row
+		jumps[k] = Jump{Package: r.Package, IndexArchitecture: r.IndexArchitecture, Kind: r.Kind,
+			OldVersion: r.OldVersion, NewVersion: r.NewVersion, OldUpstream: c.o, NewUpstream: c.n, Distance: c.d}
 	}
 	return jumps
 }
 
 // VersionLag returns every matched pair of a cross-distro comparison with
 // the side that packages the newer upstream release (by UpstreamOrder, the
-// comparison's own verdict), largest distance first.
+// comparison's own verdict), largest distance first, then by package and
+// old package, then in the order of changes.
 func VersionLag(changes []datasets.PackageChangeRow) []Lag {
-	lag := []Lag{}
+	// Sort small keys, not the ~140-byte Lag values, then build the
+	// table in its final order.
+	type key struct {
+		d   Distance
+		row *datasets.PackageChangeRow
+		i   int
+	}
+	var keys []key
 	for i := range changes {
 		r := &changes[i]
 		switch r.Kind {
 		case KindUpgraded, KindDowngraded, KindSame:
-		default:
-			continue
+			keys = append(keys, key{d: Measure(r.OldUpstream, r.NewUpstream), row: r, i: i})
 		}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := bigger(a.d, b.d); c != 0 {
+			return c
+		}
+		return cmp.Or(strings.Compare(a.row.Package, b.row.Package),
+			strings.Compare(cmp.Or(a.row.OldPackage, a.row.Package), cmp.Or(b.row.OldPackage, b.row.Package)), cmp.Compare(a.i, b.i))
+	})
+	lag := make([]Lag, len(keys))
+	for k, key := range keys {
+		r := key.row
 		l := Lag{Package: r.Package, OldPackage: cmp.Or(r.OldPackage, r.Package), OldVersion: r.OldVersion, NewVersion: r.NewVersion,
-			OldUpstream: r.OldUpstream, NewUpstream: r.NewUpstream, Newer: "same", Distance: Measure(r.OldUpstream, r.NewUpstream)}
+			OldUpstream: r.OldUpstream, NewUpstream: r.NewUpstream, Newer: "same", Distance: key.d}
 		switch {
 		case r.UpstreamOrder < 0:
 			l.Newer = "old"
 		case r.UpstreamOrder > 0:
 			l.Newer = "new"
 		}
-		lag = append(lag, l)
+		lag[k] = l
 	}
-	slices.SortStableFunc(lag, func(a, b Lag) int {
-		return cmp.Or(bigger(a.Distance, b.Distance), strings.Compare(a.Package, b.Package), strings.Compare(a.OldPackage, b.OldPackage))
-	})
 	return lag
 }
 
@@ -320,59 +425,64 @@ func changedKind(k string) bool {
 	return k == KindAdded || k == KindRemoved || k == KindUpgraded || k == KindDowngraded
 }
 
-// DependencyChanges are the rows whose dependency clauses changed.
-func DependencyChanges(changes []datasets.PackageChangeRow) []datasets.PackageChangeRow {
-	return filter(changes, func(r *datasets.PackageChangeRow) bool {
-		return len(r.DependsAdded)+len(r.DependsRemoved)+len(r.DependsChanged) > 0
-	})
+// DependencyChanges are the rows whose dependency clauses changed. The
+// rows are not copied: they point into changes.
+func DependencyChanges(changes []datasets.PackageChangeRow) []*datasets.PackageChangeRow {
+	return filter(changes, dependsChanged)
 }
 
 // EssentialChanges are the changed rows of essential packages or of
-// packages of priority required.
-func EssentialChanges(changes []datasets.PackageChangeRow) []datasets.PackageChangeRow {
-	return filter(changes, func(r *datasets.PackageChangeRow) bool {
-		return changedKind(r.Kind) && (r.Essential || r.Priority == "required")
-	})
+// packages of priority required, pointing into changes.
+func EssentialChanges(changes []datasets.PackageChangeRow) []*datasets.PackageChangeRow {
+	return filter(changes, essentialChanged)
 }
 
-// Unmatched are the rows of a cross-distro comparison no rule could pair.
-func Unmatched(changes []datasets.PackageChangeRow) []datasets.PackageChangeRow {
-	return filter(changes, func(r *datasets.PackageChangeRow) bool { return r.Kind == KindUnmatched })
+// Unmatched are the rows of a cross-distro comparison no rule could pair,
+// pointing into changes.
+func Unmatched(changes []datasets.PackageChangeRow) []*datasets.PackageChangeRow {
+	return filter(changes, unmatched)
 }
 
-func filter(changes []datasets.PackageChangeRow, keep func(*datasets.PackageChangeRow) bool) []datasets.PackageChangeRow {
-	out := []datasets.PackageChangeRow{}
+func dependsChanged(r *datasets.PackageChangeRow) bool {
+	return len(r.DependsAdded)+len(r.DependsRemoved)+len(r.DependsChanged) > 0
+}
+
+func essentialChanged(r *datasets.PackageChangeRow) bool {
+	return changedKind(r.Kind) && (r.Essential || r.Priority == "required")
+}
+
+func unmatched(r *datasets.PackageChangeRow) bool { return r.Kind == KindUnmatched }
+
+func filter(changes []datasets.PackageChangeRow, keep func(*datasets.PackageChangeRow) bool) []*datasets.PackageChangeRow {
+	out := []*datasets.PackageChangeRow{}
 	for i := range changes {
 		if keep(&changes[i]) {
-			out = append(out, changes[i])
+			out = append(out, &changes[i])
 		}
 	}
 	return out
 }
 
-// tables is Data with every derived table filled in.
-type tables struct {
-	Data
-	BySection, ByPriority           []Tally
-	Dependencies, Essential, Orphan []datasets.PackageChangeRow
-	ShowLag                         bool
+// ChangedPairs is how many of a source's package pairs changed version or
+// appeared or disappeared.
+func ChangedPairs(s *datasets.SourceChangeRow) int64 {
+	return s.Added + s.Removed + s.Upgraded + s.Downgraded
 }
 
-func derive(d Data) tables {
-	if d.MaxRows <= 0 {
-		d.MaxRows = DefaultMaxRows
+// ChangedSources returns the n sources (all of them when n is negative)
+// with the most changed pairs, then by name, among those whose dominant
+// kind is not "same", and how many such sources there are. The rows
+// point into sources. Only n are sorted: a release has ~35k sources and
+// the report shows a few hundred.
+func ChangedSources(sources []datasets.SourceChangeRow, n int) (top []*datasets.SourceChangeRow, total int) {
+	b := newBest(n, func(a, b *datasets.SourceChangeRow) int {
+		return cmp.Or(cmp.Compare(ChangedPairs(b), ChangedPairs(a)), strings.Compare(a.Source, b.Source))
+	})
+	for i := range sources {
+		if ChangedPairs(&sources[i]) > 0 {
+			total++
+			b.offer(&sources[i])
+		}
 	}
-	if d.Jumps == nil {
-		d.Jumps = LargestJumps(d.Changes, d.Format, DefaultMaxJumps)
-	}
-	t := tables{Data: d, ShowLag: d.Lag != nil || d.Summary.CrossDistro}
-	if d.Lag == nil && d.Summary.CrossDistro {
-		t.Lag = VersionLag(d.Changes)
-	}
-	t.BySection = TallyBy(d.Changes, bySection)
-	t.ByPriority = TallyBy(d.Changes, byPriority)
-	t.Dependencies = DependencyChanges(d.Changes)
-	t.Essential = EssentialChanges(d.Changes)
-	t.Orphan = Unmatched(d.Changes)
-	return t
+	return b.result(), total
 }

@@ -17,4 +17,11 @@
 //
 // Long tables are cut at Data.MaxRows rows in HTML and Markdown, with a
 // note naming the CSV file that has them all.
+//
+// New derives a comparison's tables once and Report.Files renders every
+// output from them, on both cores: a release upgrade has ~77k package
+// pairs, and rendering is part of every compare activity. The tables
+// refer to the caller's rows rather than copying them, only the shown
+// rows of a table are ever sorted, and CSV rows stream through one reused
+// record.
 package report

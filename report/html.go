@@ -35,14 +35,11 @@ type htmlView struct {
 	CSVNames []string
 }
 
-// HTML writes the report as one self-contained HTML page: inline CSS, SVG
-// charts, no scripts and nothing fetched. Key numbers carry DOM ids
-// (count-added, count-removed, count-upgraded, count-rebuilds,
-// count-downgraded, count-same, count-depends-changed, count-unmatched for
-// cross-distro comparisons; rows-<table> for each table's row count).
-func HTML(w io.Writer, d Data) error {
-	if err := htmlTemplate.Execute(w, htmlView{view: newView(d), CSVNames: CSVNames}); err != nil {
-		return fmt.Errorf("report: HTML of %s: %w", snapshotName(d.Old)+" → "+snapshotName(d.New), err)
+// HTML writes the report as one self-contained HTML page (see the
+// package-level HTML).
+func (r *Report) HTML(w io.Writer) error {
+	if err := htmlTemplate.Execute(w, htmlView{view: r.view, CSVNames: CSVNames}); err != nil {
+		return fmt.Errorf("report: HTML of %s: %w", r.name(), err)
 	}
 	return nil
 }

@@ -3,10 +3,12 @@ package report
 import (
 	"bytes"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/distroscope/distroscope/datasets"
 	"golang.org/x/net/html"
 )
 
@@ -89,8 +91,125 @@ func expectedNumbers(d Data) map[string]int64 {
 	want["rows-by-section"] = int64(len(sections))
 	if s.CrossDistro {
 		want["rows-lag"] = matched
+	} else {
+		var sources int64
+		for _, src := range d.Sources {
+			if src.Kind != "same" {
+				sources++
+			}
+		}
+		want["rows-source-changes"] = sources
 	}
 	return want
+}
+
+// sourceTable is the source-changes table as rows of cell texts, what a
+// reader sees.
+func sourceTable(t *testing.T, doc *html.Node) [][]string {
+	t.Helper()
+	sec := byID(doc)["source-changes"]
+	if sec == nil {
+		t.Fatal("no element with id source-changes")
+	}
+	var rows [][]string
+	walk(sec, func(n *html.Node) {
+		if n.Type != html.ElementNode || n.Data != "tr" {
+			return
+		}
+		var cells []string
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode && c.Data == "td" {
+				cells = append(cells, text(c))
+			}
+		}
+		if cells != nil {
+			rows = append(rows, cells)
+		}
+	})
+	return rows
+}
+
+// wantSourceRows are the cells the source table must show for d, worked
+// out here from d.Sources: changed sources, most changed pairs first.
+func wantSourceRows(d Data) [][]string {
+	var rows [][]string
+	var changed []int64
+	for _, s := range d.Sources {
+		if s.Kind == "same" {
+			continue
+		}
+		kind := s.Kind
+		if s.Rebuild {
+			kind += " rebuild"
+		}
+		or := func(v string) string {
+			if v == "" {
+				return "—"
+			}
+			return v
+		}
+		names := strings.Join(s.Binaries[:min(len(s.Binaries), 3)], ", ")
+		if len(s.Binaries) > 3 {
+			names += " and " + strconv.Itoa(len(s.Binaries)-3) + " more"
+		}
+		n := s.Added + s.Removed + s.Upgraded + s.Downgraded
+		rows = append(rows, []string{s.Source, kind, or(s.OldVersion) + " → " + or(s.NewVersion), strconv.FormatInt(n, 10),
+			strconv.Itoa(len(s.Binaries)) + ": " + names})
+		changed = append(changed, n)
+	}
+	// insertion sort by changed pairs, descending; d.Sources is by name,
+	// so equal counts stay by name
+	for i := 1; i < len(rows); i++ {
+		for j := i; j > 0 && changed[j] > changed[j-1]; j-- {
+			rows[j], rows[j-1] = rows[j-1], rows[j]
+			changed[j], changed[j-1] = changed[j-1], changed[j]
+		}
+	}
+	return rows
+}
+
+func TestHTMLSources(t *testing.T) {
+	d := sampleData()
+	// a source with more binaries than a row names
+	d.Sources = append(d.Sources, datasets.SourceChangeRow{Source: "zstd", Kind: KindAdded, NewVersion: "1.5.4+dfsg2-5",
+		Binaries: []string{"libzstd-dev", "libzstd1", "libzstd1-udeb", "zstd"}, Added: 4})
+	doc, _ := parse(t, d)
+	got, want := sourceTable(t, doc), wantSourceRows(d)
+	if len(want) != 13 || want[0][0] != "zstd" || want[1][0] != "openssh" {
+		t.Fatalf("expected rows are wrong: %q", want)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("source table has %d rows, want %d:\n%q", len(got), len(want), got)
+	}
+	for i := range want {
+		if !slices.Equal(got[i], want[i]) {
+			t.Errorf("source row %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+
+	// cross-distro: one line saying why, no table, no count
+	doc, _ = parse(t, crossData())
+	sec := byID(doc)["source-changes"]
+	if rows := sourceTable(t, doc); len(rows) != 0 {
+		t.Errorf("cross-distro report has a source table: %q", rows)
+	}
+	if !strings.Contains(text(sec), "not rolled up across distributions") {
+		t.Errorf("cross-distro source section = %q, want it to say why there is no table", text(sec))
+	}
+	if byID(doc)["rows-source-changes"] != nil {
+		t.Error("cross-distro report counts source rows")
+	}
+
+	// same distribution, nothing changed
+	d = sampleData()
+	d.Sources = d.Sources[1:2] // apt, same
+	doc, _ = parse(t, d)
+	if got := strings.TrimSpace(text(byID(doc)["rows-source-changes"])); got != "0" {
+		t.Errorf("rows-source-changes = %q, want 0", got)
+	}
+	if !strings.Contains(text(byID(doc)["source-changes"]), "No source package changed.") {
+		t.Error("an empty source table does not say so")
+	}
 }
 
 func TestHTMLNumbers(t *testing.T) {
@@ -301,5 +420,16 @@ func TestCutTables(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "Showing the first 2 of 3 rows; all of them are in `dependency_changes.csv`") {
 		t.Error("Markdown does not say the dependency table was cut")
+	}
+	// the source table: two rows, the most changed, and a note naming
+	// sources.csv
+	if rows := sourceTable(t, doc); len(rows) != 2 || rows[0][0] != "openssh" || rows[1][0] != "samba" {
+		t.Errorf("cut source table = %q, want openssh and samba", rows)
+	}
+	if note := text(ids["source-changes"]); !strings.Contains(note, "first 2 of 12") || !strings.Contains(note, CSVSources) {
+		t.Errorf("cut source table's note = %q", note)
+	}
+	if !strings.Contains(b.String(), "Showing the first 2 of 12 rows; all of them are in `sources.csv`") {
+		t.Error("Markdown does not say the source table was cut")
 	}
 }

@@ -65,12 +65,12 @@ func most(ts []Tally) int64 {
 	return m
 }
 
-// Markdown writes the report as GitHub-flavoured Markdown with the same
-// sections as HTML; the charts are bars of block characters in the tables.
-func Markdown(w io.Writer, d Data) error {
-	v := newView(d)
+// Markdown writes the report as GitHub-flavoured Markdown (see the
+// package-level Markdown).
+func (r *Report) Markdown(w io.Writer) error {
+	v := r.view
 	if err := markdownTemplate.Execute(w, markdownView{view: v, MostSection: most(v.Sections.Rows), MostPriority: most(v.Priorities.Rows)}); err != nil {
-		return fmt.Errorf("report: Markdown of %s: %w", snapshotName(d.Old)+" → "+snapshotName(d.New), err)
+		return fmt.Errorf("report: Markdown of %s: %w", r.name(), err)
 	}
 	return nil
 }

@@ -91,9 +91,50 @@ var (
 	alpine318   = datasets.Partition{Distro: "alpine", Release: "v3.18", Snapshot: "20231107T120000Z-51c0e2d4a9f8"}
 )
 
+// sampleSources are the source_changes rows of sampleChanges, by source
+// name. Sources and source versions are those of the Packages fixtures'
+// Source fields (a package without one is its own source, at its own
+// version); the old source versions, like the old binary versions, were
+// written by hand (gcc-defaults 1.190 built gcc 4:10.2.1-1).
+func sampleSources() []datasets.SourceChangeRow {
+	src := func(name, kind, oldV, newV string, binaries ...string) datasets.SourceChangeRow {
+		return datasets.SourceChangeRow{Source: name, Kind: kind, OldVersion: oldV, NewVersion: newV, Binaries: binaries}
+	}
+	qt := src("2048-qt", KindRemoved, "0.1.6-2", "", "2048-qt")
+	qt.Removed = 1
+	apt := src("apt", KindSame, "2.6.1", "2.6.1", "apt")
+	apt.Same = 1
+	baseFiles := src("base-files", KindUpgraded, "12.4+deb12u14", "12.4+deb12u15", "base-files")
+	baseFiles.Upgraded = 1
+	bash := src("bash", KindUpgraded, "5.2.15-2", "5.2.15-2", "bash")
+	bash.Upgraded, bash.Rebuilds, bash.Rebuild = 1, 1, true
+	ca := src("ca-certificates", KindUpgraded, "20230311", "20230311+deb12u1", "ca-certificates")
+	ca.Upgraded = 1
+	coreutils := src("coreutils", KindSame, "9.1-1", "9.1-1", "coreutils")
+	coreutils.Same = 1
+	csh := src("csh", KindRemoved, "20110502-7", "", "csh")
+	csh.Removed = 1
+	dpkg := src("dpkg", KindUpgraded, "1.21.22", "1.21.23", "dpkg")
+	dpkg.Upgraded = 1
+	gcc := src("gcc-defaults", KindUpgraded, "1.190", "1.203", "gcc")
+	gcc.Upgraded = 1
+	mk := src("make-dfsg", KindDowngraded, "4.3-4.1", "4.2.1-1.2", "make")
+	mk.Downgraded = 1
+	ssh := src("openssh", KindUpgraded, "1:9.2p1-2+deb12u6", "1:9.2p1-2+deb12u7", "openssh-client", "ssh-askpass-gnome")
+	ssh.Upgraded, ssh.Added = 1, 1
+	ssl := src("openssl", KindUpgraded, "3.0.16-1~deb12u1", "3.0.17-1~deb12u2", "libssl3", "openssl")
+	ssl.Upgraded, ssl.Same = 1, 1
+	samba := src("samba", KindUpgraded, "2:4.17.12+dfsg-0+deb12u1", "2:4.17.12+dfsg-0+deb12u2", "ldb-tools", "samba")
+	samba.Upgraded = 2
+	tz := src("tzdata", KindUpgraded, "2025a-0+deb12u1", "2025b-0+deb12u1", "tzdata")
+	tz.Upgraded = 1
+	return []datasets.SourceChangeRow{qt, apt, baseFiles, bash, ca, coreutils, csh, dpkg, gcc, mk, ssh, ssl, samba, tz}
+}
+
 func sampleData() Data {
 	c := sampleChanges()
-	return Data{Old: bookwormOld, New: bookwormNew, Summary: summarize(bookwormOld, bookwormNew, c), Changes: c, Format: "deb"}
+	return Data{Old: bookwormOld, New: bookwormNew, Summary: summarize(bookwormOld, bookwormNew, c), Changes: c,
+		Sources: sampleSources(), Format: "deb"}
 }
 
 func crossChanges() []datasets.PackageChangeRow {

@@ -17,13 +17,43 @@ type view struct {
 	Sections    capped[Tally]
 	Priorities  capped[Tally]
 	Jumps       capped[Jump]
-	Deps        capped[datasets.PackageChangeRow]
-	Essential   capped[datasets.PackageChangeRow]
+	Deps        capped[*datasets.PackageChangeRow]
+	Essential   capped[*datasets.PackageChangeRow]
 	ShowLag     bool
 	Lag         capped[Lag]
-	Unmatched   capped[datasets.PackageChangeRow]
+	Unmatched   capped[*datasets.PackageChangeRow]
+	Sources     capped[sourceRow]
+	NoSources   string // why there is no source table, when there is none
 	CSVLocation string
 	MaxRows     int
+}
+
+// sourceBinaries is how many binary names a source's row shows; the rest
+// are counted.
+const sourceBinaries = 3
+
+// sourceRow is a changed source as the tables show it: its first few
+// binaries named and the rest counted, because a source such as the
+// kernel or LibreOffice builds hundreds. (The row's fields are copied,
+// not embedded: templates look embedded fields up by a slow path.)
+type sourceRow struct {
+	Source, Kind           string
+	Rebuild                bool
+	OldVersion, NewVersion string
+	Changed                int64
+	Binaries               int
+	Shown                  []string
+	More                   int
+}
+
+func sourceRows(sources []*datasets.SourceChangeRow) []sourceRow {
+	out := make([]sourceRow, len(sources))
+	for i, s := range sources {
+		n := min(len(s.Binaries), sourceBinaries)
+		out[i] = sourceRow{Source: s.Source, Kind: s.Kind, Rebuild: s.Rebuild, OldVersion: s.OldVersion, NewVersion: s.NewVersion,
+			Changed: ChangedPairs(s), Binaries: len(s.Binaries), Shown: s.Binaries[:n], More: len(s.Binaries) - n}
+	}
+	return out
 }
 
 // count is one headline number; Key names its DOM id ("count-" + Key).
@@ -55,13 +85,13 @@ func snapshotName(p datasets.Partition) string {
 	return p.Distro + "/" + p.Release + " (" + p.Snapshot + ")"
 }
 
-func newView(d Data) view {
-	t := derive(d)
-	s := t.Summary
+func newView(r *Report) view {
+	d := &r.d
+	s := d.Summary
 	v := view{
-		Title:   title(t.Old, t.New),
-		Old:     t.Old,
-		New:     t.New,
+		Title:   title(d.Old, d.New),
+		Old:     d.Old,
+		New:     d.New,
 		Summary: s,
 		Counts: []count{
 			{"added", "added", s.Added},
@@ -72,23 +102,30 @@ func newView(d Data) view {
 			{"same", "same version", s.Same},
 			{"depends-changed", "dependencies changed", s.DependsDelta},
 		},
-		Sections:    cut(t.BySection, t.MaxRows, CSVBySection, "by-section"),
-		Priorities:  cut(t.ByPriority, t.MaxRows, CSVByPriority, "by-priority"),
-		Jumps:       cut(t.Jumps, t.MaxRows, CSVLargestJumps, "largest-jumps"),
-		Deps:        cut(t.Dependencies, t.MaxRows, CSVDependencyChanges, "dependency-changes"),
-		Essential:   cut(t.Essential, t.MaxRows, CSVEssentialChanges, "essential-changes"),
-		ShowLag:     t.ShowLag,
-		Lag:         cut(t.Lag, t.MaxRows, CSVLag, "lag"),
-		Unmatched:   cut(t.Orphan, t.MaxRows, CSVUnmatched, "unmatched"),
-		CSVLocation: t.CSVLocation,
-		MaxRows:     t.MaxRows,
+		Sections:    cut(r.bySection, d.MaxRows, CSVBySection, "by-section"),
+		Priorities:  cut(r.byPriority, d.MaxRows, CSVByPriority, "by-priority"),
+		Jumps:       cut(d.Jumps, d.MaxRows, CSVLargestJumps, "largest-jumps"),
+		Deps:        cut(r.deps, d.MaxRows, CSVDependencyChanges, "dependency-changes"),
+		Essential:   cut(r.essential, d.MaxRows, CSVEssentialChanges, "essential-changes"),
+		ShowLag:     r.showLag,
+		Lag:         cut(r.lag, d.MaxRows, CSVLag, "lag"),
+		Unmatched:   cut(r.orphan, d.MaxRows, CSVUnmatched, "unmatched"),
+		CSVLocation: d.CSVLocation,
+		MaxRows:     d.MaxRows,
+	}
+	v.Sources = capped[sourceRow]{Rows: sourceRows(r.sources), Total: r.changedSources, CSV: CSVSources, ID: "source-changes"}
+	switch {
+	case s.CrossDistro:
+		v.NoSources = "Source packages are not rolled up across distributions: the two sides name their source packages in different schemes."
+	case len(d.Sources) == 0:
+		v.NoSources = "This comparison has no source package roll-up."
 	}
 	if s.CrossDistro || s.Unmatched > 0 {
 		v.Counts = append(v.Counts, count{"unmatched", "unmatched", s.Unmatched})
 	}
 	v.Charts = []chart{
-		layoutChart("chart-section", "Changes by section", t.BySection),
-		layoutChart("chart-priority", "Changes by priority", t.ByPriority),
+		layoutChart("chart-section", "Changes by section", r.bySection),
+		layoutChart("chart-priority", "Changes by priority", r.byPriority),
 	}
 	return v
 }

@@ -72,10 +72,16 @@ func CompareWorkflow(ctx workflow.Context, in CompareInput) (activities.CompareR
 	var a *activities.Compare
 	sides := []*CompareSide{&in.Old, &in.New}
 	parts := make([]datasets.Partition, 2)
+	// Both sides are located at once (two round trips to the worker
+	// would be two latencies on every comparison's critical path).
+	locates := make([]workflow.Future, len(sides))
+	for i, side := range sides {
+		locates[i] = workflow.ExecuteActivity(shortCtx, a.LocateSnapshot, activities.LocateInput{
+			Distro: side.Distro, Release: side.Release, Snapshot: side.Snapshot})
+	}
 	for i, side := range sides {
 		var loc activities.LocateResult
-		if err := workflow.ExecuteActivity(shortCtx, a.LocateSnapshot, activities.LocateInput{
-			Distro: side.Distro, Release: side.Release, Snapshot: side.Snapshot}).Get(ctx, &loc); err != nil {
+		if err := locates[i].Get(ctx, &loc); err != nil {
 			return activities.CompareResult{}, stepError("locate "+side.String(), err)
 		}
 		if loc.Found {

@@ -1,0 +1,223 @@
+package activities_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/distroscope/distroscope/activities"
+	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/store"
+	"github.com/distroscope/distroscope/store/localfs"
+)
+
+var (
+	oldPart = datasets.Partition{Distro: "debian", Release: "bookworm", Snapshot: "20260101T000000Z-aaaaaaaaaaaa"}
+	newPart = datasets.Partition{Distro: "debian", Release: "bookworm-updates", Snapshot: "20260202T000000Z-bbbbbbbbbbbb"}
+)
+
+// parsePackages reads a Packages fixture as the apt source does, into the
+// given index architecture.
+func parsePackages(t *testing.T, path, arch string) []datasets.PackageRow {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []datasets.PackageRow
+	err = aptrepo.Apt{}.Parse(context.Background(), f, path, repo.Index{}, func(r *datasets.PackageRow) error {
+		row := *r
+		row.Component, row.IndexArchitecture = "main", arch
+		rows = append(rows, row)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// commitPackages commits rows as the packages partition p.
+func commitPackages(t *testing.T, st store.Store, p datasets.Partition, rows []datasets.PackageRow) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := datasets.NewWriter(&buf, datasets.Packages, datasets.ComparePackageRows, 0)
+	for i := range rows {
+		if err := w.Write(&rows[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	key := datasets.StagingKey(datasets.Packages, p, "test")
+	if err := st.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Packages, Partition: p,
+		Parts: []datasets.StagedPart{{Key: key, Rows: int64(len(rows))}}, TempDir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func compareSetup(t *testing.T) (*activities.Compare, *testsuite.TestActivityEnvironment, store.Store) {
+	t.Helper()
+	st, err := localfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	a := &activities.Compare{Store: st, TempDir: t.TempDir(), Producer: "test"}
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	return a, env, st
+}
+
+// comparisonObjects lists what a comparison writes: its three datasets
+// and its reports.
+func comparisonObjects(t *testing.T, st store.Store) []string {
+	t.Helper()
+	var keys []string
+	for _, prefix := range []string{datasets.PackageChanges.Name + "/", datasets.SourceChanges.Name + "/",
+		datasets.CompareSummaries.Name + "/", "reports/"} {
+		objs, err := st.List(context.Background(), prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			keys = append(keys, o.Key)
+		}
+	}
+	return keys
+}
+
+func TestCompareSnapshotsCommitsDatasetsAndReports(t *testing.T) {
+	a, env, st := compareSetup(t)
+	commitPackages(t, st, oldPart, parsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "amd64"))
+	commitPackages(t, st, newPart, parsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "amd64"))
+	v, err := env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: oldPart, New: newPart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res activities.CompareResult
+	if err := v.Get(&res); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, tb := range []datasets.Table{datasets.PackageChanges, datasets.SourceChanges, datasets.CompareSummaries} {
+		m, ok, err := datasets.Committed(ctx, st, tb, res.Partition)
+		if err != nil || !ok || m.Rows == 0 {
+			t.Errorf("%s: committed %v, %+v, %v", tb.Name, ok, m, err)
+		}
+	}
+	if len(res.Manifests) != 3 || len(res.Reports) != 2 {
+		t.Errorf("result lists manifests %q and reports %q", res.Manifests, res.Reports)
+	}
+	// Every CSV table sits beside the reports; nothing stays staged.
+	objs := comparisonObjects(t, st)
+	csvs := 0
+	for _, k := range objs {
+		if strings.Contains(k, "/csv/") && strings.HasSuffix(k, ".csv") {
+			csvs++
+		}
+	}
+	if csvs < 8 {
+		t.Errorf("%d CSV files among %q", csvs, objs)
+	}
+	if staged, _ := st.List(ctx, "_staging/"); len(staged) != 0 {
+		t.Errorf("staging left behind: %+v", staged)
+	}
+	// The summary counts every package_changes row.
+	s := res.Summary
+	m, _, _ := datasets.Committed(ctx, st, datasets.PackageChanges, res.Partition)
+	if s.Added+s.Removed+s.Upgraded+s.Downgraded+s.Same != m.Rows {
+		t.Errorf("summary %+v does not count the %d rows", s, m.Rows)
+	}
+	// A second call reuses the committed comparison.
+	v, err = env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: oldPart, New: newPart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again activities.CompareResult
+	if err := v.Get(&again); err != nil {
+		t.Fatal(err)
+	}
+	if !again.Reused || again.Summary != s || len(again.Reports) != 2 {
+		t.Errorf("second call = %+v, want the first reused", again)
+	}
+}
+
+// TestCompareSnapshotsBadInput: each bad input fails with a non-retryable
+// error naming what was wrong, and commits nothing.
+func TestCompareSnapshotsBadInput(t *testing.T) {
+	main := parsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "amd64")
+	arm := parsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "arm64")
+	for _, tc := range []struct {
+		name     string
+		prepare  func(t *testing.T, st store.Store)
+		wantType string
+		wantText []string
+	}{
+		{
+			name:     "missing snapshot",
+			prepare:  func(t *testing.T, st store.Store) { commitPackages(t, st, oldPart, main) },
+			wantType: activities.ErrTypeInvalid,
+			wantText: []string{"no committed packages", newPart.Release, newPart.Snapshot},
+		},
+		{
+			name: "no architecture in common",
+			prepare: func(t *testing.T, st store.Store) {
+				commitPackages(t, st, oldPart, main)
+				commitPackages(t, st, newPart, arm)
+			},
+			wantType: activities.ErrTypeInvalid,
+			wantText: []string{"amd64", "arm64", "no index architecture in common"},
+		},
+		{
+			name: "corrupt Parquet",
+			prepare: func(t *testing.T, st store.Store) {
+				commitPackages(t, st, oldPart, main)
+				commitPackages(t, st, newPart, main)
+				key := datasets.Packages.DataKey(newPart)
+				junk := []byte("PAR1 this is not a Parquet file PAR1")
+				if err := st.Put(context.Background(), key, bytes.NewReader(junk), int64(len(junk))); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantType: activities.ErrTypeCorrupt,
+			wantText: []string{datasets.Packages.DataKey(newPart)},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, env, st := compareSetup(t)
+			tc.prepare(t, st)
+			_, err := env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: oldPart, New: newPart})
+			var ae *temporal.ApplicationError
+			if !errors.As(err, &ae) || !ae.NonRetryable() || ae.Type() != tc.wantType {
+				t.Fatalf("err = %v, want a non-retryable %s", err, tc.wantType)
+			}
+			for _, s := range tc.wantText {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not say %q", err, s)
+				}
+			}
+			if objs := comparisonObjects(t, st); len(objs) != 0 {
+				t.Errorf("committed %q after a failure", objs)
+			}
+		})
+	}
+}

@@ -1,0 +1,67 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/distroscope/distroscope/compare"
+	"github.com/distroscope/distroscope/datasets"
+)
+
+// benchCache holds the Parquet snapshots `go tool task bench:compare`
+// writes: Debian bookworm and trixie main/amd64. They are a local cache,
+// not fixtures, so the benchmark skips without them.
+const benchCache = "../.cache/bench/compare"
+
+// benchData compares the cached bookworm and trixie snapshots the way the
+// compare activity does, so that the report renders a real release
+// upgrade: ~77k pairs, tens of thousands of dependency deltas and sources.
+func benchData(b *testing.B) Data {
+	b.Helper()
+	read := func(release string) *compare.Snapshot {
+		path := filepath.Join(benchCache, release, "part-00000.parquet")
+		buf, err := os.ReadFile(path)
+		if os.IsNotExist(err) {
+			b.Skipf("no bench snapshot %s (go tool task bench:compare writes it)", path)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := compare.ReadSnapshot(context.Background(), bytes.NewReader(buf), int64(len(buf)))
+		if err != nil {
+			b.Fatalf("%s: %v", path, err)
+		}
+		return s
+	}
+	old, nw := read("bookworm"), read("trixie")
+	o := datasets.Partition{Distro: "debian", Release: "bookworm", Snapshot: "20260711T101637Z-abcf5882746e"}
+	n := datasets.Partition{Distro: "debian", Release: "trixie", Snapshot: "20260711T101637Z-0d2c6f3a9b1e"}
+	res, err := compare.Compare(old, nw, compare.Options{Old: o, New: n})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return Data{Old: o, New: n, Summary: res.Summary, Changes: res.Changes, Sources: res.Sources, Format: res.Format,
+		CSVLocation: "reports/compare/distro=debian/release=bookworm~trixie/csv/"}
+}
+
+// BenchmarkReport renders every output of a bookworm → trixie report, as
+// the compare activity does once per comparison.
+func BenchmarkReport(b *testing.B) {
+	d := benchData(b)
+	b.ReportAllocs()
+	var bytes int
+	for b.Loop() {
+		files, err := New(d).Files()
+		if err != nil {
+			b.Fatal(err)
+		}
+		bytes = 0
+		for _, f := range files {
+			bytes += len(f.Data)
+		}
+	}
+	b.ReportMetric(float64(bytes)/1e6, "output-MB")
+}

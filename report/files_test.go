@@ -1,0 +1,101 @@
+package report
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestFiles: Files names every output once, CSVs first in CSVNames order
+// and the HTML page last, and each file holds exactly what the output's
+// own method writes, however the goroutines were scheduled.
+func TestFiles(t *testing.T) {
+	want := []string{"csv/changes.csv", "csv/by_section.csv", "csv/by_priority.csv", "csv/dependency_changes.csv",
+		"csv/essential_changes.csv", "csv/largest_jumps.csv", "csv/lag.csv", "csv/unmatched.csv", "csv/sources.csv",
+		"report.md", "report.html"}
+	// big: the version corpus's ~3,900 pairs with dependency deltas on a
+	// third of them and one clause list larger than any buffer, so that
+	// the changes table spans many buffer flushes and one cell is written
+	// past the buffer.
+	big := func() Data {
+		c := corpusChanges(t)
+		for i := range c {
+			if i%3 == 0 {
+				c[i].DependsAdded = []string{"libc6 (>= 2.36)", c[i].Package + " (= " + c[i].NewVersion + ")"}
+				c[i].DependsChanged = []string{"perl, \"quoted\" (>= 5) -> perl (>= 5.36)"}
+			}
+		}
+		c[len(c)/2].DependsRemoved = []string{strings.Repeat("libhuge-dev (>= 1.0), ", 8000)}
+		return Data{Old: bookwormOld, New: bookwormNew, Summary: summarize(bookwormOld, bookwormNew, c), Changes: c, Format: "deb"}
+	}
+	for _, s := range append(samples, struct {
+		name string
+		data func() Data
+	}{"big", big}) {
+		t.Run(s.name, func(t *testing.T) {
+			r := New(s.data())
+			files, err := r.Files()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, f := range files {
+				names = append(names, f.Name)
+			}
+			if !slices.Equal(names, want) {
+				t.Fatalf("Files names\n %q\nwant\n %q", names, want)
+			}
+			for _, f := range files {
+				var b bytes.Buffer
+				var err error
+				switch name, isCSV := strings.CutPrefix(f.Name, "csv/"); {
+				case isCSV:
+					err = r.CSV(&b, name)
+				case f.Name == "report.md":
+					err = r.Markdown(&b)
+				default:
+					err = r.HTML(&b)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b.Len() == 0 || !bytes.Equal(f.Data, b.Bytes()) {
+					t.Errorf("%s from Files (%d bytes) differs from its own render (%d bytes)", f.Name, len(f.Data), b.Len())
+				}
+			}
+			// The package-level functions render the same bytes.
+			var page, md bytes.Buffer
+			if err := HTML(&page, s.data()); err != nil {
+				t.Fatal(err)
+			}
+			if err := Markdown(&md, s.data()); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(page.Bytes(), files[len(files)-1].Data) || !bytes.Equal(md.Bytes(), files[len(files)-2].Data) {
+				t.Error("HTML or Markdown of Data differs from the Report's")
+			}
+		})
+	}
+}
+
+// TestReportDoesNotChangeData: New refers to the caller's rows; rendering
+// must leave them (and their order) as they were.
+func TestReportDoesNotChangeData(t *testing.T) {
+	d := sampleData()
+	before := sampleData()
+	if _, err := New(d).Files(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range d.Changes {
+		a, b := d.Changes[i], before.Changes[i]
+		if a.Package != b.Package || a.Kind != b.Kind || a.OldVersion != b.OldVersion || !slices.Equal(a.DependsRemoved, b.DependsRemoved) {
+			t.Fatalf("row %d changed: %+v, was %+v", i, a, b)
+		}
+	}
+	for i := range d.Sources {
+		if d.Sources[i].Source != before.Sources[i].Source || !slices.Equal(d.Sources[i].Binaries, before.Sources[i].Binaries) {
+			t.Fatalf("source %d changed: %+v", i, d.Sources[i])
+		}
+	}
+}
