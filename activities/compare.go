@@ -1,7 +1,7 @@
 package activities
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -138,27 +138,42 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 	phase.done("compare")
 	activity.RecordHeartbeat(ctx, "compared")
 
-	// The reports render while the datasets are committed (one core
-	// encodes Parquet, the other renders); they are stored after the
-	// datasets, so a report never describes an uncommitted comparison.
-	rendered := make(chan renderResult, 1)
-	go func() {
-		files, err := report.New(c.reportData(p, in, res)).Files()
-		rendered <- renderResult{files, err}
-	}()
-	if err := c.commitComparison(ctx, p, in, res); err != nil {
-		<-rendered
+	// The CSV tables are rendered and streamed into the store while the
+	// datasets are committed (one core encodes Parquet, the other CSV);
+	// the readable reports follow the commit, so a report page never
+	// describes an uncommitted comparison, and its presence implies the
+	// CSVs are there.
+	rep := report.New(c.reportData(p, in, res))
+	outs := rep.Outputs()
+	var csvs, pages []report.Output
+	for _, o := range outs {
+		if strings.HasPrefix(o.Name, "csv/") {
+			csvs = append(csvs, o)
+		} else {
+			pages = append(pages, o)
+		}
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.Go(func() error { return c.commitComparison(gctx, p, in, res) })
+	g.Go(func() error {
+		for _, o := range csvs {
+			if err := c.putOutput(gctx, p, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
 		return out, err
 	}
 	phase.done("commit")
 	activity.RecordHeartbeat(ctx, "report")
-	r := <-rendered
-	if r.err != nil {
-		return out, r.err
-	}
-	reports, err := c.putReports(ctx, p, r.files)
-	if err != nil {
-		return out, err
+	var reports []string
+	for _, o := range pages {
+		if err := c.putOutput(ctx, p, o); err != nil {
+			return out, err
+		}
+		reports = append(reports, reportPrefix(p)+o.Name)
 	}
 	phase.done("report")
 	out.Reports = reports
@@ -236,11 +251,6 @@ func compareManifests(p datasets.Partition) []string {
 	return []string{datasets.PackageChanges.ManifestKey(p), datasets.SourceChanges.ManifestKey(p), datasets.CompareSummaries.ManifestKey(p)}
 }
 
-type renderResult struct {
-	files []report.File
-	err   error
-}
-
 func (c *Compare) reportData(p datasets.Partition, in CompareInput, res compare.Result) report.Data {
 	return report.Data{Old: in.Old, New: in.New, Summary: res.Summary, Changes: res.Changes, Sources: res.Sources,
 		Format: res.Format, CSVLocation: reportPrefix(p) + "csv/"}
@@ -291,42 +301,26 @@ func (c *Compare) commitComparison(ctx context.Context, p datasets.Partition, in
 	return nil
 }
 
-// putReports stores the rendered report files under reportPrefix, the
-// CSVs a few at a time and then the Markdown and the HTML page, in the
-// order report.Files gives (the page last). Their names are fixed, so a
-// retry rewrites the same objects. It returns the keys of the two
-// readable reports.
-func (c *Compare) putReports(ctx context.Context, p datasets.Partition, files []report.File) ([]string, error) {
-	prefix := reportPrefix(p)
-	put := func(ctx context.Context, f report.File) error {
-		key := prefix + f.Name
-		if err := c.Store.Put(ctx, key, bytes.NewReader(f.Data), int64(len(f.Data))); err != nil {
-			return fmt.Errorf("activities: report %s: %w", key, err)
+// putOutput renders one report output straight into the store through
+// a pipe, so a 15 MB CSV never sits whole in the worker's memory. Its name
+// is fixed, so a retry rewrites the same object.
+func (c *Compare) putOutput(ctx context.Context, p datasets.Partition, o report.Output) error {
+	key := reportPrefix(p) + o.Name
+	pr, pw := io.Pipe()
+	go func() {
+		// Templates and the CSV writer write a few bytes at a time; each
+		// write to a pipe waits for the reader, so they go through a buffer.
+		bw := bufio.NewWriterSize(pw, 256<<10)
+		err := o.Render(bw)
+		if err == nil {
+			err = bw.Flush()
 		}
-		return nil
+		pw.CloseWithError(err)
+	}()
+	err := c.Store.Put(ctx, key, pr, -1)
+	pr.CloseWithError(err) // a Put that stopped reading unblocks the renderer
+	if err != nil {
+		return fmt.Errorf("activities: report %s: %w", key, err)
 	}
-	var csvs, pages []report.File
-	for _, f := range files {
-		if strings.HasPrefix(f.Name, "csv/") {
-			csvs = append(csvs, f)
-		} else {
-			pages = append(pages, f)
-		}
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(4)
-	for _, f := range csvs {
-		g.Go(func() error { return put(gctx, f) })
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	var keys []string
-	for _, f := range pages {
-		if err := put(ctx, f); err != nil {
-			return nil, err
-		}
-		keys = append(keys, prefix+f.Name)
-	}
-	return keys, nil
+	return nil
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
@@ -217,7 +217,8 @@ func (l list) strings() []string {
 // Parquet file (datasets.Packages, schema v2) of size bytes, with Arrow,
 // never decoding the other columns.
 func ReadSnapshot(ctx context.Context, r io.ReaderAt, size int64) (*Snapshot, error) {
-	pf, err := file.NewParquetReader(io.NewSectionReader(r, 0, size))
+	alloc := &recycler{}
+	pf, err := file.NewParquetReader(io.NewSectionReader(r, 0, size), file.WithReadProps(parquet.NewReaderProperties(alloc)))
 	if err != nil {
 		return nil, fmt.Errorf("compare: packages file: %w", err)
 	}
@@ -249,7 +250,7 @@ func ReadSnapshot(ctx context.Context, r io.ReaderAt, size int64) (*Snapshot, er
 	}
 	// Parallel decodes the columns of a batch concurrently: the bulk of a
 	// read is decompression and decoding, column by column.
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: readBatchRows, Parallel: true}, memory.DefaultAllocator)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: readBatchRows, Parallel: true}, alloc)
 	if err != nil {
 		return nil, fmt.Errorf("compare: packages file: %w", err)
 	}

@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -169,59 +167,6 @@ func writeChanges(cw *csv.Writer, rows []datasets.PackageChangeRow, ptrs []*data
 	return nil
 }
 
-// changesAndDependencies renders CSVChanges and CSVDependencyChanges
-// together: the second's rows are the first's whose dependencies changed,
-// and a row's CSV does not depend on its neighbours, so each such row's
-// bytes are copied out of the changes table instead of being encoded a
-// second time (a third of the CSV work of a release upgrade). The csv
-// writer writes into bw itself (bufio.NewWriter returns a large enough
-// *bufio.Writer as it is), so that a row's offset is what buf holds plus
-// what bw buffers.
-func (r *Report) changesAndDependencies() (changes, deps []byte, err error) {
-	defer func() {
-		if err != nil {
-			err = fmt.Errorf("report: writing %s and %s of %s: %w", CSVChanges, CSVDependencyChanges, r.name(), err)
-		}
-	}()
-	buf := bytes.NewBuffer(make([]byte, 0, r.csvSize(CSVChanges)))
-	bw := bufio.NewWriterSize(buf, 64<<10)
-	cw := csv.NewWriter(bw)
-	offset := func() int { return buf.Len() + bw.Buffered() }
-	if err := cw.Write(changeHeader); err != nil {
-		return nil, nil, err
-	}
-	header := offset()
-	spans := make([][2]int, 0, len(r.deps))
-	rec := make([]string, len(changeHeader))
-	var l lists
-	for i := range r.d.Changes {
-		row := &r.d.Changes[i]
-		start := offset()
-		changeRecord(rec, &l, row)
-		if err := cw.Write(rec); err != nil {
-			return nil, nil, err
-		}
-		if dependsChanged(row) {
-			spans = append(spans, [2]int{start, offset()})
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return nil, nil, err
-	}
-	changes = buf.Bytes()
-	n := header
-	for _, s := range spans {
-		n += s[1] - s[0]
-	}
-	deps = make([]byte, 0, n)
-	deps = append(deps, changes[:header]...)
-	for _, s := range spans {
-		deps = append(deps, changes[s[0]:s[1]]...)
-	}
-	return changes, deps, nil
-}
-
 func writeTallies(cw *csv.Writer, key string, rows []Tally) error {
 	rec := make([]string, len(tallyHeader))
 	copy(rec, tallyHeader)
@@ -294,48 +239,3 @@ func delta(d Distance) string {
 	return strconv.FormatInt(d.Delta, 10)
 }
 
-// csvSize estimates the bytes of a CSV table, so that Files can give each
-// buffer its size up front instead of doubling it (and copying) its way
-// to ~20 MB for the changes of a whole release. It counts the cells'
-// bytes and a separator each; quoting makes the output a little larger.
-func (r *Report) csvSize(name string) int {
-	n := 0
-	changes := func(row *datasets.PackageChangeRow) {
-		n += len(row.Kind) + 5 + len(row.Package) + len(row.OldPackage) + len(row.IndexArchitecture) +
-			len(row.OldVersion) + len(row.NewVersion) + len(row.OldSource) + len(row.NewSource) + len(row.Section) +
-			len(row.Priority) + 5 + len(row.OldUpstream) + len(row.NewUpstream) + 2 + len(row.Rule) + 20
-		for _, l := range [...][]string{row.DependsAdded, row.DependsRemoved, row.DependsChanged} {
-			if len(l) > 0 {
-				n += 2 + len(l)*len(listSep)
-				for _, c := range l {
-					n += len(c)
-				}
-			}
-		}
-	}
-	switch name {
-	case CSVChanges:
-		for i := range r.d.Changes {
-			changes(&r.d.Changes[i])
-		}
-	case CSVDependencyChanges:
-		for _, row := range r.deps {
-			changes(row)
-		}
-	case CSVEssentialChanges:
-		for _, row := range r.essential {
-			changes(row)
-		}
-	case CSVUnmatched:
-		for _, row := range r.orphan {
-			changes(row)
-		}
-	case CSVLargestJumps:
-		n = len(r.d.Jumps) * 150
-	case CSVLag:
-		n = len(r.lag) * 120
-	case CSVSources:
-		n = len(r.d.Sources) * 100
-	}
-	return n + n/32 + 4096
-}

@@ -2,15 +2,16 @@ package report
 
 import (
 	"bytes"
+	"io"
 	"slices"
 	"strings"
 	"testing"
 )
 
-// TestFiles: Files names every output once, CSVs first in CSVNames order
-// and the HTML page last, and each file holds exactly what the output's
-// own method writes, however the goroutines were scheduled.
-func TestFiles(t *testing.T) {
+// TestOutputs: Outputs names every output once, CSVs first in CSVNames
+// order and the HTML page last, and each renders exactly what the
+// output's own method writes.
+func TestOutputs(t *testing.T) {
 	want := []string{"csv/changes.csv", "csv/by_section.csv", "csv/by_priority.csv", "csv/dependency_changes.csv",
 		"csv/essential_changes.csv", "csv/largest_jumps.csv", "csv/lag.csv", "csv/unmatched.csv", "csv/sources.csv",
 		"report.md", "report.html"}
@@ -35,16 +36,22 @@ func TestFiles(t *testing.T) {
 	}{"big", big}) {
 		t.Run(s.name, func(t *testing.T) {
 			r := New(s.data())
-			files, err := r.Files()
-			if err != nil {
-				t.Fatal(err)
-			}
 			var names []string
-			for _, f := range files {
-				names = append(names, f.Name)
+			type file struct {
+				Name string
+				Data []byte
+			}
+			var files []file
+			for _, o := range r.Outputs() {
+				names = append(names, o.Name)
+				var b bytes.Buffer
+				if err := o.Render(&b); err != nil {
+					t.Fatal(err)
+				}
+				files = append(files, file{o.Name, b.Bytes()})
 			}
 			if !slices.Equal(names, want) {
-				t.Fatalf("Files names\n %q\nwant\n %q", names, want)
+				t.Fatalf("Outputs names\n %q\nwant\n %q", names, want)
 			}
 			for _, f := range files {
 				var b bytes.Buffer
@@ -61,7 +68,7 @@ func TestFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 				if b.Len() == 0 || !bytes.Equal(f.Data, b.Bytes()) {
-					t.Errorf("%s from Files (%d bytes) differs from its own render (%d bytes)", f.Name, len(f.Data), b.Len())
+					t.Errorf("%s from Outputs (%d bytes) differs from its own render (%d bytes)", f.Name, len(f.Data), b.Len())
 				}
 			}
 			// The package-level functions render the same bytes.
@@ -84,8 +91,10 @@ func TestFiles(t *testing.T) {
 func TestReportDoesNotChangeData(t *testing.T) {
 	d := sampleData()
 	before := sampleData()
-	if _, err := New(d).Files(); err != nil {
-		t.Fatal(err)
+	for _, o := range New(d).Outputs() {
+		if err := o.Render(io.Discard); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for i := range d.Changes {
 		a, b := d.Changes[i], before.Changes[i]

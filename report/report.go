@@ -1,12 +1,10 @@
 package report
 
 import (
-	"bytes"
 	"io"
 	"sync"
 
 	"github.com/distroscope/distroscope/datasets"
-	"golang.org/x/sync/errgroup"
 )
 
 // Report is a comparison's report with its tables derived once.
@@ -72,72 +70,31 @@ func Markdown(w io.Writer, d Data) error { return New(d).Markdown(w) }
 // table of a comparison within one distribution has only its header.
 func WriteCSV(w io.Writer, name string, d Data) error { return New(d).CSV(w, name) }
 
-// File is one rendered output of a report, named by where it goes below
-// the report's prefix: "csv/<table>.csv", "report.md", "report.html".
-type File struct {
-	Name string
-	Data []byte
+// Output is one output of a report: its name below the report's prefix
+// ("csv/<table>.csv", "report.md", "report.html") and how to render it.
+type Output struct {
+	Name   string
+	Render func(io.Writer) error
 }
 
-// Names of the readable reports among Files.
+// Names of the readable reports among Outputs.
 const (
 	FileMarkdown = "report.md"
 	FileHTML     = "report.html"
 )
 
-// Files renders every output, concurrently (the HTML+Markdown and the big
-// CSVs on different goroutines), in the order a store should receive
-// them: every CSV as "csv/<name>" in CSVNames order, then "report.md",
-// then "report.html" last (so the page's presence implies the rest is
-// there).
-func (r *Report) Files() ([]File, error) {
-	files := make([]File, len(CSVNames)+2)
-	slot := make(map[string]int, len(CSVNames))
-	for i, name := range CSVNames {
-		files[i].Name = "csv/" + name
-		slot[name] = i
+// Outputs lists every output in the order a store should receive them:
+// every CSV as "csv/<name>" in CSVNames order, then "report.md", then
+// "report.html" last, so that the page's presence implies the rest is
+// there. Each renders straight into its writer: the CSVs of a release
+// upgrade are ~30 MB, which a caller can stream into object storage
+// instead of holding in memory.
+func (r *Report) Outputs() []Output {
+	outs := make([]Output, 0, len(CSVNames)+2)
+	for _, name := range CSVNames {
+		outs = append(outs, Output{Name: "csv/" + name, Render: func(w io.Writer) error { return r.CSV(w, name) }})
 	}
-	pages := len(CSVNames)
-	files[pages].Name, files[pages+1].Name = FileMarkdown, FileHTML
-	var g errgroup.Group
-	// The pages are small (their tables are cut at MaxRows): one goroutine
-	// renders both while the big CSVs take the other core.
-	g.Go(func() error {
-		var md, page bytes.Buffer
-		if err := r.Markdown(&md); err != nil {
-			return err
-		}
-		if err := r.HTML(&page); err != nil {
-			return err
-		}
-		files[pages].Data, files[pages+1].Data = md.Bytes(), page.Bytes()
-		return nil
-	})
-	// The dependency changes are rows of the changes table: they are
-	// copied from its encoding rather than encoded again.
-	g.Go(func() error {
-		changes, deps, err := r.changesAndDependencies()
-		files[slot[CSVChanges]].Data, files[slot[CSVDependencyChanges]].Data = changes, deps
-		return err
-	})
-	for i, name := range CSVNames {
-		if name == CSVChanges || name == CSVDependencyChanges {
-			continue
-		}
-		g.Go(func() error {
-			b := bytes.NewBuffer(make([]byte, 0, r.csvSize(name)))
-			if err := r.CSV(b, name); err != nil {
-				return err
-			}
-			files[i].Data = b.Bytes()
-			return nil
-		})
-	}
-	// Each output's error names the output and the comparison.
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return files, nil
+	return append(outs, Output{Name: FileMarkdown, Render: r.Markdown}, Output{Name: FileHTML, Render: r.HTML})
 }
 
 // name names the comparison in errors, down to the snapshots.

@@ -1,0 +1,88 @@
+package compare
+
+import (
+	"math/bits"
+	"sync"
+)
+
+// recycler is an Arrow memory.Allocator that hands freed buffers out
+// again, for the lifetime of one ReadSnapshot.
+//
+// Why: ReadSnapshot decodes a batch, copies it into the Snapshot and
+// releases it, so at any moment Arrow holds one batch — yet with Go's
+// allocator every batch's buffers are new, ~60 MB of garbage per Debian
+// snapshot. In a worker whose heap is capped (GOMEMLIMIT) that garbage
+// is what makes the collector run back to back. Released buffers come
+// back here through Free and serve the next batch.
+//
+// Buffers are kept by power-of-two size class (at least 64 bytes, which
+// Go's allocator aligns to their size, so every buffer is 64-byte aligned
+// as Arrow's own allocator guarantees) and handed out zeroed, as Go's
+// are. A buffer never freed (a reader that forgets a Release) is simply
+// collected. At most maxPooled bytes wait in the pool.
+type recycler struct {
+	mu     sync.Mutex
+	free   [bits.UintSize][][]byte // by log2 of the capacity
+	pooled int
+}
+
+const (
+	minClass  = 6 // 64 bytes
+	maxPooled = 64 << 20
+)
+
+// class is the size class of a request: log2 of the smallest power of two
+// holding size bytes, at least minClass.
+func class(size int) int {
+	if size <= 1<<minClass {
+		return minClass
+	}
+	return bits.Len(uint(size - 1))
+}
+
+func (r *recycler) Allocate(size int) []byte {
+	if size < 0 {
+		panic("compare: negative allocation")
+	}
+	c := class(size)
+	r.mu.Lock()
+	if n := len(r.free[c]); n > 0 {
+		b := r.free[c][n-1]
+		r.free[c] = r.free[c][:n-1]
+		r.pooled -= cap(b)
+		r.mu.Unlock()
+		clear(b[:cap(b)])
+		return b[:size]
+	}
+	r.mu.Unlock()
+	return make([]byte, size, 1<<c)
+}
+
+func (r *recycler) Reallocate(size int, b []byte) []byte {
+	if size <= cap(b) {
+		old := len(b)
+		b = b[:size]
+		if size > old {
+			clear(b[old:]) // a shrunk buffer may hold old bytes past its length
+		}
+		return b
+	}
+	nb := r.Allocate(size)
+	copy(nb, b)
+	r.Free(b)
+	return nb
+}
+
+func (r *recycler) Free(b []byte) {
+	c := cap(b)
+	if c < 1<<minClass || c&(c-1) != 0 {
+		return // not one of ours: left to the collector
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pooled+c > maxPooled {
+		return
+	}
+	r.free[bits.Len(uint(c))-1] = append(r.free[bits.Len(uint(c))-1], b[:0])
+	r.pooled += c
+}
