@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"fmt"
 	"math/bits"
 	"sync"
 )
@@ -29,7 +30,20 @@ type recycler struct {
 const (
 	minClass  = 6 // 64 bytes
 	maxPooled = 64 << 20
+	// maxAlloc bounds one buffer. A packages file's pages and batches
+	// need a few MB; a corrupt or hostile file can claim gigabytes (a page
+	// header's uncompressed size), which would otherwise be allocated
+	// before anything notices the file is wrong.
+	maxAlloc = 256 << 20
 )
+
+// errTooLarge is the panic value of an allocation over maxAlloc;
+// ReadSnapshot recovers it into an error.
+type errTooLarge int
+
+func (e errTooLarge) Error() string {
+	return fmt.Sprintf("a buffer of %d bytes, more than the %d a packages file can need", int(e), maxAlloc)
+}
 
 // class is the size class of a request: log2 of the smallest power of two
 // holding size bytes, at least minClass.
@@ -41,8 +55,10 @@ func class(size int) int {
 }
 
 func (r *recycler) Allocate(size int) []byte {
-	if size < 0 {
-		panic("compare: negative allocation")
+	if size < 0 || size > maxAlloc {
+		// Arrow's allocator interface has no error return: the panic is
+		// recovered by ReadSnapshot.
+		panic(errTooLarge(size))
 	}
 	c := class(size)
 	r.mu.Lock()

@@ -42,6 +42,8 @@ func (d *differ) diffDepends(old, new list) (added, removed, changed []string) {
 		}
 	}
 	if len(d.added) > 0 && len(d.removed) > 0 {
+		d.addedKeys = hashKeys(d.addedKeys[:0], d.added)
+		d.removedKeys = hashKeys(d.removedKeys[:0], d.removed)
 		d.pairUp(true)
 		d.pairUp(false)
 	}
@@ -60,8 +62,8 @@ var empty = []string{}
 // differ holds one goroutine's scratch lists and arena.
 type differ struct {
 	added, removed, changed []string
-	used                    []bool   // per removed clause, during pairUp
-	addedKeys, removedKeys  []uint64 // key hashes, during pairUp
+	used                    []bool      // per removed clause, during pairUp
+	addedKeys, removedKeys  [][2]uint64 // key hashes, during pairUp
 	arena                   []string
 }
 
@@ -102,15 +104,17 @@ func (l list) contains(s string) bool {
 
 // pairUp moves the clauses whose key (names and operators, or names only)
 // occurs exactly once among added and once among removed into changed.
-// Keys are compared by hash first, and by sameKey only when the hashes
-// agree, so each clause is parsed once per pass.
+// Keys are compared by hash first (both hashes of each clause computed in
+// one parse, by hashKeys), and by sameKey only when the hashes agree.
 func (d *differ) pairUp(withOp bool) {
-	d.addedKeys = hashKeys(d.addedKeys[:0], d.added, withOp)
-	d.removedKeys = hashKeys(d.removedKeys[:0], d.removed, withOp)
-	count := func(cs []string, hs []uint64, c string, h uint64) int {
+	k := 1
+	if withOp {
+		k = 0
+	}
+	count := func(cs []string, hs [][2]uint64, c string, h uint64) int {
 		n := 0
-		for k, x := range cs {
-			if hs[k] == h && (x == c || sameKey(x, c, withOp)) {
+		for i, x := range cs {
+			if hs[i][k] == h && (x == c || sameKey(x, c, withOp)) {
 				n++
 			}
 		}
@@ -118,52 +122,54 @@ func (d *differ) pairUp(withOp bool) {
 	}
 	d.used = slices.Grow(d.used[:0], len(d.removed))[:len(d.removed)]
 	clear(d.used)
-	keptAdded := d.added[:0]
+	keptAdded, keptAddedKeys := d.added[:0], d.addedKeys[:0]
 	for i, a := range d.added {
-		h, paired := d.addedKeys[i], false
+		h, paired := d.addedKeys[i][k], false
 		if count(d.added, d.addedKeys, a, h) == 1 && count(d.removed, d.removedKeys, a, h) == 1 {
-			for k, r := range d.removed {
-				if d.removedKeys[k] == h && sameKey(r, a, withOp) {
+			for j, r := range d.removed {
+				if d.removedKeys[j][k] == h && sameKey(r, a, withOp) {
 					d.changed = append(d.changed, r+" -> "+a)
-					d.used[k], paired = true, true
+					d.used[j], paired = true, true
 					break
 				}
 			}
 		}
 		if !paired {
-			keptAdded = append(keptAdded, a)
+			keptAdded, keptAddedKeys = append(keptAdded, a), append(keptAddedKeys, d.addedKeys[i])
 		}
 	}
-	d.added = keptAdded
-	keptRemoved := d.removed[:0]
-	for k, r := range d.removed {
-		if !d.used[k] {
-			keptRemoved = append(keptRemoved, r)
+	d.added, d.addedKeys = keptAdded, keptAddedKeys
+	keptRemoved, keptRemovedKeys := d.removed[:0], d.removedKeys[:0]
+	for j, r := range d.removed {
+		if !d.used[j] {
+			keptRemoved, keptRemovedKeys = append(keptRemoved, r), append(keptRemovedKeys, d.removedKeys[j])
 		}
 	}
-	d.removed = keptRemoved
+	d.removed, d.removedKeys = keptRemoved, keptRemovedKeys
 }
 
-// hashKeys appends the FNV-1a hash of each clause's key to dst.
-func hashKeys(dst []uint64, clauses []string, withOp bool) []uint64 {
+// hashKeys appends, for each clause, the FNV-1a hashes of its key with
+// operators ([0]) and by names only ([1]).
+func hashKeys(dst [][2]uint64, clauses []string) [][2]uint64 {
 	const offset, prime = 14695981039346656037, 1099511628211
 	for _, c := range clauses {
-		h := uint64(offset)
-		mix := func(s string) {
-			for i := 0; i < len(s); i++ {
-				h = (h ^ uint64(s[i])) * prime
-			}
-			h = (h ^ 0xff) * prime // a separator no clause byte hashes like
-		}
+		withOp, names := uint64(offset), uint64(offset)
 		for c != "" {
 			var name, op string
 			name, op, c = nextAlternative(c)
-			mix(name)
-			if withOp {
-				mix(op)
+			for i := 0; i < len(name); i++ {
+				withOp = (withOp ^ uint64(name[i])) * prime
+				names = (names ^ uint64(name[i])) * prime
 			}
+			// A separator no clause byte hashes like ends each part.
+			withOp = (withOp ^ 0xff) * prime
+			names = (names ^ 0xff) * prime
+			for i := 0; i < len(op); i++ {
+				withOp = (withOp ^ uint64(op[i])) * prime
+			}
+			withOp = (withOp ^ 0xff) * prime
 		}
-		dst = append(dst, h)
+		dst = append(dst, [2]uint64{withOp, names})
 	}
 	return dst
 }

@@ -213,10 +213,31 @@ func (l list) strings() []string {
 	return out
 }
 
+// ErrCorrupt is returned (wrapped) for a packages file Arrow cannot
+// decode.
+var ErrCorrupt = errors.New("corrupt Parquet file")
+
 // ReadSnapshot reads the columns a comparison needs from a packages
 // Parquet file (datasets.Packages, schema v2) of size bytes, with Arrow,
 // never decoding the other columns.
-func ReadSnapshot(ctx context.Context, r io.ReaderAt, size int64) (*Snapshot, error) {
+//
+// Arrow's Parquet reader panics on some corrupt files (a page header
+// without its dictionary header, for one) instead of returning an error;
+// ReadSnapshot turns such a panic into an error wrapping ErrCorrupt, so
+// one bad object fails its comparison, not the worker. That is also why
+// columns are decoded on the calling goroutine (no pqarrow Parallel): a
+// panic on one of Arrow's own goroutines could not be recovered here.
+// Callers that read two snapshots read them concurrently instead.
+func ReadSnapshot(ctx context.Context, r io.ReaderAt, size int64) (s *Snapshot, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s, err = nil, fmt.Errorf("compare: packages file: %w: %v", ErrCorrupt, p)
+		}
+	}()
+	return readSnapshot(ctx, r, size)
+}
+
+func readSnapshot(ctx context.Context, r io.ReaderAt, size int64) (*Snapshot, error) {
 	alloc := &recycler{}
 	pf, err := file.NewParquetReader(io.NewSectionReader(r, 0, size), file.WithReadProps(parquet.NewReaderProperties(alloc)))
 	if err != nil {
@@ -245,12 +266,10 @@ func ReadSnapshot(ctx context.Context, r io.ReaderAt, size int64) (*Snapshot, er
 		}
 	}
 	rows := pf.NumRows()
-	if rows > math.MaxUint32/2 {
-		return nil, fmt.Errorf("compare: packages file has %d rows, more than a snapshot can", rows)
+	if rows < 0 || rows > maxSnapshotRows {
+		return nil, fmt.Errorf("compare: packages file claims %d rows, more than a snapshot has (at most %d): %w", rows, maxSnapshotRows, ErrCorrupt)
 	}
-	// Parallel decodes the columns of a batch concurrently: the bulk of a
-	// read is decompression and decoding, column by column.
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: readBatchRows, Parallel: true}, alloc)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: readBatchRows}, alloc)
 	if err != nil {
 		return nil, fmt.Errorf("compare: packages file: %w", err)
 	}
@@ -268,6 +287,11 @@ func ReadSnapshot(ctx context.Context, r io.ReaderAt, size int64) (*Snapshot, er
 		}
 		if err := s.appendBatch(rr.RecordBatch()); err != nil {
 			return nil, fmt.Errorf("compare: packages file row %d: %w", s.n, err)
+		}
+		if int64(s.n) > rows {
+			// A row group claiming more rows than the footer: stop before
+			// decoding them all.
+			return nil, fmt.Errorf("compare: packages file holds more rows than the %d it declares: %w", rows, ErrCorrupt)
 		}
 	}
 	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
@@ -290,6 +314,11 @@ func ReadSnapshot(ctx context.Context, r io.ReaderAt, size int64) (*Snapshot, er
 // file's own claims, so that a hostile footer cannot make it allocate
 // more than the text a snapshot can hold anyway.
 const maxPresize = 1 << 30
+
+// maxSnapshotRows bounds the rows of one packages file. The largest
+// repositories (Debian's all architectures, Fedora with updates) hold a
+// few hundred thousand packages; a footer claiming more is corrupt.
+const maxSnapshotRows = 1 << 24
 
 // maxPresizeRows bounds the rows presize reserves room for, for the same
 // reason: Parquet's run-length encoding lets a small file claim billions.

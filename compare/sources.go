@@ -21,7 +21,6 @@ func rollUp(changes []datasets.PackageChangeRow, old *Snapshot, oldRows []int32,
 	ids := make(map[string]int32, len(changes)/2)
 	rowSource := make([]int32, len(changes))
 	var names []string
-	var sizes []int32
 	for i := range changes {
 		name := cmpOr(changes[i].NewSource, changes[i].OldSource)
 		id, ok := ids[name]
@@ -29,11 +28,29 @@ func rollUp(changes []datasets.PackageChangeRow, old *Snapshot, oldRows []int32,
 			id = int32(len(names))
 			ids[name] = id
 			names = append(names, name)
-			sizes = append(sizes, 0)
 		}
 		rowSource[i] = id
-		sizes[id]++
 	}
+	// Renumber the sources in name order, so the rows are built where
+	// they belong instead of being sorted (moved) afterwards.
+	order := make([]int32, len(names))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(names[a], names[b]) })
+	rank := make([]int32, len(names))
+	for pos, id := range order {
+		rank[id] = int32(pos)
+	}
+	sizes := make([]int32, len(names))
+	for i, id := range rowSource {
+		rowSource[i] = rank[id]
+		sizes[rank[id]]++
+	}
+	for name, id := range ids {
+		ids[name] = rank[id]
+	}
+	slices.Sort(names)
 	// Binaries: one backing slice, each source's part sized by its rows.
 	starts := make([]int32, len(names)+1)
 	for id, n := range sizes {
@@ -83,18 +100,7 @@ func rollUp(changes []datasets.PackageChangeRow, old *Snapshot, oldRows []int32,
 	if err := cmp.Or(oldErr, newErr); err != nil {
 		return nil, err
 	}
-	// Order by name through a permutation: moving 4-byte ids is cheaper
-	// than moving the ~150-byte rows.
-	order := make([]int32, len(sources))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(names[a], names[b]) })
-	out := make([]datasets.SourceChangeRow, len(sources))
-	for i, id := range order {
-		out[i] = sources[id]
-	}
-	return out, nil
+	return sources, nil
 }
 
 func dominant(c *datasets.SourceChangeRow) string {
