@@ -40,9 +40,9 @@ func TestDiffDepends(t *testing.T) {
 		{
 			// 0ad: two clauses on one package with different operators
 			// each pair with their own successor (names and operators).
-			name: "pairs by names and operators first",
-			old:  []string{"0ad-data (>= 0.0.26)", "0ad-data (<= 0.0.26-3)"},
-			new:  []string{"0ad-data (>= 0.0.27)", "0ad-data (<= 0.0.27-1)"},
+			name:    "pairs by names and operators first",
+			old:     []string{"0ad-data (>= 0.0.26)", "0ad-data (<= 0.0.26-3)"},
+			new:     []string{"0ad-data (>= 0.0.27)", "0ad-data (<= 0.0.27-1)"},
 			changed: []string{"0ad-data (<= 0.0.26-3) -> 0ad-data (<= 0.0.27-1)", "0ad-data (>= 0.0.26) -> 0ad-data (>= 0.0.27)"},
 		},
 		{

@@ -238,4 +238,3 @@ func delta(d Distance) string {
 	}
 	return strconv.FormatInt(d.Delta, 10)
 }
-
