@@ -18,6 +18,7 @@ import (
 	"github.com/distroscope/distroscope/compare"
 	"github.com/distroscope/distroscope/crossmap"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/internal/membudget"
 	"github.com/distroscope/distroscope/report"
 	"github.com/distroscope/distroscope/store"
 )
@@ -31,7 +32,15 @@ type Compare struct {
 	// Rules map package names across distributions; nil means the
 	// defaults shipped with distroscope.
 	Rules *crossmap.Rules
+	// Heap is the worker's heap budget, raised by a comparison's working
+	// set while it runs; nil leaves the limit alone.
+	Heap *membudget.Budget
 }
+
+// CompareWorkingSet is the live heap a comparison keeps for packages
+// files of fileBytes together: bookworm and trixie (33 MB of Parquet) keep
+// ~60 MB live through the comparison, the commit and the report.
+func CompareWorkingSet(fileBytes int64) int64 { return 2 * fileBytes }
 
 // LocateInput names a snapshot: distro and release, and optionally the
 // snapshot id (the newest committed one otherwise).
@@ -105,6 +114,9 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 			}
 		}
 		return out, err
+	}
+	if size, err := c.packagesBytes(ctx, in.Old, in.New); err == nil {
+		defer c.Heap.Reserve(CompareWorkingSet(size))()
 	}
 	// Both snapshots at once: reading is decompression and decoding,
 	// which one snapshot alone does not spread over every core.
@@ -200,6 +212,19 @@ func (p *phases) done(name string) {
 }
 
 func (p *phases) keyvals() []any { return p.kv }
+
+// packagesBytes is the size of both sides' packages files.
+func (c *Compare) packagesBytes(ctx context.Context, ps ...datasets.Partition) (int64, error) {
+	var n int64
+	for _, p := range ps {
+		info, err := c.Store.Stat(ctx, datasets.Packages.DataKey(p))
+		if err != nil {
+			return 0, err
+		}
+		n += info.Size
+	}
+	return n, nil
+}
 
 func (c *Compare) loadSnapshot(ctx context.Context, p datasets.Partition) (*compare.Snapshot, error) {
 	key := datasets.Packages.DataKey(p)

@@ -48,7 +48,7 @@ func run(args []string) error {
 		fmt.Println(version.String())
 		return nil
 	}
-	app.TuneGC(*memLimit << 20)
+	heap := app.TuneGC(*memLimit << 20)
 	metrics := telemetry.NewMetrics()
 	logger, flush, err := app.Logger(cfg, "worker", os.Stdout, metrics)
 	if err != nil {
@@ -92,7 +92,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	w.RegisterActivity(&activities.Compare{Store: st, TempDir: cfg.TempDir, Producer: version.String(), Rules: rules})
+	w.RegisterActivity(&activities.Compare{Store: st, TempDir: cfg.TempDir, Producer: version.String(), Rules: rules, Heap: heap})
 	w.RegisterActivity(&activities.Snapshot{
 		Store: st, Fetcher: aptrepo.DefaultFetcher(), TempDir: cfg.TempDir, Metrics: metrics,
 		Producer: version.String(),

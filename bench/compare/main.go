@@ -42,6 +42,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/compare"
 	"github.com/distroscope/distroscope/datasets"
@@ -128,7 +129,12 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("duckdb: %w", err)
 	}
-	var duckTimes, joinTimes []time.Duration
+	// Each process — DuckDB's and ours — runs the work twice: the first
+	// run is cold (a fresh process faulting its heap in, DuckDB filling
+	// its caches), the second warm, as in the worker, a long-running
+	// process that compares again and again. The targets are judged on
+	// the warm runs; the cold ones are printed beside them.
+	var duck, join, ours coldWarm
 	var duckCounts string
 	var cr childResult
 	for range o.runs {
@@ -140,9 +146,10 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("duckdb: %w", err)
 		}
-		joinTimes = append(joinTimes, j)
-		duckTimes, duckCounts = append(duckTimes, d), counts
-		cmd := exec.Command(self, "-child", "1", old.Path, nw.Path)
+		join.add(j)
+		duck.add(d)
+		duckCounts = counts
+		cmd := exec.Command(self, "-child", "2", old.Path, nw.Path)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		if err != nil {
@@ -152,10 +159,10 @@ func run() error {
 		if err := json.Unmarshal(out, &one); err != nil {
 			return fmt.Errorf("compare child output %q: %w", out, err)
 		}
-		cr.Times, cr.Reads = append(cr.Times, one.Times...), append(cr.Reads, one.Reads...)
+		ours.add(one.Times)
+		cr.Reads = append(cr.Reads, one.Reads...)
 		cr.VmHWM, cr.Summary = max(cr.VmHWM, one.VmHWM), one.Summary
 	}
-	duck, join, ours := measure.Median(duckTimes), measure.Median(joinTimes), measure.Median(cr.Times)
 
 	// 3. The whole CLI.
 	var cli time.Duration
@@ -167,19 +174,21 @@ func run() error {
 		cliNote = "not measured: " + err.Error()
 	}
 
-	fmt.Printf("\n%-58s %10s %8s %s\n", "measurement (median of "+strconv.Itoa(o.runs)+")", "time", "ratio", "target")
+	fmt.Printf("\n%-58s %10s %8s %s\n", "measurement (warm runs, median of "+strconv.Itoa(o.runs)+")", "time", "ratio", "target")
 	line := func(name string, d time.Duration, target float64) {
-		ratio := d.Seconds() / duck.Seconds()
+		ratio := d.Seconds() / duck.warm().Seconds()
 		verdict := ""
 		if target > 0 {
 			verdict = fmt.Sprintf("≤ %.1f× %s", target, metOrMissed(ratio <= target))
 		}
 		fmt.Printf("%-58s %9.3fs %7.2f× %s\n", name, d.Seconds(), ratio, verdict)
 	}
-	line("DuckDB, equivalent output (in-process timer) = 1×", duck, 0)
-	line("DuckDB, join of 3 columns only (a floor, for reference)", join, 0)
-	line("compare: ReadSnapshot×2 + Compare (exact dpkg ordering)", ours, 1.0)
-	fmt.Printf("%-58s %9s %7.2f×\n", "  the same against the join-only floor", "", ours.Seconds()/join.Seconds())
+	line("DuckDB, equivalent output (in-process timer) = 1×", duck.warm(), 0)
+	line("DuckDB, join of 3 columns only (a floor, for reference)", join.warm(), 0)
+	line("compare: ReadSnapshot×2 + Compare (exact dpkg ordering)", ours.warm(), 1.0)
+	fmt.Printf("%-58s %9s %7.2f×\n", "  the same against the join-only floor", "", ours.warm().Seconds()/join.warm().Seconds())
+	fmt.Printf("%-58s %9.3fs %7.2f×   (DuckDB cold %.3fs)\n", "  cold, a fresh process's first run", ours.cold().Seconds(),
+		ours.cold().Seconds()/duck.cold().Seconds(), duck.cold().Seconds())
 	if cliNote == "" {
 		line("distroscope compare (CLI → Temporal → worker)", cli, 2.0)
 	} else {
@@ -196,9 +205,19 @@ func run() error {
 	fmt.Printf("DuckDB: %s\n", duckCounts)
 	fmt.Println("DuckDB has no dpkg version ordering: its 'changed' is version-string inequality, where ours splits")
 	fmt.Println("upgraded/downgraded by exact ordering and keeps one row (the highest version) per duplicated key.")
-	fmt.Printf("runs: DuckDB equivalent %v; DuckDB join %v; compare %v, of which ReadSnapshot×2 %v\n", duckTimes, joinTimes, cr.Times, cr.Reads)
+	fmt.Printf("runs (cold, warm): DuckDB equivalent %v; DuckDB join %v; compare %v, of which ReadSnapshot×2 %v\n", duck, join, ours, cr.Reads)
 	return nil
 }
+
+// coldWarm collects each process's first (cold) and second (warm) run.
+type coldWarm struct{ c, w []time.Duration }
+
+func (cw *coldWarm) add(runs []time.Duration) {
+	cw.c, cw.w = append(cw.c, runs[0]), append(cw.w, runs[1])
+}
+func (cw coldWarm) cold() time.Duration { return measure.Median(cw.c) }
+func (cw coldWarm) warm() time.Duration { return measure.Median(cw.w) }
+func (cw coldWarm) String() string      { return fmt.Sprint(cw.c, cw.w) }
 
 func metOrMissed(ok bool) string {
 	if ok {
@@ -228,7 +247,17 @@ func child(args []string) error {
 	if err != nil {
 		return err
 	}
-	app.TuneGC(100 << 20) // the worker's default
+	heap := app.TuneGC(100 << 20) // the worker's default
+	// Reserve the working set as the compare activity does.
+	var files int64
+	for _, p := range args[1:] {
+		st, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		files += st.Size()
+	}
+	defer heap.Reserve(activities.CompareWorkingSet(files))()
 	ctx := context.Background()
 	read := func(path string) (*compare.Snapshot, error) {
 		f, err := os.Open(path)
@@ -357,14 +386,14 @@ func installDuck(o opts) (string, error) {
 	return script, os.WriteFile(script, []byte(duckScript), 0o644)
 }
 
-// duckRun runs the script once and returns its in-process time and the
-// classification counts.
-func duckRun(script, query, oldPath, newPath string) (time.Duration, string, error) {
-	cmd := exec.Command("node", script, query, "1", oldPath, newPath)
+// duckRun runs the query twice in one fresh DuckDB process and returns
+// both in-process times (cold, warm) and the classification counts.
+func duckRun(script, query, oldPath, newPath string) ([]time.Duration, string, error) {
+	cmd := exec.Command("node", script, query, "2", oldPath, newPath)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return 0, "", err
+		return nil, "", err
 	}
 	var res struct {
 		TimesMS []float64 `json:"times_ms"`
@@ -374,16 +403,20 @@ func duckRun(script, query, oldPath, newPath string) (time.Duration, string, err
 		} `json:"counts"`
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
-		return 0, "", fmt.Errorf("output %q: %w", out, err)
+		return nil, "", fmt.Errorf("output %q: %w", out, err)
 	}
-	if len(res.TimesMS) != 1 {
-		return 0, "", fmt.Errorf("output %q: want one run", out)
+	if len(res.TimesMS) != 2 {
+		return nil, "", fmt.Errorf("output %q: want two runs", out)
 	}
 	var counts []string
 	for _, c := range res.Counts {
 		counts = append(counts, fmt.Sprintf("%s %d", c.Kind, c.N))
 	}
-	return time.Duration(res.TimesMS[0] * float64(time.Millisecond)).Round(time.Microsecond), strings.Join(counts, "  "), nil
+	var times []time.Duration
+	for _, ms := range res.TimesMS {
+		times = append(times, time.Duration(ms*float64(time.Millisecond)).Round(time.Microsecond))
+	}
+	return times, strings.Join(counts, "  "), nil
 }
 
 // prepare returns the two snapshots' Parquet files, building them once.

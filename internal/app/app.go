@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/distroscope/distroscope/internal/config"
+	"github.com/distroscope/distroscope/internal/membudget"
 	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/store/s3store"
 	"github.com/distroscope/distroscope/store/storeurl"
@@ -68,11 +69,17 @@ func CloseStore(s store.Store) {
 // the soft memory limit makes the runtime collect harder as the heap nears
 // limitBytes, so the process stays inside its memory budget. Explicit GOGC or
 // GOMEMLIMIT environment variables win.
-func TuneGC(limitBytes int64) {
+//
+// It returns the budget, which activities with a large working set raise
+// while they run (membudget.Budget.Reserve); it is inert when GOMEMLIMIT was set
+// or limitBytes is 0.
+func TuneGC(limitBytes int64) *membudget.Budget {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" && limitBytes > 0 {
 		debug.SetMemoryLimit(limitBytes)
+		return membudget.New(limitBytes)
 	}
+	return membudget.New(0)
 }
