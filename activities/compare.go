@@ -150,25 +150,21 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 	phase.done("compare")
 	activity.RecordHeartbeat(ctx, "compared")
 
-	// The CSV tables are rendered and streamed into the store while the
-	// datasets are committed (one core encodes Parquet, the other CSV);
-	// the readable reports follow the commit, so a report page never
+	// The report's tables are derived and its CSVs rendered and streamed
+	// into the store while the datasets are committed (one core encodes
+	// Parquet, the other the report), so the commit starts at once; the
+	// readable reports follow the commit, so a report page never
 	// describes an uncommitted comparison, and its presence implies the
 	// CSVs are there.
-	rep := report.New(c.reportData(p, in, res))
-	outs := rep.Outputs()
-	var csvs, pages []report.Output
-	for _, o := range outs {
-		if strings.HasPrefix(o.Name, "csv/") {
-			csvs = append(csvs, o)
-		} else {
-			pages = append(pages, o)
-		}
-	}
+	var rep *report.Report
 	g, gctx = errgroup.WithContext(ctx)
 	g.Go(func() error { return c.commitComparison(gctx, p, in, res) })
 	g.Go(func() error {
-		for _, o := range csvs {
+		rep = report.New(c.reportData(p, in, res))
+		for _, o := range rep.Outputs() {
+			if !strings.HasPrefix(o.Name, "csv/") {
+				continue
+			}
 			if err := c.putOutput(gctx, p, o); err != nil {
 				return err
 			}
@@ -181,7 +177,10 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 	phase.done("commit")
 	activity.RecordHeartbeat(ctx, "report")
 	var reports []string
-	for _, o := range pages {
+	for _, o := range rep.Outputs() {
+		if strings.HasPrefix(o.Name, "csv/") {
+			continue
+		}
 		if err := c.putOutput(ctx, p, o); err != nil {
 			return out, err
 		}
@@ -226,6 +225,12 @@ func (c *Compare) packagesBytes(ctx context.Context, ps ...datasets.Partition) (
 	return n, nil
 }
 
+// localFile is what a local folder's Get returns.
+type localFile interface {
+	io.ReaderAt
+	Stat() (os.FileInfo, error)
+}
+
 func (c *Compare) loadSnapshot(ctx context.Context, p datasets.Partition) (*compare.Snapshot, error) {
 	key := datasets.Packages.DataKey(p)
 	rc, err := c.Store.Get(ctx, key)
@@ -237,17 +242,30 @@ func (c *Compare) loadSnapshot(ctx context.Context, p datasets.Partition) (*comp
 		return nil, err
 	}
 	defer rc.Close()
-	f, err := os.CreateTemp(c.TempDir, "distroscope-compare-*.parquet")
-	if err != nil {
-		return nil, err
+	// Parquet is read at random offsets: a local folder's object is read
+	// in place (objects are replaced by rename, never rewritten, so the
+	// open file stays what it was); an S3 object is spooled to a file.
+	var ra io.ReaderAt
+	var n int64
+	if f, ok := rc.(localFile); ok {
+		fi, err := f.Stat()
+		if err != nil {
+			return nil, err
+		}
+		ra, n = f, fi.Size()
+	} else {
+		f, err := os.CreateTemp(c.TempDir, "distroscope-compare-*.parquet")
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		if n, err = io.Copy(f, rc); err != nil {
+			return nil, err
+		}
+		ra = f
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	n, err := io.Copy(f, rc)
-	if err != nil {
-		return nil, err
-	}
-	s, err := compare.ReadSnapshot(ctx, f, n)
+	s, err := compare.ReadSnapshot(ctx, ra, n)
 	if err != nil {
 		err = fmt.Errorf("activities: %s: %w", key, err)
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCorrupt, err)

@@ -88,6 +88,8 @@ func Compare(old, new *Snapshot, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("compare: new snapshot: %w", err)
 	}
+	// The merge yields pairs in (package, index architecture) order, which
+	// is datasets.ComparePackageChangeRows' order: the rows need no sort.
 	pairs := merge(old, oldRows, new, newRows)
 	res.Changes = make([]datasets.PackageChangeRow, len(pairs))
 	if err := classify(res.Changes, pairs, format, cmp, old, new); err != nil {
@@ -95,11 +97,6 @@ func Compare(old, new *Snapshot, opts Options) (Result, error) {
 	}
 	for i := range res.Changes {
 		count(&res.Summary, &res.Changes[i])
-	}
-	// The merge already yields (package, index architecture) order; the
-	// check is a safeguard that keeps the contract in one place.
-	if !slices.IsSortedFunc(res.Changes, cmpRows) {
-		slices.SortFunc(res.Changes, cmpRows)
 	}
 	if res.Sources, err = rollUp(res.Changes, old, oldRows, new, newRows, cmp); err != nil {
 		return Result{}, err
@@ -182,8 +179,6 @@ func classify(out []datasets.PackageChangeRow, pairs []pair, format string, cmp 
 	}
 	return nil
 }
-
-func cmpRows(a, b datasets.PackageChangeRow) int { return datasets.ComparePackageChangeRows(&a, &b) }
 
 // sharedFormat is the one version format of every row of both snapshots.
 func sharedFormat(old, new *Snapshot) (string, error) {

@@ -191,7 +191,7 @@ func TestCompareFixtures(t *testing.T) {
 	if n := int64(len(res.Changes)); n != res.Summary.Added+res.Summary.Removed+res.Summary.Upgraded+res.Summary.Downgraded+res.Summary.Same {
 		t.Errorf("%d rows, summary %+v", n, res.Summary)
 	}
-	if !slices.IsSortedFunc(res.Changes, cmpRows) {
+	if !slices.IsSortedFunc(res.Changes, func(a, b datasets.PackageChangeRow) int { return datasets.ComparePackageChangeRows(&a, &b) }) {
 		t.Error("changes not sorted by datasets.ComparePackageChangeRows")
 	}
 

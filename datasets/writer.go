@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
 // DefaultRowGroupRows bounds both a writer's memory (the rows it buffers to
@@ -19,10 +18,8 @@ import (
 // overlap and the same index streams in ~0.55 s, for a file ~2% larger.
 const DefaultRowGroupRows = 4096
 
-// zstdCodec is shared by every writer: the codec pools its encoders, and a
-// zstd encoder's state is megabytes, so one codec per file would allocate
-// fresh encoders for every file the worker writes.
-var zstdCodec = &zstd.Codec{Level: zstd.SpeedFastest}
+// zstdCodec is shared by every writer, so that its encoders are too.
+var zstdCodec = newPageCodec()
 
 // writerOptions are the settings of every Parquet file distroscope writes:
 // zstd at its fastest level (2-3x smaller than snappy on package metadata, and

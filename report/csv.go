@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -42,7 +41,7 @@ var changeHeader = []string{"kind", "rebuild", "package", "old_package", "index_
 // instead of a strings.Join allocation per cell of two or more items
 // (~30k per table of a release upgrade). The strings it returns alias
 // the buffer, so they are good only until reset: each record is built,
-// written (csv.Writer copies it into its own buffer) and dropped before
+// written (csvWriter copies it into its own buffer) and dropped before
 // the next reset. A buffer outgrown mid-record is left to the strings
 // that still point into it, never written again.
 type lists struct{ buf []byte }
@@ -107,21 +106,32 @@ func sourceRecord(rec []string, l *lists, s *datasets.SourceChangeRow) {
 }
 
 // CSV writes the table named name (one of CSVNames) as CSV with a header
-// line. Records stream through the csv.Writer's buffer one at a time,
-// reusing one record, so that the changes table of a whole release costs
-// no more memory than its output.
+// line. Records stream through the writer's buffer one at a time, reusing
+// one record, so that the changes table of a whole release costs no more
+// memory than its output.
+//
+// The dependency changes are rows of the changes table: when the changes
+// table has been written (as Outputs orders them), its encoding of those
+// rows is kept and written again for the dependency table, once, instead
+// of being encoded a second time.
 func (r *Report) CSV(w io.Writer, name string) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	var err error
 	switch name {
 	case CSVChanges:
-		err = writeChanges(cw, r.d.Changes, nil)
+		err = r.writeAllChanges(cw)
 	case CSVBySection:
 		err = writeTallies(cw, "section", r.bySection)
 	case CSVByPriority:
 		err = writeTallies(cw, "priority", r.byPriority)
 	case CSVDependencyChanges:
-		err = writeChanges(cw, nil, r.deps)
+		if kept := r.takeDepsCSV(); kept != nil {
+			if err = cw.Write(changeHeader); err == nil {
+				err = cw.writeRaw(kept)
+			}
+		} else {
+			err = writeChanges(cw, nil, r.deps)
+		}
 	case CSVEssentialChanges:
 		err = writeChanges(cw, nil, r.essential)
 	case CSVUnmatched:
@@ -146,7 +156,7 @@ func (r *Report) CSV(w io.Writer, name string) error {
 }
 
 // writeChanges writes either all of rows or the rows ptrs points at.
-func writeChanges(cw *csv.Writer, rows []datasets.PackageChangeRow, ptrs []*datasets.PackageChangeRow) error {
+func writeChanges(cw *csvWriter, rows []datasets.PackageChangeRow, ptrs []*datasets.PackageChangeRow) error {
 	if err := cw.Write(changeHeader); err != nil {
 		return err
 	}
@@ -167,7 +177,30 @@ func writeChanges(cw *csv.Writer, rows []datasets.PackageChangeRow, ptrs []*data
 	return nil
 }
 
-func writeTallies(cw *csv.Writer, key string, rows []Tally) error {
+// writeAllChanges writes the changes table and keeps the encoding of its
+// rows whose dependencies changed for the dependency table.
+func (r *Report) writeAllChanges(cw *csvWriter) error {
+	if err := cw.Write(changeHeader); err != nil {
+		return err
+	}
+	rec := make([]string, len(changeHeader))
+	var l lists
+	var deps []byte
+	for i := range r.d.Changes {
+		row := &r.d.Changes[i]
+		changeRecord(rec, &l, row)
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+		if dependsChanged(row) {
+			deps = append(deps, cw.lastRecord()...)
+		}
+	}
+	r.keepDepsCSV(deps)
+	return nil
+}
+
+func writeTallies(cw *csvWriter, key string, rows []Tally) error {
 	rec := make([]string, len(tallyHeader))
 	copy(rec, tallyHeader)
 	rec[0] = key
@@ -183,7 +216,7 @@ func writeTallies(cw *csv.Writer, key string, rows []Tally) error {
 	return nil
 }
 
-func writeJumps(cw *csv.Writer, jumps []Jump) error {
+func writeJumps(cw *csvWriter, jumps []Jump) error {
 	if err := cw.Write(jumpHeader); err != nil {
 		return err
 	}
@@ -199,7 +232,7 @@ func writeJumps(cw *csv.Writer, jumps []Jump) error {
 	return nil
 }
 
-func writeLag(cw *csv.Writer, lag []Lag) error {
+func writeLag(cw *csvWriter, lag []Lag) error {
 	if err := cw.Write(lagHeader); err != nil {
 		return err
 	}
@@ -217,7 +250,7 @@ func writeLag(cw *csv.Writer, lag []Lag) error {
 
 // writeSources writes every source row, changed or not, in the dataset's
 // order (by name), so that the file is the whole roll-up.
-func writeSources(cw *csv.Writer, sources []datasets.SourceChangeRow) error {
+func writeSources(cw *csvWriter, sources []datasets.SourceChangeRow) error {
 	if err := cw.Write(sourceHeader); err != nil {
 		return err
 	}

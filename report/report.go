@@ -23,6 +23,25 @@ type Report struct {
 	sources                 []*datasets.SourceChangeRow // the MaxRows most changed sources
 	changedSources          int                         // how many sources changed
 	view                    view
+
+	mu      sync.Mutex
+	depsCSV []byte // the dependency table's rows, as the changes table encoded them
+}
+
+func (r *Report) keepDepsCSV(b []byte) {
+	r.mu.Lock()
+	r.depsCSV = b
+	r.mu.Unlock()
+}
+
+// takeDepsCSV hands the kept rows over once (nil when there are none), so
+// they are not held after the dependency table is written.
+func (r *Report) takeDepsCSV() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b := r.depsCSV
+	r.depsCSV = nil
+	return b
 }
 
 // New derives the tables of d. The rows of d are referred to, not copied:
