@@ -23,10 +23,8 @@ func stageRows[T any](ctx context.Context, st store.Store, tempDir string, t dat
 	defer os.Remove(f.Name())
 	defer f.Close()
 	w := datasets.NewWriter(f, t, cmp, 0)
-	for i := range rows {
-		if err := w.Write(&rows[i]); err != nil {
-			return "", err
-		}
+	if err := w.WriteAll(rows); err != nil {
+		return "", err
 	}
 	if err := w.Close(); err != nil {
 		return "", err

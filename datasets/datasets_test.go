@@ -168,6 +168,41 @@ func TestWriterSortsEachRowGroupAndRoundTrips(t *testing.T) {
 	}
 }
 
+// TestWriteAll: sorted rows are written as row groups from the caller's
+// slice, unsorted ones through Write; both read back as Write gives them.
+func TestWriteAll(t *testing.T) {
+	sorted := randomRows(2500, 2, "amd64")
+	slices.SortStableFunc(sorted, func(a, b datasets.PackageRow) int { return datasets.ComparePackageRows(&a, &b) })
+	unsorted := randomRows(2500, 3, "amd64")
+	for _, tc := range []struct {
+		name string
+		rows []datasets.PackageRow
+	}{{"sorted", sorted}, {"unsorted", unsorted}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			w := datasets.NewWriter(&buf, datasets.Packages, datasets.ComparePackageRows, 1000)
+			if err := w.WriteAll(tc.rows); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			got, f := readRows(t, buf.Bytes())
+			want, _ := readRows(t, writeRows(t, tc.rows, 1000))
+			if w.Rows() != int64(len(tc.rows)) || len(got) != len(want) || len(f.RowGroups()) != 3 {
+				t.Fatalf("rows %d (writer says %d), want %d; %d row groups, want 3", len(got), w.Rows(), len(want), len(f.RowGroups()))
+			}
+			normalize(got)
+			normalize(want)
+			for i := range want {
+				if fmt.Sprint(got[i]) != fmt.Sprint(want[i]) {
+					t.Fatalf("row %d:\n got %+v\nwant %+v", i, got[i], want[i])
+				}
+			}
+		})
+	}
+}
+
 func keyValue(f *parquet.File, key string) string {
 	v, _ := f.Lookup(key)
 	return v

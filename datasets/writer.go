@@ -73,6 +73,37 @@ func (w *Writer[T]) Write(row *T) error {
 	return nil
 }
 
+// WriteAll writes rows that are already in memory. When they are in
+// order it writes them in row groups straight from the caller's slice,
+// without copying each row into the writer's buffer first; otherwise it
+// writes them one by one. rows must not change until WriteAll returns.
+func (w *Writer[T]) WriteAll(rows []T) error {
+	sorted := len(w.buf) == 0
+	for i := 1; i < len(rows) && sorted; i++ {
+		sorted = w.less(&rows[i-1], &rows[i]) <= 0
+	}
+	if !sorted {
+		for i := range rows {
+			if err := w.Write(&rows[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for len(rows) > 0 {
+		n := min(len(rows), w.maxRows)
+		if _, err := w.w.Write(rows[:n]); err != nil {
+			return fmt.Errorf("datasets: write rows: %w", err)
+		}
+		if err := w.w.Flush(); err != nil {
+			return fmt.Errorf("datasets: flush row group: %w", err)
+		}
+		w.rows += int64(n)
+		rows = rows[n:]
+	}
+	return nil
+}
+
 func (w *Writer[T]) flush() error {
 	if len(w.buf) == 0 {
 		return nil
