@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/internal/benchdata"
 	"github.com/pierrec/lz4/v4"
 )
 
@@ -83,6 +85,62 @@ func TestFullIndexAgreesWithApt(t *testing.T) {
 	}
 	if res.Summary.Rebuilds == 0 || res.Summary.Removed == 0 || res.Summary.Downgraded == 0 {
 		t.Errorf("summary %+v: the perturbation should give rebuilds, removals and downgrades", res.Summary)
+	}
+	checkWithApt(t, res.Changes)
+}
+
+// TestBookwormTrixieAgreesWithApt compares the real Debian bookworm and
+// trixie main/amd64 indexes (~60,000 packages in common), taken from this
+// machine's apt mirror and ingested as the worker would (InRelease
+// verified), and checks every upgraded, downgraded and same pair against
+// apt's own version comparison in one batched python3-apt run. The
+// indexes are cached under .cache/bench/compare, shared with
+// `go tool task bench:compare`. It skips when the machine has no apt
+// mirror to fetch from.
+func TestBookwormTrixieAgreesWithApt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	const keyring = "/usr/share/keyrings/debian-archive-keyring.gpg"
+	if _, err := os.Stat(keyring); err != nil {
+		t.Skipf("no Debian archive keyring: %v", err)
+	}
+	cache, err := filepath.Abs("../.cache/bench/compare")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var snaps [2]*Snapshot
+	var parts [2]datasets.Partition
+	for i, suite := range []string{"bookworm", "trixie"} {
+		side, err := benchdata.FromMirror(ctx, cache, suite, keyring)
+		if err != nil {
+			t.Skipf("%s from the machine's apt mirror: %v", suite, err)
+		}
+		f, err := os.Open(side.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snaps[i], err = ReadSnapshot(ctx, f, st.Size()); err != nil {
+			t.Fatal(err)
+		}
+		parts[i] = side.Partition
+	}
+	res, err := Compare(snaps[0], snaps[1], Options{Old: parts[0], New: parts[1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Summary
+	if common := s.Upgraded + s.Downgraded + s.Same; common < 50000 || s.Added == 0 || s.Removed == 0 || s.Rebuilds == 0 {
+		t.Errorf("summary %+v: bookworm and trixie share ~60,000 packages, with additions, removals and rebuilds", s)
+	}
+	if !slices.IsSortedFunc(res.Changes, func(a, b datasets.PackageChangeRow) int { return datasets.ComparePackageChangeRows(&a, &b) }) {
+		t.Error("changes are not in package_changes order")
 	}
 	checkWithApt(t, res.Changes)
 }

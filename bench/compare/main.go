@@ -37,7 +37,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,8 +45,8 @@ import (
 	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/compare"
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/deb/aptsources"
 	"github.com/distroscope/distroscope/internal/app"
+	"github.com/distroscope/distroscope/internal/benchdata"
 	"github.com/distroscope/distroscope/store/localfs"
 	"github.com/pierrec/lz4/v4"
 	"golang.org/x/sync/errgroup"
@@ -74,14 +73,8 @@ type opts struct {
 	noCLI, local                     bool
 }
 
-// side is one prepared snapshot: its Parquet file and the partition the
-// worker would have committed it under.
-type side struct {
-	Path      string             `json:"path"`
-	Partition datasets.Partition `json:"partition"`
-	Rows      int64              `json:"rows"`
-	Snapshot  datasets.SnapshotRow
-}
+// side is one prepared snapshot (see benchdata.Side).
+type side = benchdata.Side
 
 func run() error {
 	var o opts
@@ -422,8 +415,8 @@ func duckRun(script, query, oldPath, newPath string) ([]time.Duration, string, e
 // prepare returns the two snapshots' Parquet files, building them once.
 func prepare(o opts, cache string) (old, nw side, how string, err error) {
 	if !o.local {
-		old, err1 := fromMirror(o, cache, o.oldSuite)
-		nw, err2 := fromMirror(o, cache, o.newSuite)
+		old, err1 := benchdata.FromMirror(context.Background(), cache, o.oldSuite, o.keyring)
+		nw, err2 := benchdata.FromMirror(context.Background(), cache, o.newSuite, o.keyring)
 		if err := cmpErr(err1, err2); err == nil {
 			return old, nw, "from the machine's apt mirror (main/amd64, InRelease verified)", nil
 		} else {
@@ -441,100 +434,14 @@ func cmpErr(a, b error) error {
 	return b
 }
 
-func sideFiles(cache, name string) (dir, parquet, meta string) {
-	dir = filepath.Join(cache, name)
-	return dir, filepath.Join(dir, "part-00000.parquet"), filepath.Join(dir, "side.json")
-}
-
-func loadSide(meta string) (side, bool) {
-	data, err := os.ReadFile(meta)
-	if err != nil {
-		return side{}, false
-	}
-	var s side
-	if json.Unmarshal(data, &s) != nil {
-		return side{}, false
-	}
-	if _, err := os.Stat(s.Path); err != nil {
-		return side{}, false
-	}
-	return s, true
-}
-
-func saveSide(meta string, s side) error {
-	data, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(meta, data, 0o644)
-}
-
-// fromMirror resolves suite on the first deb source of this machine and
-// ingests its main/amd64 index as the worker does.
-func fromMirror(o opts, cache, suite string) (side, error) {
-	dir, pq, meta := sideFiles(cache, suite)
-	if s, ok := loadSide(meta); ok {
-		return s, nil
-	}
-	entries, _ := aptsources.Load("/")
-	var base string
-	for _, e := range entries {
-		if slices.Contains(e.Types, "deb") && len(e.URIs) > 0 {
-			base = e.URIs[0]
-			break
-		}
-	}
-	if base == "" {
-		return side{}, fmt.Errorf("no deb entry in the apt sources")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	f := aptrepo.DefaultFetcher()
-	src := aptrepo.Source{Mirror: base, Suite: suite, Components: []string{"main"}, Architectures: []string{"amd64"},
-		SignedBy: []string{o.keyring}, AllowExpired: true}
-	now := time.Now()
-	rel, err := aptrepo.Resolve(ctx, f, src, now)
-	if err != nil {
-		return side{}, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return side{}, err
-	}
-	tmp := pq + ".tmp"
-	out, err := os.Create(tmp)
-	if err != nil {
-		return side{}, err
-	}
-	defer os.Remove(tmp)
-	ix := rel.Indexes[0]
-	res, err := aptrepo.IngestIndex(ctx, f, ix, out, aptrepo.IngestOptions{})
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return side{}, err
-	}
-	if err := os.Rename(tmp, pq); err != nil {
-		return side{}, err
-	}
-	s := side{Path: pq, Partition: rel.Partition, Rows: res.Rows, Snapshot: datasets.SnapshotRow{
-		Origin: rel.Origin, Label: rel.Label, Suite: rel.Suite, Codename: rel.Codename, Version: rel.Version,
-		ReleaseDate: rel.Date, ValidUntil: rel.ValidUntil, ReleaseSHA256: rel.ReleaseSHA256, SignedBy: rel.Signers,
-		Mirror: base, Component: "main", IndexArchitecture: "amd64", IndexPath: res.Path,
-		Compression: string(res.Compression), IndexSize: res.CompressedBytes, IndexSHA256: res.SHA256,
-		UncompressedSize: res.UncompressedBytes, Rows: res.Rows, FetchedAt: now.UTC(),
-	}}
-	return s, saveSide(meta, s)
-}
-
 // fromLocal parses apt's own bookworm index (old) and writes a perturbed
 // copy (new): every 50th package dropped, every 10th given a binNMU, every
 // 25th a new upstream version.
 func fromLocal(cache string) (side, side, error) {
-	_, _, oldMeta := sideFiles(cache, "local-old")
-	_, _, newMeta := sideFiles(cache, "local-new")
-	if o, ok := loadSide(oldMeta); ok {
-		if n, ok := loadSide(newMeta); ok {
+	_, _, oldMeta := benchdata.SideFiles(cache, "local-old")
+	_, _, newMeta := benchdata.SideFiles(cache, "local-new")
+	if o, ok := benchdata.LoadSide(oldMeta); ok {
+		if n, ok := benchdata.LoadSide(newMeta); ok {
 			return o, n, nil
 		}
 	}
@@ -572,7 +479,7 @@ func fromLocal(cache string) (side, side, error) {
 	}
 	now := time.Now().UTC()
 	write := func(name, release string, rows []datasets.PackageRow) (side, error) {
-		dir, pq, meta := sideFiles(cache, name)
+		dir, pq, meta := benchdata.SideFiles(cache, name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return side{}, err
 		}
@@ -593,7 +500,7 @@ func fromLocal(cache string) (side, side, error) {
 			Partition: datasets.Partition{Distro: "debian", Release: release, Snapshot: now.Format("20060102T150405Z")},
 			Snapshot: datasets.SnapshotRow{Origin: "Debian", Codename: release, ReleaseDate: now, Mirror: "file:" + m[0],
 				Component: "main", IndexArchitecture: "amd64", IndexPath: "main/binary-amd64/Packages", Rows: int64(len(rows)), FetchedAt: now}}
-		return s, saveSide(meta, s)
+		return s, benchdata.SaveSide(meta, s)
 	}
 	o, err := write("local-old", "bookworm", rows)
 	if err != nil {

@@ -1,0 +1,116 @@
+package benchdata
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/deb/aptsources"
+)
+
+// Side is one prepared snapshot: its Parquet file and the partition the
+// worker would have committed it under.
+type Side struct {
+	Path      string             `json:"path"`
+	Partition datasets.Partition `json:"partition"`
+	Rows      int64              `json:"rows"`
+	Snapshot  datasets.SnapshotRow
+}
+
+// SideFiles names a cached side's folder, Parquet file and description.
+func SideFiles(cache, name string) (dir, parquet, meta string) {
+	dir = filepath.Join(cache, name)
+	return dir, filepath.Join(dir, "part-00000.parquet"), filepath.Join(dir, "side.json")
+}
+
+func LoadSide(meta string) (Side, bool) {
+	data, err := os.ReadFile(meta)
+	if err != nil {
+		return Side{}, false
+	}
+	var s Side
+	if json.Unmarshal(data, &s) != nil {
+		return Side{}, false
+	}
+	if _, err := os.Stat(s.Path); err != nil {
+		return Side{}, false
+	}
+	return s, true
+}
+
+func SaveSide(meta string, s Side) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(meta, data, 0o644)
+}
+
+// fromMirror resolves suite on the first deb source of this machine and
+// ingests its main/amd64 index as the worker does.
+// FromMirror takes suite's main/amd64 index from the first deb source of
+// this machine's apt sources and ingests it into a packages Parquet file
+// with the worker's own code (aptrepo.Resolve verifies the InRelease
+// against keyring, aptrepo.IngestIndex fetches, verifies, parses and
+// writes), once: the file and its description are cached under cache.
+func FromMirror(ctx context.Context, cache, suite, keyring string) (Side, error) {
+	dir, pq, meta := SideFiles(cache, suite)
+	if s, ok := LoadSide(meta); ok {
+		return s, nil
+	}
+	entries, _ := aptsources.Load("/")
+	var base string
+	for _, e := range entries {
+		if slices.Contains(e.Types, "deb") && len(e.URIs) > 0 {
+			base = e.URIs[0]
+			break
+		}
+	}
+	if base == "" {
+		return Side{}, fmt.Errorf("no deb entry in the apt sources")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	f := aptrepo.DefaultFetcher()
+	src := aptrepo.Source{Mirror: base, Suite: suite, Components: []string{"main"}, Architectures: []string{"amd64"},
+		SignedBy: []string{keyring}, AllowExpired: true}
+	now := time.Now()
+	rel, err := aptrepo.Resolve(ctx, f, src, now)
+	if err != nil {
+		return Side{}, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Side{}, err
+	}
+	tmp := pq + ".tmp"
+	out, err := os.Create(tmp)
+	if err != nil {
+		return Side{}, err
+	}
+	defer os.Remove(tmp)
+	ix := rel.Indexes[0]
+	res, err := aptrepo.IngestIndex(ctx, f, ix, out, aptrepo.IngestOptions{})
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return Side{}, err
+	}
+	if err := os.Rename(tmp, pq); err != nil {
+		return Side{}, err
+	}
+	s := Side{Path: pq, Partition: rel.Partition, Rows: res.Rows, Snapshot: datasets.SnapshotRow{
+		Origin: rel.Origin, Label: rel.Label, Suite: rel.Suite, Codename: rel.Codename, Version: rel.Version,
+		ReleaseDate: rel.Date, ValidUntil: rel.ValidUntil, ReleaseSHA256: rel.ReleaseSHA256, SignedBy: rel.Signers,
+		Mirror: base, Component: "main", IndexArchitecture: "amd64", IndexPath: res.Path,
+		Compression: string(res.Compression), IndexSize: res.CompressedBytes, IndexSHA256: res.SHA256,
+		UncompressedSize: res.UncompressedBytes, Rows: res.Rows, FetchedAt: now.UTC(),
+	}}
+	return s, SaveSide(meta, s)
+}
