@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
@@ -12,9 +11,8 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/distroscope/distroscope/activities"
-	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/store/localfs"
 )
@@ -24,26 +22,10 @@ var (
 	newPart = datasets.Partition{Distro: "debian", Release: "bookworm-updates", Snapshot: "20260202T000000Z-bbbbbbbbbbbb"}
 )
 
-// parsePackages reads a Packages fixture as the apt source does, into the
-// given index architecture.
+// parsePackages reads a Packages fixture as the apt source does, into
+// the given index architecture.
 func parsePackages(t *testing.T, path, arch string) []datasets.PackageRow {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var rows []datasets.PackageRow
-	err = aptrepo.Apt{}.Parse(context.Background(), f, path, repo.Index{}, func(r *datasets.PackageRow) error {
-		row := *r
-		row.Component, row.IndexArchitecture = "main", arch
-		rows = append(rows, row)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
+	return aptrepotest.ParsePackages(t, path, "main", arch)
 }
 
 // commitPackages commits rows as the packages partition p.

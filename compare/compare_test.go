@@ -10,9 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/repo"
 )
 
 const (
@@ -23,26 +22,10 @@ const (
 	removedList    = "testdata/removed.txt"
 )
 
-// parseFile reads a Packages file into rows of the packages table, as the
-// apt source does, in the main component of the amd64 index.
+// parseFile reads a Packages file into rows of the packages table, as
+// the apt source does, in the main component of the amd64 index.
 func parseFile(t testing.TB, path string) []datasets.PackageRow {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var rows []datasets.PackageRow
-	err = aptrepo.Apt{}.Parse(context.Background(), f, path, repo.Index{}, func(r *datasets.PackageRow) error {
-		row := *r
-		row.Component, row.IndexArchitecture = "main", "amd64"
-		rows = append(rows, row)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
+	return aptrepotest.ParsePackages(t, path, "main", "amd64")
 }
 
 // overlay replaces rows of base by name with those of top, adds the rest

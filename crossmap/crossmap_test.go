@@ -14,10 +14,9 @@ import (
 
 	"github.com/distroscope/distroscope/alpm"
 	"github.com/distroscope/distroscope/apkindex"
-	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/compare"
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/report"
 	"github.com/distroscope/distroscope/rpmmd"
 )
@@ -36,15 +35,7 @@ func debRows(t testing.TB, paths ...string) []datasets.PackageRow {
 	t.Helper()
 	var rows []datasets.PackageRow
 	for _, path := range paths {
-		err := aptrepo.Apt{}.Parse(context.Background(), open(t, path), path, repo.Index{}, func(r *datasets.PackageRow) error {
-			row := *r
-			row.Component, row.IndexArchitecture = "main", "amd64"
-			rows = append(rows, row)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		rows = append(rows, aptrepotest.ParsePackages(t, path, "main", "amd64")...)
 	}
 	return rows
 }

@@ -10,6 +10,7 @@ package aptrepotest
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -22,7 +23,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/repo"
 )
 
 // The fixture's suite as a source names it (the folder under dists/), and
@@ -310,4 +313,26 @@ func Expected(t testing.TB) map[string][]ExpectedRow {
 func Release(t testing.TB) ExpectedRelease {
 	t.Helper()
 	return readExpected(t).Release
+}
+
+// ParsePackages reads a Packages file as the apt source does, into rows of
+// the packages table of the given component and index architecture.
+func ParsePackages(t testing.TB, path, component, indexArch string) []datasets.PackageRow {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []datasets.PackageRow
+	err = aptrepo.Apt{}.Parse(context.Background(), f, path, repo.Index{}, func(r *datasets.PackageRow) error {
+		row := *r
+		row.Component, row.IndexArchitecture = component, indexArch
+		rows = append(rows, row)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rows
 }

@@ -32,7 +32,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/distroscope/distroscope/bench/internal/measure"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +42,7 @@ import (
 
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/bench/internal/measure"
 	"github.com/distroscope/distroscope/compare"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/app"

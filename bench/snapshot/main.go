@@ -25,7 +25,6 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"github.com/distroscope/distroscope/bench/internal/measure"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -40,9 +39,10 @@ import (
 	"time"
 
 	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/bench/internal/measure"
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/deb/aptsources"
 	"github.com/distroscope/distroscope/internal/app"
+	"github.com/distroscope/distroscope/internal/benchdata"
 	"github.com/distroscope/distroscope/store/localfs"
 )
 
@@ -372,16 +372,9 @@ func prepareMirror(o opts, cache string) (string, string, error) {
 }
 
 func fetchMirror(o opts, dir string) error {
-	entries, _ := aptsources.Load("/")
-	var base string
-	for _, e := range entries {
-		if slices.Contains(e.Types, "deb") && len(e.URIs) > 0 {
-			base = e.URIs[0]
-			break
-		}
-	}
-	if base == "" {
-		return fmt.Errorf("no deb entry in the apt sources")
+	base, err := benchdata.AptMirror()
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -23,6 +23,19 @@ type Side struct {
 	Snapshot  datasets.SnapshotRow
 }
 
+// AptMirror is the first URI of the first deb entry of this machine's apt
+// sources: the benchmarks' and real-index tests' mirror, never a host name
+// written in code.
+func AptMirror() (string, error) {
+	entries, _ := aptsources.Load("/")
+	for _, e := range entries {
+		if slices.Contains(e.Types, "deb") && len(e.URIs) > 0 {
+			return e.URIs[0], nil
+		}
+	}
+	return "", fmt.Errorf("no deb entry in the apt sources")
+}
+
 // SideFiles names a cached side's folder, Parquet file and description.
 func SideFiles(cache, name string) (dir, parquet, meta string) {
 	dir = filepath.Join(cache, name)
@@ -64,16 +77,9 @@ func FromMirror(ctx context.Context, cache, suite, keyring string) (Side, error)
 	if s, ok := LoadSide(meta); ok {
 		return s, nil
 	}
-	entries, _ := aptsources.Load("/")
-	var base string
-	for _, e := range entries {
-		if slices.Contains(e.Types, "deb") && len(e.URIs) > 0 {
-			base = e.URIs[0]
-			break
-		}
-	}
-	if base == "" {
-		return Side{}, fmt.Errorf("no deb entry in the apt sources")
+	base, err := AptMirror()
+	if err != nil {
+		return Side{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
