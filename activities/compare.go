@@ -94,8 +94,12 @@ type CompareResult struct {
 
 // CompareSnapshots reads both snapshots' packages (columnar, only the
 // columns the comparison needs), compares them with each ecosystem's exact
-// version ordering and commits the package_changes and compare_summaries
-// partitions of the pair — or reports the ones already committed.
+// version ordering (or, across distributions, by the mapping rules),
+// commits the package_changes, source_changes and compare_summaries
+// partitions of the pair and stores the report beside them — or reports
+// the ones already committed. Bad input (a snapshot that is not committed,
+// no architecture in common, a corrupt packages file) fails without
+// retries and commits nothing.
 func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out CompareResult, err error) {
 	p := datasets.ComparePartition(in.Old, in.New)
 	if err := p.Validate(); err != nil {
