@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/internal/benchdata"
+	"github.com/distroscope/distroscope/internal/aptmirror"
 	"github.com/pierrec/lz4/v4"
 )
 
@@ -113,7 +113,7 @@ func TestBookwormTrixieAgreesWithApt(t *testing.T) {
 	var snaps [2]*Snapshot
 	var parts [2]datasets.Partition
 	for i, suite := range []string{"bookworm", "trixie"} {
-		side, err := benchdata.FromMirror(ctx, cache, suite, keyring)
+		side, err := aptmirror.Ingest(ctx, cache, suite, keyring)
 		if err != nil {
 			t.Skipf("%s from the machine's apt mirror: %v", suite, err)
 		}

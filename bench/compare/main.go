@@ -46,7 +46,7 @@ import (
 	"github.com/distroscope/distroscope/compare"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/app"
-	"github.com/distroscope/distroscope/internal/benchdata"
+	"github.com/distroscope/distroscope/internal/aptmirror"
 	"github.com/distroscope/distroscope/store/localfs"
 	"github.com/pierrec/lz4/v4"
 	"golang.org/x/sync/errgroup"
@@ -73,8 +73,8 @@ type opts struct {
 	noCLI, local                     bool
 }
 
-// side is one prepared snapshot (see benchdata.Side).
-type side = benchdata.Side
+// side is one prepared snapshot (see aptmirror.Side).
+type side = aptmirror.Side
 
 func run() error {
 	var o opts
@@ -415,8 +415,8 @@ func duckRun(script, query, oldPath, newPath string) ([]time.Duration, string, e
 // prepare returns the two snapshots' Parquet files, building them once.
 func prepare(o opts, cache string) (old, nw side, how string, err error) {
 	if !o.local {
-		old, err1 := benchdata.FromMirror(context.Background(), cache, o.oldSuite, o.keyring)
-		nw, err2 := benchdata.FromMirror(context.Background(), cache, o.newSuite, o.keyring)
+		old, err1 := aptmirror.Ingest(context.Background(), cache, o.oldSuite, o.keyring)
+		nw, err2 := aptmirror.Ingest(context.Background(), cache, o.newSuite, o.keyring)
 		if err := cmpErr(err1, err2); err == nil {
 			return old, nw, "from the machine's apt mirror (main/amd64, InRelease verified)", nil
 		} else {
@@ -438,10 +438,10 @@ func cmpErr(a, b error) error {
 // copy (new): every 50th package dropped, every 10th given a binNMU, every
 // 25th a new upstream version.
 func fromLocal(cache string) (side, side, error) {
-	_, _, oldMeta := benchdata.SideFiles(cache, "local-old")
-	_, _, newMeta := benchdata.SideFiles(cache, "local-new")
-	if o, ok := benchdata.LoadSide(oldMeta); ok {
-		if n, ok := benchdata.LoadSide(newMeta); ok {
+	_, _, oldMeta := aptmirror.SideFiles(cache, "local-old")
+	_, _, newMeta := aptmirror.SideFiles(cache, "local-new")
+	if o, ok := aptmirror.LoadSide(oldMeta); ok {
+		if n, ok := aptmirror.LoadSide(newMeta); ok {
 			return o, n, nil
 		}
 	}
@@ -479,7 +479,7 @@ func fromLocal(cache string) (side, side, error) {
 	}
 	now := time.Now().UTC()
 	write := func(name, release string, rows []datasets.PackageRow) (side, error) {
-		dir, pq, meta := benchdata.SideFiles(cache, name)
+		dir, pq, meta := aptmirror.SideFiles(cache, name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return side{}, err
 		}
@@ -500,7 +500,7 @@ func fromLocal(cache string) (side, side, error) {
 			Partition: datasets.Partition{Distro: "debian", Release: release, Snapshot: now.Format("20060102T150405Z")},
 			Snapshot: datasets.SnapshotRow{Origin: "Debian", Codename: release, ReleaseDate: now, Mirror: "file:" + m[0],
 				Component: "main", IndexArchitecture: "amd64", IndexPath: "main/binary-amd64/Packages", Rows: int64(len(rows)), FetchedAt: now}}
-		return s, benchdata.SaveSide(meta, s)
+		return s, aptmirror.SaveSide(meta, s)
 	}
 	o, err := write("local-old", "bookworm", rows)
 	if err != nil {

@@ -42,7 +42,7 @@ import (
 	"github.com/distroscope/distroscope/bench/internal/measure"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/app"
-	"github.com/distroscope/distroscope/internal/benchdata"
+	"github.com/distroscope/distroscope/internal/aptmirror"
 	"github.com/distroscope/distroscope/store/localfs"
 )
 
@@ -372,7 +372,7 @@ func prepareMirror(o opts, cache string) (string, string, error) {
 }
 
 func fetchMirror(o opts, dir string) error {
-	base, err := benchdata.AptMirror()
+	base, err := aptmirror.URI()
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,10 @@
-package benchdata
+// Package aptmirror takes real indexes from the apt mirror this machine is
+// configured with, for the benchmarks and for the tests that run on real
+// release-size data. The mirror comes from the apt sources, never from a
+// host name in code. (It is apart from internal/benchdata because it
+// ingests with aptrepo, which the deb package's benchmarks, users of
+// benchdata, cannot import.)
+package aptmirror
 
 import (
 	"context"
@@ -23,10 +29,10 @@ type Side struct {
 	Snapshot  datasets.SnapshotRow
 }
 
-// AptMirror is the first URI of the first deb entry of this machine's apt
+// URI is the first URI of the first deb entry of this machine's apt
 // sources: the benchmarks' and real-index tests' mirror, never a host name
 // written in code.
-func AptMirror() (string, error) {
+func URI() (string, error) {
 	entries, _ := aptsources.Load("/")
 	for _, e := range entries {
 		if slices.Contains(e.Types, "deb") && len(e.URIs) > 0 {
@@ -67,17 +73,17 @@ func SaveSide(meta string, s Side) error {
 
 // fromMirror resolves suite on the first deb source of this machine and
 // ingests its main/amd64 index as the worker does.
-// FromMirror takes suite's main/amd64 index from the first deb source of
+// Ingest takes suite's main/amd64 index from the first deb source of
 // this machine's apt sources and ingests it into a packages Parquet file
 // with the worker's own code (aptrepo.Resolve verifies the InRelease
 // against keyring, aptrepo.IngestIndex fetches, verifies, parses and
 // writes), once: the file and its description are cached under cache.
-func FromMirror(ctx context.Context, cache, suite, keyring string) (Side, error) {
+func Ingest(ctx context.Context, cache, suite, keyring string) (Side, error) {
 	dir, pq, meta := SideFiles(cache, suite)
 	if s, ok := LoadSide(meta); ok {
 		return s, nil
 	}
-	base, err := AptMirror()
+	base, err := URI()
 	if err != nil {
 		return Side{}, err
 	}
