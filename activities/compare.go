@@ -106,9 +106,11 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 		return out, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
 	}
 	out.Partition = p
-	if m, ok, err := datasets.Committed(ctx, c.Store, datasets.CompareSummaries, p); err != nil {
+	m, ok, err := c.committedComparison(ctx, p)
+	if err != nil {
 		return out, err
-	} else if ok {
+	}
+	if ok {
 		out.Reused = true
 		out.Manifests = compareManifests(p)
 		out.Summary, err = c.readSummary(ctx, m)
@@ -291,6 +293,24 @@ func (c *Compare) readSummary(ctx context.Context, m datasets.Manifest) (dataset
 // reportPrefix is where a comparison's reports live, beside its datasets.
 func reportPrefix(p datasets.Partition) string {
 	return "reports/compare/distro=" + p.Distro + "/release=" + p.Release + "/snapshot=" + p.Snapshot + "/"
+}
+
+// committedComparison returns the summary manifest of p when the whole
+// comparison is committed: its summary, which is committed last, and every
+// table this version writes (a comparison committed before source_changes
+// existed is completed, not reused: the tables already committed are kept
+// as they are, the missing one is added and the report rendered again).
+func (c *Compare) committedComparison(ctx context.Context, p datasets.Partition) (datasets.Manifest, bool, error) {
+	m, ok, err := datasets.Committed(ctx, c.Store, datasets.CompareSummaries, p)
+	if err != nil || !ok {
+		return m, false, err
+	}
+	for _, t := range []datasets.Table{datasets.PackageChanges, datasets.SourceChanges} {
+		if _, ok, err := datasets.Committed(ctx, c.Store, t, p); err != nil || !ok {
+			return m, false, err
+		}
+	}
+	return m, true, nil
 }
 
 // compareManifests are the manifests of a comparison's datasets.

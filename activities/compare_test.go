@@ -203,3 +203,52 @@ func TestCompareSnapshotsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestCompareSnapshotsCompletesAnOlderComparison: a comparison committed
+// before source_changes existed (its summary and package_changes, no
+// source_changes) is completed rather than reused: source_changes and the
+// report are added, and what was committed stays as it was.
+func TestCompareSnapshotsCompletesAnOlderComparison(t *testing.T) {
+	a, env, st := compareSetup(t)
+	commitPackages(t, st, oldPart, parsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "amd64"))
+	commitPackages(t, st, newPart, parsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "amd64"))
+	if _, err := env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: oldPart, New: newPart}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p := datasets.ComparePartition(oldPart, newPart)
+	before, _, err := datasets.Committed(ctx, st, datasets.PackageChanges, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What an older version left: no source_changes, no report.
+	for _, prefix := range []string{datasets.SourceChanges.Name + "/", "reports/"} {
+		objs, err := st.List(ctx, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			if err := st.Delete(ctx, o.Key); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	v, err := env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: oldPart, New: newPart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res activities.CompareResult
+	if err := v.Get(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Reused || len(res.Reports) != 2 {
+		t.Errorf("result = %+v, want the comparison completed with its report", res)
+	}
+	if _, ok, err := datasets.Committed(ctx, st, datasets.SourceChanges, p); !ok || err != nil {
+		t.Errorf("source_changes committed %v, %v", ok, err)
+	}
+	after, _, err := datasets.Committed(ctx, st, datasets.PackageChanges, p)
+	if err != nil || !after.CommittedAt.Equal(before.CommittedAt) {
+		t.Errorf("package_changes recommitted: %v → %v (%v)", before.CommittedAt, after.CommittedAt, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/distroscope/distroscope/catalog"
 	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/internal/temporalclient"
+	"github.com/distroscope/distroscope/releases"
 	"github.com/distroscope/distroscope/workflows"
 )
 
@@ -24,6 +26,53 @@ import (
 // with no arguments, the first two suites of the first apt source.
 // A side with no committed snapshot is snapshotted first, in the same run,
 // when the sources catalogue knows how.
+// defaultComparison is what 'distroscope compare' compares with no
+// arguments (the demo's comparison): the release of this machine's first
+// apt source — its first suite that is not an overlay such as -updates or
+// -security — against the distribution's next numbered release in
+// distro-info-data (bookworm → trixie), the question an upgrade asks; the
+// next release is snapshotted first, from the same mirror. Without
+// distro-info data, or for the newest release, it compares the source's
+// first two suites. Nil when there is no apt source.
+func defaultComparison(cat *catalog.Catalog, distroInfoDir string) []string {
+	for _, e := range cat.Entries {
+		if e.Origin == "" || len(e.Suites) == 0 {
+			continue
+		}
+		base := e.Suites[0]
+		for _, s := range e.Suites {
+			if !strings.Contains(s, "-") {
+				base = s
+				break
+			}
+		}
+		if next := nextRelease(distroInfoDir, e.Name, base); next != "" {
+			return []string{e.Name + "/" + base, e.Name + "/" + next}
+		}
+		if len(e.Suites) >= 2 {
+			return []string{e.Name + "/" + e.Suites[0], e.Name + "/" + e.Suites[1]}
+		}
+		return nil
+	}
+	return nil
+}
+
+// nextRelease is the series after series in distro's distro-info CSV, if
+// it has a version number (not sid or experimental); "" otherwise.
+func nextRelease(dir, distro, series string) string {
+	files, err := releases.Load(dir, "")
+	if err != nil {
+		return ""
+	}
+	rows := files[distro].Rows
+	for i, r := range rows {
+		if r.Series == series && i+1 < len(rows) && rows[i+1].Version != "" {
+			return rows[i+1].Series
+		}
+	}
+	return ""
+}
+
 func cmdCompare(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("distroscope compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -34,17 +83,10 @@ func cmdCompare(args []string, stdout, stderr io.Writer) error {
 	cat, _ := catalog.Load(cfg.CatalogPath(), cfg.AptRoot)
 	refs := fs.Args()
 	if len(refs) == 0 && cat != nil {
-		// Like 'snapshot' with no arguments: the first apt source's suites,
-		// its first two compared (what the demo shows).
-		for _, e := range cat.Entries {
-			if e.Origin != "" && len(e.Suites) >= 2 {
-				refs = []string{e.Name + "/" + e.Suites[0], e.Name + "/" + e.Suites[1]}
-				break
-			}
-		}
+		refs = defaultComparison(cat, filepath.Join(cfg.AptRoot, activities.DefaultDistroInfoDir))
 	}
 	if len(refs) != 2 {
-		return exitError{2, fmt.Errorf("usage: distroscope compare DISTRO/RELEASE[/SNAPSHOT] DISTRO/RELEASE[/SNAPSHOT] (no arguments: the first two suites of the first apt source)")}
+		return exitError{2, fmt.Errorf("usage: distroscope compare DISTRO/RELEASE[/SNAPSHOT] DISTRO/RELEASE[/SNAPSHOT] (no arguments: this machine's release against the next one)")}
 	}
 	var in workflows.CompareInput
 	for i, ref := range refs {
@@ -89,8 +131,12 @@ func cmdCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	link := uiLink(cfg, run.GetID(), run.GetRunID())
 	fmt.Fprintf(stderr, "compare %s → %s: run %s (%s)\n", in.Old, in.New, run.GetID(), link)
+	done := make(chan struct{})
+	go followCompare(ctx, c, run, start, stderr, done)
 	var res activities.CompareResult
-	if err := run.Get(ctx, &res); err != nil {
+	err = run.Get(ctx, &res)
+	close(done)
+	if err != nil {
 		return fmt.Errorf("compare failed after %s: %s\n  see %s", time.Since(start).Round(time.Millisecond), rootCause(err), link)
 	}
 	s := res.Summary
@@ -110,4 +156,38 @@ func cmdCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "  run %s\n", link)
 	return nil
+}
+
+// followCompare prints a line whenever the comparison's phase changes
+// (locating, snapshotting a side, comparing), so a run that must first
+// snapshot a release says so while it waits.
+func followCompare(ctx context.Context, c client.Client, run client.WorkflowRun, start time.Time, w io.Writer, done <-chan struct{}) {
+	var last workflows.CompareProgress
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		v, err := c.QueryWorkflow(qctx, run.GetID(), run.GetRunID(), workflows.ProgressQuery)
+		cancel()
+		if err != nil {
+			continue
+		}
+		var p workflows.CompareProgress
+		if v.Get(&p) != nil || p == last || p.Phase == "done" {
+			continue
+		}
+		last = p
+		what := p.Phase
+		if p.Side != "" {
+			what += " " + p.Side
+		}
+		fmt.Fprintf(w, "compare: %s  %s\n", what, time.Since(start).Round(100*time.Millisecond))
+	}
 }

@@ -58,7 +58,8 @@ const usage = `usage: distroscope COMMAND [flags]
 commands:
   snapshot   snapshot apt suites into the packages and snapshots datasets
   datasets   ls | show DISTRO/RELEASE[/SNAPSHOT]: committed datasets
-  compare    OLD NEW: what changed between two snapshots (DISTRO/RELEASE[/SNAPSHOT])
+  compare    OLD NEW: what changed between two snapshots (DISTRO/RELEASE[/SNAPSHOT]);
+             no arguments: this machine's release against the next one
   releases   sync: the releases table from distro-info-data
   janitor    remove what crashed runs left behind
   sources    ls: the sources catalogue (and the machine's apt sources)

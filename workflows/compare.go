@@ -46,6 +46,9 @@ type CompareInput struct {
 // CompareProgress answers the progress query of a comparison.
 type CompareProgress struct {
 	Phase string `json:"phase"` // locating, snapshotting, comparing, done
+	// Side is the side being snapshotted ("debian/trixie"), while Phase is
+	// snapshotting.
+	Side string `json:"side,omitempty"`
 }
 
 // CompareWorkflowID is the comparison's business key: comparing the same
@@ -92,7 +95,7 @@ func CompareWorkflow(ctx workflow.Context, in CompareInput) (activities.CompareR
 			err := fmt.Errorf("no committed snapshot %s, and nothing says how to take one", side)
 			return activities.CompareResult{}, temporal.NewNonRetryableApplicationError(err.Error(), activities.ErrTypeInvalid, err)
 		}
-		progress.Phase = "snapshotting"
+		progress.Phase, progress.Side = "snapshotting", side.String()
 		child := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: side.SnapshotWorkflowID})
 		var snap SnapshotResult
 		if err := workflow.ExecuteChildWorkflow(child, SnapshotWorkflowName, SnapshotInput{Source: *side.Spec}).Get(ctx, &snap); err != nil {
@@ -100,7 +103,7 @@ func CompareWorkflow(ctx workflow.Context, in CompareInput) (activities.CompareR
 		}
 		parts[i] = snap.Partition
 	}
-	progress.Phase = "comparing"
+	progress.Phase, progress.Side = "comparing", ""
 	compareCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Minute,
 		HeartbeatTimeout:    2 * time.Minute,

@@ -91,9 +91,11 @@ func TestCompareSnapshotsAMissingSideFirst(t *testing.T) {
 	env.OnActivity(a.LocateSnapshot, mock.Anything, mock.Anything).Return(locateFrom(bookworm))
 	spec := repo.Spec{Format: "apt", Mirror: "http://127.0.0.1:1/debian", Suite: "trixie"}
 	var childIn workflows.SnapshotInput
+	var during workflows.CompareProgress
 	env.OnWorkflow(workflows.SnapshotWorkflow, mock.Anything, mock.Anything).Return(
 		func(_ workflow.Context, in workflows.SnapshotInput) (workflows.SnapshotResult, error) {
 			childIn = in
+			during = compareProgress(t, env)
 			return workflows.SnapshotResult{Partition: trixie, Rows: 10}, nil
 		})
 	var got activities.CompareInput
@@ -108,11 +110,17 @@ func TestCompareSnapshotsAMissingSideFirst(t *testing.T) {
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
+	if p := compareProgress(t, env); p.Phase != "done" || p.Side != "" {
+		t.Errorf("progress after the run = %+v", p)
+	}
 	if childIn.Source.Suite != "trixie" {
 		t.Errorf("child snapshot got %+v", childIn)
 	}
 	if got.Old != bookworm || got.New != trixie {
 		t.Errorf("CompareSnapshots got %+v: the child's partition should be the new side", got)
+	}
+	if during.Phase != "snapshotting" || during.Side != "debian/trixie" {
+		t.Errorf("progress while the child ran = %+v, want snapshotting debian/trixie", during)
 	}
 }
 
@@ -159,4 +167,17 @@ func TestCompareCorruptSnapshotIsNotRetried(t *testing.T) {
 	if attempts != 1 {
 		t.Errorf("%d attempts, want 1", attempts)
 	}
+}
+
+func compareProgress(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.CompareProgress {
+	t.Helper()
+	v, err := env.QueryWorkflow(workflows.ProgressQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p workflows.CompareProgress
+	if err := v.Get(&p); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
