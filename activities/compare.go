@@ -2,6 +2,7 @@ package activities
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -156,17 +157,17 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 	phase.done("compare")
 	activity.RecordHeartbeat(ctx, "compared")
 
-	// The report's tables are derived and its CSVs rendered and streamed
-	// into the store while the datasets are committed (one core encodes
-	// Parquet, the other the report), so the commit starts at once; the
-	// readable reports follow the commit, so a report page never
-	// describes an uncommitted comparison, and its presence implies the
-	// CSVs are there.
-	var rep *report.Report
+	// The report's tables are derived, its CSVs rendered and streamed into
+	// the store and its pages rendered while the datasets are committed
+	// (one core encodes Parquet, the other the report), so the commit
+	// starts at once; the pages are stored after the commit, so a report
+	// page never describes an uncommitted comparison, and its presence
+	// implies the CSVs are there.
+	var pages []report.File
 	g, gctx = errgroup.WithContext(ctx)
 	g.Go(func() error { return c.commitComparison(gctx, p, in, res) })
-	g.Go(func() error {
-		rep = report.New(c.reportData(p, in, res))
+	g.Go(func() (err error) {
+		rep := report.New(c.reportData(p, in, res))
 		for _, o := range rep.Outputs() {
 			if !strings.HasPrefix(o.Name, "csv/") {
 				continue
@@ -175,7 +176,8 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 				return err
 			}
 		}
-		return nil
+		pages, err = rep.Pages()
+		return err
 	})
 	if err := g.Wait(); err != nil {
 		return out, err
@@ -183,14 +185,12 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 	phase.done("commit")
 	activity.RecordHeartbeat(ctx, "report")
 	var reports []string
-	for _, o := range rep.Outputs() {
-		if strings.HasPrefix(o.Name, "csv/") {
-			continue
+	for _, f := range pages {
+		key := reportPrefix(p) + f.Name
+		if err := c.Store.Put(ctx, key, bytes.NewReader(f.Data), int64(len(f.Data))); err != nil {
+			return out, fmt.Errorf("activities: report %s: %w", key, err)
 		}
-		if err := c.putOutput(ctx, p, o); err != nil {
-			return out, err
-		}
-		reports = append(reports, reportPrefix(p)+o.Name)
+		reports = append(reports, key)
 	}
 	phase.done("report")
 	out.Reports = reports
@@ -320,7 +320,7 @@ func compareManifests(p datasets.Partition) []string {
 
 func (c *Compare) reportData(p datasets.Partition, in CompareInput, res compare.Result) report.Data {
 	return report.Data{Old: in.Old, New: in.New, Summary: res.Summary, Changes: res.Changes, Sources: res.Sources,
-		Format: res.Format, CSVLocation: reportPrefix(p) + "csv/"}
+		Format: res.Format, CSVLocation: reportPrefix(p) + "csv/", ChangesDataset: datasets.PackageChanges.DataKey(p)}
 }
 
 // commitComparison commits the comparison's datasets: package_changes and

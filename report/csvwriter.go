@@ -13,17 +13,14 @@ import (
 // `\.`; quotes inside are doubled), into a buffer it hands to w 64 KiB at
 // a time.
 //
-// Why not encoding/csv: the changes table of a release upgrade is ~25 MB
-// of CSV, and csv.Writer's byte-at-a-time quoting check was a third of the
-// report's rendering; this one checks long fields with IndexByte's
-// vectorised scan. And it can give back the bytes of the record it just
-// wrote (lastRecord), which lets the dependency table reuse the rows the
-// changes table encoded.
+// Why not encoding/csv: the dependency changes of a release upgrade are
+// ~10 MB of CSV, most of it long clause lists, and csv.Writer's
+// byte-at-a-time quoting check was a third of the report's rendering;
+// this one checks long fields with IndexByte's vectorised scan.
 type csvWriter struct {
-	w    io.Writer
-	buf  []byte
-	last int // where the last record starts in buf
-	err  error
+	w   io.Writer
+	buf []byte
+	err error
 }
 
 const csvFlushAt = 64 << 10
@@ -44,7 +41,6 @@ func (c *csvWriter) Write(rec []string) error {
 			return c.err
 		}
 	}
-	c.last = len(c.buf)
 	for i, f := range rec {
 		if i > 0 {
 			c.buf = append(c.buf, ',')
@@ -55,29 +51,13 @@ func (c *csvWriter) Write(rec []string) error {
 	return nil
 }
 
-// lastRecord is the encoded record the last Write appended, line end
-// included; it is valid until the next Write.
-func (c *csvWriter) lastRecord() []byte { return c.buf[c.last:] }
-
-// writeRaw appends bytes that are already encoded records.
-func (c *csvWriter) writeRaw(b []byte) error {
-	if c.err != nil {
-		return c.err
-	}
-	c.Flush()
-	if c.err == nil {
-		_, c.err = c.w.Write(b)
-	}
-	return c.err
-}
-
 // Flush writes the buffered records to w.
 func (c *csvWriter) Flush() {
 	if c.err != nil || len(c.buf) == 0 {
 		return
 	}
 	_, c.err = c.w.Write(c.buf)
-	c.buf, c.last = c.buf[:0], 0
+	c.buf = c.buf[:0]
 }
 
 // Error is the first error writing to w.

@@ -56,6 +56,9 @@ type Data struct {
 	// CSVLocation, when set, tells readers where the CSV files are (an
 	// object key prefix or folder); notes on cut tables name it.
 	CSVLocation string
+	// ChangesDataset, when set, is where every package pair is: the
+	// package_changes Parquet file of the comparison.
+	ChangesDataset string
 }
 
 // Jump is one package whose upstream version moved, and by how much.

@@ -12,7 +12,7 @@ import (
 // order and the HTML page last, and each renders exactly what the
 // output's own method writes.
 func TestOutputs(t *testing.T) {
-	want := []string{"csv/changes.csv", "csv/by_section.csv", "csv/by_priority.csv", "csv/dependency_changes.csv",
+	want := []string{"csv/by_section.csv", "csv/by_priority.csv", "csv/dependency_changes.csv",
 		"csv/essential_changes.csv", "csv/largest_jumps.csv", "csv/lag.csv", "csv/unmatched.csv", "csv/sources.csv",
 		"report.md", "report.html"}
 	// big: the version corpus's ~3,900 pairs with dependency deltas on a
@@ -70,6 +70,15 @@ func TestOutputs(t *testing.T) {
 				if b.Len() == 0 || !bytes.Equal(f.Data, b.Bytes()) {
 					t.Errorf("%s from Outputs (%d bytes) differs from its own render (%d bytes)", f.Name, len(f.Data), b.Len())
 				}
+			}
+			// Pages renders the same two pages, in the same order.
+			pages, err := r.Pages()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pages) != 2 || pages[0].Name != "report.md" || pages[1].Name != "report.html" ||
+				!bytes.Equal(pages[0].Data, files[len(files)-2].Data) || !bytes.Equal(pages[1].Data, files[len(files)-1].Data) {
+				t.Error("Pages differ from the pages of Outputs")
 			}
 			// The package-level functions render the same bytes.
 			var page, md bytes.Buffer

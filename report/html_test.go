@@ -399,8 +399,13 @@ func TestCutTables(t *testing.T) {
 	d := sampleData()
 	d.MaxRows = 2
 	d.CSVLocation = "reports/x/"
+	d.ChangesDataset = "package_changes/v1/x/part-00000.parquet"
 	doc, _ := parse(t, d)
 	ids := byID(doc)
+	// The full list of pairs is the dataset, which the page names.
+	if got := text(ids["changes-dataset"]); got != d.ChangesDataset {
+		t.Errorf("changes-dataset = %q, want %q", got, d.ChangesDataset)
+	}
 	deps := 0
 	walk(ids["dependency-changes"], func(n *html.Node) {
 		if n.Type == html.ElementNode && n.Data == "tr" {
@@ -420,6 +425,9 @@ func TestCutTables(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "Showing the first 2 of 3 rows; all of them are in `dependency_changes.csv`") {
 		t.Error("Markdown does not say the dependency table was cut")
+	}
+	if !strings.Contains(b.String(), "Every package pair: package\\_changes/v1/x/part-00000.parquet (Parquet)") {
+		t.Errorf("Markdown does not name the package_changes dataset:\n%s", b.String()[:min(b.Len(), 600)])
 	}
 	// the source table: two rows, the most changed, and a note naming
 	// sources.csv

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"io"
 	"sync"
 
@@ -23,25 +24,6 @@ type Report struct {
 	sources                 []*datasets.SourceChangeRow // the MaxRows most changed sources
 	changedSources          int                         // how many sources changed
 	view                    view
-
-	mu      sync.Mutex
-	depsCSV []byte // the dependency table's rows, as the changes table encoded them
-}
-
-func (r *Report) keepDepsCSV(b []byte) {
-	r.mu.Lock()
-	r.depsCSV = b
-	r.mu.Unlock()
-}
-
-// takeDepsCSV hands the kept rows over once (nil when there are none), so
-// they are not held after the dependency table is written.
-func (r *Report) takeDepsCSV() []byte {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	b := r.depsCSV
-	r.depsCSV = nil
-	return b
 }
 
 // New derives the tables of d. The rows of d are referred to, not copied:
@@ -94,6 +76,26 @@ func WriteCSV(w io.Writer, name string, d Data) error { return New(d).CSV(w, nam
 type Output struct {
 	Name   string
 	Render func(io.Writer) error
+}
+
+// File is a rendered output.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Pages renders the readable reports — "report.md", then "report.html" —
+// into memory (their tables are cut at MaxRows, so they are small), for a
+// caller that renders them ahead of storing them.
+func (r *Report) Pages() ([]File, error) {
+	var md, page bytes.Buffer
+	if err := r.Markdown(&md); err != nil {
+		return nil, err
+	}
+	if err := r.HTML(&page); err != nil {
+		return nil, err
+	}
+	return []File{{FileMarkdown, md.Bytes()}, {FileHTML, page.Bytes()}}, nil
 }
 
 // Names of the readable reports among Outputs.

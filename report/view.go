@@ -9,23 +9,24 @@ import (
 // view is what the HTML and Markdown templates render: the derived tables
 // cut to MaxRows, the charts laid out, the counts named.
 type view struct {
-	Title       string
-	Old, New    datasets.Partition
-	Summary     datasets.CompareSummaryRow
-	Counts      []count
-	Charts      []chart
-	Sections    capped[Tally]
-	Priorities  capped[Tally]
-	Jumps       capped[Jump]
-	Deps        capped[*datasets.PackageChangeRow]
-	Essential   capped[*datasets.PackageChangeRow]
-	ShowLag     bool
-	Lag         capped[Lag]
-	Unmatched   capped[*datasets.PackageChangeRow]
-	Sources     capped[sourceRow]
-	NoSources   string // why there is no source table, when there is none
-	CSVLocation string
-	MaxRows     int
+	Title          string
+	Old, New       datasets.Partition
+	Summary        datasets.CompareSummaryRow
+	Counts         []count
+	Charts         []chart
+	Sections       capped[Tally]
+	Priorities     capped[Tally]
+	Jumps          capped[Jump]
+	Deps           capped[*datasets.PackageChangeRow]
+	Essential      capped[*datasets.PackageChangeRow]
+	ShowLag        bool
+	Lag            capped[Lag]
+	Unmatched      capped[*datasets.PackageChangeRow]
+	Sources        capped[sourceRow]
+	NoSources      string // why there is no source table, when there is none
+	CSVLocation    string
+	ChangesDataset string
+	MaxRows        int
 }
 
 // sourceBinaries is how many binary names a source's row shows; the rest
@@ -102,16 +103,17 @@ func newView(r *Report) view {
 			{"same", "same version", s.Same},
 			{"depends-changed", "dependencies changed", s.DependsDelta},
 		},
-		Sections:    cut(r.bySection, d.MaxRows, CSVBySection, "by-section"),
-		Priorities:  cut(r.byPriority, d.MaxRows, CSVByPriority, "by-priority"),
-		Jumps:       cut(d.Jumps, d.MaxRows, CSVLargestJumps, "largest-jumps"),
-		Deps:        cut(r.deps, d.MaxRows, CSVDependencyChanges, "dependency-changes"),
-		Essential:   cut(r.essential, d.MaxRows, CSVEssentialChanges, "essential-changes"),
-		ShowLag:     r.showLag,
-		Lag:         cut(r.lag, d.MaxRows, CSVLag, "lag"),
-		Unmatched:   cut(r.orphan, d.MaxRows, CSVUnmatched, "unmatched"),
-		CSVLocation: d.CSVLocation,
-		MaxRows:     d.MaxRows,
+		Sections:       cut(r.bySection, d.MaxRows, CSVBySection, "by-section"),
+		Priorities:     cut(r.byPriority, d.MaxRows, CSVByPriority, "by-priority"),
+		Jumps:          cut(d.Jumps, d.MaxRows, CSVLargestJumps, "largest-jumps"),
+		Deps:           cut(r.deps, d.MaxRows, CSVDependencyChanges, "dependency-changes"),
+		Essential:      cut(r.essential, d.MaxRows, CSVEssentialChanges, "essential-changes"),
+		ShowLag:        r.showLag,
+		Lag:            cut(r.lag, d.MaxRows, CSVLag, "lag"),
+		Unmatched:      cut(r.orphan, d.MaxRows, CSVUnmatched, "unmatched"),
+		CSVLocation:    d.CSVLocation,
+		ChangesDataset: d.ChangesDataset,
+		MaxRows:        d.MaxRows,
 	}
 	v.Sources = capped[sourceRow]{Rows: sourceRows(r.sources), Total: r.changedSources, CSV: CSVSources, ID: "source-changes"}
 	switch {
