@@ -68,18 +68,20 @@ func CompareWorkflow(ctx workflow.Context, in CompareInput) (activities.CompareR
 		return activities.CompareResult{}, err
 	}
 	nonRetryable := []string{activities.ErrTypeCorrupt, activities.ErrTypeInvalid}
-	shortCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
+	// Locating a snapshot reads a few manifests: a local activity, run in
+	// the workflow task itself, without a round trip through the server
+	// before the comparison can start.
+	locateCtx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5, NonRetryableErrorTypes: nonRetryable},
 	})
 	var a *activities.Compare
 	sides := []*CompareSide{&in.Old, &in.New}
 	parts := make([]datasets.Partition, 2)
-	// Both sides are located at once (two round trips to the worker
-	// would be two latencies on every comparison's critical path).
+	// Both sides are located at once.
 	locates := make([]workflow.Future, len(sides))
 	for i, side := range sides {
-		locates[i] = workflow.ExecuteActivity(shortCtx, a.LocateSnapshot, activities.LocateInput{
+		locates[i] = workflow.ExecuteLocalActivity(locateCtx, a.LocateSnapshot, activities.LocateInput{
 			Distro: side.Distro, Release: side.Release, Snapshot: side.Snapshot})
 	}
 	for i, side := range sides {
