@@ -3,7 +3,11 @@ package formats
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/distroscope/distroscope/apkindex"
@@ -20,11 +24,21 @@ var _ repo.Source = APK{}
 // DefaultAPKTemplate is Alpine's mirror layout.
 const DefaultAPKTemplate = "{mirror}/{suite}/{component}/{arch}/APKINDEX.tar.gz"
 
-// Resolve fetches each APKINDEX once to learn its hash, its signing keys
-// (recognised and reported, not verified: the key is the distribution's RSA
-// key, which a catalogue does not carry yet) and its newest build time, the
-// snapshot's date. The ingest fetches it again and must get the same bytes.
+// Resolve fetches each APKINDEX once to learn its hash, its newest build
+// time (the snapshot's date) and its signature. The ingest fetches it
+// again and must get the same bytes, so what Resolve verified is what is
+// ingested.
+//
+// With keys (spec.SignedBy: apk public key files, as /etc/apk/keys holds
+// them, each named as its signatures name it), an index must carry a
+// signature by one of them that verifies, as apk requires; a bad or
+// missing one is corrupt metadata. Without keys the signing keys are only
+// reported, marked "not verified".
 func (APK) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now time.Time) (*repo.Resolved, error) {
+	keys, err := apkKeys(spec.SignedBy)
+	if err != nil {
+		return nil, repo.Invalid(err)
+	}
 	return resolveWholeFiles(ctx, f, spec, template(spec, DefaultAPKTemplate), "/APKINDEX.tar.gz", nil, func(data []byte, u string) (time.Time, []string, error) {
 		var newest time.Time
 		rd, err := apkindex.NewReader(bytes.NewReader(data), u)
@@ -43,12 +57,40 @@ func (APK) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now tim
 				newest = t
 			}
 		}
+		if len(keys) > 0 {
+			sig, err := apkindex.Verify(bytes.NewReader(data), u, keys)
+			if err != nil {
+				return newest, nil, err
+			}
+			return newest, []string{sig.KeyName}, nil
+		}
 		var signers []string
 		for _, s := range rd.Signatures() {
 			signers = append(signers, s.KeyName+" (not verified)")
 		}
 		return newest, signers, nil
 	})
+}
+
+// apkKeys reads apk public key files, keyed by file name: the name a
+// signature member (.SIGN.RSA.<name>) gives its key.
+func apkKeys(files []string) (map[string]*rsa.PublicKey, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	keys := make(map[string]*rsa.PublicKey, len(files))
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("formats: apk key: %w", err)
+		}
+		key, err := apkindex.ParsePublicKey(data)
+		if err != nil {
+			return nil, fmt.Errorf("formats: apk key %s: %w", file, err)
+		}
+		keys[filepath.Base(file)] = key
+	}
+	return keys, nil
 }
 
 // Parse reads an APKINDEX.tar.gz as served (its gzip members are the

@@ -1,11 +1,19 @@
 package formats_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -148,4 +156,93 @@ func TestRPMMDWithFiles(t *testing.T) {
 	if _, err := repo.Ingest(ctx, f, ix, src.Parse, io.Discard, repo.IngestOptions{}); !errors.Is(err, repo.ErrCorrupt) || !strings.Contains(err.Error(), "filelists") {
 		t.Errorf("tampered filelists hash: err = %v, want ErrCorrupt naming the filelists", err)
 	}
+}
+
+// TestAPKSignature: with the signing key, a signed APKINDEX verifies and
+// its key is reported; an unsigned one, one whose index was altered after
+// signing, or one signed by another key is corrupt; a key file that is not
+// an apk key makes the source invalid.
+func TestAPKSignature(t *testing.T) {
+	ctx := t.Context()
+	root := t.TempDir()
+	signed, err := os.ReadFile("../apkindex/testdata/alpine-3.18-aarch64.APKINDEX.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsigned, err := os.ReadFile("../apkindex/testdata/apk-tools-test.APKINDEX.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Altered: the signature stream of the signed index in front of the
+	// unsigned index's stream. The signature no longer matches what follows.
+	sigEnd := gzipStreamEnd(t, signed)
+	altered := append(bytes.Clone(signed[:sigEnd]), unsigned...)
+	for name, data := range map[string][]byte{"signed": signed, "unsigned": unsigned, "altered": altered} {
+		if err := os.WriteFile(filepath.Join(root, name+".tar.gz"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(root)))
+	defer srv.Close()
+	const key = "../apkindex/testdata/keys/distroscope-fixtures.rsa.pub"
+	spec := func(file string, keys ...string) repo.Spec {
+		return repo.Spec{Format: repo.FormatAPK, Distro: "fixture-alpine", Mirror: srv.URL, Suite: "v3.18",
+			URLTemplate: "{mirror}/" + file, Components: []string{"main"}, Architectures: []string{"aarch64"}, SignedBy: keys}
+	}
+	rel, err := formats.APK{}.Resolve(ctx, repo.DefaultFetcher(), spec("signed.tar.gz", key), time.Now())
+	if err != nil {
+		t.Fatalf("signed index with its key: %v", err)
+	}
+	if len(rel.Signers) != 1 || rel.Signers[0] != "distroscope-fixtures.rsa.pub" {
+		t.Errorf("signers = %q, want the verified key", rel.Signers)
+	}
+	if rel, err := (formats.APK{}).Resolve(ctx, repo.DefaultFetcher(), spec("signed.tar.gz"), time.Now()); err != nil ||
+		len(rel.Signers) != 1 || !strings.HasSuffix(rel.Signers[0], "(not verified)") {
+		t.Errorf("signed index without keys: %v, signers %q, want it reported as not verified", err, rel.Signers)
+	}
+	for _, file := range []string{"unsigned.tar.gz", "altered.tar.gz"} {
+		if _, err := (formats.APK{}).Resolve(ctx, repo.DefaultFetcher(), spec(file, key), time.Now()); !errors.Is(err, repo.ErrCorrupt) {
+			t.Errorf("%s with a key: err = %v, want ErrCorrupt", file, err)
+		}
+	}
+	// Another key under the fixture key's name: the signature does not verify.
+	other := filepath.Join(t.TempDir(), "distroscope-fixtures.rsa.pub")
+	if err := os.WriteFile(other, otherRSAKey(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (formats.APK{}).Resolve(ctx, repo.DefaultFetcher(), spec("signed.tar.gz", other), time.Now()); !errors.Is(err, repo.ErrCorrupt) {
+		t.Errorf("signed by another key: err = %v, want ErrCorrupt", err)
+	}
+	if _, err := (formats.APK{}).Resolve(ctx, repo.DefaultFetcher(), spec("signed.tar.gz", "../aptrepo/testdata/other-keyring.gpg"), time.Now()); !errors.Is(err, repo.ErrInvalidSource) {
+		t.Errorf("a key file that is not an apk key: err = %v, want ErrInvalidSource", err)
+	}
+}
+
+// gzipStreamEnd is where the first gzip stream of data ends.
+func gzipStreamEnd(t *testing.T, data []byte) int {
+	t.Helper()
+	br := bytes.NewReader(data)
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr.Multistream(false)
+	if _, err := io.Copy(io.Discard, zr); err != nil {
+		t.Fatal(err)
+	}
+	return len(data) - br.Len()
+}
+
+// otherRSAKey is a PEM public key that signed nothing.
+func otherRSAKey(t *testing.T) []byte {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
