@@ -11,9 +11,15 @@
 // agrees with dpkg, rpm, apk or pacman. Snapshots of different formats need
 // cross-distro mapping rules and are refused here.
 //
-// The output rows are datasets.PackageChangeRow and
-// datasets.CompareSummaryRow, ready for the package_changes and
+// The output rows are datasets.PackageChangeRow, SourceChangeRow and
+// CompareSummaryRow, ready for the package_changes, source_changes and
 // compare_summaries tables.
+//
+// Compare pairs the two key-ordered snapshots in one merge and classifies
+// the pairs on every core; dependency diffs work on the snapshot's own
+// memory (see diffDepends). A snapshot is read from one goroutine with a
+// buffer recycler, and a corrupt file — including one that makes Arrow's
+// reader panic — is an error wrapping ErrCorrupt, never a crash.
 //
 // Debian binNMUs: https://wiki.debian.org/binNMU
 // Debian relationship fields: https://www.debian.org/doc/debian-policy/ch-relationships.html

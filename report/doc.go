@@ -1,5 +1,6 @@
 // Package report renders one comparison of two snapshots (the
-// package_changes and compare_summaries tables of datasets/compare.go) as
+// package_changes, source_changes and compare_summaries tables of
+// datasets/compare.go) as
 // the documents people read: a self-contained HTML page, the same content
 // as Markdown, and one CSV file per table.
 //
@@ -18,10 +19,13 @@
 // Long tables are cut at Data.MaxRows rows in HTML and Markdown, with a
 // note naming the CSV file that has them all.
 //
-// New derives a comparison's tables once and Report.Files renders every
-// output from them, on both cores: a release upgrade has ~77k package
-// pairs, and rendering is part of every compare activity. The tables
-// refer to the caller's rows rather than copying them, only the shown
-// rows of a table are ever sorted, and CSV rows stream through one reused
-// record.
+// New derives a comparison's tables once; Report.Outputs renders each
+// output straight into a writer (the compare activity streams the CSVs
+// into object storage while the datasets commit) and Report.Pages the two
+// pages into memory: a release upgrade has ~77k package pairs, and
+// rendering is part of every compare activity. The tables refer to the
+// caller's rows rather than copying them, only the shown rows of a table
+// are ever sorted, and CSV rows stream through one reused record. The
+// full list of pairs is not a report table: it is the package_changes
+// dataset, which the pages name (Data.ChangesDataset).
 package report
