@@ -16,8 +16,10 @@
 //     mean).
 //
 // A primary document is the hot path: Fedora's lists 70,000 packages in
-// some 200 MB of XML. PrimaryReader and FilelistsReader stream it with
-// encoding/xml's token reader, holding one package at a time: each package
+// some 200 MB of XML. PrimaryReader and FilelistsReader stream it with a
+// tokenizer of their own that accepts and returns what encoding/xml's
+// RawToken does (tested side by side) at a fraction of its cost and
+// allocations, holding one package at a time: each package
 // (MaxPackageSize), each element's text (MaxTextSize) and repomd.xml
 // (MaxRepomdSize) are bounded, whatever the input; the long description is
 // read and dropped. Elements are matched by their literal "rpm:" prefix, as

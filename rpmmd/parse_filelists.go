@@ -66,10 +66,10 @@ func (f *FilelistsReader) Next() (*FileList, error) {
 			return nil, err
 		}
 		switch t := t.(type) {
-		case xml.StartElement:
+		case *xml.StartElement:
 			if t.Name.Local == "package" && t.Name.Space == "" && s.depth() == 2 {
 				f.read++
-				if err := f.readPackage(t); err != nil {
+				if err := f.readPackage(*t); err != nil {
 					if s.err == nil {
 						if serr := s.skip(2); serr != nil {
 							return nil, serr
@@ -83,7 +83,7 @@ func (f *FilelistsReader) Next() (*FileList, error) {
 			if err := s.skip(s.depth()); err != nil {
 				return nil, err
 			}
-		case xml.EndElement:
+		case *xml.EndElement:
 			if err := endOfDocument(s); err != nil {
 				return nil, err
 			}
@@ -136,12 +136,12 @@ func (f *FilelistsReader) readPackage(start xml.StartElement) error {
 			return fail("", err)
 		}
 		switch t := t.(type) {
-		case xml.EndElement:
+		case *xml.EndElement:
 			if !seenVersion {
 				return fail("version", fmt.Errorf("%w element", ErrMissing))
 			}
 			return nil
-		case xml.StartElement:
+		case *xml.StartElement:
 			if t.Name.Space != "" {
 				if err := s.skip(s.depth()); err != nil {
 					return fail("", err)
@@ -171,7 +171,7 @@ func (f *FilelistsReader) readPackage(start xml.StartElement) error {
 					return fail("", err)
 				}
 			case "file":
-				typ, _ := attr(t, "", "type")
+				typ, _ := attr(*t, "", "type")
 				switch typ {
 				case "", "dir", "ghost":
 				default:

@@ -96,7 +96,7 @@ func (p *PrimaryReader) Next() (*Package, error) {
 			return nil, err
 		}
 		switch t := t.(type) {
-		case xml.StartElement:
+		case *xml.StartElement:
 			if t.Name.Local == "package" && t.Name.Space == "" && s.depth() == 2 {
 				p.read++
 				if err := p.readPackage(); err != nil {
@@ -115,7 +115,7 @@ func (p *PrimaryReader) Next() (*Package, error) {
 			if err := s.skip(s.depth()); err != nil {
 				return nil, err
 			}
-		case xml.EndElement:
+		case *xml.EndElement:
 			// </metadata>: the document is complete.
 			if err := p.finish(); err != nil {
 				return nil, err
@@ -171,14 +171,14 @@ func rootElement(s *xmlStream, local string) (xml.StartElement, error) {
 			return xml.StartElement{}, err
 		}
 		switch t := t.(type) {
-		case xml.StartElement:
+		case *xml.StartElement:
 			if t.Name.Local != local || t.Name.Space != "" {
 				return xml.StartElement{}, s.fail("", &ParseError{File: s.file, Line: s.line(),
 					Element: qname(t.Name), Err: fmt.Errorf("%w: root element is not <%s>", ErrSyntax, local)})
 			}
-			return t, nil
-		case xml.CharData:
-			if !isBlank(t) {
+			return *t, nil
+		case *xml.CharData:
+			if !isBlank(*t) {
 				return xml.StartElement{}, s.fail("", &ParseError{File: s.file, Line: s.line(),
 					Err: fmt.Errorf("%w: text before <%s>", ErrSyntax, local)})
 			}
@@ -198,11 +198,11 @@ func endOfDocument(s *xmlStream) error {
 			return err
 		}
 		switch t := t.(type) {
-		case xml.StartElement:
+		case *xml.StartElement:
 			return s.fail("", &ParseError{File: s.file, Line: s.line(), Element: qname(t.Name),
 				Err: fmt.Errorf("%w: element after the root element", ErrSyntax)})
-		case xml.CharData:
-			if !isBlank(t) {
+		case *xml.CharData:
+			if !isBlank(*t) {
 				return s.fail("", &ParseError{File: s.file, Line: s.line(),
 					Err: fmt.Errorf("%w: text after the root element", ErrSyntax)})
 			}
@@ -301,9 +301,9 @@ func (p *PrimaryReader) readPackage() error {
 			return pp.attach(err)
 		}
 		switch t := t.(type) {
-		case xml.EndElement:
+		case *xml.EndElement:
 			return pp.complete()
-		case xml.StartElement:
+		case *xml.StartElement:
 			if t.Name.Space != "" {
 				if err := s.skip(s.depth()); err != nil {
 					return pp.attach(err)
@@ -322,7 +322,7 @@ func (p *PrimaryReader) readPackage() error {
 				}
 			case "version":
 				if err = pp.once(seenVersion, "version"); err == nil {
-					pkg.Version, err = pp.evr(t)
+					pkg.Version, err = pp.evr(*t)
 					if err == nil {
 						if cerr := checkPackageEVR(pkg.Version); cerr != nil {
 							err = pp.errorf("version", cerr)
@@ -334,7 +334,7 @@ func (p *PrimaryReader) readPackage() error {
 				}
 			case "checksum":
 				if err = pp.once(seenChecksum, "checksum"); err == nil {
-					typ, _ := attr(t, "", "type")
+					typ, _ := attr(*t, "", "type")
 					var v string
 					if v, err = pp.text(); err == nil {
 						var cerr error
@@ -363,17 +363,17 @@ func (p *PrimaryReader) readPackage() error {
 				}
 			case "time":
 				if err = pp.once(seenTime, "time"); err == nil {
-					if pkg.FileTime, err = pp.int64Attr(t, "file"); err == nil {
-						if pkg.BuildTime, err = pp.int64Attr(t, "build"); err == nil {
+					if pkg.FileTime, err = pp.int64Attr(*t, "file"); err == nil {
+						if pkg.BuildTime, err = pp.int64Attr(*t, "build"); err == nil {
 							err = s.skip(s.depth())
 						}
 					}
 				}
 			case "size":
 				if err = pp.once(seenSize, "size"); err == nil {
-					if pkg.PackageSize, err = pp.int64Attr(t, "package"); err == nil {
-						if pkg.InstalledSize, err = pp.int64Attr(t, "installed"); err == nil {
-							if pkg.ArchiveSize, err = pp.int64Attr(t, "archive"); err == nil {
+					if pkg.PackageSize, err = pp.int64Attr(*t, "package"); err == nil {
+						if pkg.InstalledSize, err = pp.int64Attr(*t, "installed"); err == nil {
+							if pkg.ArchiveSize, err = pp.int64Attr(*t, "archive"); err == nil {
 								err = s.skip(s.depth())
 							}
 						}
@@ -381,8 +381,8 @@ func (p *PrimaryReader) readPackage() error {
 				}
 			case "location":
 				if err = pp.once(seenLocation, "location"); err == nil {
-					pkg.Location, _ = attr(t, "", "href")
-					pkg.LocationBase, _ = attr(t, "xml", "base")
+					pkg.Location, _ = attr(*t, "", "href")
+					pkg.LocationBase, _ = attr(*t, "xml", "base")
 					err = s.skip(s.depth())
 				}
 			case "format":
@@ -481,16 +481,16 @@ func (pp *pkgParser) format() error {
 			return err
 		}
 		switch t := t.(type) {
-		case xml.EndElement:
+		case *xml.EndElement:
 			return nil
-		case xml.StartElement:
+		case *xml.StartElement:
 			var err error
 			switch {
 			case t.Name.Space == "rpm":
-				err = pp.formatElement(t)
+				err = pp.formatElement(*t)
 			case t.Name.Space == "" && t.Name.Local == "file" && p.opts.primaryFiles:
 				var f File
-				f.Type, _ = attr(t, "", "type")
+				f.Type, _ = attr(*t, "", "type")
 				if f.Path, err = pp.text(); err == nil {
 					pkg.Files = append(pkg.Files, f)
 				}
@@ -571,16 +571,16 @@ func (pp *pkgParser) entries(bit uint32, name string, dst *[]Dependency, require
 			return err
 		}
 		switch t := t.(type) {
-		case xml.EndElement:
+		case *xml.EndElement:
 			return nil
-		case xml.StartElement:
+		case *xml.StartElement:
 			if t.Name.Space != "rpm" || t.Name.Local != "entry" {
 				if err := s.skip(s.depth()); err != nil {
 					return err
 				}
 				continue
 			}
-			d, err := pp.entry(t, requires)
+			d, err := pp.entry(*t, requires)
 			if err != nil {
 				return err
 			}

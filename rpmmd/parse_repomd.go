@@ -36,12 +36,12 @@ func ParseRepomd(r io.Reader, name string) (*Repomd, error) {
 			return nil, err
 		}
 		switch t := t.(type) {
-		case xml.EndElement:
+		case *xml.EndElement:
 			if err := endOfDocument(s); err != nil {
 				return nil, err
 			}
 			return md, nil
-		case xml.StartElement:
+		case *xml.StartElement:
 			if t.Name.Space != "" {
 				if err := s.skip(s.depth()); err != nil {
 					return nil, err
@@ -57,7 +57,7 @@ func ParseRepomd(r io.Reader, name string) (*Repomd, error) {
 				md.Revision = strings.TrimSpace(string(b))
 			case "data":
 				line := s.line()
-				d, err := readRepomdData(s, t)
+				d, err := readRepomdData(s, *t)
 				if err != nil {
 					return nil, err
 				}
@@ -124,7 +124,7 @@ func readRepomdData(s *xmlStream, start xml.StartElement) (RepomdData, error) {
 			return d, err
 		}
 		switch t := t.(type) {
-		case xml.EndElement:
+		case *xml.EndElement:
 			if seen&1 == 0 {
 				return d, fail("checksum", fmt.Errorf("%w element", ErrMissing))
 			}
@@ -132,7 +132,7 @@ func readRepomdData(s *xmlStream, start xml.StartElement) (RepomdData, error) {
 				return d, fail("location", fmt.Errorf("%w href", ErrMissing))
 			}
 			return d, nil
-		case xml.StartElement:
+		case *xml.StartElement:
 			if t.Name.Space != "" {
 				if err := s.skip(s.depth()); err != nil {
 					return d, err
@@ -151,7 +151,7 @@ func readRepomdData(s *xmlStream, start xml.StartElement) (RepomdData, error) {
 				if err = once(bit, child); err != nil {
 					break
 				}
-				typ, _ := attr(t, "", "type")
+				typ, _ := attr(*t, "", "type")
 				var v string
 				if v, err = text(); err == nil {
 					var cerr error
@@ -161,8 +161,8 @@ func readRepomdData(s *xmlStream, start xml.StartElement) (RepomdData, error) {
 				}
 			case "location":
 				if err = once(4, child); err == nil {
-					d.Location, _ = attr(t, "", "href")
-					d.LocationBase, _ = attr(t, "xml", "base")
+					d.Location, _ = attr(*t, "", "href")
+					d.LocationBase, _ = attr(*t, "xml", "base")
 					err = s.skip(s.depth())
 				}
 			case "timestamp":

@@ -1,7 +1,6 @@
 package rpmmd
 
 import (
-	"bufio"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -14,7 +13,7 @@ import (
 var errBudget = errors.New("rpmmd: read budget exhausted")
 
 // budgetReader fails once more than left bytes are read since the last
-// reset. encoding/xml holds a whole token in memory, so bounding the bytes
+// reset. The tokenizer holds a whole token in memory, so bounding the bytes
 // it may read per package is what bounds its memory whatever the input.
 type budgetReader struct {
 	r    io.Reader
@@ -39,16 +38,17 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// xmlStream reads a document token by token with encoding/xml's RawToken,
-// checking itself that end tags match (RawToken does not) and keeping the
-// stack of open elements for error messages and skipping.
+// xmlStream reads a document token by token with the tokenizer of
+// xmltok.go, which returns what encoding/xml's RawToken would, checking
+// itself that end tags match (RawToken does not) and keeping the stack of
+// open elements for error messages and skipping.
 //
-// RawToken rather than Token: Token resolves namespace prefixes to URLs,
+// Raw tokens rather than Token's: Token resolves namespace prefixes to URLs,
 // allocating for every element, and rpm-md consumers (yum, libsolv,
 // createrepo_c's own parser) match elements by their literal "rpm:" prefix
 // anyway, so prefixes are compared as written.
 type xmlStream struct {
-	d      *xml.Decoder
+	z      tokenizer
 	budget *budgetReader
 	file   string
 	stack  []xml.Name
@@ -56,23 +56,16 @@ type xmlStream struct {
 	text   []byte
 }
 
-// streamBufferSize is the read-ahead between the budget and the decoder,
-// and so also how far past a limit a document may be read.
-const streamBufferSize = 64 << 10
-
 func newXMLStream(r io.Reader, file string, budget int64) *xmlStream {
-	br := &budgetReader{r: r, left: budget}
-	d := xml.NewDecoder(bufio.NewReaderSize(br, streamBufferSize))
-	return &xmlStream{d: d, budget: br, file: file}
+	s := &xmlStream{budget: &budgetReader{r: r, left: budget}, file: file}
+	s.z.init(s.budget)
+	return s
 }
 
 // resetBudget allows n more bytes from here on (plus what is buffered).
 func (s *xmlStream) resetBudget(n int64) { s.budget.left = n }
 
-func (s *xmlStream) line() int {
-	line, _ := s.d.InputPos()
-	return line
-}
+func (s *xmlStream) line() int { return s.z.line() }
 
 func (s *xmlStream) depth() int { return len(s.stack) }
 
@@ -103,14 +96,16 @@ func (s *xmlStream) fail(pkg string, err error) error {
 	return s.err
 }
 
-// token returns the next token. The bytes of a CharData token are only
-// valid until the next call. At the end of the document it returns io.EOF,
+// token returns the next token: start and end elements and character data
+// as *xml.StartElement, *xml.EndElement and *xml.CharData (pointers, so that
+// handing them out allocates nothing), which, like the bytes of a CharData,
+// are only valid until the next call; copy the element (*t) to keep it. At the end of the document it returns io.EOF,
 // or an error if elements are still open (a truncated file).
 func (s *xmlStream) token() (xml.Token, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	t, err := s.d.RawToken()
+	t, err := s.z.rawToken()
 	if err != nil {
 		if err = s.convert(err); err == io.EOF {
 			// Not final: the caller decides whether the end is an error.
@@ -119,9 +114,9 @@ func (s *xmlStream) token() (xml.Token, error) {
 		return nil, s.fail("", err)
 	}
 	switch t := t.(type) {
-	case xml.StartElement:
+	case *xml.StartElement:
 		s.stack = append(s.stack, t.Name)
-	case xml.EndElement:
+	case *xml.EndElement:
 		if len(s.stack) == 0 {
 			return nil, s.fail("", &ParseError{File: s.file, Line: s.line(),
 				Err: fmt.Errorf("%w: unexpected </%s>", ErrSyntax, qname(t.Name))})
@@ -153,7 +148,7 @@ func (s *xmlStream) convert(err error) error {
 		// A failing reader, not corrupt input: not a *ParseError.
 		return fmt.Errorf("rpmmd: %s: %w", s.file, err)
 	default:
-		// encoding/xml's other complaints (an encoding other than UTF-8,
+		// The tokenizer's other complaints (an encoding other than UTF-8,
 		// ...) are about the document.
 		return &ParseError{File: s.file, Line: s.line(), Element: s.top(),
 			Err: fmt.Errorf("%w: %v", ErrSyntax, err)}
@@ -185,16 +180,16 @@ func (s *xmlStream) readText(limit int) ([]byte, error) {
 			return nil, err
 		}
 		switch t := t.(type) {
-		case xml.CharData:
-			if len(s.text)+len(t) > limit {
+		case *xml.CharData:
+			if len(s.text)+len(*t) > limit {
 				return nil, &ParseError{File: s.file, Line: s.line(), Element: name,
 					Err: fmt.Errorf("%w: text over %d bytes", ErrTooLarge, limit)}
 			}
-			s.text = append(s.text, t...)
-		case xml.StartElement:
+			s.text = append(s.text, *t...)
+		case *xml.StartElement:
 			return nil, &ParseError{File: s.file, Line: s.line(), Element: name,
 				Err: fmt.Errorf("%w: unexpected <%s> in text", ErrSyntax, qname(t.Name))}
-		case xml.EndElement:
+		case *xml.EndElement:
 			if s.depth() < d {
 				return s.text, nil
 			}
