@@ -29,12 +29,13 @@ import (
 // defaultComparison is what 'distroscope compare' compares with no
 // arguments (the demo's comparison): the release of this machine's first
 // apt source — its first suite that is not an overlay such as -updates or
-// -security — against the distribution's next numbered release in
-// distro-info-data (bookworm → trixie), the question an upgrade asks; the
+// -security — against the distribution's next numbered release still
+// supported in distro-info-data (bookworm → trixie), the question an
+// upgrade asks; the
 // next release is snapshotted first, from the same mirror. Without
 // distro-info data, or for the newest release, it compares the source's
 // first two suites. Nil when there is no apt source.
-func defaultComparison(cat *catalog.Catalog, distroInfoDir string) []string {
+func defaultComparison(cat *catalog.Catalog, distroInfoDir string, now time.Time) []string {
 	for _, e := range cat.Entries {
 		if e.Origin == "" || len(e.Suites) == 0 {
 			continue
@@ -46,7 +47,7 @@ func defaultComparison(cat *catalog.Catalog, distroInfoDir string) []string {
 				break
 			}
 		}
-		if next := nextRelease(distroInfoDir, e.Name, base); next != "" {
+		if next := nextRelease(distroInfoDir, e.Name, base, now); next != "" {
 			return []string{e.Name + "/" + base, e.Name + "/" + next}
 		}
 		if len(e.Suites) >= 2 {
@@ -57,18 +58,26 @@ func defaultComparison(cat *catalog.Catalog, distroInfoDir string) []string {
 	return nil
 }
 
-// nextRelease is the series after series in distro's distro-info CSV, if
-// it has a version number (not sid or experimental); "" otherwise.
-func nextRelease(dir, distro, series string) string {
+// nextRelease is the first release after series in distro's distro-info
+// CSV that has a version number (not sid or experimental) and is still
+// supported at now (no end of life yet, or one to come): an interim
+// release past its end of life has left the mirrors. "" when none.
+func nextRelease(dir, distro, series string, now time.Time) string {
 	files, err := releases.Load(dir, "")
 	if err != nil {
 		return ""
 	}
 	rows := files[distro].Rows
 	for i, r := range rows {
-		if r.Series == series && i+1 < len(rows) && rows[i+1].Version != "" {
-			return rows[i+1].Series
+		if r.Series != series {
+			continue
 		}
+		for _, next := range rows[i+1:] {
+			if next.Version != "" && (next.EOL.IsZero() || next.EOL.Time().After(now)) {
+				return next.Series
+			}
+		}
+		return ""
 	}
 	return ""
 }
@@ -83,7 +92,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) error {
 	cat, _ := catalog.Load(cfg.CatalogPath(), cfg.AptRoot)
 	refs := fs.Args()
 	if len(refs) == 0 && cat != nil {
-		refs = defaultComparison(cat, filepath.Join(cfg.AptRoot, activities.DefaultDistroInfoDir))
+		refs = defaultComparison(cat, filepath.Join(cfg.AptRoot, activities.DefaultDistroInfoDir), time.Now())
 	}
 	if len(refs) != 2 {
 		return exitError{2, fmt.Errorf("usage: distroscope compare DISTRO/RELEASE[/SNAPSHOT] DISTRO/RELEASE[/SNAPSHOT] (no arguments: this machine's release against the next one)")}

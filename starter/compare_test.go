@@ -3,12 +3,14 @@ package main
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/distroscope/distroscope/catalog"
 )
 
 func TestDefaultComparison(t *testing.T) {
-	const distroInfo = "testdata/distro-info" // debian.csv: bullseye … duke, sid, experimental
+	const distroInfo = "testdata/distro-info" // debian.csv: bullseye … duke, sid, experimental; ubuntu.csv: noble … resolute
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	apt := func(name string, suites ...string) catalog.Entry {
 		return catalog.Entry{Name: name, Suites: suites, Origin: "apt sources"}
 	}
@@ -31,10 +33,12 @@ func TestDefaultComparison(t *testing.T) {
 		{"a distribution distro-info does not know", []catalog.Entry{apt("example", "stable", "stable-updates")}, distroInfo,
 			[]string{"example/stable", "example/stable-updates"}},
 		{"one suite and no next release", []catalog.Entry{apt("debian", "sid")}, distroInfo, nil},
+		{"interim releases past their end of life are skipped", []catalog.Entry{apt("ubuntu", "noble", "noble-updates")}, distroInfo,
+			[]string{"ubuntu/noble", "ubuntu/resolute"}},
 		{"no apt source", []catalog.Entry{{Name: "fedora", Suites: []string{"40", "41"}}}, distroInfo, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := defaultComparison(&catalog.Catalog{Entries: tc.entries}, tc.dir)
+			got := defaultComparison(&catalog.Catalog{Entries: tc.entries}, tc.dir, now)
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
