@@ -6,12 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"slices"
 	"testing"
 
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/testenv"
+	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/store/localfs"
 )
 
@@ -98,5 +103,97 @@ func TestDuckDBSeesOnlyCommittedPartitions(t *testing.T) {
 	}
 	if r["max_depends"] == "0" || r["max_depends"] == nil {
 		t.Errorf("depends lists did not survive: %v", r)
+	}
+}
+
+// TestDuckDBReadsAComparison runs the compare activity on two snapshots
+// committed to a folder store and asks DuckDB what it reads in the three
+// tables: the summary's counts, one package_changes row per pair, and the
+// source roll-up accounting for every pair.
+func TestDuckDBReadsAComparison(t *testing.T) {
+	script := testenv.DuckDB(t)
+	dir := t.TempDir()
+	st, err := localfs.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	old := datasets.Partition{Distro: "debian", Release: "bookworm", Snapshot: "20260101T000000Z-aaaaaaaaaaaa"}
+	nw := datasets.Partition{Distro: "debian", Release: "bookworm-updates", Snapshot: "20260202T000000Z-bbbbbbbbbbbb"}
+	// Old: the main fixture and the bookworm versions of the updates'
+	// packages; new: the main fixture and the updates (compare/testdata).
+	main := aptrepotest.ParsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "main", "amd64")
+	commitRows(t, st, old, append(slices.Clone(main), aptrepotest.ParsePackages(t, "../compare/testdata/bookworm-main-updated-packages-amd64.Packages", "main", "amd64")...))
+	commitRows(t, st, nw, append(slices.Clone(main), aptrepotest.ParsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "main", "amd64")...))
+
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	a := &activities.Compare{Store: st, TempDir: t.TempDir(), Producer: "test"}
+	env.RegisterActivity(a)
+	v, err := env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: old, New: nw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res activities.CompareResult
+	if err := v.Get(&res); err != nil {
+		t.Fatal(err)
+	}
+	s := res.Summary
+	file := func(tb datasets.Table) string { return dir + "/" + tb.DataKey(res.Partition) }
+
+	kinds := duckdb(t, script, fmt.Sprintf(`SELECT kind, count(*) AS n, count(DISTINCT (package, index_architecture)) AS keys
+		FROM read_parquet('%s') GROUP BY kind ORDER BY kind`, file(datasets.PackageChanges)))
+	got := map[string]string{}
+	for _, r := range kinds {
+		if fmt.Sprint(r["n"]) != fmt.Sprint(r["keys"]) {
+			t.Errorf("kind %v: %v rows for %v keys: a pair is listed twice", r["kind"], r["n"], r["keys"])
+		}
+		got[fmt.Sprint(r["kind"])] = fmt.Sprint(r["n"])
+	}
+	if s.Downgraded == 0 || s.Same == 0 {
+		t.Fatalf("summary %+v: the fixtures pair bookworm's versions with older updates (downgrades) and the main fixture with itself", s)
+	}
+	for kind, n := range map[string]int64{"added": s.Added, "removed": s.Removed, "upgraded": s.Upgraded, "downgraded": s.Downgraded, "same": s.Same} {
+		if want := fmt.Sprint(n); n > 0 && got[kind] != want || n == 0 && got[kind] != "" {
+			t.Errorf("DuckDB counts %q %s rows, the summary says %d", got[kind], kind, n)
+		}
+	}
+
+	summary := duckdb(t, script, fmt.Sprintf(`SELECT downgraded, depends_changed_packages AS deps FROM read_parquet('%s')`,
+		file(datasets.CompareSummaries)))
+	if len(summary) != 1 || fmt.Sprint(summary[0]["downgraded"]) != fmt.Sprint(s.Downgraded) || fmt.Sprint(summary[0]["deps"]) != fmt.Sprint(s.DependsDelta) {
+		t.Errorf("compare_summaries as DuckDB reads it = %v, want %+v", summary, s)
+	}
+
+	// Every pair belongs to exactly one source row.
+	sources := duckdb(t, script, fmt.Sprintf(`SELECT count(*) AS sources, count(DISTINCT source) AS names,
+		sum(added + removed + upgraded + downgraded + same) AS pairs, sum(len(binaries)) AS binaries
+		FROM read_parquet('%s')`, file(datasets.SourceChanges)))
+	total := fmt.Sprint(s.Added + s.Removed + s.Upgraded + s.Downgraded + s.Same)
+	if len(sources) != 1 || fmt.Sprint(sources[0]["pairs"]) != total || fmt.Sprint(sources[0]["sources"]) != fmt.Sprint(sources[0]["names"]) ||
+		fmt.Sprint(sources[0]["binaries"]) == "0" {
+		t.Errorf("source_changes as DuckDB reads it = %v, want one row per source accounting for all %s pairs", sources, total)
+	}
+}
+
+// commitRows commits rows as the packages partition p of st.
+func commitRows(t *testing.T, st store.Store, p datasets.Partition, rows []datasets.PackageRow) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := datasets.NewWriter(&buf, datasets.Packages, datasets.ComparePackageRows, 0)
+	if err := w.WriteAll(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	key := datasets.StagingKey(datasets.Packages, p, "test")
+	if err := st.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Packages, Partition: p,
+		Parts: []datasets.StagedPart{{Key: key, Rows: int64(len(rows))}}, TempDir: t.TempDir()}); err != nil {
+		t.Fatal(err)
 	}
 }
