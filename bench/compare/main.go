@@ -569,78 +569,29 @@ func cliRuns(o opts, old, nw side) (time.Duration, int64, error) {
 	}
 	st.Close()
 
-	repoRoot := filepath.Dir(o.bin)
-	tstate := filepath.Join(o.state, "temporal")
-	port, ui := measure.FreePort(), measure.FreePort()
-	stack := filepath.Join(repoRoot, "scripts", "stack.sh")
-	start := exec.Command("bash", stack, "temporal", tstate, strconv.Itoa(port), strconv.Itoa(ui))
-	start.Env = append(os.Environ(), "BIN_DIR="+o.tools)
-	if out, err := start.CombinedOutput(); err != nil {
-		return 0, 0, fmt.Errorf("start Temporal: %v: %s", err, out)
-	}
-	defer exec.Command("bash", stack, "down", tstate).Run()
-
-	env := append(os.Environ(),
-		"TEMPORAL_ADDRESS=127.0.0.1:"+strconv.Itoa(port),
-		"DISTROSCOPE_TASK_QUEUE=bench-compare",
-		"DISTROSCOPE_STORE="+storeDir,
-		"DISTROSCOPE_TEMP_DIR="+o.state,
-		"DISTROSCOPE_LOG_LEVEL=info",
-		"DISTROSCOPE_UI_URL=http://127.0.0.1:"+strconv.Itoa(ui),
-	)
-	worker := exec.Command(filepath.Join(o.bin, "distroscope-worker"))
-	worker.Env = env
-	wlog, err := os.Create(filepath.Join(o.state, "worker.log"))
+	stack, err := measure.StartStack(measure.StackConfig{Bin: o.bin, Tools: o.tools, State: o.state,
+		Queue: "bench-compare", StoreDir: storeDir, LogLevel: "info"})
 	if err != nil {
 		return 0, 0, err
 	}
-	defer wlog.Close()
-	worker.Stdout, worker.Stderr = wlog, wlog
-	if err := worker.Start(); err != nil {
-		return 0, 0, err
-	}
-	defer func() {
-		worker.Process.Signal(os.Interrupt)
-		worker.Wait()
-	}()
+	defer stack.Stop()
 
 	args := []string{"compare", partName(old.Partition), partName(nw.Partition)}
-	var times []time.Duration
-	for i := 0; i <= o.runs; i++ {
-		for _, sub := range []string{datasets.PackageChanges.Name, datasets.CompareSummaries.Name, "reports", "_staging"} {
-			os.RemoveAll(filepath.Join(storeDir, sub))
-		}
-		cmd := exec.Command(filepath.Join(o.bin, "distroscope"), args...)
-		cmd.Env = env
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		t0 := time.Now()
-		err := cmd.Run()
-		took := time.Since(t0)
-		if err != nil {
-			return 0, 0, fmt.Errorf("%v:\n%s", err, out.String())
-		}
-		if !strings.Contains(out.String(), ": committed in ") {
-			return 0, 0, fmt.Errorf("the CLI did not commit a new comparison:\n%s", out.String())
-		}
-		if i > 0 { // the first run pays the worker's connection set-up
-			times = append(times, took)
-		}
+	var clear []string
+	for _, t := range []datasets.Table{datasets.PackageChanges, datasets.SourceChanges, datasets.CompareSummaries} {
+		clear = append(clear, t.Name)
 	}
-	// The same command once more, its result now committed: the activity
-	// only finds it, so this is the cost of the CLI and Temporal alone.
-	var reused []time.Duration
-	for range 3 {
-		cmd := exec.Command(filepath.Join(o.bin, "distroscope"), args...)
-		cmd.Env = env
-		t0 := time.Now()
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "already committed") {
-			return 0, 0, fmt.Errorf("reused run: %v:\n%s", err, out)
-		}
-		reused = append(reused, time.Since(t0))
+	median, err := stack.TimeCLI(args, o.runs, append(clear, "reports", "_staging"), ": committed in ")
+	if err != nil {
+		return 0, 0, err
 	}
-	fmt.Printf("  the CLI with the comparison already committed (CLI + Temporal round trips): %v\n", measure.Median(reused).Round(time.Millisecond))
-	rss, err := measure.PeakRSS(strconv.Itoa(worker.Process.Pid))
-	return measure.Median(times), rss, err
+	// The same command again, its result now committed: the activity only
+	// finds it, so this is the cost of the CLI and Temporal alone.
+	reused, err := stack.TimeCLI(args, 3, nil, "already committed")
+	if err != nil {
+		return 0, 0, fmt.Errorf("reused run: %w", err)
+	}
+	fmt.Printf("  the CLI with the comparison already committed (CLI + Temporal round trips): %v\n", reused.Round(time.Millisecond))
+	rss, err := stack.WorkerPeakRSS()
+	return median, rss, err
 }

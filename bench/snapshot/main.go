@@ -254,40 +254,14 @@ func ingestOnce(src aptrepo.Source, order []aptrepo.Compression, state string) (
 // cliRuns starts Temporal and a worker, runs the CLI o.runs times on fresh
 // stores, and returns the median wall time and the worker's peak RSS.
 func cliRuns(o opts, src aptrepo.Source) (time.Duration, int64, error) {
-	repo := filepath.Dir(o.bin)
-	tstate := filepath.Join(o.state, "temporal")
-	port, ui := measure.FreePort(), measure.FreePort()
-	stack := filepath.Join(repo, "scripts", "stack.sh")
-	if out, err := exec.Command("bash", stack, "temporal", tstate, strconv.Itoa(port), strconv.Itoa(ui)).CombinedOutput(); err != nil {
-		return 0, 0, fmt.Errorf("start Temporal: %v: %s", err, out)
-	}
-	defer exec.Command("bash", stack, "down", tstate).Run()
-
 	storeDir := filepath.Join(o.state, "cli-store")
 	os.RemoveAll(storeDir)
-	env := append(os.Environ(),
-		"TEMPORAL_ADDRESS=127.0.0.1:"+strconv.Itoa(port),
-		"DISTROSCOPE_TASK_QUEUE=bench",
-		"DISTROSCOPE_STORE="+storeDir,
-		"DISTROSCOPE_TEMP_DIR="+o.state,
-		"DISTROSCOPE_LOG_LEVEL=warn",
-		"DISTROSCOPE_UI_URL=http://127.0.0.1:"+strconv.Itoa(ui),
-	)
-	worker := exec.Command(filepath.Join(o.bin, "distroscope-worker"))
-	worker.Env = env
-	wlog, err := os.Create(filepath.Join(o.state, "worker.log"))
+	stack, err := measure.StartStack(measure.StackConfig{Bin: o.bin, Tools: o.tools, State: o.state,
+		Queue: "bench", StoreDir: storeDir, LogLevel: "warn"})
 	if err != nil {
 		return 0, 0, err
 	}
-	defer wlog.Close()
-	worker.Stdout, worker.Stderr = wlog, wlog
-	if err := worker.Start(); err != nil {
-		return 0, 0, err
-	}
-	defer func() {
-		worker.Process.Signal(os.Interrupt)
-		worker.Wait()
-	}()
+	defer stack.Stop()
 
 	args := []string{"snapshot", "--mirror", src.Mirror, "--suite", src.Suite, "--components", "main", "--arch", "amd64", "--allow-expired"}
 	if src.AllowUnsigned {
@@ -295,32 +269,12 @@ func cliRuns(o opts, src aptrepo.Source) (time.Duration, int64, error) {
 	} else {
 		args = append(args, "--keyring", strings.Join(src.SignedBy, ","))
 	}
-	// One warm-up run: the first workflow task pays for the worker's
-	// connection and cache set-up, which a running service has already paid.
-	var times []time.Duration
-	for i := 0; i <= o.runs; i++ {
-		for _, sub := range []string{"packages", "snapshots", "_staging"} {
-			os.RemoveAll(filepath.Join(storeDir, sub))
-		}
-		cmd := exec.Command(filepath.Join(o.bin, "distroscope"), args...)
-		cmd.Env = env
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		start := time.Now()
-		err := cmd.Run()
-		took := time.Since(start)
-		if err != nil {
-			return 0, 0, fmt.Errorf("%v:\n%s", err, out.String())
-		}
-		if !strings.Contains(out.String(), ": committed ") {
-			return 0, 0, fmt.Errorf("the CLI did not commit a new snapshot:\n%s", out.String())
-		}
-		if i > 0 {
-			times = append(times, took)
-		}
+	median, err := stack.TimeCLI(args, o.runs, []string{"packages", "snapshots", "_staging"}, ": committed ")
+	if err != nil {
+		return 0, 0, err
 	}
-	rss, err := measure.PeakRSS(strconv.Itoa(worker.Process.Pid))
-	return measure.Median(times), rss, err
+	rss, err := stack.WorkerPeakRSS()
+	return median, rss, err
 }
 
 func serve(dir string) (*http.Server, string, error) {
