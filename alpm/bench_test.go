@@ -129,9 +129,7 @@ func BenchmarkDBReader(b *testing.B) {
 			b.Fatalf("read %d packages, want %d", n, want)
 		}
 	}
-	benchdata.ReportCPU(b, cpu0, int64(len(data)), want)
-	b.ReportMetric(float64(want)*float64(b.N)/b.Elapsed().Seconds(), "pkgs/s")
-	b.ReportMetric(float64(want), "pkgs/op")
+	benchdata.ReportPackages(b, cpu0, int64(len(data)), want)
 }
 
 // TestDebianDatabase reads the whole rendered index, so that a reader that

@@ -101,9 +101,7 @@ func BenchmarkAPKINDEX(b *testing.B) {
 			b.Fatalf("read %d packages, want %d", n, want)
 		}
 	}
-	benchdata.ReportCPU(b, cpu0, int64(len(data)), want)
-	b.ReportMetric(float64(want)*float64(b.N)/b.Elapsed().Seconds(), "pkgs/s")
-	b.ReportMetric(float64(want), "pkgs/op")
+	benchdata.ReportPackages(b, cpu0, int64(len(data)), want)
 }
 
 // BenchmarkAPKINDEXArchive reads the same index as an APKINDEX.tar.gz:
@@ -134,8 +132,7 @@ func BenchmarkAPKINDEXArchive(b *testing.B) {
 			b.Fatalf("read %d packages, want %d", n, want)
 		}
 	}
-	benchdata.ReportCPU(b, cpu0, int64(len(data)), want)
-	b.ReportMetric(float64(want)*float64(b.N)/b.Elapsed().Seconds(), "pkgs/s")
+	benchdata.ReportPackages(b, cpu0, int64(len(data)), want)
 }
 
 // TestDebianAPKINDEX reads the whole rendered index, so that a reader that

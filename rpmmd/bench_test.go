@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/distroscope/distroscope/deb"
 )
@@ -174,7 +173,6 @@ func benchmarkPrimary(b *testing.B, rows bool) {
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
 	cpu0 := benchdata.ProcessCPUTime(b)
-	start := time.Now()
 	for b.Loop() {
 		f, err := os.Open(path)
 		if err != nil {
@@ -200,14 +198,7 @@ func benchmarkPrimary(b *testing.B, rows bool) {
 			b.Fatalf("%d packages, want %d", n, want)
 		}
 	}
-	elapsed := time.Since(start)
-	b.ReportMetric(float64(want), "packages/op")
-	b.ReportMetric(float64(want)*float64(b.N)/elapsed.Seconds(), "packages/s")
-	// The machine is shared, so wall time swings with the load; the CPU
-	// time the process spent (parsing and its garbage collection) does not.
-	if cpu := benchdata.ProcessCPUTime(b) - cpu0; cpu > 0 {
-		b.ReportMetric(float64(st.Size())*float64(b.N)/1e6/cpu.Seconds(), "cpu-MB/s")
-	}
+	benchdata.ReportPackages(b, cpu0, st.Size(), want)
 }
 
 // TestDebianAsPrimary reads the whole generated document, so that the

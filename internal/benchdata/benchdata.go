@@ -44,9 +44,13 @@ func ProcessCPUTime(tb testing.TB) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// ReportCPU adds cpu-MB/s and cpu-pkgs/s over the benchmark loop that began
-// when ProcessCPUTime returned cpu0.
-func ReportCPU(b *testing.B, cpu0 time.Duration, bytes int64, pkgs int) {
+// ReportPackages reports a parser benchmark's rates for pkgs packages and
+// bytes of input per iteration: pkgs/op and pkgs/s over wall time, and
+// cpu-MB/s and cpu-pkgs/s over the CPU time the process spent since
+// ProcessCPUTime returned cpu0 — the steadier figures on a shared machine.
+func ReportPackages(b *testing.B, cpu0 time.Duration, bytes int64, pkgs int) {
+	b.ReportMetric(float64(pkgs), "pkgs/op")
+	b.ReportMetric(float64(pkgs)*float64(b.N)/b.Elapsed().Seconds(), "pkgs/s")
 	if cpu := ProcessCPUTime(b) - cpu0; cpu > 0 {
 		b.ReportMetric(float64(bytes)*float64(b.N)/1e6/cpu.Seconds(), "cpu-MB/s")
 		b.ReportMetric(float64(pkgs)*float64(b.N)/cpu.Seconds(), "cpu-pkgs/s")
