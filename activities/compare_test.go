@@ -13,6 +13,7 @@ import (
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/store/localfs"
 )
@@ -26,33 +27,6 @@ var (
 // the given index architecture.
 func parsePackages(t *testing.T, path, arch string) []datasets.PackageRow {
 	return aptrepotest.ParsePackages(t, path, "main", arch)
-}
-
-// commitPackages commits rows as the packages partition p.
-func commitPackages(t *testing.T, st store.Store, p datasets.Partition, rows []datasets.PackageRow) {
-	t.Helper()
-	var buf bytes.Buffer
-	w := datasets.NewWriter(&buf, datasets.Packages, datasets.ComparePackageRows, 0)
-	for i := range rows {
-		if err := w.Write(&rows[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	key := datasets.StagingKey(datasets.Packages, p, "test")
-	if err := st.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Packages, Partition: p,
-		Parts: []datasets.StagedPart{{Key: key, Rows: int64(len(rows))}}, TempDir: t.TempDir()}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Delete(ctx, key); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func compareSetup(t *testing.T) (*activities.Compare, *testsuite.TestActivityEnvironment, store.Store) {
@@ -89,8 +63,8 @@ func comparisonObjects(t *testing.T, st store.Store) []string {
 
 func TestCompareSnapshotsCommitsDatasetsAndReports(t *testing.T) {
 	a, env, st := compareSetup(t)
-	commitPackages(t, st, oldPart, parsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "amd64"))
-	commitPackages(t, st, newPart, parsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "amd64"))
+	datasetstest.CommitPackages(t, st, oldPart, parsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "amd64"))
+	datasetstest.CommitPackages(t, st, newPart, parsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "amd64"))
 	v, err := env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: oldPart, New: newPart})
 	if err != nil {
 		t.Fatal(err)
@@ -156,15 +130,15 @@ func TestCompareSnapshotsBadInput(t *testing.T) {
 	}{
 		{
 			name:     "missing snapshot",
-			prepare:  func(t *testing.T, st store.Store) { commitPackages(t, st, oldPart, main) },
+			prepare:  func(t *testing.T, st store.Store) { datasetstest.CommitPackages(t, st, oldPart, main) },
 			wantType: activities.ErrTypeInvalid,
 			wantText: []string{"no committed packages", newPart.Release, newPart.Snapshot},
 		},
 		{
 			name: "no architecture in common",
 			prepare: func(t *testing.T, st store.Store) {
-				commitPackages(t, st, oldPart, main)
-				commitPackages(t, st, newPart, arm)
+				datasetstest.CommitPackages(t, st, oldPart, main)
+				datasetstest.CommitPackages(t, st, newPart, arm)
 			},
 			wantType: activities.ErrTypeInvalid,
 			wantText: []string{"amd64", "arm64", "no index architecture in common"},
@@ -172,8 +146,8 @@ func TestCompareSnapshotsBadInput(t *testing.T) {
 		{
 			name: "corrupt Parquet",
 			prepare: func(t *testing.T, st store.Store) {
-				commitPackages(t, st, oldPart, main)
-				commitPackages(t, st, newPart, main)
+				datasetstest.CommitPackages(t, st, oldPart, main)
+				datasetstest.CommitPackages(t, st, newPart, main)
 				key := datasets.Packages.DataKey(newPart)
 				junk := []byte("PAR1 this is not a Parquet file PAR1")
 				if err := st.Put(context.Background(), key, bytes.NewReader(junk), int64(len(junk))); err != nil {
@@ -210,8 +184,8 @@ func TestCompareSnapshotsBadInput(t *testing.T) {
 // report are added, and what was committed stays as it was.
 func TestCompareSnapshotsCompletesAnOlderComparison(t *testing.T) {
 	a, env, st := compareSetup(t)
-	commitPackages(t, st, oldPart, parsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "amd64"))
-	commitPackages(t, st, newPart, parsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "amd64"))
+	datasetstest.CommitPackages(t, st, oldPart, parsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "amd64"))
+	datasetstest.CommitPackages(t, st, newPart, parsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "amd64"))
 	if _, err := env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: oldPart, New: newPart}); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/internal/aptmirror"
 	"github.com/pierrec/lz4/v4"
 )
@@ -150,7 +151,7 @@ func TestBookwormTrixieAgreesWithApt(t *testing.T) {
 // to end. peak-heap-MB is the largest live heap sampled during the runs.
 func BenchmarkCompare(b *testing.B) {
 	oldRows, newRows := fullSides(b)
-	oldPQ, newPQ := writeParquet(b, oldRows), writeParquet(b, newRows)
+	oldPQ, newPQ := datasetstest.PackagesParquet(b, oldRows), datasetstest.PackagesParquet(b, newRows)
 	oldRows, newRows = nil, nil
 	runtime.GC()
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/datasets/datasetstest"
 )
 
 const (
@@ -44,24 +45,9 @@ func overlay(base, top []datasets.PackageRow, drop []string) []datasets.PackageR
 	return append(out, top...)
 }
 
-func writeParquet(t testing.TB, rows []datasets.PackageRow) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	w := datasets.NewWriter(&buf, datasets.Packages, datasets.ComparePackageRows, 0)
-	for i := range rows {
-		if err := w.Write(&rows[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 func snapshotOf(t testing.TB, rows []datasets.PackageRow) *Snapshot {
 	t.Helper()
-	b := writeParquet(t, rows)
+	b := datasetstest.PackagesParquet(t, rows)
 	s, err := ReadSnapshot(context.Background(), bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatal(err)
@@ -210,7 +196,7 @@ func TestCompareErrors(t *testing.T) {
 	if _, err := Compare(deb, snapshotOf(t, arm), Options{}); !errors.Is(err, ErrNoCommonArchitecture) {
 		t.Errorf("amd64 vs arm64: err = %v, want ErrNoCommonArchitecture", err)
 	}
-	b := writeParquet(t, rows)
+	b := datasetstest.PackagesParquet(t, rows)
 	for name, corrupt := range map[string][]byte{
 		"truncated":   b[:len(b)/2],
 		"not parquet": []byte("Package: foo\nVersion: 1\n"),

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"testing"
+
+	"github.com/distroscope/distroscope/datasets/datasetstest"
 )
 
 // FuzzReadSnapshot: whatever bytes a packages object holds (a truncated
@@ -11,7 +13,7 @@ import (
 // a snapshot or an error — it never panics, and never reads more rows
 // than the file declares.
 func FuzzReadSnapshot(f *testing.F) {
-	valid := writeParquet(f, parseFile(f, updatesFixture))
+	valid := datasetstest.PackagesParquet(f, parseFile(f, updatesFixture))
 	f.Add(valid)
 	f.Add(valid[:len(valid)/2])
 	f.Add(valid[len(valid)-64:])

@@ -17,6 +17,7 @@ import (
 	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/compare"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/report"
 	"github.com/distroscope/distroscope/rpmmd"
 )
@@ -43,19 +44,7 @@ func debRows(t testing.TB, paths ...string) []datasets.PackageRow {
 func apkRows(t testing.TB, path string) []datasets.PackageRow {
 	t.Helper()
 	pr := apkindex.NewPackagesReader(open(t, path), filepath.Base(path))
-	var rows []datasets.PackageRow
-	for {
-		p, err := pr.Next()
-		if errors.Is(err, io.EOF) {
-			return rows
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		row := p.Row()
-		row.IndexArchitecture = "aarch64"
-		rows = append(rows, row)
-	}
+	return collectRows(t, "aarch64", pr.Next)
 }
 
 func rpmRows(t testing.TB) []datasets.PackageRow {
@@ -69,19 +58,7 @@ func rpmRows(t testing.TB) []datasets.PackageRow {
 		t.Fatal(err)
 	}
 	pr := rpmmd.NewPrimaryReader(zr, "primary.xml")
-	var rows []datasets.PackageRow
-	for {
-		p, err := pr.Next()
-		if errors.Is(err, io.EOF) {
-			return rows
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		row := p.Row()
-		row.IndexArchitecture = "x86_64"
-		rows = append(rows, row)
-	}
+	return collectRows(t, "x86_64", pr.Next)
 }
 
 func alpmRows(t testing.TB) []datasets.PackageRow {
@@ -91,9 +68,16 @@ func alpmRows(t testing.TB) []datasets.PackageRow {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	return collectRows(t, "x86_64", r.Next)
+}
+
+// collectRows reads a format's parser to its end, as rows of the packages
+// table in the index architecture arch.
+func collectRows[P interface{ Row() datasets.PackageRow }](t testing.TB, arch string, next func() (P, error)) []datasets.PackageRow {
+	t.Helper()
 	var rows []datasets.PackageRow
 	for {
-		p, err := r.Next()
+		p, err := next()
 		if errors.Is(err, io.EOF) {
 			return rows
 		}
@@ -101,7 +85,7 @@ func alpmRows(t testing.TB) []datasets.PackageRow {
 			t.Fatal(err)
 		}
 		row := p.Row()
-		row.IndexArchitecture = "x86_64"
+		row.IndexArchitecture = arch
 		rows = append(rows, row)
 	}
 }
@@ -110,17 +94,8 @@ func alpmRows(t testing.TB) []datasets.PackageRow {
 // the compare activity does with committed snapshots.
 func snapshotOf(t testing.TB, rows []datasets.PackageRow) *compare.Snapshot {
 	t.Helper()
-	var buf bytes.Buffer
-	w := datasets.NewWriter(&buf, datasets.Packages, datasets.ComparePackageRows, 0)
-	for i := range rows {
-		if err := w.Write(&rows[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err := compare.ReadSnapshot(context.Background(), bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	data := datasetstest.PackagesParquet(t, rows)
+	s, err := compare.ReadSnapshot(context.Background(), bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}

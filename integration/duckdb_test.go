@@ -15,8 +15,8 @@ import (
 	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/internal/testenv"
-	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/store/localfs"
 )
 
@@ -123,8 +123,8 @@ func TestDuckDBReadsAComparison(t *testing.T) {
 	// Old: the main fixture and the bookworm versions of the updates'
 	// packages; new: the main fixture and the updates (compare/testdata).
 	main := aptrepotest.ParsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "main", "amd64")
-	commitRows(t, st, old, append(slices.Clone(main), aptrepotest.ParsePackages(t, "../compare/testdata/bookworm-main-updated-packages-amd64.Packages", "main", "amd64")...))
-	commitRows(t, st, nw, append(slices.Clone(main), aptrepotest.ParsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "main", "amd64")...))
+	datasetstest.CommitPackages(t, st, old, append(slices.Clone(main), aptrepotest.ParsePackages(t, "../compare/testdata/bookworm-main-updated-packages-amd64.Packages", "main", "amd64")...))
+	datasetstest.CommitPackages(t, st, nw, append(slices.Clone(main), aptrepotest.ParsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "main", "amd64")...))
 
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
@@ -173,27 +173,5 @@ func TestDuckDBReadsAComparison(t *testing.T) {
 	if len(sources) != 1 || fmt.Sprint(sources[0]["pairs"]) != total || fmt.Sprint(sources[0]["sources"]) != fmt.Sprint(sources[0]["names"]) ||
 		fmt.Sprint(sources[0]["binaries"]) == "0" {
 		t.Errorf("source_changes as DuckDB reads it = %v, want one row per source accounting for all %s pairs", sources, total)
-	}
-}
-
-// commitRows commits rows as the packages partition p of st.
-func commitRows(t *testing.T, st store.Store, p datasets.Partition, rows []datasets.PackageRow) {
-	t.Helper()
-	var buf bytes.Buffer
-	w := datasets.NewWriter(&buf, datasets.Packages, datasets.ComparePackageRows, 0)
-	if err := w.WriteAll(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	key := datasets.StagingKey(datasets.Packages, p, "test")
-	if err := st.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Packages, Partition: p,
-		Parts: []datasets.StagedPart{{Key: key, Rows: int64(len(rows))}}, TempDir: t.TempDir()}); err != nil {
-		t.Fatal(err)
 	}
 }

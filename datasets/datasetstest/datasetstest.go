@@ -1,0 +1,48 @@
+// Package datasetstest builds datasets for tests of what reads them
+// (comparisons, reports, DuckDB): packages rows written as the worker
+// writes them, and committed to a store as a snapshot commits them.
+package datasetstest
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/store"
+)
+
+// PackagesParquet writes rows as one packages Parquet file.
+func PackagesParquet(t testing.TB, rows []datasets.PackageRow) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := datasets.NewWriter(&buf, datasets.Packages, datasets.ComparePackageRows, 0)
+	if err := w.WriteAll(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// CommitPackages commits rows as the packages partition p of st: staged,
+// published with its manifest, the staged part removed.
+func CommitPackages(t testing.TB, st store.Store, p datasets.Partition, rows []datasets.PackageRow) datasets.Manifest {
+	t.Helper()
+	data := PackagesParquet(t, rows)
+	ctx := context.Background()
+	key := datasets.StagingKey(datasets.Packages, p, "test")
+	if err := st.Put(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+	m, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Packages, Partition: p,
+		Parts: []datasets.StagedPart{{Key: key, Rows: int64(len(rows))}}, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
