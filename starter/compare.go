@@ -171,32 +171,14 @@ func cmdCompare(args []string, stdout, stderr io.Writer) error {
 // (locating, snapshotting a side, comparing), so a run that must first
 // snapshot a release says so while it waits.
 func followCompare(ctx context.Context, c client.Client, run client.WorkflowRun, start time.Time, w io.Writer, done <-chan struct{}) {
-	var last workflows.CompareProgress
-	tick := time.NewTicker(500 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-done:
+	followQuery(ctx, c, run, done, func(p workflows.CompareProgress) {
+		if p.Phase == "done" {
 			return
-		case <-ctx.Done():
-			return
-		case <-tick.C:
 		}
-		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		v, err := c.QueryWorkflow(qctx, run.GetID(), run.GetRunID(), workflows.ProgressQuery)
-		cancel()
-		if err != nil {
-			continue
-		}
-		var p workflows.CompareProgress
-		if v.Get(&p) != nil || p == last || p.Phase == "done" {
-			continue
-		}
-		last = p
 		what := p.Phase
 		if p.Side != "" {
 			what += " " + p.Side
 		}
 		fmt.Fprintf(w, "compare: %s  %s\n", what, time.Since(start).Round(100*time.Millisecond))
-	}
+	})
 }

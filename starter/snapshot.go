@@ -316,7 +316,21 @@ func label(s aptrepo.Source) string {
 
 // followProgress prints a line whenever the run's progress query changes.
 func followProgress(ctx context.Context, c client.Client, suite string, run client.WorkflowRun, start time.Time, w io.Writer, mu *sync.Mutex, done <-chan struct{}) {
-	var last workflows.SnapshotProgress
+	followQuery(ctx, c, run, done, func(p workflows.SnapshotProgress) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, "%s: %-10s %d/%d indexes  %d rows  %s  %s\n", suite, p.Phase, p.IndexesDone, p.IndexesTotal, p.Rows,
+			p.Partition, time.Since(start).Round(100*time.Millisecond))
+	})
+}
+
+// followQuery polls a run's progress query every half second until done
+// and calls changed with each answer that differs from the one before.
+// A query that fails (the run not yet picked up, a server hiccup) is
+// tried again at the next tick: progress lines are a courtesy, not part
+// of the result.
+func followQuery[P comparable](ctx context.Context, c client.Client, run client.WorkflowRun, done <-chan struct{}, changed func(P)) {
+	var last P
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -333,15 +347,12 @@ func followProgress(ctx context.Context, c client.Client, suite string, run clie
 		if err != nil {
 			continue
 		}
-		var p workflows.SnapshotProgress
+		var p P
 		if v.Get(&p) != nil || p == last {
 			continue
 		}
 		last = p
-		mu.Lock()
-		fmt.Fprintf(w, "%s: %-10s %d/%d indexes  %d rows  %s  %s\n", suite, p.Phase, p.IndexesDone, p.IndexesTotal, p.Rows,
-			p.Partition, time.Since(start).Round(100*time.Millisecond))
-		mu.Unlock()
+		changed(p)
 	}
 }
 
