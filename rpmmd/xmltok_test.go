@@ -42,26 +42,21 @@ func normalize(t xml.Token) xml.Token {
 }
 
 func stdRawTokens(in []byte) rawResult {
-	d := xml.NewDecoder(bytes.NewReader(in))
-	var res rawResult
-	for len(res.toks) < maxDiffTokens {
-		t, err := d.RawToken()
-		if err != nil {
-			res.err = err
-			return res
-		}
-		res.toks = append(res.toks, normalize(t))
-	}
-	res.err = errors.New("too many tokens")
-	return res
+	return rawTokens(xml.NewDecoder(bytes.NewReader(in)).RawToken)
 }
 
 func ourRawTokens(r io.Reader) rawResult {
 	var z tokenizer
 	z.init(r)
+	return rawTokens(z.rawToken)
+}
+
+// rawTokens reads next to its error (io.EOF at a clean end), at most
+// maxDiffTokens tokens.
+func rawTokens(next func() (xml.Token, error)) rawResult {
 	var res rawResult
 	for len(res.toks) < maxDiffTokens {
-		t, err := z.rawToken()
+		t, err := next()
 		if err != nil {
 			res.err = err
 			return res
