@@ -17,7 +17,6 @@ import (
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/internal/testenv"
-	"github.com/distroscope/distroscope/store/localfs"
 )
 
 func duckdb(t *testing.T, script, sql string) []map[string]any {
@@ -42,12 +41,7 @@ func duckdb(t *testing.T, script, sql string) []map[string]any {
 // partition columns from the path, and nothing of the run in progress.
 func TestDuckDBSeesOnlyCommittedPartitions(t *testing.T) {
 	script := testenv.DuckDB(t)
-	dir := t.TempDir()
-	st, err := localfs.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	dir, st := folderStore(t)
 	h := newHarness(t, st)
 	h.startWorker(t, aptrepo.DefaultFetcher())
 	base, keyring := aptrepotest.Repo(t)
@@ -112,12 +106,7 @@ func TestDuckDBSeesOnlyCommittedPartitions(t *testing.T) {
 // source roll-up accounting for every pair.
 func TestDuckDBReadsAComparison(t *testing.T) {
 	script := testenv.DuckDB(t)
-	dir := t.TempDir()
-	st, err := localfs.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	dir, st := folderStore(t)
 	old := datasets.Partition{Distro: "debian", Release: "bookworm", Snapshot: "20260101T000000Z-aaaaaaaaaaaa"}
 	nw := datasets.Partition{Distro: "debian", Release: "bookworm-updates", Snapshot: "20260202T000000Z-bbbbbbbbbbbb"}
 	// Old: the main fixture and the bookworm versions of the updates'

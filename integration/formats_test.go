@@ -21,7 +21,6 @@ import (
 	"github.com/distroscope/distroscope/internal/testenv"
 	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/store"
-	"github.com/distroscope/distroscope/store/localfs"
 	"github.com/distroscope/distroscope/workflows"
 )
 
@@ -31,12 +30,7 @@ import (
 // the row count its run reported.
 func TestEveryFormatIntoOnePackagesTable(t *testing.T) {
 	script := testenv.DuckDB(t)
-	dir := t.TempDir()
-	st, err := localfs.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	dir, st := folderStore(t)
 	h := newHarness(t, st)
 	h.startWorker(t, aptrepo.DefaultFetcher())
 

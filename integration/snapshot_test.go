@@ -35,6 +35,7 @@ import (
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/testenv"
 	"github.com/distroscope/distroscope/store"
+	"github.com/distroscope/distroscope/store/localfs"
 	"github.com/distroscope/distroscope/store/s3store"
 	"github.com/distroscope/distroscope/workflows"
 )
@@ -46,6 +47,19 @@ func randomName(prefix string) string {
 }
 
 // minioStore gives the test a fresh bucket on the MinIO the task started.
+// folderStore is a local folder store in a temp dir, for the tests that
+// hand its files to DuckDB.
+func folderStore(t *testing.T) (string, *localfs.Store) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := localfs.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return dir, st
+}
+
 func minioStore(t *testing.T) *s3store.Store {
 	t.Helper()
 	env := testenv.MinIO(t)
