@@ -43,6 +43,21 @@ func compareSetup(t *testing.T) (*activities.Compare, *testsuite.TestActivityEnv
 	return a, env, st
 }
 
+// compareOK runs CompareSnapshots on oldPart and newPart, which must
+// succeed, and returns its result.
+func compareOK(t *testing.T, env *testsuite.TestActivityEnvironment, a *activities.Compare) activities.CompareResult {
+	t.Helper()
+	v, err := env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: oldPart, New: newPart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res activities.CompareResult
+	if err := v.Get(&res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 // comparisonObjects lists what a comparison writes: its three datasets
 // and its reports.
 func comparisonObjects(t *testing.T, st store.Store) []string {
@@ -65,14 +80,7 @@ func TestCompareSnapshotsCommitsDatasetsAndReports(t *testing.T) {
 	a, env, st := compareSetup(t)
 	datasetstest.CommitPackages(t, st, oldPart, parsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "amd64"))
 	datasetstest.CommitPackages(t, st, newPart, parsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "amd64"))
-	v, err := env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: oldPart, New: newPart})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res activities.CompareResult
-	if err := v.Get(&res); err != nil {
-		t.Fatal(err)
-	}
+	res := compareOK(t, env, a)
 	ctx := context.Background()
 	for _, tb := range []datasets.Table{datasets.PackageChanges, datasets.SourceChanges, datasets.CompareSummaries} {
 		m, ok, err := datasets.Committed(ctx, st, tb, res.Partition)
@@ -104,14 +112,7 @@ func TestCompareSnapshotsCommitsDatasetsAndReports(t *testing.T) {
 		t.Errorf("summary %+v does not count the %d rows", s, m.Rows)
 	}
 	// A second call reuses the committed comparison.
-	v, err = env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: oldPart, New: newPart})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var again activities.CompareResult
-	if err := v.Get(&again); err != nil {
-		t.Fatal(err)
-	}
+	again := compareOK(t, env, a)
 	if !again.Reused || again.Summary != s || len(again.Reports) != 2 {
 		t.Errorf("second call = %+v, want the first reused", again)
 	}
@@ -186,9 +187,7 @@ func TestCompareSnapshotsCompletesAnOlderComparison(t *testing.T) {
 	a, env, st := compareSetup(t)
 	datasetstest.CommitPackages(t, st, oldPart, parsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "amd64"))
 	datasetstest.CommitPackages(t, st, newPart, parsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "amd64"))
-	if _, err := env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: oldPart, New: newPart}); err != nil {
-		t.Fatal(err)
-	}
+	compareOK(t, env, a)
 	ctx := context.Background()
 	p := datasets.ComparePartition(oldPart, newPart)
 	before, _, err := datasets.Committed(ctx, st, datasets.PackageChanges, p)
@@ -207,14 +206,7 @@ func TestCompareSnapshotsCompletesAnOlderComparison(t *testing.T) {
 			}
 		}
 	}
-	v, err := env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: oldPart, New: newPart})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res activities.CompareResult
-	if err := v.Get(&res); err != nil {
-		t.Fatal(err)
-	}
+	res := compareOK(t, env, a)
 	if res.Reused || len(res.Reports) != 2 {
 		t.Errorf("result = %+v, want the comparison completed with its report", res)
 	}
