@@ -78,9 +78,12 @@ func changeRecord(rec []string, l *lists, r *datasets.PackageChangeRow) {
 	rec[15], rec[16], rec[17], rec[18] = l.join(r.DependsAdded), l.join(r.DependsRemoved), l.join(r.DependsChanged), r.Rule
 }
 
-var tallyHeader = []string{"", "changed", "added", "removed", "upgraded", "rebuilds", "downgraded", "same", "unmatched"}
+// tallyColumns follow a tally table's first column, its key.
+var tallyColumns = []string{"changed", "added", "removed", "upgraded", "rebuilds", "downgraded", "same", "unmatched"}
 
-func tallyRecord(rec []string, t *Tally) {
+func tallyHeader(key string) []string { return append([]string{key}, tallyColumns...) }
+
+func tallyRecord(rec []string, _ *lists, t Tally) {
 	rec[0] = t.Key
 	for i, n := range [...]int64{t.Changed(), t.Added, t.Removed, t.Upgraded, t.Rebuilds, t.Downgraded, t.Same, t.Unmatched} {
 		rec[i+1] = strconv.FormatInt(n, 10)
@@ -90,17 +93,27 @@ func tallyRecord(rec []string, t *Tally) {
 var jumpHeader = []string{"package", "index_architecture", "kind", "old_version", "new_version",
 	"old_upstream", "new_upstream", "distance", "component", "delta"}
 
+func jumpRecord(rec []string, _ *lists, j Jump) {
+	rec[0], rec[1], rec[2], rec[3], rec[4] = j.Package, j.IndexArchitecture, j.Kind, j.OldVersion, j.NewVersion
+	rec[5], rec[6], rec[7], rec[8], rec[9] = j.OldUpstream, j.NewUpstream, j.Distance.String(), strconv.Itoa(j.Component), delta(j.Distance)
+}
+
 var lagHeader = []string{"old_package", "package", "old_version", "new_version",
 	"old_upstream", "new_upstream", "newer", "distance", "component", "delta"}
+
+func lagRecord(rec []string, _ *lists, l Lag) {
+	rec[0], rec[1], rec[2], rec[3], rec[4] = l.OldPackage, l.Package, l.OldVersion, l.NewVersion, l.OldUpstream
+	rec[5], rec[6], rec[7], rec[8], rec[9] = l.NewUpstream, l.Newer, l.Distance.String(), strconv.Itoa(l.Component), delta(l.Distance)
+}
 
 var sourceHeader = []string{"source", "kind", "rebuild", "old_version", "new_version", "binaries",
 	"changed", "added", "removed", "upgraded", "rebuilds", "downgraded", "same"}
 
-func sourceRecord(rec []string, l *lists, s *datasets.SourceChangeRow) {
+func sourceRecord(rec []string, l *lists, s datasets.SourceChangeRow) {
 	l.reset()
 	rec[0], rec[1], rec[2], rec[3], rec[4] = s.Source, s.Kind, strconv.FormatBool(s.Rebuild), s.OldVersion, s.NewVersion
 	rec[5] = l.join(s.Binaries)
-	for i, n := range [...]int64{ChangedPairs(s), s.Added, s.Removed, s.Upgraded, s.Rebuilds, s.Downgraded, s.Same} {
+	for i, n := range [...]int64{ChangedPairs(&s), s.Added, s.Removed, s.Upgraded, s.Rebuilds, s.Downgraded, s.Same} {
 		rec[i+6] = strconv.FormatInt(n, 10)
 	}
 }
@@ -114,21 +127,23 @@ func (r *Report) CSV(w io.Writer, name string) error {
 	var err error
 	switch name {
 	case CSVBySection:
-		err = writeTallies(cw, "section", r.bySection)
+		err = writeTable(cw, tallyHeader("section"), r.bySection, tallyRecord)
 	case CSVByPriority:
-		err = writeTallies(cw, "priority", r.byPriority)
+		err = writeTable(cw, tallyHeader("priority"), r.byPriority, tallyRecord)
 	case CSVDependencyChanges:
-		err = writeChanges(cw, r.deps)
+		err = writeTable(cw, changeHeader, r.deps, changeRecord)
 	case CSVEssentialChanges:
-		err = writeChanges(cw, r.essential)
+		err = writeTable(cw, changeHeader, r.essential, changeRecord)
 	case CSVUnmatched:
-		err = writeChanges(cw, r.orphan)
+		err = writeTable(cw, changeHeader, r.orphan, changeRecord)
 	case CSVLargestJumps:
-		err = writeJumps(cw, r.d.Jumps)
+		err = writeTable(cw, jumpHeader, r.d.Jumps, jumpRecord)
 	case CSVLag:
-		err = writeLag(cw, r.lag)
+		err = writeTable(cw, lagHeader, r.lag, lagRecord)
 	case CSVSources:
-		err = writeSources(cw, r.d.Sources)
+		// Every source row, changed or not, in the dataset's order (by
+		// name), so that the file is the whole roll-up.
+		err = writeTable(cw, sourceHeader, r.d.Sources, sourceRecord)
 	default:
 		return fmt.Errorf("report: no CSV table %q", name)
 	}
@@ -142,80 +157,16 @@ func (r *Report) CSV(w io.Writer, name string) error {
 	return nil
 }
 
-// writeChanges writes the rows rows points at.
-func writeChanges(cw *csvWriter, rows []*datasets.PackageChangeRow) error {
-	if err := cw.Write(changeHeader); err != nil {
+// writeTable writes header, then one record per row, fill setting each
+// cell of the one reused record (and joining list cells in l).
+func writeTable[T any](cw *csvWriter, header []string, rows []T, fill func(rec []string, l *lists, row T)) error {
+	if err := cw.Write(header); err != nil {
 		return err
 	}
-	rec := make([]string, len(changeHeader))
+	rec := make([]string, len(header))
 	var l lists
-	for _, r := range rows {
-		changeRecord(rec, &l, r)
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func writeTallies(cw *csvWriter, key string, rows []Tally) error {
-	rec := make([]string, len(tallyHeader))
-	copy(rec, tallyHeader)
-	rec[0] = key
-	if err := cw.Write(rec); err != nil {
-		return err
-	}
-	for i := range rows {
-		tallyRecord(rec, &rows[i])
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func writeJumps(cw *csvWriter, jumps []Jump) error {
-	if err := cw.Write(jumpHeader); err != nil {
-		return err
-	}
-	rec := make([]string, len(jumpHeader))
-	for i := range jumps {
-		j := &jumps[i]
-		rec[0], rec[1], rec[2], rec[3], rec[4] = j.Package, j.IndexArchitecture, j.Kind, j.OldVersion, j.NewVersion
-		rec[5], rec[6], rec[7], rec[8], rec[9] = j.OldUpstream, j.NewUpstream, j.Distance.String(), strconv.Itoa(j.Component), delta(j.Distance)
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func writeLag(cw *csvWriter, lag []Lag) error {
-	if err := cw.Write(lagHeader); err != nil {
-		return err
-	}
-	rec := make([]string, len(lagHeader))
-	for i := range lag {
-		l := &lag[i]
-		rec[0], rec[1], rec[2], rec[3], rec[4] = l.OldPackage, l.Package, l.OldVersion, l.NewVersion, l.OldUpstream
-		rec[5], rec[6], rec[7], rec[8], rec[9] = l.NewUpstream, l.Newer, l.Distance.String(), strconv.Itoa(l.Component), delta(l.Distance)
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeSources writes every source row, changed or not, in the dataset's
-// order (by name), so that the file is the whole roll-up.
-func writeSources(cw *csvWriter, sources []datasets.SourceChangeRow) error {
-	if err := cw.Write(sourceHeader); err != nil {
-		return err
-	}
-	rec := make([]string, len(sourceHeader))
-	var l lists
-	for i := range sources {
-		sourceRecord(rec, &l, &sources[i])
+	for _, row := range rows {
+		fill(rec, &l, row)
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
