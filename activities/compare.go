@@ -16,11 +16,11 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/distroscope/distroscope/compare"
-	"github.com/distroscope/distroscope/crossmap"
+	"github.com/distroscope/distroscope/analysis/compare"
+	"github.com/distroscope/distroscope/analysis/crossmap"
+	"github.com/distroscope/distroscope/analysis/report"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/membudget"
-	"github.com/distroscope/distroscope/report"
 	"github.com/distroscope/distroscope/store"
 )
 

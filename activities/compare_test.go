@@ -11,9 +11,9 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/distroscope/distroscope/activities"
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/datasets/datasetstest"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/store/localfs"
 )
@@ -26,7 +26,7 @@ var (
 // parsePackages reads a Packages fixture as the apt source does, into
 // the given index architecture.
 func parsePackages(t *testing.T, path, arch string) []datasets.PackageRow {
-	return aptrepotest.ParsePackages(t, path, "main", arch)
+	return formatstest.ParsePackages(t, path, "main", arch)
 }
 
 func compareSetup(t *testing.T) (*activities.Compare, *testsuite.TestActivityEnvironment, store.Store) {
@@ -78,8 +78,8 @@ func comparisonObjects(t *testing.T, st store.Store) []string {
 
 func TestCompareSnapshotsCommitsDatasetsAndReports(t *testing.T) {
 	a, env, st := compareSetup(t)
-	datasetstest.CommitPackages(t, st, oldPart, parsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "amd64"))
-	datasetstest.CommitPackages(t, st, newPart, parsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "amd64"))
+	datasetstest.CommitPackages(t, st, oldPart, parsePackages(t, "../ecosystem/deb/testdata/bookworm-main-amd64.Packages", "amd64"))
+	datasetstest.CommitPackages(t, st, newPart, parsePackages(t, "../ecosystem/deb/testdata/bookworm-updates-main-amd64.Packages", "amd64"))
 	res := compareOK(t, env, a)
 	ctx := context.Background()
 	for _, tb := range []datasets.Table{datasets.PackageChanges, datasets.SourceChanges, datasets.CompareSummaries} {
@@ -121,8 +121,8 @@ func TestCompareSnapshotsCommitsDatasetsAndReports(t *testing.T) {
 // TestCompareSnapshotsBadInput: each bad input fails with a non-retryable
 // error naming what was wrong, and commits nothing.
 func TestCompareSnapshotsBadInput(t *testing.T) {
-	main := parsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "amd64")
-	arm := parsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "arm64")
+	main := parsePackages(t, "../ecosystem/deb/testdata/bookworm-main-amd64.Packages", "amd64")
+	arm := parsePackages(t, "../ecosystem/deb/testdata/bookworm-updates-main-amd64.Packages", "arm64")
 	for _, tc := range []struct {
 		name     string
 		prepare  func(t *testing.T, st store.Store)
@@ -185,8 +185,8 @@ func TestCompareSnapshotsBadInput(t *testing.T) {
 // report are added, and what was committed stays as it was.
 func TestCompareSnapshotsCompletesAnOlderComparison(t *testing.T) {
 	a, env, st := compareSetup(t)
-	datasetstest.CommitPackages(t, st, oldPart, parsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "amd64"))
-	datasetstest.CommitPackages(t, st, newPart, parsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "amd64"))
+	datasetstest.CommitPackages(t, st, oldPart, parsePackages(t, "../ecosystem/deb/testdata/bookworm-main-amd64.Packages", "amd64"))
+	datasetstest.CommitPackages(t, st, newPart, parsePackages(t, "../ecosystem/deb/testdata/bookworm-updates-main-amd64.Packages", "amd64"))
 	compareOK(t, env, a)
 	ctx := context.Background()
 	p := datasets.ComparePartition(oldPart, newPart)

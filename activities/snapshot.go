@@ -1,6 +1,6 @@
 // Package activities holds distroscope's Temporal activities: thin,
 // idempotent adapters between the workflows and the domain packages
-// (aptrepo, datasets, store). They pass object keys and counts, never data;
+// (repo, repo/formats, datasets, store, the analyses). They pass object keys and counts, never data;
 // they classify errors (corrupt input is non-retryable) and heartbeat long
 // loops so a crashed worker's work is picked up quickly.
 package activities
@@ -19,8 +19,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/formats"
 	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats"
 	"github.com/distroscope/distroscope/store"
 )
 
@@ -34,7 +34,7 @@ const (
 type Metrics interface {
 	AddRows(table string, n int64)
 	AddBytes(table string, n int64)
-	AddIndexBytes(format string, n int64)
+	AddIndexBytes(ecosystem string, n int64)
 	ObserveActivity(activity string, d time.Duration)
 	CountFailure(activity, kind string)
 }
@@ -190,12 +190,12 @@ func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestR
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 
-	src, err := formats.For(in.Format)
+	format, err := formats.Lookup(in.Format)
 	if err != nil {
 		return out, classify(err)
 	}
 	heartbeatEvery := time.Now()
-	res, err := repo.Ingest(ctx, s.Fetcher, in.Index, src.Parse, tmp, repo.IngestOptions{
+	res, err := repo.Ingest(ctx, s.Fetcher, in.Index, format.Source.Parse, tmp, repo.IngestOptions{
 		OnProgress: func(p repo.Progress) {
 			if time.Since(heartbeatEvery) >= time.Second {
 				activity.RecordHeartbeat(ctx, p)
@@ -217,7 +217,7 @@ func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestR
 	if err := s.Store.Put(ctx, receiptKey, bytes.NewReader(receipt), int64(len(receipt))); err != nil {
 		return out, fmt.Errorf("activities: stage %s: %w", receiptKey, err)
 	}
-	s.metrics().AddIndexBytes(string(in.Format), res.CompressedBytes)
+	s.metrics().AddIndexBytes(string(format.Ecosystem), res.CompressedBytes)
 	activity.GetLogger(ctx).Info("index staged", "index", in.Index.Name(), "rows", res.Rows,
 		"compression", res.Compression.String(), "fetched_bytes", res.CompressedBytes, "parquet_bytes", res.ParquetBytes)
 	return out, nil

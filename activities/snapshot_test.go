@@ -13,9 +13,9 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/distroscope/distroscope/activities"
-	"github.com/distroscope/distroscope/aptrepo"
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 	"github.com/distroscope/distroscope/store/localfs"
 )
 
@@ -45,7 +45,7 @@ func (m *countingMirror) indexFetches() int {
 	return n
 }
 
-func setup(t *testing.T, root string) (*activities.Snapshot, *testsuite.TestActivityEnvironment, aptrepo.Source, *countingMirror) {
+func setup(t *testing.T, root string) (*activities.Snapshot, *testsuite.TestActivityEnvironment, repo.Spec, *countingMirror) {
 	t.Helper()
 	st, err := localfs.New(t.TempDir())
 	if err != nil {
@@ -55,18 +55,18 @@ func setup(t *testing.T, root string) (*activities.Snapshot, *testsuite.TestActi
 	m := &countingMirror{h: http.FileServer(http.Dir(root)), hits: map[string]int{}}
 	srv := httptest.NewServer(m)
 	t.Cleanup(srv.Close)
-	_, keyring := aptrepotest.Repo(t)
-	a := &activities.Snapshot{Store: st, Fetcher: aptrepo.DefaultFetcher(), TempDir: t.TempDir(), Producer: "test"}
+	_, keyring := formatstest.Repo(t)
+	a := &activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: t.TempDir(), Producer: "test"}
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestActivityEnvironment()
 	env.RegisterActivity(a)
-	src := aptrepo.Source{Mirror: srv.URL, Suite: aptrepotest.Suite, Components: []string{"main", "contrib"},
+	src := repo.Spec{Mirror: srv.URL, Suite: formatstest.Suite, Components: []string{"main", "contrib"},
 		Architectures: []string{"amd64", "arm64"}, SignedBy: []string{keyring}}
 	return a, env, src, m
 }
 
 func TestActivitiesAreIdempotent(t *testing.T) {
-	a, env, src, mirror := setup(t, aptrepotest.Path(t, "repo"))
+	a, env, src, mirror := setup(t, formatstest.Path(t, "repo"))
 	v, err := env.ExecuteActivity(a.ResolveRelease, activities.ResolveInput{Source: src})
 	if err != nil {
 		t.Fatal(err)
@@ -142,9 +142,9 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 }
 
 func TestCorruptInputIsNonRetryable(t *testing.T) {
-	root := aptrepotest.CopyRepo(t)
+	root := formatstest.CopyRepo(t)
 	// Replace the signed InRelease's body: the signature no longer matches.
-	p := root + "/dists/" + aptrepotest.Suite + "/InRelease"
+	p := root + "/dists/" + formatstest.Suite + "/InRelease"
 	data, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestCorruptInputIsNonRetryable(t *testing.T) {
 }
 
 func TestUnreadableKeyringIsAnInvalidSource(t *testing.T) {
-	a, env, src, mirror := setup(t, aptrepotest.Path(t, "repo"))
+	a, env, src, mirror := setup(t, formatstest.Path(t, "repo"))
 	src.SignedBy = []string{t.TempDir() + "/no-such-keyring.gpg"}
 	_, err := env.ExecuteActivity(a.ResolveRelease, activities.ResolveInput{Source: src})
 	var ae *temporal.ApplicationError
@@ -174,7 +174,7 @@ func TestUnreadableKeyringIsAnInvalidSource(t *testing.T) {
 }
 
 func TestMinPackagesGuardCommitsNothing(t *testing.T) {
-	a, env, src, _ := setup(t, aptrepotest.Path(t, "repo"))
+	a, env, src, _ := setup(t, formatstest.Path(t, "repo"))
 	src.MinPackages = 1000 // the fixture has 59 rows
 	v, err := env.ExecuteActivity(a.ResolveRelease, activities.ResolveInput{Source: src})
 	if err != nil {

@@ -18,10 +18,9 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
-	"github.com/distroscope/distroscope/aptrepo"
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 	"github.com/distroscope/distroscope/workflows"
 )
 
@@ -74,17 +73,17 @@ func TestCompareTwoFixtureReleases(t *testing.T) {
 	w := worker.New(h.c, h.queue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.SnapshotWorkflow, workflow.RegisterOptions{Name: workflows.SnapshotWorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.CompareWorkflow, workflow.RegisterOptions{Name: workflows.CompareWorkflowName})
-	w.RegisterActivity(&activities.Snapshot{Store: st, Fetcher: aptrepo.DefaultFetcher(), TempDir: t.TempDir()})
+	w.RegisterActivity(&activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: t.TempDir()})
 	w.RegisterActivity(&activities.Compare{Store: st, TempDir: t.TempDir()})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer w.Stop()
 
-	mainNames, main := stanzas(t, "../deb/testdata/bookworm-main-amd64.Packages")
-	_, updatedOld := stanzas(t, "../compare/testdata/bookworm-main-updated-packages-amd64.Packages")
-	modNames, modified := stanzas(t, "../compare/testdata/modified-amd64.Packages")
-	_, updates := stanzas(t, "../deb/testdata/bookworm-updates-main-amd64.Packages")
+	mainNames, main := stanzas(t, "../ecosystem/deb/testdata/bookworm-main-amd64.Packages")
+	_, updatedOld := stanzas(t, "../analysis/compare/testdata/bookworm-main-updated-packages-amd64.Packages")
+	modNames, modified := stanzas(t, "../analysis/compare/testdata/modified-amd64.Packages")
+	_, updates := stanzas(t, "../ecosystem/deb/testdata/bookworm-updates-main-amd64.Packages")
 	var old, nw []string
 	for _, n := range mainNames {
 		old = append(old, main[n])
@@ -109,7 +108,7 @@ func TestCompareTwoFixtureReleases(t *testing.T) {
 		nw = append(nw, s)
 	}
 	side := func(codename string, entries []string) workflows.CompareSide {
-		spec := repo.Spec{Mirror: aptrepotest.Serve(t, unsignedRepo(t, codename, entries)), Suite: codename,
+		spec := repo.Spec{Mirror: formatstest.Serve(t, unsignedRepo(t, codename, entries)), Suite: codename,
 			Components: []string{"main"}, Architectures: []string{"amd64"}, AllowUnsigned: true}
 		return workflows.CompareSide{Distro: "distroscope-fixture", Release: codename, Spec: &spec,
 			SnapshotWorkflowID: workflows.SnapshotWorkflowID(spec) + "/" + h.queue}
@@ -213,16 +212,16 @@ func TestCompareAcrossDistros(t *testing.T) {
 	w := worker.New(h.c, h.queue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.SnapshotWorkflow, workflow.RegisterOptions{Name: workflows.SnapshotWorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.CompareWorkflow, workflow.RegisterOptions{Name: workflows.CompareWorkflowName})
-	w.RegisterActivity(&activities.Snapshot{Store: st, Fetcher: aptrepo.DefaultFetcher(), TempDir: t.TempDir()})
+	w.RegisterActivity(&activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: t.TempDir()})
 	w.RegisterActivity(&activities.Compare{Store: st, TempDir: t.TempDir()})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer w.Stop()
-	base, keyring := aptrepotest.Repo(t)
+	base, keyring := formatstest.Repo(t)
 	deb := fixtureSource(base, keyring)
 	deb.Architectures = []string{"amd64"}
-	apk := repo.Spec{Format: repo.FormatAPK, Distro: "fixture-alpine", Release: "v3.18", Mirror: aptrepotest.Serve(t, "../apkindex/testdata"),
+	apk := repo.Spec{Format: repo.FormatAPK, Distro: "fixture-alpine", Release: "v3.18", Mirror: formatstest.Serve(t, "../ecosystem/apk/testdata"),
 		Suite: "v3.18", URLTemplate: "{mirror}/alpine-3.18-aarch64.APKINDEX.tar.gz", Components: []string{"main"}, Architectures: []string{"aarch64"}}
 	in := workflows.CompareInput{
 		Old: workflows.CompareSide{Distro: "distroscope-fixture", Release: "fixture", Spec: &deb, SnapshotWorkflowID: workflows.SnapshotWorkflowID(deb) + "/" + h.queue},

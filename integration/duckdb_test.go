@@ -12,11 +12,11 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/distroscope/distroscope/activities"
-	"github.com/distroscope/distroscope/aptrepo"
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/internal/testenv"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 )
 
 func duckdb(t *testing.T, script, sql string) []map[string]any {
@@ -43,8 +43,8 @@ func TestDuckDBSeesOnlyCommittedPartitions(t *testing.T) {
 	script := testenv.DuckDB(t)
 	dir, st := folderStore(t)
 	h := newHarness(t, st)
-	h.startWorker(t, aptrepo.DefaultFetcher())
-	base, keyring := aptrepotest.Repo(t)
+	h.startWorker(t, repo.DefaultFetcher())
+	base, keyring := formatstest.Repo(t)
 	res, err := h.snapshot(t, fixtureSource(base, keyring))
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func TestDuckDBSeesOnlyCommittedPartitions(t *testing.T) {
 	}
 	// Architecture: all packages appear in both architectures' indexes.
 	var all int
-	for _, exp := range aptrepotest.Expected(t) {
+	for _, exp := range formatstest.Expected(t) {
 		for _, e := range exp {
 			if e.Architecture == "all" {
 				all++
@@ -111,9 +111,9 @@ func TestDuckDBReadsAComparison(t *testing.T) {
 	nw := datasets.Partition{Distro: "debian", Release: "bookworm-updates", Snapshot: "20260202T000000Z-bbbbbbbbbbbb"}
 	// Old: the main fixture and the bookworm versions of the updates'
 	// packages; new: the main fixture and the updates (compare/testdata).
-	main := aptrepotest.ParsePackages(t, "../deb/testdata/bookworm-main-amd64.Packages", "main", "amd64")
-	datasetstest.CommitPackages(t, st, old, append(slices.Clone(main), aptrepotest.ParsePackages(t, "../compare/testdata/bookworm-main-updated-packages-amd64.Packages", "main", "amd64")...))
-	datasetstest.CommitPackages(t, st, nw, append(slices.Clone(main), aptrepotest.ParsePackages(t, "../deb/testdata/bookworm-updates-main-amd64.Packages", "main", "amd64")...))
+	main := formatstest.ParsePackages(t, "../ecosystem/deb/testdata/bookworm-main-amd64.Packages", "main", "amd64")
+	datasetstest.CommitPackages(t, st, old, append(slices.Clone(main), formatstest.ParsePackages(t, "../analysis/compare/testdata/bookworm-main-updated-packages-amd64.Packages", "main", "amd64")...))
+	datasetstest.CommitPackages(t, st, nw, append(slices.Clone(main), formatstest.ParsePackages(t, "../ecosystem/deb/testdata/bookworm-updates-main-amd64.Packages", "main", "amd64")...))
 
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()

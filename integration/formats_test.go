@@ -14,12 +14,11 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
-	"github.com/distroscope/distroscope/aptrepo"
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/formats"
 	"github.com/distroscope/distroscope/internal/testenv"
 	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/workflows"
 )
@@ -32,16 +31,16 @@ func TestEveryFormatIntoOnePackagesTable(t *testing.T) {
 	script := testenv.DuckDB(t)
 	dir, st := folderStore(t)
 	h := newHarness(t, st)
-	h.startWorker(t, aptrepo.DefaultFetcher())
+	h.startWorker(t, repo.DefaultFetcher())
 
-	aptBase, keyring := aptrepotest.Repo(t)
+	aptBase, keyring := formatstest.Repo(t)
 	specs := map[string]repo.Spec{
 		"deb": fixtureSource(aptBase, keyring),
-		"rpm": {Format: repo.FormatRPMMD, Distro: "fixture-rpm", Release: "1", Mirror: aptrepotest.Serve(t, "../rpmmd/testdata/repo"),
+		"rpm": {Format: repo.FormatRPMMD, Distro: "fixture-rpm", Release: "1", Mirror: formatstest.Serve(t, "../ecosystem/rpm/testdata/repo"),
 			Suite: "1", URLTemplate: "{mirror}", Components: []string{"Everything"}, Architectures: []string{"x86_64"}},
-		"apk": {Format: repo.FormatAPK, Distro: "fixture-alpine", Mirror: aptrepotest.Serve(t, "../apkindex/testdata"),
+		"apk": {Format: repo.FormatAPK, Distro: "fixture-alpine", Mirror: formatstest.Serve(t, "../ecosystem/apk/testdata"),
 			Suite: "v3.18", URLTemplate: "{mirror}/alpine-3.18-aarch64.APKINDEX.tar.gz", Components: []string{"main"}, Architectures: []string{"aarch64"}},
-		"alpm": {Format: repo.FormatALPM, Distro: "fixture-arch", Mirror: aptrepotest.Serve(t, "../alpm/testdata/repo"),
+		"alpm": {Format: repo.FormatALPM, Distro: "fixture-arch", Mirror: formatstest.Serve(t, "../ecosystem/alpm/testdata/repo"),
 			Suite: "rolling", URLTemplate: "{mirror}/fixture.db.tar.zst", Components: []string{"fixture"}, Architectures: []string{"x86_64"}},
 	}
 	rows := map[string]int64{}

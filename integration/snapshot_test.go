@@ -30,10 +30,10 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
-	"github.com/distroscope/distroscope/aptrepo"
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/testenv"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/store/localfs"
 	"github.com/distroscope/distroscope/store/s3store"
@@ -95,7 +95,7 @@ func newHarness(t *testing.T, st store.Store) *harness {
 }
 
 // startWorker runs a worker like workers/main.go does, on the test's queue.
-func (h *harness) startWorker(t *testing.T, f *aptrepo.Fetcher) worker.Worker {
+func (h *harness) startWorker(t *testing.T, f *repo.Fetcher) worker.Worker {
 	t.Helper()
 	w := worker.New(h.c, h.queue, worker.Options{MaxConcurrentActivityExecutionSize: 2, WorkerStopTimeout: time.Second})
 	w.RegisterWorkflowWithOptions(workflows.SnapshotWorkflow, workflow.RegisterOptions{Name: workflows.SnapshotWorkflowName})
@@ -106,7 +106,7 @@ func (h *harness) startWorker(t *testing.T, f *aptrepo.Fetcher) worker.Worker {
 	return w
 }
 
-func (h *harness) snapshot(t *testing.T, src aptrepo.Source) (workflows.SnapshotResult, error) {
+func (h *harness) snapshot(t *testing.T, src repo.Spec) (workflows.SnapshotResult, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -122,8 +122,8 @@ func (h *harness) snapshot(t *testing.T, src aptrepo.Source) (workflows.Snapshot
 	return res, err
 }
 
-func fixtureSource(baseURL, keyring string) aptrepo.Source {
-	return aptrepo.Source{Mirror: baseURL, Suite: aptrepotest.Suite, Components: []string{"main", "contrib"},
+func fixtureSource(baseURL, keyring string) repo.Spec {
+	return repo.Spec{Mirror: baseURL, Suite: formatstest.Suite, Components: []string{"main", "contrib"},
 		Architectures: []string{"amd64", "arm64"}, SignedBy: []string{keyring}}
 }
 
@@ -172,15 +172,15 @@ func listKeys(t *testing.T, st store.Store, prefix string) []string {
 func TestSnapshotCommitsTheFixtureExactly(t *testing.T) {
 	st := minioStore(t)
 	h := newHarness(t, st)
-	h.startWorker(t, aptrepo.DefaultFetcher())
-	base, keyring := aptrepotest.Repo(t)
+	h.startWorker(t, repo.DefaultFetcher())
+	base, keyring := formatstest.Repo(t)
 	src := fixtureSource(base, keyring)
 
 	res, err := h.snapshot(t, src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	expected := aptrepotest.Expected(t)
+	expected := formatstest.Expected(t)
 	var want []datasets.PackageRow
 	for _, ix := range []string{"main/amd64", "main/arm64", "contrib/amd64", "contrib/arm64"} {
 		comp, arch, _ := strings.Cut(ix, "/")
@@ -195,7 +195,7 @@ func TestSnapshotCommitsTheFixtureExactly(t *testing.T) {
 	if res.Rows != int64(len(want)) || res.Reused || res.Indexes != 4 {
 		t.Fatalf("result = %+v, want %d rows from 4 indexes", res, len(want))
 	}
-	rel := aptrepotest.Release(t)
+	rel := formatstest.Release(t)
 	wantPart := datasets.Partition{Distro: "distroscope-fixture", Release: "fixture", Snapshot: datasets.SnapshotID(rel.Date, rel.SHA256)}
 	if res.Partition != wantPart {
 		t.Errorf("partition = %+v, want %+v", res.Partition, wantPart)
@@ -272,9 +272,9 @@ func TestSnapshotCommitsTheFixtureExactly(t *testing.T) {
 func TestHashMismatchFailsAndCommitsNothing(t *testing.T) {
 	st := minioStore(t)
 	h := newHarness(t, st)
-	h.startWorker(t, aptrepo.DefaultFetcher())
-	root := aptrepotest.CopyRepo(t)
-	dir := aptrepotest.IndexDir(root, "main/amd64")
+	h.startWorker(t, repo.DefaultFetcher())
+	root := formatstest.CopyRepo(t)
+	dir := formatstest.IndexDir(root, "main/amd64")
 	tampered := 0
 	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
 		if err != nil || fi.IsDir() {
@@ -291,8 +291,8 @@ func TestHashMismatchFailsAndCommitsNothing(t *testing.T) {
 	if err != nil || tampered == 0 {
 		t.Fatalf("tamper: %v (%d files)", err, tampered)
 	}
-	_, keyring := aptrepotest.Repo(t)
-	_, err = h.snapshot(t, fixtureSource(aptrepotest.Serve(t, root), keyring))
+	_, keyring := formatstest.Repo(t)
+	_, err = h.snapshot(t, fixtureSource(formatstest.Serve(t, root), keyring))
 	var ae *temporal.ApplicationError
 	if !errors.As(err, &ae) || ae.Type() != activities.ErrTypeCorrupt || !strings.Contains(ae.Message(), "main/amd64") ||
 		!strings.Contains(ae.Message(), "SHA256") {
@@ -336,14 +336,14 @@ func (m *stallingMirror) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestKilledWorkerResumes(t *testing.T) {
 	st := minioStore(t)
 	h := newHarness(t, st)
-	root := aptrepotest.CopyRepo(t)
+	root := formatstest.CopyRepo(t)
 	m := &stallingMirror{root: root, block: "/contrib/binary-arm64/", release: make(chan struct{}), hits: map[string]int{}}
 	srv := httptest.NewServer(m)
 	defer srv.Close()
-	_, keyring := aptrepotest.Repo(t)
+	_, keyring := formatstest.Repo(t)
 	src := fixtureSource(srv.URL, keyring)
 
-	w1 := h.startWorker(t, aptrepo.DefaultFetcher())
+	w1 := h.startWorker(t, repo.DefaultFetcher())
 	type outcome struct {
 		res workflows.SnapshotResult
 		err error
@@ -362,7 +362,7 @@ func TestKilledWorkerResumes(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	w1.Stop() // the "kill": its in-flight activity is cancelled
-	h.startWorker(t, aptrepo.DefaultFetcher())
+	h.startWorker(t, repo.DefaultFetcher())
 	close(m.release)
 
 	var o outcome

@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/deb"
+	"github.com/distroscope/distroscope/ecosystem/deb"
 	"github.com/distroscope/distroscope/internal/testenv"
 	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats"
 	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/store/localfs"
 )
@@ -64,7 +64,7 @@ func publishPackages(t *testing.T, st store.Store, p datasets.Partition, path st
 	data := readFixture(t, path)
 	var buf bytes.Buffer
 	w := datasets.NewWriter(&buf, datasets.Packages, datasets.ComparePackageRows, 0)
-	err := aptrepo.Apt{}.Parse(ctx, bytes.NewReader(data), path, repo.Index{Component: "main", Architecture: "amd64"},
+	err := formats.Apt{}.Parse(ctx, bytes.NewReader(data), path, repo.Index{Component: "main", Architecture: "amd64"},
 		func(row *datasets.PackageRow) error {
 			row.Component, row.IndexArchitecture = "main", "amd64"
 			return w.Write(row)
@@ -133,7 +133,7 @@ func TestDuckDBJoin(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	relData := readFixture(t, "../deb/testdata/bookworm.Release")
+	relData := readFixture(t, "../ecosystem/deb/testdata/bookworm.Release")
 	rel, err := deb.ParseRelease(bytes.NewReader(relData))
 	if err != nil {
 		t.Fatal(err)
@@ -145,12 +145,12 @@ func TestDuckDBJoin(t *testing.T) {
 	}
 	bookwormPart := datasets.Partition{Distro: datasets.Normalize(rel.Origin), Release: datasets.Normalize(rel.Codename),
 		Snapshot: datasets.SnapshotID(rel.Date, sha256Hex(relData))}
-	updatesPath := "../deb/testdata/bookworm-updates-main-amd64.Packages"
+	updatesPath := "../ecosystem/deb/testdata/bookworm-updates-main-amd64.Packages"
 	fetched := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	updatesPart := datasets.Partition{Distro: "debian", Release: "bookworm-updates",
 		Snapshot: datasets.SnapshotID(fetched, sha256Hex(readFixture(t, updatesPath)))}
 	snaps := []snap{
-		{bookwormPart, rel.Date, publishPackages(t, st, bookwormPart, "../deb/testdata/bookworm-main-amd64.Packages")},
+		{bookwormPart, rel.Date, publishPackages(t, st, bookwormPart, "../ecosystem/deb/testdata/bookworm-main-amd64.Packages")},
 		{updatesPart, fetched, publishPackages(t, st, updatesPart, updatesPath)},
 	}
 

@@ -15,10 +15,10 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/distroscope/distroscope/activities"
-	"github.com/distroscope/distroscope/catalog"
 	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/internal/temporalclient"
 	"github.com/distroscope/distroscope/releases"
+	"github.com/distroscope/distroscope/repo/catalog"
 	"github.com/distroscope/distroscope/workflows"
 )
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distroscope/distroscope/catalog"
+	"github.com/distroscope/distroscope/repo/catalog"
 )
 
 func TestDefaultComparison(t *testing.T) {

@@ -11,10 +11,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/distroscope/distroscope/catalog"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/app"
 	"github.com/distroscope/distroscope/internal/config"
+	"github.com/distroscope/distroscope/repo/catalog"
 	"github.com/distroscope/distroscope/store"
 )
 

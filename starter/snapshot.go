@@ -20,11 +20,11 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/distroscope/distroscope/aptrepo"
-	"github.com/distroscope/distroscope/catalog"
-	"github.com/distroscope/distroscope/deb/aptsources"
+	"github.com/distroscope/distroscope/ecosystem/deb/aptsources"
 	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/internal/temporalclient"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/catalog"
 	"github.com/distroscope/distroscope/workflows"
 )
 
@@ -59,7 +59,7 @@ type snapshotFlags struct {
 
 // buildSources resolves what to snapshot: flags first, then the machine's
 // apt sources (mirror, components, Signed-By) for each suite.
-func buildSources(cfg config.Config, f snapshotFlags, notes io.Writer) ([]aptrepo.Source, error) {
+func buildSources(cfg config.Config, f snapshotFlags, notes io.Writer) ([]repo.Spec, error) {
 	entries, aptErr := aptsources.Load(cfg.AptRoot)
 	suites := splitList(f.suites)
 	if len(suites) == 0 {
@@ -73,16 +73,16 @@ func buildSources(cfg config.Config, f snapshotFlags, notes io.Writer) ([]aptrep
 			return nil, fmt.Errorf("no --suite given and no deb entry in the apt sources under %s", cfg.AptRoot)
 		}
 	}
-	var order []aptrepo.Compression
+	var order []repo.Compression
 	if f.compression != "" {
 		var err error
-		if order, err = aptrepo.ParseCompressionOrder(f.compression); err != nil {
+		if order, err = repo.ParseCompressionOrder(f.compression); err != nil {
 			return nil, err
 		}
 	}
-	var out []aptrepo.Source
+	var out []repo.Spec
 	for _, suite := range suites {
-		src := aptrepo.Source{Suite: suite, Mirror: f.mirror, AptRoot: cfg.AptRoot,
+		src := repo.Spec{Suite: suite, Mirror: f.mirror, AptRoot: cfg.AptRoot,
 			AllowUnsigned: f.allowUnsigned, AllowExpired: f.allowExpired, CompressionOrder: order,
 			Components: splitList(f.components), Architectures: splitList(f.archs), SignedBy: splitList(f.keyring)}
 		e, uri, found := aptsources.Find(entries, suite)
@@ -134,7 +134,7 @@ func buildSources(cfg config.Config, f snapshotFlags, notes io.Writer) ([]aptrep
 
 // catalogSources resolves DISTRO[/SUITE] references through the sources
 // catalogue; flags given on the command line override the catalogue's values.
-func catalogSources(cfg config.Config, refs []string, f snapshotFlags) ([]aptrepo.Source, error) {
+func catalogSources(cfg config.Config, refs []string, f snapshotFlags) ([]repo.Spec, error) {
 	cat, err := catalog.Load(cfg.CatalogPath(), cfg.AptRoot)
 	if err != nil {
 		return nil, err
@@ -142,13 +142,13 @@ func catalogSources(cfg config.Config, refs []string, f snapshotFlags) ([]aptrep
 	if f.suites != "" {
 		return nil, fmt.Errorf("give suites in the reference (%s/SUITE) or with --suite, not both", refs[0])
 	}
-	var order []aptrepo.Compression
+	var order []repo.Compression
 	if f.compression != "" {
-		if order, err = aptrepo.ParseCompressionOrder(f.compression); err != nil {
+		if order, err = repo.ParseCompressionOrder(f.compression); err != nil {
 			return nil, err
 		}
 	}
-	var out []aptrepo.Source
+	var out []repo.Spec
 	for _, ref := range refs {
 		specs, err := cat.Specs(ref, debianArch())
 		if err != nil {
@@ -214,7 +214,7 @@ func cmdSnapshot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return exitError{2, err}
 	}
-	var sources []aptrepo.Source
+	var sources []repo.Spec
 	if fs.NArg() > 0 {
 		sources, err = catalogSources(cfg, fs.Args(), f)
 	} else {
@@ -235,7 +235,7 @@ func cmdSnapshot(args []string, stdout, stderr io.Writer) error {
 	setSA := searchAttributesRegistered(ctx, c, cfg.Temporal.Namespace)
 
 	type started struct {
-		src   aptrepo.Source
+		src   repo.Spec
 		run   client.WorkflowRun
 		start time.Time
 	}
@@ -307,7 +307,7 @@ func printSnapshotResult(w io.Writer, cfg config.Config, suite string, res workf
 }
 
 // label names a spec in progress lines: "bookworm", "fedora/40 (rpm-md)".
-func label(s aptrepo.Source) string {
+func label(s repo.Spec) string {
 	if s.Distro != "" {
 		return s.Distro + "/" + s.Suite
 	}

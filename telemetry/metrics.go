@@ -43,8 +43,8 @@ func NewMetrics() *Metrics {
 		}, []string{"dataset"}),
 		indexBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "distroscope", Name: "index_bytes_fetched_total",
-			Help: "Bytes of repository index files fetched, by repository format.",
-		}, []string{"format"}),
+			Help: "Bytes of repository index files fetched, by package ecosystem.",
+		}, []string{"ecosystem"}),
 		activities: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "distroscope", Name: "activity_duration_seconds",
 			Help:    "Duration of pipeline activities.",
@@ -96,11 +96,11 @@ func (m *Metrics) AddBytes(dataset string, n int64) {
 	}
 }
 
-// AddIndexBytes counts n bytes of repository index fetched; format is the
-// repository format ("deb", "rpmmd", "apkindex", "alpm").
-func (m *Metrics) AddIndexBytes(format string, n int64) {
+// AddIndexBytes counts n bytes of repository index fetched of a package
+// ecosystem ("deb", "rpm", "apk", "alpm").
+func (m *Metrics) AddIndexBytes(ecosystem string, n int64) {
 	if m != nil && n > 0 {
-		m.indexBytes.WithLabelValues(format).Add(float64(n))
+		m.indexBytes.WithLabelValues(ecosystem).Add(float64(n))
 	}
 }
 

@@ -86,7 +86,7 @@ func TestMetricsExposition(t *testing.T) {
 		{"bytes", func() { m.AddBytes("packages", 4096) },
 			[]sample{{"distroscope_bytes_written_total", map[string]string{"dataset": "packages"}, 4096, 0}}},
 		{"index bytes", func() { m.AddIndexBytes("deb", 1000); m.AddIndexBytes("deb", 24) },
-			[]sample{{"distroscope_index_bytes_fetched_total", map[string]string{"format": "deb"}, 1024, 0}}},
+			[]sample{{"distroscope_index_bytes_fetched_total", map[string]string{"ecosystem": "deb"}, 1024, 0}}},
 		{"activity durations", func() {
 			m.ObserveActivity("FetchIndex", 1500*time.Millisecond)
 			m.ObserveActivity("FetchIndex", 500*time.Millisecond)

@@ -17,6 +17,7 @@ package version
 import (
 	"fmt"
 
+	"github.com/distroscope/distroscope/ecosystem"
 	"github.com/distroscope/distroscope/version/alpm"
 	"github.com/distroscope/distroscope/version/apk"
 	"github.com/distroscope/distroscope/version/dpkg"
@@ -36,10 +37,12 @@ type ComparatorFunc func(a, b string) (int, error)
 // Compare calls f.
 func (f ComparatorFunc) Compare(a, b string) (int, error) { return f(a, b) }
 
-// Formats lists the names ForFormat knows, aliases included.
-var Formats = []string{"deb", "rpm", "apk", "alpm", "pacman"}
+// Formats lists the names ForFormat knows: the package ecosystems, and
+// "pacman" for alpm.
+var Formats = ecosystem.Names()
 
-// ForFormat returns the comparator for a repository format:
+// ForFormat returns the comparator of a package ecosystem (the packages
+// table's format column):
 //
 //   - "deb": dpkg.Compare, failing where `dpkg --compare-versions` fails;
 //   - "rpm": rpm.CompareEVR on [E:]V[-R], failing on an empty version;
@@ -47,17 +50,21 @@ var Formats = []string{"deb", "rpm", "apk", "alpm", "pacman"}
 //     others (apk orders them anyway; use apk.Compare for that);
 //   - "alpm" or "pacman": alpm.Compare, which never fails.
 func ForFormat(format string) (Comparator, error) {
-	switch format {
-	case "deb":
+	e, err := ecosystem.Parse(format)
+	if err != nil {
+		return nil, fmt.Errorf("version: %w", err)
+	}
+	switch e {
+	case ecosystem.Deb:
 		return ComparatorFunc(dpkg.Compare), nil
-	case "rpm":
+	case ecosystem.RPM:
 		return ComparatorFunc(rpm.CompareEVR), nil
-	case "apk":
+	case ecosystem.APK:
 		return ComparatorFunc(compareAPK), nil
-	case "alpm", "pacman":
+	case ecosystem.ALPM:
 		return ComparatorFunc(func(a, b string) (int, error) { return alpm.Compare(a, b), nil }), nil
 	}
-	return nil, fmt.Errorf("version: unknown format %q (known: deb, rpm, apk, alpm or pacman)", format)
+	return nil, fmt.Errorf("version: no comparator for ecosystem %q", e)
 }
 
 func compareAPK(a, b string) (int, error) {

@@ -17,12 +17,12 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
-	"github.com/distroscope/distroscope/aptrepo"
-	"github.com/distroscope/distroscope/crossmap"
+	"github.com/distroscope/distroscope/analysis/crossmap"
 	"github.com/distroscope/distroscope/internal/app"
 	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/internal/temporalclient"
 	"github.com/distroscope/distroscope/internal/version"
+	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/telemetry"
 	"github.com/distroscope/distroscope/workflows"
 )
@@ -94,7 +94,7 @@ func run(args []string) error {
 	}
 	w.RegisterActivity(&activities.Compare{Store: st, TempDir: cfg.TempDir, Producer: version.String(), Rules: rules, Heap: heap})
 	w.RegisterActivity(&activities.Snapshot{
-		Store: st, Fetcher: aptrepo.DefaultFetcher(), TempDir: cfg.TempDir, Metrics: metrics,
+		Store: st, Fetcher: repo.DefaultFetcher(), TempDir: cfg.TempDir, Metrics: metrics,
 		Producer: version.String(),
 	})
 	logger.Info("worker starting", "version", version.Short(), "task_queue", cfg.Temporal.TaskQueue,

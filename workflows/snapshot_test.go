@@ -11,19 +11,19 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/distroscope/distroscope/activities"
-	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/workflows"
 )
 
 var (
-	src  = aptrepo.Source{Mirror: "http://127.0.0.1:1/debian", Suite: "trixie", Components: []string{"main", "contrib"}, Architectures: []string{"amd64"}}
+	src  = repo.Spec{Mirror: "http://127.0.0.1:1/debian", Suite: "trixie", Components: []string{"main", "contrib"}, Architectures: []string{"amd64"}}
 	part = datasets.Partition{Distro: "debian", Release: "trixie", Snapshot: "20260101T000000Z-0123456789ab"}
 )
 
 func resolved() activities.ResolveResult {
-	return activities.ResolveResult{Resolved: aptrepo.Resolved{Source: src, Partition: part, Origin: "Debian",
-		Indexes: []aptrepo.Index{{Component: "main", Architecture: "amd64"}, {Component: "contrib", Architecture: "amd64"}}}}
+	return activities.ResolveResult{Resolved: repo.Resolved{Source: src, Partition: part, Origin: "Debian",
+		Indexes: []repo.Index{{Component: "main", Architecture: "amd64"}, {Component: "contrib", Architecture: "amd64"}}}}
 }
 
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {

@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pierrec/lz4/v4"
+
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/internal/aptmirror"
-	"github.com/pierrec/lz4/v4"
 )
 
 // The indexes apt keeps after "apt-get update" (lz4-compressed).
@@ -106,7 +107,7 @@ func TestBookwormTrixieAgreesWithApt(t *testing.T) {
 	if _, err := os.Stat(keyring); err != nil {
 		t.Skipf("no Debian archive keyring: %v", err)
 	}
-	cache, err := filepath.Abs("../.cache/bench/compare")
+	cache, err := filepath.Abs("../../.cache/bench/compare")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,14 +10,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/datasets/datasetstest"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 )
 
 const (
-	mainFixture    = "../deb/testdata/bookworm-main-amd64.Packages"
-	updatesFixture = "../deb/testdata/bookworm-updates-main-amd64.Packages"
+	mainFixture    = "../../ecosystem/deb/testdata/bookworm-main-amd64.Packages"
+	updatesFixture = "../../ecosystem/deb/testdata/bookworm-updates-main-amd64.Packages"
 	baseFixture    = "testdata/bookworm-main-updated-packages-amd64.Packages"
 	modified       = "testdata/modified-amd64.Packages"
 	removedList    = "testdata/removed.txt"
@@ -26,7 +26,7 @@ const (
 // parseFile reads a Packages file into rows of the packages table, as
 // the apt source does, in the main component of the amd64 index.
 func parseFile(t testing.TB, path string) []datasets.PackageRow {
-	return aptrepotest.ParsePackages(t, path, "main", "amd64")
+	return formatstest.ParsePackages(t, path, "main", "amd64")
 }
 
 // overlay replaces rows of base by name with those of top, adds the rest

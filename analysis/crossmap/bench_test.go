@@ -3,14 +3,14 @@ package crossmap
 import (
 	"testing"
 
-	"github.com/distroscope/distroscope/compare"
+	"github.com/distroscope/distroscope/analysis/compare"
 )
 
 // BenchmarkCompare compares the Debian fixture (main and updates) with the
 // Alpine-style index; b.ReportMetric gives the cost per Debian package, to
 // scale to a full index (~63k packages).
 func BenchmarkCompare(b *testing.B) {
-	rows := debRows(b, "../deb/testdata/bookworm-main-amd64.Packages", "../deb/testdata/bookworm-updates-main-amd64.Packages")
+	rows := debRows(b, "../../ecosystem/deb/testdata/bookworm-main-amd64.Packages", "../../ecosystem/deb/testdata/bookworm-updates-main-amd64.Packages")
 	old, new := snapshotOf(b, rows), snapshotOf(b, apkRows(b, "testdata/alpine-style.APKINDEX"))
 	rules := DefaultRules()
 	b.ResetTimer()

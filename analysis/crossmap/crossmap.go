@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/distroscope/distroscope/compare"
+	"github.com/distroscope/distroscope/analysis/compare"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/version/upstream"
 )

@@ -1,25 +1,23 @@
 package crossmap
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/distroscope/distroscope/alpm"
-	"github.com/distroscope/distroscope/apkindex"
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
-	"github.com/distroscope/distroscope/compare"
+	"github.com/distroscope/distroscope/analysis/compare"
+	"github.com/distroscope/distroscope/analysis/report"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/datasets/datasetstest"
-	"github.com/distroscope/distroscope/report"
-	"github.com/distroscope/distroscope/rpmmd"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 )
 
 func open(t testing.TB, path string) *os.File {
@@ -36,58 +34,50 @@ func debRows(t testing.TB, paths ...string) []datasets.PackageRow {
 	t.Helper()
 	var rows []datasets.PackageRow
 	for _, path := range paths {
-		rows = append(rows, aptrepotest.ParsePackages(t, path, "main", "amd64")...)
+		rows = append(rows, formatstest.ParsePackages(t, path, "main", "amd64")...)
 	}
 	return rows
 }
 
+// apkRows reads a plain-text APKINDEX fixture as a snapshot would read it
+// served: packed into APKINDEX.tar.gz first.
 func apkRows(t testing.TB, path string) []datasets.PackageRow {
 	t.Helper()
-	pr := apkindex.NewPackagesReader(open(t, path), filepath.Base(path))
-	return collectRows(t, "aarch64", pr.Next)
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	if err := tw.WriteHeader(&tar.Header{Name: "APKINDEX", Mode: 0o644, Size: int64(len(text))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write(text); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(tw.Close(), zw.Close()); err != nil {
+		t.Fatal(err)
+	}
+	packed := filepath.Join(t.TempDir(), "APKINDEX.tar.gz")
+	if err := os.WriteFile(packed, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return formatstest.Rows(t, repo.FormatAPK, packed, repo.Index{Component: "main", Architecture: "aarch64"})
 }
 
 func rpmRows(t testing.TB) []datasets.PackageRow {
 	t.Helper()
-	paths, err := filepath.Glob("../rpmmd/testdata/repo/repodata/*-primary.xml.gz")
+	paths, err := filepath.Glob("../../ecosystem/rpm/testdata/repo/repodata/*-primary.xml.gz")
 	if err != nil || len(paths) != 1 {
 		t.Fatalf("primary.xml.gz: %v %v", paths, err)
 	}
-	zr, err := gzip.NewReader(open(t, paths[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pr := rpmmd.NewPrimaryReader(zr, "primary.xml")
-	return collectRows(t, "x86_64", pr.Next)
+	return formatstest.Rows(t, repo.FormatRPMMD, paths[0], repo.Index{Component: "Everything", Architecture: "x86_64"})
 }
 
 func alpmRows(t testing.TB) []datasets.PackageRow {
 	t.Helper()
-	r, err := alpm.Open(open(t, "../alpm/testdata/repo/fixture.db.tar.gz"), "fixture.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	return collectRows(t, "x86_64", r.Next)
-}
-
-// collectRows reads a format's parser to its end, as rows of the packages
-// table in the index architecture arch.
-func collectRows[P interface{ Row() datasets.PackageRow }](t testing.TB, arch string, next func() (P, error)) []datasets.PackageRow {
-	t.Helper()
-	var rows []datasets.PackageRow
-	for {
-		p, err := next()
-		if errors.Is(err, io.EOF) {
-			return rows
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		row := p.Row()
-		row.IndexArchitecture = arch
-		rows = append(rows, row)
-	}
+	return formatstest.Rows(t, repo.FormatALPM, "../../ecosystem/alpm/testdata/repo/fixture.db.tar.gz", repo.Index{Component: "fixture", Architecture: "x86_64"})
 }
 
 // snapshotOf writes rows as a packages Parquet file and reads it back, as
@@ -180,7 +170,7 @@ func checkUnmatched(t *testing.T, res compare.Result, wantOld, wantNew int, must
 }
 
 func TestDebianAlpine(t *testing.T) {
-	oldRows := debRows(t, "../deb/testdata/bookworm-main-amd64.Packages", "../deb/testdata/bookworm-updates-main-amd64.Packages")
+	oldRows := debRows(t, "../../ecosystem/deb/testdata/bookworm-main-amd64.Packages", "../../ecosystem/deb/testdata/bookworm-updates-main-amd64.Packages")
 	newRows := apkRows(t, "testdata/alpine-style.APKINDEX")
 	opts := compare.Options{Old: datasets.Partition{Distro: "debian", Release: "bookworm", Snapshot: "s1"},
 		New: datasets.Partition{Distro: "alpine", Release: "v3.18", Snapshot: "s2"}}
@@ -278,7 +268,7 @@ func TestArchFedoraUserRules(t *testing.T) {
 }
 
 func TestSnapshotWithoutFormat(t *testing.T) {
-	rows := debRows(t, "../deb/testdata/bookworm-updates-main-amd64.Packages")
+	rows := debRows(t, "../../ecosystem/deb/testdata/bookworm-updates-main-amd64.Packages")
 	rows[0].Format = ""
 	_, err := Compare(snapshotOf(t, rows), snapshotOf(t, apkRows(t, "testdata/alpine-style.APKINDEX")), nil, compare.Options{})
 	if err == nil || !strings.Contains(err.Error(), "crossmap: old snapshot: package "+rows[0].Package) {

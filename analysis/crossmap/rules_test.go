@@ -12,7 +12,7 @@ func TestDefaultRulesMap(t *testing.T) {
 		t.Errorf("%d default rules, want a few dozen", rules.Len())
 	}
 	// Names are real ones: Debian's from deb/testdata, Alpine's from
-	// apkindex/testdata, Fedora's and Arch's from rpmmd and alpm testdata,
+	// ecosystem/apk/testdata, Fedora's and Arch's from the ecosystem/rpm and ecosystem/alpm testdata,
 	// plus the naming schemes of default-rules.yaml.
 	for _, tc := range []struct {
 		format, name string

@@ -7,14 +7,14 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/distroscope/distroscope/compare"
+	"github.com/distroscope/distroscope/analysis/compare"
 	"github.com/distroscope/distroscope/datasets"
 )
 
 // benchCache holds the Parquet snapshots `go tool task bench:compare`
 // writes: Debian bookworm and trixie main/amd64. They are a local cache,
 // not fixtures, so the benchmark skips without them.
-const benchCache = "../.cache/bench/compare"
+const benchCache = "../../.cache/bench/compare"
 
 // benchData compares the cached bookworm and trixie snapshots the way the
 // compare activity does, so that the report renders a real release

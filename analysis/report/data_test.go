@@ -20,7 +20,7 @@ import (
 // the file's order (by name).
 func corpus(t testing.TB) [][2]string {
 	t.Helper()
-	f, err := os.Open("../version/testdata/debian-versions.tsv")
+	f, err := os.Open("../../version/testdata/debian-versions.tsv")
 	if err != nil {
 		t.Fatal(err)
 	}

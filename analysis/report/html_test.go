@@ -8,8 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/distroscope/distroscope/datasets"
 	"golang.org/x/net/html"
+
+	"github.com/distroscope/distroscope/datasets"
 )
 
 // parse renders d as HTML and parses it back.

@@ -6,7 +6,7 @@ import (
 
 // The sample comparisons of testdata/README.md. Package names, sections,
 // priorities and the new versions are those of deb/testdata's Packages
-// fixtures (and apkindex/testdata's APKINDEX for the cross-distro one); the
+// fixtures (and ecosystem/apk/testdata's APKINDEX for the cross-distro one); the
 // old versions are the ones they replaced, written by hand.
 
 func row(kind, pkg, oldV, newV, section, priority string) datasets.PackageChangeRow {

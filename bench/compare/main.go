@@ -4,7 +4,7 @@
 // It takes Debian bookworm's and trixie's main/amd64 indexes (~63k and ~69k
 // packages) from the apt mirror configured on this machine and turns each
 // into the packages Parquet file the worker would commit, with the worker's
-// own code (aptrepo.Resolve verifies the InRelease, aptrepo.IngestIndex
+// own code (formats.Apt{}.Resolve verifies the InRelease, repo.Ingest
 // fetches, verifies, parses and writes). The files are cached under
 // .cache/bench/compare. When no mirror answers it falls back to apt's local
 // bookworm index and a perturbed copy of it (and says so). In one run it
@@ -40,16 +40,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pierrec/lz4/v4"
+	"golang.org/x/sync/errgroup"
+
 	"github.com/distroscope/distroscope/activities"
-	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/analysis/compare"
 	"github.com/distroscope/distroscope/bench/internal/measure"
-	"github.com/distroscope/distroscope/compare"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/app"
 	"github.com/distroscope/distroscope/internal/aptmirror"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats"
 	"github.com/distroscope/distroscope/store/localfs"
-	"github.com/pierrec/lz4/v4"
-	"golang.org/x/sync/errgroup"
 )
 
 func main() {
@@ -455,7 +457,7 @@ func fromLocal(cache string) (side, side, error) {
 	}
 	defer in.Close()
 	var rows []datasets.PackageRow
-	err = aptrepo.Apt{}.Parse(context.Background(), lz4.NewReader(in), m[0], aptrepo.Index{}, func(r *datasets.PackageRow) error {
+	err = formats.Apt{}.Parse(context.Background(), lz4.NewReader(in), m[0], repo.Index{}, func(r *datasets.PackageRow) error {
 		row := *r
 		row.Component, row.IndexArchitecture = "main", "amd64"
 		rows = append(rows, row)

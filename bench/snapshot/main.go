@@ -38,11 +38,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/bench/internal/measure"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/app"
 	"github.com/distroscope/distroscope/internal/aptmirror"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats"
 	"github.com/distroscope/distroscope/store/localfs"
 )
 
@@ -103,7 +104,7 @@ func run() error {
 	}
 	fmt.Printf("index: %s main/amd64, %s, %.1f MB uncompressed\n", o.suite, how, float64(plainSize)/1e6)
 
-	src := aptrepo.Source{Mirror: baseURL, Suite: o.suite, Components: []string{"main"}, Architectures: []string{"amd64"},
+	src := repo.Spec{Mirror: baseURL, Suite: o.suite, Components: []string{"main"}, Architectures: []string{"amd64"},
 		AllowExpired: true}
 	if how == "generated" {
 		src.AllowUnsigned = true
@@ -124,7 +125,7 @@ func run() error {
 
 	// 2. Ingest in-process, default compression order, and with xz for reference.
 	var rows int64
-	ingest := func(order []aptrepo.Compression) (time.Duration, error) {
+	ingest := func(order []repo.Compression) (time.Duration, error) {
 		ts, err := repeat(o.runs, func() error {
 			n, err := ingestOnce(src, order, o.state)
 			rows = n
@@ -149,7 +150,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
-	ingestXZ, err := ingest([]aptrepo.Compression{"xz"})
+	ingestXZ, err := ingest([]repo.Compression{"xz"})
 	if err != nil {
 		return fmt.Errorf("ingest (xz): %w", err)
 	}
@@ -202,7 +203,7 @@ func repeat(n int, f func() error) ([]time.Duration, error) {
 // ingestOnce runs the activities' domain work in-process on a fresh store.
 var verbose = os.Getenv("BENCH_VERBOSE") != ""
 
-func ingestOnce(src aptrepo.Source, order []aptrepo.Compression, state string) (int64, error) {
+func ingestOnce(src repo.Spec, order []repo.Compression, state string) (int64, error) {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp(state, "ingest-store-")
 	if err != nil {
@@ -215,9 +216,9 @@ func ingestOnce(src aptrepo.Source, order []aptrepo.Compression, state string) (
 	}
 	defer st.Close()
 	src.CompressionOrder = order
-	f := aptrepo.DefaultFetcher()
+	f := repo.DefaultFetcher()
 	t0 := time.Now()
-	rel, err := aptrepo.Resolve(ctx, f, src, time.Now())
+	rel, err := formats.Apt{}.Resolve(ctx, f, src, time.Now())
 	if err != nil {
 		return 0, err
 	}
@@ -228,7 +229,7 @@ func ingestOnce(src aptrepo.Source, order []aptrepo.Compression, state string) (
 		return 0, err
 	}
 	defer tmp.Close()
-	res, err := aptrepo.IngestIndex(ctx, f, ix, tmp, aptrepo.IngestOptions{})
+	res, err := repo.Ingest(ctx, f, ix, formats.Apt{}.Parse, tmp, repo.IngestOptions{})
 	if err != nil {
 		return 0, err
 	}
@@ -253,7 +254,7 @@ func ingestOnce(src aptrepo.Source, order []aptrepo.Compression, state string) (
 
 // cliRuns starts Temporal and a worker, runs the CLI o.runs times on fresh
 // stores, and returns the median wall time and the worker's peak RSS.
-func cliRuns(o opts, src aptrepo.Source) (time.Duration, int64, error) {
+func cliRuns(o opts, src repo.Spec) (time.Duration, int64, error) {
 	storeDir := filepath.Join(o.state, "cli-store")
 	os.RemoveAll(storeDir)
 	stack, err := measure.StartStack(measure.StackConfig{Bin: o.bin, Tools: o.tools, State: o.state,
@@ -332,17 +333,17 @@ func fetchMirror(o opts, dir string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	f := aptrepo.DefaultFetcher()
+	f := repo.DefaultFetcher()
 	dists := filepath.Join(dir, "dists", o.suite)
 	inrel, err := f.ReadAll(ctx, base+"/dists/"+o.suite+"/InRelease", 32<<20)
 	if err != nil {
 		return err
 	}
-	src := aptrepo.Source{Mirror: base, Suite: o.suite, Components: []string{"main"}, Architectures: []string{"amd64"},
+	src := repo.Spec{Mirror: base, Suite: o.suite, Components: []string{"main"}, Architectures: []string{"amd64"},
 		SignedBy: []string{o.keyring}, AllowExpired: true}
-	for _, c := range []aptrepo.Compression{"xz", "gz"} {
-		src.CompressionOrder = []aptrepo.Compression{c}
-		rel, err := aptrepo.Resolve(ctx, f, src, time.Now())
+	for _, c := range []repo.Compression{"xz", "gz"} {
+		src.CompressionOrder = []repo.Compression{c}
+		rel, err := formats.Apt{}.Resolve(ctx, f, src, time.Now())
 		if err != nil {
 			return err
 		}

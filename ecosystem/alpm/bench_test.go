@@ -4,13 +4,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
-	"github.com/distroscope/distroscope/internal/benchdata"
 	"io"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/distroscope/distroscope/deb"
+	"github.com/distroscope/distroscope/internal/benchdata"
+
+	"github.com/distroscope/distroscope/ecosystem/deb"
 )
 
 // debianDatabase renders the machine's real Debian index into a pacman
@@ -149,7 +150,7 @@ func TestDebianDatabase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if row := p.Row(); row.Package == "" || row.Version == "" {
+		if p.Name == "" || p.Version == "" {
 			t.Fatalf("empty row for %+v", p)
 		}
 		n++

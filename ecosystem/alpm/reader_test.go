@@ -2,7 +2,6 @@ package alpm
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
@@ -10,101 +9,15 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/distroscope/distroscope/ecosystem/alpm/alpmtest"
 )
-
-// pkgInfo is a package's .PKGINFO as bsdtar extracted it (make-repo.sh):
-// "key = value" lines, repeated keys for lists. It is the oracle: makepkg
-// wrote it, repo-add copied it into the database.
-type pkgInfo map[string][]string
-
-func (p pkgInfo) one(k string) string {
-	if v := p[k]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-func readPkgInfo(t *testing.T, path string) pkgInfo {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info := pkgInfo{}
-	for _, line := range strings.Split(string(data), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, v, ok := strings.Cut(line, " = ")
-		if !ok {
-			k, v, ok = strings.Cut(line, " =") // "url = " with nothing after it
-		}
-		if !ok {
-			t.Fatalf("%s: bad line %q", path, line)
-		}
-		info[k] = append(info[k], v)
-	}
-	return info
-}
-
-// pacmanQip reads "Key : value" lines of pacman -Qip output.
-func pacmanQip(t *testing.T, path string) map[string]string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, line := range strings.Split(string(data), "\n") {
-		if k, v, ok := strings.Cut(line, " : "); ok && !strings.HasPrefix(k, " ") {
-			out[strings.TrimSpace(k)] = v
-		}
-	}
-	return out
-}
-
-// fixturePackage is what the oracles say about one package file.
-type fixturePackage struct {
-	file   string // the name in %FILENAME%
-	path   string // the copy under pkgs/ (':' spelled %3A)
-	info   pkgInfo
-	qip    map[string]string
-	files  []string
-	data   []byte
-	pkgKey string
-}
-
-func loadFixturePackages(t *testing.T) map[string]*fixturePackage {
-	t.Helper()
-	paths, err := filepath.Glob("testdata/pkgs/*.pkg.tar.zst")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no fixture packages: %v", err)
-	}
-	out := map[string]*fixturePackage{}
-	for _, path := range paths {
-		base := filepath.Base(path)
-		fp := &fixturePackage{file: strings.ReplaceAll(base, "%3A", ":"), path: path}
-		fp.info = readPkgInfo(t, "testdata/expected/"+base+".PKGINFO")
-		fp.qip = pacmanQip(t, "testdata/expected/"+base+".pacman-Qip")
-		list, err := os.ReadFile("testdata/expected/" + base + ".files")
-		if err != nil {
-			t.Fatal(err)
-		}
-		fp.files = strings.Fields(string(list))
-		if fp.data, err = os.ReadFile(path); err != nil {
-			t.Fatal(err)
-		}
-		out[fp.info.one("pkgname")] = fp
-	}
-	return out
-}
 
 func readAll(t *testing.T, r *Reader) []*Package {
 	t.Helper()
@@ -122,7 +35,7 @@ func readAll(t *testing.T, r *Reader) []*Package {
 }
 
 func TestFixtureDatabases(t *testing.T) {
-	want := loadFixturePackages(t)
+	want := alpmtest.Load(t)
 	tests := []struct {
 		file        string
 		compression string
@@ -174,9 +87,9 @@ func TestFixtureDatabases(t *testing.T) {
 	}
 }
 
-func comparePackage(t *testing.T, p *Package, w *fixturePackage, withFiles bool) {
+func comparePackage(t *testing.T, p *Package, w *alpmtest.Package, withFiles bool) {
 	t.Helper()
-	in := w.info
+	in := w.Info
 	check := func(field, got, want string) {
 		t.Helper()
 		if got != want {
@@ -189,18 +102,18 @@ func comparePackage(t *testing.T, p *Package, w *fixturePackage, withFiles bool)
 			t.Errorf("%s: %s = %q, want %q (.PKGINFO %s)", p.Name, field, got, in[key], key)
 		}
 	}
-	check("Dir", p.Dir, in.one("pkgname")+"-"+in.one("pkgver"))
-	check("Filename", p.Filename, w.file)
-	check("Base", p.Base, in.one("pkgbase"))
-	check("Version", p.Version, in.one("pkgver"))
-	check("Description", p.Description, in.one("pkgdesc"))
-	check("URL", p.URL, in.one("url"))
-	check("Arch", p.Arch, in.one("arch"))
-	check("Packager", p.Packager, in.one("packager"))
-	check("BuildDate", strconv.FormatInt(p.BuildDate, 10), in.one("builddate"))
-	check("ISize", strconv.FormatInt(p.ISize, 10), in.one("size"))
-	check("CSize", strconv.FormatInt(p.CSize, 10), strconv.Itoa(len(w.data)))
-	md5sum, sha := md5.Sum(w.data), sha256.Sum256(w.data)
+	check("Dir", p.Dir, in.One("pkgname")+"-"+in.One("pkgver"))
+	check("Filename", p.Filename, w.File)
+	check("Base", p.Base, in.One("pkgbase"))
+	check("Version", p.Version, in.One("pkgver"))
+	check("Description", p.Description, in.One("pkgdesc"))
+	check("URL", p.URL, in.One("url"))
+	check("Arch", p.Arch, in.One("arch"))
+	check("Packager", p.Packager, in.One("packager"))
+	check("BuildDate", strconv.FormatInt(p.BuildDate, 10), in.One("builddate"))
+	check("ISize", strconv.FormatInt(p.ISize, 10), in.One("size"))
+	check("CSize", strconv.FormatInt(p.CSize, 10), strconv.Itoa(len(w.Data)))
+	md5sum, sha := md5.Sum(w.Data), sha256.Sum256(w.Data)
 	check("MD5Sum", p.MD5Sum, hex.EncodeToString(md5sum[:]))
 	check("SHA256Sum", p.SHA256Sum, hex.EncodeToString(sha[:]))
 	checkList("Groups", p.Groups, "group")
@@ -213,14 +126,14 @@ func comparePackage(t *testing.T, p *Package, w *fixturePackage, withFiles bool)
 	checkList("MakeDepends", p.MakeDepends, "makedepend")
 	checkList("CheckDepends", p.CheckDepends, "checkdepend")
 	// pacman's own reading of the package file.
-	check("Name (pacman -Qip)", p.Name, w.qip["Name"])
-	check("Version (pacman -Qip)", p.Version, w.qip["Version"])
-	check("Description (pacman -Qip)", p.Description, w.qip["Description"])
-	check("Arch (pacman -Qip)", p.Arch, w.qip["Architecture"])
-	check("Packager (pacman -Qip)", p.Packager, w.qip["Packager"])
+	check("Name (pacman -Qip)", p.Name, w.Qip["Name"])
+	check("Version (pacman -Qip)", p.Version, w.Qip["Version"])
+	check("Description (pacman -Qip)", p.Description, w.Qip["Description"])
+	check("Arch (pacman -Qip)", p.Arch, w.Qip["Architecture"])
+	check("Packager (pacman -Qip)", p.Packager, w.Qip["Packager"])
 	if withFiles {
-		if !slices.Equal(p.Files, w.files) {
-			t.Errorf("%s: Files = %q, want %q", p.Name, p.Files, w.files)
+		if !slices.Equal(p.Files, w.Files) {
+			t.Errorf("%s: Files = %q, want %q", p.Name, p.Files, w.Files)
 		}
 	} else if p.Files != nil {
 		t.Errorf("%s: Files read without WithFiles", p.Name)
@@ -337,7 +250,7 @@ func TestEntriesInAnyOrder(t *testing.T) {
 		t.Fatalf("%d and %d packages, want 4", len(plain), len(moved))
 	}
 	for i := range plain {
-		if a, b := plain[i].Row(), moved[i].Row(); !slices.Equal(a.Depends, b.Depends) || a.Package != b.Package || len(a.Depends) != len(plain[i].Depends) {
+		if a, b := plain[i], moved[i]; !slices.Equal(NormalRelations(a.Depends), NormalRelations(b.Depends)) || a.Name != b.Name || len(NormalRelations(a.Depends)) != len(a.Depends) {
 			t.Errorf("package %d: %v and %v differ", i, a, b)
 		}
 	}
@@ -463,77 +376,4 @@ func TestRecoverAfterPackageError(t *testing.T) {
 	}
 	wantParseError(t, errs[0], ErrSyntax, "%ISIZE%")
 	wantParseError(t, errs[1], ErrDuplicatePackage, real[0].name)
-}
-
-func TestRow(t *testing.T) {
-	want := loadFixturePackages(t)
-	f, err := os.Open("testdata/repo/fixture.files.tar.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := Open(bufio.NewReader(f), "fixture.files", WithFiles())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range readAll(t, r) {
-		w := want[p.Name]
-		row := p.Row()
-		in := w.info
-		if row.Format != "alpm" || row.Package != p.Name || row.Version != in.one("pkgver") || row.Filename != w.file {
-			t.Errorf("%s: row identity %q %q %q %q", p.Name, row.Format, row.Package, row.Version, row.Filename)
-		}
-		// The version split, checked against the parts of the PKGBUILD
-		// version that .PKGINFO's pkgver joins.
-		v := in.one("pkgver")
-		epoch, rest, hasEpoch := strings.Cut(v, ":")
-		if !hasEpoch {
-			rest = v
-		}
-		i := strings.LastIndexByte(rest, '-')
-		if row.UpstreamVersion != rest[:i] || row.Revision != rest[i+1:] {
-			t.Errorf("%s: split %q into %q, %q", p.Name, v, row.UpstreamVersion, row.Revision)
-		}
-		if hasEpoch != (row.Epoch != nil) || hasEpoch && strconv.FormatInt(*row.Epoch, 10) != epoch {
-			t.Errorf("%s: epoch %v for %q", p.Name, row.Epoch, v)
-		}
-		if row.Source != in.one("pkgbase") || row.SourceVersion != v {
-			t.Errorf("%s: source %q %q", p.Name, row.Source, row.SourceVersion)
-		}
-		size, _ := strconv.ParseInt(in.one("size"), 10, 64)
-		if row.InstalledSizeBytes != size || row.InstalledSizeKiB != (size+1023)/1024 || row.Size != int64(len(w.data)) {
-			t.Errorf("%s: sizes %d %d %d", p.Name, row.InstalledSizeBytes, row.InstalledSizeKiB, row.Size)
-		}
-		if got := row.BuildTime.Unix(); strconv.FormatInt(got, 10) != in.one("builddate") {
-			t.Errorf("%s: build time %v", p.Name, row.BuildTime)
-		}
-		if row.License != strings.Join(in["license"], " AND ") {
-			t.Errorf("%s: license %q", p.Name, row.License)
-		}
-		if row.Maintainer != in.one("packager") || row.Homepage != in.one("url") || row.Description != in.one("pkgdesc") {
-			t.Errorf("%s: maintainer/homepage/description %q %q %q", p.Name, row.Maintainer, row.Homepage, row.Description)
-		}
-		if !slices.Equal(row.OptionalDepends, in["optdepend"]) || !slices.Equal(row.Groups, in["group"]) || !slices.Equal(row.Files, w.files) {
-			t.Errorf("%s: optdepends %q groups %q files %q", p.Name, row.OptionalDepends, row.Groups, row.Files)
-		}
-		for _, rel := range []struct {
-			got []string
-			key string
-		}{{row.Depends, "depend"}, {row.Provides, "provides"}, {row.Conflicts, "conflict"}, {row.Replaces, "replaces"}, {row.MakeDepends, "makedepend"}, {row.CheckDepends, "checkdepend"}} {
-			if len(rel.got) != len(in[rel.key]) {
-				t.Errorf("%s: %s %q, want %q", p.Name, rel.key, rel.got, in[rel.key])
-				continue
-			}
-			for i, raw := range in[rel.key] {
-				// Normal form: the operator and version moved into
-				// parentheses, nothing else changed.
-				if strings.NewReplacer(" (", "", ")", "", " ", "").Replace(rel.got[i]) != raw {
-					t.Errorf("%s: %s %q does not render %q", p.Name, rel.key, rel.got[i], raw)
-				}
-				if strings.ContainsAny(raw, "<>=") != strings.Contains(rel.got[i], " (") {
-					t.Errorf("%s: %s %q is not in normal form", p.Name, rel.key, rel.got[i])
-				}
-			}
-		}
-	}
 }

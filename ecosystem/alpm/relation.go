@@ -59,9 +59,9 @@ func (r Relation) String() string {
 	return r.Name + " (" + r.Op + " " + r.Version + ")"
 }
 
-// normalRelations renders each relation of a list in normal form. The
+// NormalRelations renders each relation of a list in normal form. The
 // list was validated when read.
-func normalRelations(list []string) []string {
+func NormalRelations(list []string) []string {
 	if len(list) == 0 {
 		return nil
 	}

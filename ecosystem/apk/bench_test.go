@@ -1,17 +1,18 @@
-package apkindex
+package apk
 
 import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"github.com/distroscope/distroscope/internal/benchdata"
 	"io"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/distroscope/distroscope/deb"
+	"github.com/distroscope/distroscope/internal/benchdata"
+
+	"github.com/distroscope/distroscope/ecosystem/deb"
 )
 
 // debianAPKINDEX renders the machine's real Debian index as an APKINDEX
@@ -152,8 +153,8 @@ func TestDebianAPKINDEX(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if row := p.Row(); row.Package == "" || row.Revision != "0" {
-			t.Fatalf("bad row %+v", row)
+		if _, rev := SplitVersion(p.Version); p.Name == "" || rev != "0" {
+			t.Fatalf("bad package %+v", p)
 		}
 		n++
 	}

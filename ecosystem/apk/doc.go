@@ -1,5 +1,6 @@
-// Package apkindex reads the repository index of apk, the package manager
-// of Alpine Linux and its derivatives: APKINDEX.tar.gz.
+// Package apk reads the metadata of apk, the package manager of Alpine
+// Linux and its derivatives; today that is the repository index,
+// APKINDEX.tar.gz.
 //
 // The file is a concatenation of gzip streams
 // (https://wiki.alpinelinux.org/wiki/Apk_spec, apk-v2(5)): an optional
@@ -20,4 +21,4 @@
 // Reader streams the gzip members, the tar entries and the records, holding
 // one record at a time, and bounds every line, record and the decompressed
 // size; every parse failure is a *ParseError naming the file and the line.
-package apkindex
+package apk

@@ -1,4 +1,4 @@
-package apkindex
+package apk
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 
 // Sentinel errors, wrapped in a *ParseError, for callers that branch on the
 // kind of damage (errors.Is). Every parse failure is a *ParseError, so
-// errors.As(err, new(*apkindex.ParseError)) tells corrupt input (not worth
+// errors.As(err, new(*apk.ParseError)) tells corrupt input (not worth
 // retrying) from a failing reader.
 var (
 	ErrLineTooLong      = errors.New("line too long")

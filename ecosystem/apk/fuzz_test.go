@@ -1,4 +1,4 @@
-package apkindex
+package apk
 
 import (
 	"bytes"
@@ -7,13 +7,15 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/distroscope/distroscope/ecosystem/apk/apktest"
 )
 
 // FuzzAPKINDEX feeds the APKINDEX text through the record reader and, as
 // the index member of a one-stream archive, through Reader.
 func FuzzAPKINDEX(f *testing.F) {
-	for _, fx := range fixtures {
-		data, err := os.ReadFile(fx.text)
+	for _, fx := range apktest.Fixtures(f) {
+		data, err := os.ReadFile(fx.Text)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -52,18 +54,22 @@ func fuzzAPKINDEX(t *testing.T, in []byte) {
 				if p.Name == "" || p.Version == "" || p.Line < 1 || strings.ContainsAny(p.Name+p.Version, " \t\n") {
 					t.Fatalf("bad package %+v", p)
 				}
-				row := p.Row()
-				for _, list := range [][]string{row.Depends, row.Conflicts, row.Provides, row.InstallIf} {
-					for _, c := range list {
+				// Every dependency is in normal form when rendered and
+				// parses back to itself from its apk spelling.
+				for _, list := range [][]Dependency{p.Depends, p.Provides, p.InstallIf} {
+					for _, d := range list {
+						c := d.String()
 						name, rest, versioned := strings.Cut(strings.TrimPrefix(c, "!"), " (")
 						if name == "" || versioned && !strings.HasSuffix(rest, ")") {
 							t.Fatalf("dependency %q is not in normal form", c)
 						}
-					}
-				}
-				for _, d := range p.Depends {
-					if again, err := ParseDependency(bang(d) + d.Name + d.Op + d.Version); err != nil || again != d {
-						t.Fatalf("dependency %+v does not parse back: %+v, %v", d, again, err)
+						spelled := d.Name + d.Op + d.Version
+						if d.Conflict {
+							spelled = "!" + spelled
+						}
+						if again, err := ParseDependency(spelled); err != nil || again != d {
+							t.Fatalf("dependency %+v does not parse back: %+v, %v", d, again, err)
+						}
 					}
 				}
 			}

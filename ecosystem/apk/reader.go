@@ -1,4 +1,4 @@
-package apkindex
+package apk
 
 import (
 	"archive/tar"

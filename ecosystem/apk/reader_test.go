@@ -1,4 +1,4 @@
-package apkindex
+package apk
 
 import (
 	"archive/tar"
@@ -12,45 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/distroscope/distroscope/ecosystem/apk/apktest"
 )
-
-// fixtures pairs each archive make-apkindex.sh built with the APKINDEX text
-// it was built from and the signature it was given.
-var fixtures = []struct {
-	archive, text string
-	algorithm     string // "" when unsigned
-	records       int
-}{
-	{"testdata/alpine-3.18-aarch64.APKINDEX.tar.gz", "testdata/alpine-3.18-aarch64.APKINDEX", "RSA", 8},
-	{"testdata/postmarketos-aarch64.APKINDEX.tar.gz", "testdata/postmarketos-aarch64.APKINDEX", "RSA256", 14},
-	{"testdata/apk-tools-test.APKINDEX.tar.gz", "testdata/apk-tools-test.APKINDEX", "", 25},
-}
-
-const fixtureKey = "distroscope-fixtures.rsa.pub"
-
-// naiveRecords splits an APKINDEX text the simplest way, as the oracle
-// the reader is checked against: records at blank lines, fields at the
-// first colon, repeated letters kept in order.
-func naiveRecords(t *testing.T, path string) []map[string][]string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string][]string
-	for _, rec := range strings.Split(strings.TrimSpace(string(data)), "\n\n") {
-		m := map[string][]string{}
-		for _, line := range strings.Split(rec, "\n") {
-			k, v, ok := strings.Cut(line, ":")
-			if !ok || len(k) != 1 {
-				t.Fatalf("%s: bad line %q", path, line)
-			}
-			m[k] = append(m[k], v)
-		}
-		out = append(out, m)
-	}
-	return out
-}
 
 // stdlibMembers reads an archive with the standard library alone (a
 // multistream gzip reader, as GNU tar and apk see one tar across the
@@ -93,22 +57,22 @@ func depsString(ds []Dependency) []string {
 }
 
 func TestFixtures(t *testing.T) {
-	for _, fx := range fixtures {
-		t.Run(fx.archive, func(t *testing.T) {
-			members := stdlibMembers(t, fx.archive)
-			text, err := os.ReadFile(fx.text)
+	for _, fx := range apktest.Fixtures(t) {
+		t.Run(fx.Archive, func(t *testing.T) {
+			members := stdlibMembers(t, fx.Archive)
+			text, err := os.ReadFile(fx.Text)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(members["APKINDEX"], text) {
-				t.Fatalf("the archive's APKINDEX is not %s", fx.text)
+				t.Fatalf("the archive's APKINDEX is not %s", fx.Text)
 			}
-			f, err := os.Open(fx.archive)
+			f, err := os.Open(fx.Archive)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			r, err := NewReader(f, fx.archive)
+			r, err := NewReader(f, fx.Archive)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,17 +80,17 @@ func TestFixtures(t *testing.T) {
 				t.Errorf("description %q, want %q", r.Description(), want)
 			}
 			sigs := r.Signatures()
-			if fx.algorithm == "" {
+			if fx.Algorithm == "" {
 				if len(sigs) != 0 {
 					t.Errorf("unsigned index has signatures %v", sigs)
 				}
 			} else {
-				want := members[".SIGN."+fx.algorithm+"."+fixtureKey]
-				if len(sigs) != 1 || sigs[0].Algorithm != fx.algorithm || sigs[0].KeyName != fixtureKey || !bytes.Equal(sigs[0].Bytes, want) || len(want) != 256 {
-					t.Errorf("signatures %+v, want one %s by %s", sigs, fx.algorithm, fixtureKey)
+				want := members[".SIGN."+fx.Algorithm+"."+apktest.FixtureKey]
+				if len(sigs) != 1 || sigs[0].Algorithm != fx.Algorithm || sigs[0].KeyName != apktest.FixtureKey || !bytes.Equal(sigs[0].Bytes, want) || len(want) != 256 {
+					t.Errorf("signatures %+v, want one %s by %s", sigs, fx.Algorithm, apktest.FixtureKey)
 				}
 			}
-			want := naiveRecords(t, fx.text)
+			want := apktest.NaiveRecords(t, fx.Text)
 			n := 0
 			for ; ; n++ {
 				p, err := r.Next()
@@ -141,8 +105,8 @@ func TestFixtures(t *testing.T) {
 				}
 				compareRecord(t, p, want[n])
 			}
-			if n != len(want) || n != fx.records {
-				t.Errorf("%d records, want %d (%d in the text)", n, fx.records, len(want))
+			if n != len(want) || n != fx.Records {
+				t.Errorf("%d records, want %d (%d in the text)", n, fx.Records, len(want))
 			}
 		})
 	}
@@ -176,91 +140,6 @@ func compareRecord(t *testing.T, p *Package, w map[string][]string) {
 		if c.got != c.want {
 			t.Errorf("%s: %s = %q, want %q", one("P"), c.field, c.got, c.want)
 		}
-	}
-}
-
-func TestRow(t *testing.T) {
-	for _, fx := range fixtures {
-		want := naiveRecords(t, fx.text)
-		f, err := os.Open(fx.archive)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := NewReader(f, fx.archive)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; ; i++ {
-			p, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := want[i]
-			row := p.Row()
-			v := w["V"][0]
-			if row.Format != "apk" || row.Package != w["P"][0] || row.Version != v || row.Epoch != nil || row.SourceVersion != v {
-				t.Errorf("%s: identity %q %q %q %v", p.Name, row.Format, row.Package, row.Version, row.Epoch)
-			}
-			// apk-package(5): the version ends in an optional -r{number}.
-			up, rev, hasRev := v, "", false
-			if i := strings.LastIndex(v, "-r"); i > 0 {
-				if _, err := strconv.Atoi(v[i+2:]); err == nil {
-					up, rev, hasRev = v[:i], v[i+2:], true
-				}
-			}
-			if row.UpstreamVersion != up || row.Revision != rev || hasRev != (row.Revision != "") {
-				t.Errorf("%s: split %q into %q %q", p.Name, v, row.UpstreamVersion, row.Revision)
-			}
-			source := p.Name
-			if o := w["o"]; len(o) > 0 {
-				source = o[0]
-			}
-			if row.Source != source {
-				t.Errorf("%s: source %q, want %q", p.Name, row.Source, source)
-			}
-			if row.InstalledSizeKiB != (row.InstalledSizeBytes+1023)/1024 || row.InstalledSizeBytes != p.InstalledSize || row.Size != p.Size {
-				t.Errorf("%s: sizes %d %d %d", p.Name, row.Size, row.InstalledSizeBytes, row.InstalledSizeKiB)
-			}
-			if c := w["c"]; len(c) > 0 && row.Extra["commit"] != c[0] {
-				t.Errorf("%s: commit %q", p.Name, row.Extra["commit"])
-			}
-			if k := w["k"]; len(k) > 0 && row.Extra["provider_priority"] != k[0] {
-				t.Errorf("%s: provider_priority %q", p.Name, row.Extra["provider_priority"])
-			}
-			if ts := w["t"]; len(ts) > 0 && strconv.FormatInt(row.BuildTime.Unix(), 10) != ts[0] {
-				t.Errorf("%s: build time %v", p.Name, row.BuildTime)
-			}
-			// D splits into Depends and Conflicts at the '!', nothing lost.
-			var deps, conflicts []string
-			for _, tok := range strings.Fields(strings.Join(w["D"], " ")) {
-				if strings.HasPrefix(tok, "!") {
-					conflicts = append(conflicts, tok[1:])
-				} else {
-					deps = append(deps, tok)
-				}
-			}
-			for _, c := range []struct {
-				name      string
-				got, want []string
-			}{{"depends", row.Depends, deps}, {"conflicts", row.Conflicts, conflicts},
-				{"provides", row.Provides, strings.Fields(strings.Join(w["p"], " "))},
-				{"install_if", row.InstallIf, strings.Fields(strings.Join(w["i"], " "))}} {
-				if len(c.got) != len(c.want) {
-					t.Errorf("%s: %s %q, want %q", p.Name, c.name, c.got, c.want)
-					continue
-				}
-				for j, g := range c.got {
-					// Normal form: "name (op version)", the same text.
-					if strings.NewReplacer(" (", "", ")", "", " ", "").Replace(g) != c.want[j] || strings.ContainsAny(c.want[j], "<>=~") != strings.Contains(g, " (") {
-						t.Errorf("%s: %s %q does not render %q", p.Name, c.name, g, c.want[j])
-					}
-				}
-			}
-		}
-		f.Close()
 	}
 }
 
@@ -301,7 +180,7 @@ func TestParseDependency(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
-	pemBytes, err := os.ReadFile("testdata/keys/" + fixtureKey)
+	pemBytes, err := os.ReadFile("testdata/keys/" + apktest.FixtureKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,38 +188,38 @@ func TestVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := map[string]*rsa.PublicKey{fixtureKey: key}
+	keys := map[string]*rsa.PublicKey{apktest.FixtureKey: key}
 	other, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fx := range fixtures {
-		data, err := os.ReadFile(fx.archive)
+	for _, fx := range apktest.Fixtures(t) {
+		data, err := os.ReadFile(fx.Archive)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sig, err := Verify(bytes.NewReader(data), fx.archive, keys)
-		if fx.algorithm == "" {
+		sig, err := Verify(bytes.NewReader(data), fx.Archive, keys)
+		if fx.Algorithm == "" {
 			if !errors.Is(err, ErrNoSignature) {
-				t.Errorf("%s: unsigned index: %v, want ErrNoSignature", fx.archive, err)
+				t.Errorf("%s: unsigned index: %v, want ErrNoSignature", fx.Archive, err)
 			}
 			continue
 		}
-		if err != nil || sig.Algorithm != fx.algorithm || sig.KeyName != fixtureKey {
-			t.Errorf("%s: Verify = %+v, %v", fx.archive, sig, err)
+		if err != nil || sig.Algorithm != fx.Algorithm || sig.KeyName != apktest.FixtureKey {
+			t.Errorf("%s: Verify = %+v, %v", fx.Archive, sig, err)
 		}
-		if _, err := Verify(bytes.NewReader(data), fx.archive, map[string]*rsa.PublicKey{fixtureKey: &other.PublicKey}); !errors.Is(err, ErrBadSignature) {
-			t.Errorf("%s: another key: %v, want ErrBadSignature", fx.archive, err)
+		if _, err := Verify(bytes.NewReader(data), fx.Archive, map[string]*rsa.PublicKey{apktest.FixtureKey: &other.PublicKey}); !errors.Is(err, ErrBadSignature) {
+			t.Errorf("%s: another key: %v, want ErrBadSignature", fx.Archive, err)
 		}
-		if _, err := Verify(bytes.NewReader(data), fx.archive, map[string]*rsa.PublicKey{"alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub": key}); !errors.Is(err, ErrUnknownKey) {
-			t.Errorf("%s: unknown key name: %v, want ErrUnknownKey", fx.archive, err)
+		if _, err := Verify(bytes.NewReader(data), fx.Archive, map[string]*rsa.PublicKey{"alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub": key}); !errors.Is(err, ErrUnknownKey) {
+			t.Errorf("%s: unknown key name: %v, want ErrUnknownKey", fx.Archive, err)
 		}
 		// One bit changed in the last byte (the index stream's gzip
 		// trailer): the digest no longer matches.
 		tampered := bytes.Clone(data)
 		tampered[len(tampered)-1] ^= 1
-		if _, err := Verify(bytes.NewReader(tampered), fx.archive, keys); !errors.Is(err, ErrBadSignature) {
-			t.Errorf("%s: tampered: %v, want ErrBadSignature", fx.archive, err)
+		if _, err := Verify(bytes.NewReader(tampered), fx.Archive, keys); !errors.Is(err, ErrBadSignature) {
+			t.Errorf("%s: tampered: %v, want ErrBadSignature", fx.Archive, err)
 		}
 	}
 }

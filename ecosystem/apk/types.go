@@ -1,4 +1,4 @@
-package apkindex
+package apk
 
 // Package is one record of an APKINDEX, with its fields as apk-package(5)
 // names them.

@@ -2,11 +2,12 @@ package deb
 
 import (
 	"errors"
-	"github.com/distroscope/distroscope/internal/benchdata"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/distroscope/distroscope/internal/benchdata"
 )
 
 // decompressFullIndex writes the full index to a temporary file, or skips.

@@ -1,7 +1,8 @@
-// Package deb reads Debian repository metadata: the Release file that is a
-// suite's table of contents, and the binary Packages indexes it lists.
+// Package deb reads the metadata of the deb ecosystem (dpkg and apt): the
+// Release file that is a suite's table of contents, the binary Packages
+// indexes it lists, and (package aptsources) the machine's apt sources.
 //
-// Both are deb822 documents (https://manpages.debian.org/deb822.5): stanzas
+// Release and Packages are deb822 documents (https://manpages.debian.org/deb822.5): stanzas
 // of "Name: value" fields separated by blank lines, continuation lines
 // starting with a space or tab, field names compared without regard to case.
 // The fields themselves follow

@@ -1,4 +1,4 @@
-package aptsig
+package openpgp
 
 import (
 	"bufio"
@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
-
-	"github.com/distroscope/distroscope/deb/aptsources"
 )
 
 func read(t testing.TB, path ...string) []byte {
@@ -426,52 +424,34 @@ func TestVerifyDetached(t *testing.T) {
 	}
 }
 
-// TestForEntry goes from sources entries, as aptsources parses them, to the
-// keyring apt would use.
-func TestForEntry(t *testing.T) {
+// TestAptKeyring: the keyring apt would use for a source's Signed-By
+// (files, inline keys, fingerprints) or, without one, its trusted keyrings.
+func TestAptKeyring(t *testing.T) {
 	fp := fingerprints(t)
 	gpgDir := filepath.Join("testdata", "gpg")
 	twoSigners := read(t, gpgDir, "two-signers_InRelease")
 	now := gpgNow(t)
-
-	// An inline key, embedded the way sources.list(5) says.
-	var inline strings.Builder
-	inline.WriteString("Types: deb\nURIs: http://mirror.example.org/test\nSuites: stable\nComponents: main\nSigned-By:\n")
-	for _, line := range strings.Split(strings.TrimSpace(string(read(t, gpgDir, "archive.asc"))), "\n") {
-		if line == "" {
-			line = "."
-		}
-		inline.WriteString(" " + line + "\n")
-	}
-	entries, err := aptsources.ParseSources(strings.NewReader(inline.String()), "inline.sources")
-	if err != nil || len(entries) != 1 {
-		t.Fatalf("ParseSources: %v, %d entries", err, len(entries))
-	}
-	inlineEntry := entries[0]
+	trusted := []string{filepath.Join(gpgDir, "trusted.gpg")}
 
 	tests := []struct {
-		name     string
-		root     string
-		entry    aptsources.Entry
-		data     []byte
-		now      time.Time
-		wantGood []string
+		name         string
+		files        []string
+		inline       []byte
+		fingerprints []string
+		wantGood     []string
 	}{
-		{"inline key", "/nonexistent", inlineEntry, twoSigners, now, []string{fp["archive"]}},
-		{"keyring path under root", "testdata", aptsources.Entry{SignedBy: []string{"/gpg/trusted.gpg"}}, twoSigners, now,
-			[]string{fp["archive"], fp["second"]}},
-		{"fingerprint narrows the keyring", "testdata", aptsources.Entry{SignedBy: []string{"/gpg/trusted.gpg"},
-			SignedByFingerprints: []string{fp["second"]}}, twoSigners, now, []string{fp["second"]}},
-		{"fingerprint of no signer", "testdata", aptsources.Entry{SignedBy: []string{"/gpg/trusted.gpg"},
-			SignedByFingerprints: []string{fp["stranger"]}}, twoSigners, now, nil},
+		{"inline key", nil, read(t, gpgDir, "archive.asc"), nil, []string{fp["archive"]}},
+		{"keyring file", trusted, nil, nil, []string{fp["archive"], fp["second"]}},
+		{"fingerprint narrows the keyring", trusted, nil, []string{fp["second"]}, []string{fp["second"]}},
+		{"fingerprint of no signer", trusted, nil, []string{fp["stranger"]}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			kr, err := ForEntry(tt.root, tt.entry)
+			kr, err := AptKeyring("/nonexistent", tt.files, tt.inline, tt.fingerprints)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, res, err := VerifyInRelease(tt.data, kr, tt.now)
+			_, res, err := VerifyInRelease(twoSigners, kr, now)
 			if tt.wantGood == nil {
 				if !errors.Is(err, ErrNoTrustedSignature) || !slices.Contains(statuses(res), StatusNotAllowed) {
 					t.Errorf("err = %v, statuses %v; want ErrNoTrustedSignature with keys not allowed", err, statuses(res))
@@ -485,7 +465,7 @@ func TestForEntry(t *testing.T) {
 	}
 
 	t.Run("default keyring", func(t *testing.T) {
-		kr, err := ForEntry(filepath.Join("testdata", "root"), aptsources.Entry{})
+		kr, err := AptKeyring(filepath.Join("testdata", "root"), nil, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package aptsig
+package openpgp
 
 import (
 	"bytes"

@@ -1,5 +1,6 @@
-// Package aptsig verifies the signatures of Debian repository metadata as apt
-// does (apt-secure(8), https://manpages.debian.org/stable/apt/apt-secure.8.en.html):
+// Package openpgp verifies OpenPGP-signed repository metadata as apt does —
+// the rule every format that signs with OpenPGP is held to (apt's InRelease
+// and Release.gpg, rpm-md's repomd.xml.asc). For apt (apt-secure(8), https://manpages.debian.org/stable/apt/apt-secure.8.en.html):
 // a clearsigned InRelease file, or a Release file with its detached
 // Release.gpg, checked against the keyring a source's Signed-By names (or the
 // keys apt trusts by default).
@@ -15,4 +16,4 @@
 // (https://www.rfc-editor.org/rfc/rfc9580#section-7); the file is split as
 // strictly as apt splits it, and the text returned is exactly the text whose
 // signatures were checked. Cryptography is github.com/ProtonMail/go-crypto.
-package aptsig
+package openpgp

@@ -1,4 +1,4 @@
-package aptsig
+package openpgp
 
 import (
 	"bytes"
@@ -14,8 +14,6 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
-
-	"github.com/distroscope/distroscope/deb/aptsources"
 )
 
 // MaxKeyringSize bounds one keyring file or inline key block. Debian's whole
@@ -85,27 +83,24 @@ func DefaultKeyring(root string) (*Keyring, error) {
 	return LoadKeyring(paths, nil)
 }
 
-// ForEntry returns the keyring apt would check a source's metadata against,
-// on the filesystem rooted at root: the Signed-By keyring files (read under
-// root) and inline keys, or DefaultKeyring(root) when there are none, narrowed
-// to the Signed-By fingerprints if any. Whether to check at all (Trusted) is
-// the caller's decision. Errors are reported as by LoadKeyring.
-func ForEntry(root string, e aptsources.Entry) (*Keyring, error) {
+// AptKeyring returns the keyring apt would check a source's metadata
+// against: the Signed-By keyring files and inline keys, or
+// DefaultKeyring(root) when there are none, narrowed to the Signed-By
+// fingerprints if any. Files are read as named; a caller reading another
+// root's sources joins them under it. Whether to check at all is the
+// caller's decision. Errors are reported as by LoadKeyring.
+func AptKeyring(root string, files []string, inline []byte, fingerprints []string) (*Keyring, error) {
 	var (
 		k   *Keyring
 		err error
 	)
-	if len(e.SignedBy) == 0 && len(e.SignedByInline) == 0 {
+	if len(files) == 0 && len(inline) == 0 {
 		k, err = DefaultKeyring(root)
 	} else {
-		paths := make([]string, len(e.SignedBy))
-		for i, p := range e.SignedBy {
-			paths[i] = filepath.Join(root, p)
-		}
-		k, err = LoadKeyring(paths, e.SignedByInline)
+		k, err = LoadKeyring(files, inline)
 	}
-	if len(e.SignedByFingerprints) > 0 {
-		r, rerr := k.Restrict(e.SignedByFingerprints)
+	if len(fingerprints) > 0 {
+		r, rerr := k.Restrict(fingerprints)
 		if rerr != nil {
 			return k, errors.Join(err, rerr)
 		}

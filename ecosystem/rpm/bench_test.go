@@ -1,18 +1,19 @@
-package rpmmd
+package rpm
 
 import (
 	"bufio"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"github.com/distroscope/distroscope/internal/benchdata"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/distroscope/distroscope/deb"
+	"github.com/distroscope/distroscope/internal/benchdata"
+
+	"github.com/distroscope/distroscope/ecosystem/deb"
 )
 
 // writeDebianAsPrimary renders the machine's Debian index as an rpm-md
@@ -156,15 +157,6 @@ func entries(tb testing.TB, b *strings.Builder, list string, clauses, pre []stri
 }
 
 func BenchmarkPrimaryReader(b *testing.B) {
-	benchmarkPrimary(b, false)
-}
-
-// BenchmarkPrimaryRows also maps every package to its row, what ingest does.
-func BenchmarkPrimaryRows(b *testing.B) {
-	benchmarkPrimary(b, true)
-}
-
-func benchmarkPrimary(b *testing.B, rows bool) {
 	path, want := writeDebianAsPrimary(b)
 	st, err := os.Stat(path)
 	if err != nil {
@@ -181,15 +173,12 @@ func benchmarkPrimary(b *testing.B, rows bool) {
 		pr := NewPrimaryReader(f, "primary.xml")
 		n := 0
 		for {
-			p, err := pr.Next()
+			_, err := pr.Next()
 			if err == io.EOF {
 				break
 			}
 			if err != nil {
 				b.Fatal(err)
-			}
-			if rows {
-				_ = p.Row()
 			}
 			n++
 		}
@@ -231,9 +220,8 @@ func TestDebianAsPrimary(t *testing.T) {
 				pre++
 			}
 		}
-		r := p.Row()
-		if r.Package == "" || r.SHA256 == "" || r.Filename == "" || r.Source == "" {
-			t.Fatalf("incomplete row %+v", r)
+		if p.Name == "" || p.Checksum.Value == "" || p.Location == "" || p.SourceName == "" {
+			t.Fatalf("incomplete package %+v", p)
 		}
 	}
 	if pkgs != want || pre == 0 {

@@ -1,4 +1,5 @@
-// Package rpmmd reads rpm-md repository metadata, the "repodata" of
+// Package rpm reads the metadata of the rpm ecosystem. Today that is
+// rpm-md repository metadata, the "repodata" of
 // Fedora, RHEL and its rebuilds, openSUSE and every yum/dnf/zypper
 // repository: repodata/repomd.xml, the table of contents, and the primary
 // and filelists documents it lists.
@@ -28,9 +29,9 @@
 // a *ParseError naming the file, the line and, where known, the package and
 // element; errors about one package leave the reader on the next one.
 //
-// The sqlite form of primary ("primary_db") is read by package
-// rpmmd/primarydb into the same Package values; Package.Row maps a package
-// to the row of the packages table (see its documentation for each choice
-// made there). VerifySignature checks the detached OpenPGP signature
-// (repomd.xml.asc) some repositories publish.
-package rpmmd
+// The sqlite form of primary ("primary_db") is read by package primarydb
+// into the same Package values; repo/formats maps a package to the row of
+// the packages table. VerifySignature checks the detached OpenPGP signature
+// (repomd.xml.asc) some repositories publish. The tokenizer is
+// internal/xmltok, with its own tests and benchmark.
+package rpm

@@ -1,4 +1,4 @@
-package rpmmd
+package rpm
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 
 // Sentinel errors, wrapped in a *ParseError, for callers that branch on the
 // kind of damage (errors.Is). Every failure to read the metadata itself is a
-// *ParseError, so errors.As(err, new(*rpmmd.ParseError)) tells corrupt input
+// *ParseError, so errors.As(err, new(*rpm.ParseError)) tells corrupt input
 // (not worth retrying) from a failing reader.
 var (
 	// ErrSyntax: not well-formed XML, or an element where none may be.

@@ -1,4 +1,4 @@
-package rpmmd
+package rpm
 
 import (
 	"fmt"
@@ -191,7 +191,7 @@ func splitSourceRPM(s string) (name, versionRelease string, err error) {
 }
 
 // Complete checks a package assembled from another form of primary data
-// (the sqlite database of package rpmmd/primarydb) as PrimaryReader checks
+// (the sqlite database of package primarydb) as PrimaryReader checks
 // each <package>: name, arch and location present, a well-formed version,
 // a known checksum (normalized as checkChecksum does) and well-formed
 // dependencies. It then fills SourceName and SourceVersion from SourceRPM.

@@ -1,4 +1,4 @@
-package rpmmd
+package rpm
 
 import (
 	"bytes"
@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
-	"encoding/json"
 	"hash"
 	"io"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/ulikunitz/xz"
+
+	"github.com/distroscope/distroscope/ecosystem/rpm/rpmtest"
 )
 
 // The fixture repository (testdata/README.md): one set of rpms, and
@@ -152,110 +153,17 @@ func xmlVariants(t testing.TB) []fixtureVariant {
 	return out
 }
 
-// oracle is what testdata/make-repo.sh had "rpm -qp --queryformat" say
-// about each package file (testdata/expected.json).
-type oracle struct {
-	Location      string       `json:"location"`
-	Name          string       `json:"name"`
-	Epoch         string       `json:"epoch"`
-	Version       string       `json:"version"`
-	Release       string       `json:"release"`
-	Arch          string       `json:"arch"`
-	SourcePackage string       `json:"sourcepackage"`
-	SourceRPM     string       `json:"sourcerpm"`
-	Summary       string       `json:"summary"`
-	License       string       `json:"license"`
-	Group         string       `json:"group"`
-	Packager      string       `json:"packager"`
-	Vendor        string       `json:"vendor"`
-	URL           string       `json:"url"`
-	BuildHost     string       `json:"buildhost"`
-	BuildTime     int64        `json:"buildtime"`
-	InstalledSize int64        `json:"installedsize"`
-	ArchiveSize   int64        `json:"archivesize"`
-	FileSize      int64        `json:"filesize"`
-	SHA256        string       `json:"sha256"`
-	Requires      []oracleDep  `json:"requires"`
-	Provides      []oracleDep  `json:"provides"`
-	Conflicts     []oracleDep  `json:"conflicts"`
-	Obsoletes     []oracleDep  `json:"obsoletes"`
-	Recommends    []oracleDep  `json:"recommends"`
-	Suggests      []oracleDep  `json:"suggests"`
-	Supplements   []oracleDep  `json:"supplements"`
-	Enhances      []oracleDep  `json:"enhances"`
-	Files         []oracleFile `json:"files"`
-}
-
-type oracleDep struct {
-	Name    string `json:"name"`
-	Flags   int    `json:"flags"`
-	Version string `json:"version"` // "[E:]V[-R]" as the header holds it
-}
-
-type oracleFile struct {
-	Path   string `json:"path"`
-	FFlags string `json:"fflags"` // %{FILEFLAGS:fflags}: "g" for %ghost, ...
-	Perms  string `json:"perms"`  // %{FILEMODES:perms}: "drwxr-xr-x", ...
-}
-
-// oracleSource is rpm's reading of a source rpm built from the same spec.
-type oracleSource struct {
-	File    string `json:"file"`
-	Name    string `json:"name"`
-	Version string `json:"version"`
-	Release string `json:"release"`
-}
-
-type oracleDoc struct {
-	Packages []oracle       `json:"packages"`
-	Sources  []oracleSource `json:"sources"`
-}
-
-func loadOracle(t testing.TB) oracleDoc {
-	t.Helper()
-	data, err := os.ReadFile("testdata/expected.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc oracleDoc
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	if len(doc.Packages) < 6 || len(doc.Sources) < 4 {
-		t.Fatalf("expected.json lists %d packages and %d sources", len(doc.Packages), len(doc.Sources))
-	}
-	return doc
-}
-
-// none maps rpm's "(none)" for an absent tag to "".
-func none(s string) string {
-	if s == "(none)" {
-		return ""
-	}
-	return s
-}
-
-// rpm's dependency sense bits (rpm/rpmds.h).
-const (
-	senseLess       = 1 << 1
-	senseGreater    = 1 << 2
-	senseEqual      = 1 << 3
-	sensePrereq     = 1 << 6
-	senseScriptPre  = 1 << 9
-	senseScriptPost = 1 << 10
-)
-
 func oracleFlags(bits int) Flags {
-	switch bits & (senseLess | senseGreater | senseEqual) {
-	case senseLess:
+	switch bits & (rpmtest.SenseLess | rpmtest.SenseGreater | rpmtest.SenseEqual) {
+	case rpmtest.SenseLess:
 		return LT
-	case senseGreater:
+	case rpmtest.SenseGreater:
 		return GT
-	case senseEqual:
+	case rpmtest.SenseEqual:
 		return EQ
-	case senseLess | senseEqual:
+	case rpmtest.SenseLess | rpmtest.SenseEqual:
 		return LE
-	case senseGreater | senseEqual:
+	case rpmtest.SenseGreater | rpmtest.SenseEqual:
 		return GE
 	}
 	return NoFlags
@@ -278,7 +186,7 @@ func oracleEVR(s string) EVR {
 	return v
 }
 
-func oracleDeps(deps []oracleDep) []Dependency {
+func oracleDeps(deps []rpmtest.Dep) []Dependency {
 	var out []Dependency
 	for _, d := range deps {
 		out = append(out, Dependency{Name: d.Name, Flags: oracleFlags(d.Flags), EVR: oracleEVR(d.Version)})
@@ -286,85 +194,36 @@ func oracleDeps(deps []oracleDep) []Dependency {
 	return out
 }
 
-// isPrimaryFile is createrepo_c's rule (misc.h cr_is_primary) for the files
-// primary lists.
-func isPrimaryFile(path string) bool {
-	return strings.HasPrefix(path, "/etc/") || path == "/usr/lib/sendmail" || strings.Contains(path, "bin/")
-}
-
-// keptRequire is a header requirement createrepo_c keeps in primary.
-type keptRequire struct {
-	dep oracleDep
-	pre bool
-}
-
-// oracleKeptRequires applies to the header's requires the filtering
-// createrepo_c documents in parsehdr.c (cr_package_from_header): rpmlib()
-// requires, requires of the package's own primary files and of names it
-// provides are left out; pre is set for PreReq, Requires(pre) and
-// Requires(post); a repeat of the same name, flags, version and pre as the
-// last kept entry of that name is left out.
-func oracleKeptRequires(o oracle) []keptRequire {
-	own := map[string]bool{}
-	for _, f := range o.Files {
-		own[f.Path] = true
-	}
-	provided := map[string]bool{}
-	for _, p := range o.Provides {
-		provided[p.Name] = true
-	}
-	type key struct {
-		flags   Flags
-		version string
-		pre     bool
-	}
-	last := map[string]key{}
-	var out []keptRequire
-	for _, r := range o.Requires {
-		if strings.HasPrefix(r.Name, "rpmlib(") || own[r.Name] && isPrimaryFile(r.Name) || provided[r.Name] {
-			continue
-		}
-		pre := r.Flags&(sensePrereq|senseScriptPre|senseScriptPost) != 0
-		k := key{oracleFlags(r.Flags), r.Version, pre}
-		if prev, ok := last[r.Name]; ok && prev == k {
-			continue
-		}
-		last[r.Name] = k
-		out = append(out, keptRequire{r, pre})
-	}
-	return out
-}
-
-func oracleRequires(o oracle) []Dependency {
+func oracleRequires(o rpmtest.Package) []Dependency {
 	var out []Dependency
-	for _, k := range oracleKeptRequires(o) {
-		out = append(out, Dependency{Name: k.dep.Name, Flags: oracleFlags(k.dep.Flags), EVR: oracleEVR(k.dep.Version), Pre: k.pre})
+	for _, k := range rpmtest.KeptRequires(o) {
+		out = append(out, Dependency{Name: k.Dep.Name, Flags: oracleFlags(k.Dep.Flags), EVR: oracleEVR(k.Dep.Version), Pre: k.Pre})
 	}
 	return out
 }
 
 // expectedPackage is what the metadata should say of the package, derived
 // from the oracle only.
-func expectedPackage(t testing.TB, doc oracleDoc, o oracle) Package {
+func expectedPackage(t testing.TB, doc rpmtest.Doc, o rpmtest.Package) Package {
 	t.Helper()
 	p := Package{
 		Name:          o.Name,
 		Arch:          o.Arch,
-		Version:       EVR{Epoch: none(o.Epoch), Version: o.Version, Release: o.Release},
+		Version:       EVR{Epoch: rpmtest.None(o.Epoch), Version: o.Version, Release: o.Release},
 		Checksum:      Checksum{Type: "sha256", Value: o.SHA256},
 		Summary:       o.Summary,
-		Packager:      none(o.Packager),
-		URL:           none(o.URL),
+		Packager:      rpmtest.None(o.Packager),
+		URL:           rpmtest.None(o.URL),
 		BuildTime:     o.BuildTime,
 		PackageSize:   o.FileSize,
 		InstalledSize: o.InstalledSize,
 		ArchiveSize:   o.ArchiveSize,
 		Location:      o.Location,
 		License:       o.License,
-		Vendor:        none(o.Vendor),
+		Vendor:        rpmtest.None(o.Vendor),
 		Group:         o.Group,
 		BuildHost:     o.BuildHost,
-		SourceRPM:     none(o.SourceRPM),
+		SourceRPM:     rpmtest.None(o.SourceRPM),
 		Provides:      oracleDeps(o.Provides),
 		Requires:      oracleRequires(o),
 		Conflicts:     oracleDeps(o.Conflicts),
@@ -381,17 +240,8 @@ func expectedPackage(t testing.TB, doc oracleDoc, o oracle) Package {
 		// A source rpm's header names the build architecture; rpm and
 		// createrepo_c call the package's architecture "src".
 		p.Arch = "src"
-		p.SourceName, p.SourceVersion = o.Name, o.Version+"-"+o.Release
-	} else {
-		for _, s := range doc.Sources {
-			if s.File == o.SourceRPM {
-				p.SourceName, p.SourceVersion = s.Name, s.Version+"-"+s.Release
-			}
-		}
-		if p.SourceName == "" {
-			t.Fatalf("%s: no source rpm %s in expected.json", o.Location, o.SourceRPM)
-		}
 	}
+	p.SourceName, p.SourceVersion = doc.SourceOf(t, o)
 	for _, f := range o.Files {
 		file := File{Path: f.Path}
 		switch {

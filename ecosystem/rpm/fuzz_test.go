@@ -1,4 +1,4 @@
-package rpmmd
+package rpm
 
 import (
 	"bytes"
@@ -76,10 +76,6 @@ func checkPackage(t *testing.T, p *Package) {
 	}
 	if c, err := checkChecksum(p.Checksum.Type, p.Checksum.Value); err != nil || c != p.Checksum {
 		t.Fatalf("package %s with checksum %+v: %v", p.Name, p.Checksum, err)
-	}
-	r := p.Row()
-	if r.Package != p.Name || r.Version != p.Version.String() || (r.Epoch == nil) != (p.Version.Epoch == "") {
-		t.Fatalf("row %+v of package %+v", r, p)
 	}
 	for _, deps := range [][]Dependency{p.Provides, p.Requires, p.Conflicts, p.Obsoletes,
 		p.Recommends, p.Suggests, p.Supplements, p.Enhances} {

@@ -1,4 +1,4 @@
-package rpmmd
+package rpm
 
 import (
 	"encoding/xml"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/distroscope/distroscope/ecosystem/rpm/internal/xmltok"
 )
 
 // FilelistsReader reads a filelists.xml document one package at a time:
@@ -17,7 +19,7 @@ type FilelistsReader struct {
 	declared int
 	read     int
 	fl       FileList
-	intern   interner
+	intern   xmltok.Interner
 	maxText  int
 	maxPkg   int64
 }
@@ -175,7 +177,7 @@ func (f *FilelistsReader) readPackage(start xml.StartElement) error {
 				switch typ {
 				case "", "dir", "ghost":
 				default:
-					typ = f.intern.get([]byte(typ))
+					typ = f.intern.Get([]byte(typ))
 				}
 				b, err := s.readText(f.maxText)
 				if err != nil {

@@ -1,4 +1,4 @@
-package rpmmd
+package rpm
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/distroscope/distroscope/ecosystem/rpm/rpmtest"
 )
 
 func fixtureFilelists(t testing.TB) string {
@@ -23,7 +25,7 @@ func fixtureFilelists(t testing.TB) string {
 }
 
 func TestFilelistsMatchOracle(t *testing.T) {
-	doc := loadOracle(t)
+	doc := rpmtest.Load(t)
 	r := NewFilelistsReader(strings.NewReader(fixtureFilelists(t)), "")
 	n := 0
 	for {

@@ -1,4 +1,4 @@
-package rpmmd
+package rpm
 
 import (
 	"encoding/xml"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/distroscope/distroscope/ecosystem/rpm/internal/xmltok"
 )
 
 // Limits on untrusted primary and filelists documents. The largest package
@@ -44,7 +46,7 @@ type PrimaryReader struct {
 	declared int // packages="N"; -1 when absent
 	read     int
 	pkg      Package
-	intern   interner
+	intern   xmltok.Interner
 	maxText  int
 	maxPkg   int64
 }
@@ -629,29 +631,5 @@ func (pp *pkgParser) internedText() (string, error) {
 	if err != nil {
 		return "", pp.attach(err)
 	}
-	return pp.p.intern.get(b), nil
-}
-
-// interner shares strings that repeat across packages. It stops adding once
-// full, so a hostile index cannot make it grow without bound.
-type interner struct {
-	m map[string]string
-}
-
-const maxInterned = 1 << 14
-
-func (in *interner) get(b []byte) string {
-	if s, ok := in.m[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if len(b) <= 256 {
-		if in.m == nil {
-			in.m = make(map[string]string)
-		}
-		if len(in.m) < maxInterned {
-			in.m[s] = s
-		}
-	}
-	return s
+	return pp.p.intern.Get(b), nil
 }

@@ -1,4 +1,4 @@
-package rpmmd
+package rpm
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/ecosystem/rpm/rpmtest"
 )
 
 // diffPackage lists the fields in which got differs from want, ignoring
@@ -32,100 +32,39 @@ func diffPackage(want, got Package) []string {
 	return diffs
 }
 
-// diffRows lists the columns in which got differs from want.
-func diffRows(want, got datasets.PackageRow) []string {
-	var diffs []string
-	wv, gv := reflect.ValueOf(want), reflect.ValueOf(got)
-	for i := 0; i < wv.NumField(); i++ {
-		w, g := wv.Field(i).Interface(), gv.Field(i).Interface()
-		if !reflect.DeepEqual(w, g) {
-			if wv.Field(i).Kind() == reflect.Pointer && !wv.Field(i).IsNil() && !gv.Field(i).IsNil() {
-				w, g = wv.Field(i).Elem().Interface(), gv.Field(i).Elem().Interface()
-			}
-			diffs = append(diffs, fmt.Sprintf("%s = %#v, want %#v", wv.Type().Field(i).Name, g, w))
-		}
-	}
-	return diffs
-}
-
-func TestPackagesMatchOracle(t *testing.T) {
-	doc := loadOracle(t)
-	for _, v := range xmlVariants(t) {
-		t.Run(v.name, func(t *testing.T) {
-			md := readRepomdFile(t, v.dir)
-			rec, _ := md.Find("primary")
-			pkgs := readVariant(t, v)
-			if len(pkgs) != len(doc.Packages) {
-				t.Fatalf("read %d packages, the repository holds %d", len(pkgs), len(doc.Packages))
-			}
-			for _, o := range doc.Packages {
-				var got *Package
-				for i := range pkgs {
-					if pkgs[i].Location == o.Location {
-						got = &pkgs[i]
-					}
-				}
-				if got == nil {
-					t.Errorf("%s: not read", o.Location)
-					continue
-				}
-				for _, d := range diffPackage(expectedPackage(t, doc, o), *got) {
-					t.Errorf("%s: %s", o.Location, d)
-				}
-				// The pkgid is the checksum of the package file, of the
-				// type repomd.xml uses.
-				data, err := os.ReadFile(filepath.Join(fixtureRepo, o.Location))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if want := (Checksum{rec.Checksum.Type, hashOf(t, rec.Checksum.Type, data)}); got.Checksum != want {
-					t.Errorf("%s: checksum %+v, want %+v", o.Location, got.Checksum, want)
-				}
-				if got.FileTime <= 0 || got.HeaderStart <= 0 || got.HeaderEnd <= got.HeaderStart || got.HeaderEnd > got.PackageSize {
-					t.Errorf("%s: time file %d, header range %d-%d in a %d-byte file", o.Location,
-						got.FileTime, got.HeaderStart, got.HeaderEnd, got.PackageSize)
-				}
-				if got.Line < 1 {
-					t.Errorf("%s: line %d", o.Location, got.Line)
-				}
-			}
-		})
-	}
-}
-
-// TestVariantsYieldIdenticalRows reads every variant that offers
-// primary.xml and expects the rows of the default variant, but for the
-// checksum columns of the sha512 variant. (Package primarydb does the same
-// for the sqlite form.)
-func TestVariantsYieldIdenticalRows(t *testing.T) {
+// TestVariantsYieldIdenticalPackages reads every variant that offers
+// primary.xml and expects the packages of the default variant, but for the
+// pkgid of the sha512 and sha1 variants, which must be the hash of the
+// package file. (Package primarydb does the same for the sqlite form;
+// repo/formats checks the rows of each checksum type.)
+func TestVariantsYieldIdenticalPackages(t *testing.T) {
 	vs := xmlVariants(t)
 	if len(vs) < 6 {
 		t.Fatalf("%d variants with primary.xml", len(vs))
 	}
-	var want []datasets.PackageRow
-	for _, p := range readVariant(t, vs[0]) {
-		want = append(want, p.Row())
-	}
+	want := readVariant(t, vs[0])
 	for _, v := range vs {
 		t.Run(v.name, func(t *testing.T) {
 			pkgs := readVariant(t, v)
 			if len(pkgs) != len(want) {
-				t.Fatalf("%d rows, want %d", len(pkgs), len(want))
+				t.Fatalf("%d packages, want %d", len(pkgs), len(want))
 			}
 			for i, p := range pkgs {
-				row := p.Row()
-				if p.Checksum.Type != "sha256" {
-					if row.SHA256 != "" || row.Checksum != p.Checksum.Type+":"+p.Checksum.Value {
-						t.Errorf("%s: sha256 %q, checksum %q for a %s pkgid", p.Name, row.SHA256, row.Checksum, p.Checksum.Type)
+				if p.Checksum.Type == "sha256" {
+					if p.Checksum != want[i].Checksum {
+						t.Errorf("%s: pkgid %+v, want %+v", p.Name, p.Checksum, want[i].Checksum)
 					}
+				} else {
 					data, err := os.ReadFile(filepath.Join(fixtureRepo, p.Location))
 					if err != nil {
 						t.Fatal(err)
 					}
-					row.SHA256, row.Checksum = hashOf(t, "sha256", data), ""
+					if p.Checksum.Value != hashOf(t, p.Checksum.Type, data) {
+						t.Errorf("%s: %s pkgid %s is not the file's", p.Name, p.Checksum.Type, p.Checksum.Value)
+					}
 				}
-				for _, d := range diffRows(want[i], row) {
-					t.Errorf("row %d (%s): %s", i, p.Name, d)
+				for _, d := range diffPackage(want[i], p) {
+					t.Errorf("package %d (%s): %s", i, p.Name, d)
 				}
 			}
 		})
@@ -133,7 +72,7 @@ func TestVariantsYieldIdenticalRows(t *testing.T) {
 }
 
 func TestPrimaryFiles(t *testing.T) {
-	doc := loadOracle(t)
+	doc := rpmtest.Load(t)
 	md := readRepomdFile(t, fixtureRepo)
 	rec, _ := md.Find("primary")
 	n := 0
@@ -144,7 +83,7 @@ func TestPrimaryFiles(t *testing.T) {
 			}
 			var want []File
 			for _, f := range expectedPackage(t, doc, o).Files {
-				if isPrimaryFile(f.Path) {
+				if rpmtest.IsPrimaryFile(f.Path) {
 					want = append(want, f)
 				}
 			}

@@ -1,4 +1,4 @@
-package rpmmd
+package rpm
 
 import (
 	"encoding/xml"

@@ -1,4 +1,4 @@
-package rpmmd
+package rpm
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distroscope/distroscope/deb/aptsig"
+	"github.com/distroscope/distroscope/ecosystem/openpgp"
 )
 
 // TestRepomdFixtures checks every record of every variant against the file
@@ -210,7 +210,7 @@ func TestVerifySignature(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kr, err := aptsig.LoadKeyring([]string{"testdata/fixture-signing-key.asc"}, nil)
+	kr, err := openpgp.LoadKeyring([]string{"testdata/fixture-signing-key.asc"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,13 +227,13 @@ func TestVerifySignature(t *testing.T) {
 	}
 
 	tampered := bytes.Replace(repomd, []byte("<revision>"), []byte("<revision>1"), 1)
-	if _, err := VerifySignature(tampered, sig, kr, time.Now()); !errors.Is(err, aptsig.ErrBadSignature) {
+	if _, err := VerifySignature(tampered, sig, kr, time.Now()); !errors.Is(err, openpgp.ErrBadSignature) {
 		t.Errorf("tampered repomd.xml: %v, want ErrBadSignature", err)
 	}
-	if _, err := VerifySignature(repomd, sig, &aptsig.Keyring{}, time.Now()); !errors.Is(err, aptsig.ErrNoTrustedSignature) {
+	if _, err := VerifySignature(repomd, sig, &openpgp.Keyring{}, time.Now()); !errors.Is(err, openpgp.ErrNoTrustedSignature) {
 		t.Errorf("empty keyring: %v, want ErrNoTrustedSignature", err)
 	}
-	if _, err := VerifySignature(repomd, nil, kr, time.Now()); !errors.Is(err, aptsig.ErrUnsigned) ||
+	if _, err := VerifySignature(repomd, nil, kr, time.Now()); !errors.Is(err, openpgp.ErrUnsigned) ||
 		!strings.HasPrefix(err.Error(), "rpmmd: "+SignatureName+": ") {
 		t.Errorf("no signature: %v, want ErrUnsigned naming %s", err, SignatureName)
 	}

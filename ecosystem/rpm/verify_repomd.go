@@ -1,10 +1,10 @@
-package rpmmd
+package rpm
 
 import (
 	"fmt"
 	"time"
 
-	"github.com/distroscope/distroscope/deb/aptsig"
+	"github.com/distroscope/distroscope/ecosystem/openpgp"
 )
 
 // SignatureName is the detached, armored OpenPGP signature of repomd.xml
@@ -14,15 +14,15 @@ const SignatureName = "repomd.xml.asc"
 
 // VerifySignature checks repomd.xml against its detached signature
 // repomd.xml.asc with the keys of kr at time now, under apt's rules (see
-// aptsig.VerifyDetached: at least one good signature by a key of kr, none
+// openpgp.VerifyDetached: at least one good signature by a key of kr, none
 // bad). The error wraps aptsig's ErrUnsigned, ErrMalformed, ErrTooLarge,
 // ErrBadSignature or ErrNoTrustedSignature.
 //
 // Nothing below repomd.xml is signed: its checksums are what vouch for
 // every other file, so a caller that checks the signature must also check
 // each file it fetches against them.
-func VerifySignature(repomd, sig []byte, kr *aptsig.Keyring, now time.Time) (aptsig.Result, error) {
-	res, err := aptsig.VerifyDetached(repomd, sig, kr, now)
+func VerifySignature(repomd, sig []byte, kr *openpgp.Keyring, now time.Time) (openpgp.Result, error) {
+	res, err := openpgp.VerifyDetached(repomd, sig, kr, now)
 	if err != nil {
 		return res, fmt.Errorf("rpmmd: %s: %w", SignatureName, err)
 	}

@@ -1,10 +1,12 @@
-package rpmmd
+package rpm
 
 import (
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/distroscope/distroscope/ecosystem/rpm/internal/xmltok"
 )
 
 // errBudget is what budgetReader returns when a stretch of the document
@@ -38,8 +40,8 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// xmlStream reads a document token by token with the tokenizer of
-// xmltok.go, which returns what encoding/xml's RawToken would, checking
+// xmlStream reads a document token by token with package xmltok's
+// tokenizer, which returns what encoding/xml's RawToken would, checking
 // itself that end tags match (RawToken does not) and keeping the stack of
 // open elements for error messages and skipping.
 //
@@ -48,7 +50,7 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 // createrepo_c's own parser) match elements by their literal "rpm:" prefix
 // anyway, so prefixes are compared as written.
 type xmlStream struct {
-	z      tokenizer
+	z      xmltok.Tokenizer
 	budget *budgetReader
 	file   string
 	stack  []xml.Name
@@ -58,14 +60,14 @@ type xmlStream struct {
 
 func newXMLStream(r io.Reader, file string, budget int64) *xmlStream {
 	s := &xmlStream{budget: &budgetReader{r: r, left: budget}, file: file}
-	s.z.init(s.budget)
+	s.z.Init(s.budget)
 	return s
 }
 
 // resetBudget allows n more bytes from here on (plus what is buffered).
 func (s *xmlStream) resetBudget(n int64) { s.budget.left = n }
 
-func (s *xmlStream) line() int { return s.z.line() }
+func (s *xmlStream) line() int { return s.z.Line() }
 
 func (s *xmlStream) depth() int { return len(s.stack) }
 
@@ -105,7 +107,7 @@ func (s *xmlStream) token() (xml.Token, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	t, err := s.z.rawToken()
+	t, err := s.z.RawToken()
 	if err != nil {
 		if err = s.convert(err); err == io.EOF {
 			// Not final: the caller decides whether the end is an error.

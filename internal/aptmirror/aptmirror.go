@@ -2,7 +2,7 @@
 // configured with, for the benchmarks and for the tests that run on real
 // release-size data. The mirror comes from the apt sources, never from a
 // host name in code. (It is apart from internal/benchdata because it
-// ingests with aptrepo, which the deb package's benchmarks, users of
+// ingests with repo/formats, which the deb package's benchmarks, users of
 // benchdata, cannot import.)
 package aptmirror
 
@@ -15,9 +15,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/deb/aptsources"
+	"github.com/distroscope/distroscope/ecosystem/deb/aptsources"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats"
 )
 
 // Side is one prepared snapshot: its Parquet file and the partition the
@@ -75,8 +76,8 @@ func SaveSide(meta string, s Side) error {
 // ingests its main/amd64 index as the worker does.
 // Ingest takes suite's main/amd64 index from the first deb source of
 // this machine's apt sources and ingests it into a packages Parquet file
-// with the worker's own code (aptrepo.Resolve verifies the InRelease
-// against keyring, aptrepo.IngestIndex fetches, verifies, parses and
+// with the worker's own code (formats.Apt{}.Resolve verifies the InRelease
+// against keyring, repo.Ingest fetches, verifies, parses and
 // writes), once: the file and its description are cached under cache.
 func Ingest(ctx context.Context, cache, suite, keyring string) (Side, error) {
 	dir, pq, meta := SideFiles(cache, suite)
@@ -89,11 +90,11 @@ func Ingest(ctx context.Context, cache, suite, keyring string) (Side, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	f := aptrepo.DefaultFetcher()
-	src := aptrepo.Source{Mirror: base, Suite: suite, Components: []string{"main"}, Architectures: []string{"amd64"},
+	f := repo.DefaultFetcher()
+	src := repo.Spec{Mirror: base, Suite: suite, Components: []string{"main"}, Architectures: []string{"amd64"},
 		SignedBy: []string{keyring}, AllowExpired: true}
 	now := time.Now()
-	rel, err := aptrepo.Resolve(ctx, f, src, now)
+	rel, err := formats.Apt{}.Resolve(ctx, f, src, now)
 	if err != nil {
 		return Side{}, err
 	}
@@ -107,7 +108,7 @@ func Ingest(ctx context.Context, cache, suite, keyring string) (Side, error) {
 	}
 	defer os.Remove(tmp)
 	ix := rel.Indexes[0]
-	res, err := aptrepo.IngestIndex(ctx, f, ix, out, aptrepo.IngestOptions{})
+	res, err := repo.Ingest(ctx, f, ix, formats.Apt{}.Parse, out, repo.IngestOptions{})
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}

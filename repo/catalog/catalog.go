@@ -25,7 +25,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/deb/aptsources"
+	"github.com/distroscope/distroscope/ecosystem/deb/aptsources"
 	"github.com/distroscope/distroscope/repo"
 )
 

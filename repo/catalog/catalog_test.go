@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/distroscope/distroscope/deb/aptsources"
+	"github.com/distroscope/distroscope/ecosystem/deb/aptsources"
 	"github.com/distroscope/distroscope/repo"
 )
 

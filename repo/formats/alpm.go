@@ -6,8 +6,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/distroscope/distroscope/alpm"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/ecosystem/alpm"
 	"github.com/distroscope/distroscope/repo"
 )
 
@@ -79,7 +79,7 @@ func (ALPM) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index, 
 		if err != nil {
 			return err
 		}
-		row := p.Row()
+		row := alpmRow(p)
 		if err := emit(&row); err != nil {
 			return err
 		}

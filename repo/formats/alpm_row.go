@@ -1,33 +1,16 @@
-package alpm
+package formats
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/ecosystem"
+	"github.com/distroscope/distroscope/ecosystem/alpm"
 )
 
-// SplitVersion splits a pacman version, [epoch:]pkgver-pkgrel
-// (alpm-package-version), the way libalpm's parseEVR does: the epoch is
-// the digits before the first colon, the release what follows the last
-// hyphen. hasEpoch is false when the version names no epoch (pacman then
-// takes it as 0).
-func SplitVersion(v string) (epoch int64, hasEpoch bool, pkgver, pkgrel string) {
-	pkgver = v
-	if i := strings.IndexByte(v, ':'); i > 0 {
-		if n, err := strconv.ParseInt(v[:i], 10, 64); err == nil && n >= 0 {
-			epoch, hasEpoch, pkgver = n, true, v[i+1:]
-		}
-	}
-	if i := strings.LastIndexByte(pkgver, '-'); i >= 0 {
-		pkgver, pkgrel = pkgver[:i], pkgver[i+1:]
-	}
-	return epoch, hasEpoch, pkgver, pkgrel
-}
-
-// Row maps the package to a row of the packages table (format "alpm").
+// alpmRow maps a pacman package to a row of the packages table (format "alpm").
 //
 //   - Version is %VERSION% as written; Epoch, UpstreamVersion (pkgver) and
 //     Revision (pkgrel) split it.
@@ -44,9 +27,9 @@ func SplitVersion(v string) (epoch int64, hasEpoch bool, pkgver, pkgrel string) 
 //     %ISIZE% in KiB rounded up.
 //   - %PGPSIG% has no column and is left out; sections the reader does not
 //     know go to Extra, their values joined by "\n".
-func (p *Package) Row() datasets.PackageRow {
+func alpmRow(p *alpm.Package) datasets.PackageRow {
 	row := datasets.PackageRow{
-		Format:          "alpm",
+		Format:          string(ecosystem.ALPM),
 		Package:         p.Name,
 		Version:         p.Version,
 		Architecture:    p.Arch,
@@ -58,21 +41,21 @@ func (p *Package) Row() datasets.PackageRow {
 		SHA256:          p.SHA256Sum,
 		Homepage:        p.URL,
 		Description:     p.Description,
-		License:         joinLicenses(p.Licenses),
+		License:         alpmLicenses(p.Licenses),
 		Groups:          slices.Clone(p.Groups),
-		Replaces:        normalRelations(p.Replaces),
-		Conflicts:       normalRelations(p.Conflicts),
-		Provides:        normalRelations(p.Provides),
-		Depends:         normalRelations(p.Depends),
-		MakeDepends:     normalRelations(p.MakeDepends),
-		CheckDepends:    normalRelations(p.CheckDepends),
+		Replaces:        alpm.NormalRelations(p.Replaces),
+		Conflicts:       alpm.NormalRelations(p.Conflicts),
+		Provides:        alpm.NormalRelations(p.Provides),
+		Depends:         alpm.NormalRelations(p.Depends),
+		MakeDepends:     alpm.NormalRelations(p.MakeDepends),
+		CheckDepends:    alpm.NormalRelations(p.CheckDepends),
 		OptionalDepends: slices.Clone(p.OptDepends),
 		Files:           slices.Clone(p.Files),
 	}
 	if row.Source == "" {
 		row.Source = p.Name
 	}
-	epoch, hasEpoch, pkgver, pkgrel := SplitVersion(p.Version)
+	epoch, hasEpoch, pkgver, pkgrel := alpm.SplitVersion(p.Version)
 	if hasEpoch {
 		row.Epoch = &epoch
 	}
@@ -96,7 +79,7 @@ func (p *Package) Row() datasets.PackageRow {
 	return row
 }
 
-func joinLicenses(l []string) string {
+func alpmLicenses(l []string) string {
 	switch len(l) {
 	case 0:
 		return ""

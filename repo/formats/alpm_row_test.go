@@ -1,33 +1,8 @@
-package alpm
+package formats
 
-import (
-	"bytes"
-	"testing"
-)
+import "testing"
 
-func TestSplitVersion(t *testing.T) {
-	// alpm-package-version: [epoch:]pkgver-pkgrel, pkgrel possibly dotted.
-	tests := []struct {
-		in             string
-		epoch          int64
-		hasEpoch       bool
-		pkgver, pkgrel string
-	}{
-		{"1:2.4.1-3", 1, true, "2.4.1", "3"},
-		{"20240105-1.1", 0, false, "20240105", "1.1"},
-		{"0.1.r12.g1a2b3c4-1", 0, false, "0.1.r12.g1a2b3c4", "1"},
-		{"2:1.0", 2, true, "1.0", ""},
-		{"x:1-1", 0, false, "x:1", "1"},
-	}
-	for _, tt := range tests {
-		e, has, v, r := SplitVersion(tt.in)
-		if e != tt.epoch || has != tt.hasEpoch || v != tt.pkgver || r != tt.pkgrel {
-			t.Errorf("SplitVersion(%q) = %d %v %q %q", tt.in, e, has, v, r)
-		}
-	}
-}
-
-func TestJoinLicenses(t *testing.T) {
+func TestALPMLicenses(t *testing.T) {
 	for _, tt := range []struct {
 		in   []string
 		want string
@@ -37,24 +12,8 @@ func TestJoinLicenses(t *testing.T) {
 		{[]string{"GPL-2.0-or-later", "MIT"}, "GPL-2.0-or-later AND MIT"},
 		{[]string{"Apache-2.0 OR MIT", "GPL-2.0-only WITH Classpath-exception-2.0"}, "(Apache-2.0 OR MIT) AND (GPL-2.0-only WITH Classpath-exception-2.0)"},
 	} {
-		if got := joinLicenses(tt.in); got != tt.want {
-			t.Errorf("joinLicenses(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := alpmLicenses(tt.in); got != tt.want {
+			t.Errorf("alpmLicenses(%q) = %q, want %q", tt.in, got, tt.want)
 		}
-	}
-}
-
-func TestOpenUncompressed(t *testing.T) {
-	// A database repo-add was told to leave uncompressed (repo.db.tar)
-	// is recognized by its ustar magic.
-	data := makeTar(t, realEntries(t)...)
-	r, err := Open(bytes.NewReader(data), "fixture.db.tar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Compression() != "none" {
-		t.Errorf("compression %q", r.Compression())
-	}
-	if n := len(readAll(t, r)); n != 4 {
-		t.Errorf("%d packages, want 4", n)
 	}
 }

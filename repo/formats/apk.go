@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/distroscope/distroscope/apkindex"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/ecosystem/apk"
 	"github.com/distroscope/distroscope/repo"
 )
 
@@ -41,7 +41,7 @@ func (APK) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now tim
 	}
 	return resolveWholeFiles(ctx, f, spec, template(spec, DefaultAPKTemplate), "/APKINDEX.tar.gz", nil, func(data []byte, u string) (time.Time, []string, error) {
 		var newest time.Time
-		rd, err := apkindex.NewReader(bytes.NewReader(data), u)
+		rd, err := apk.NewReader(bytes.NewReader(data), u)
 		if err != nil {
 			return newest, nil, err
 		}
@@ -58,7 +58,7 @@ func (APK) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now tim
 			}
 		}
 		if len(keys) > 0 {
-			sig, err := apkindex.Verify(bytes.NewReader(data), u, keys)
+			sig, err := apk.Verify(bytes.NewReader(data), u, keys)
 			if err != nil {
 				return newest, nil, err
 			}
@@ -84,7 +84,7 @@ func apkKeys(files []string) (map[string]*rsa.PublicKey, error) {
 		if err != nil {
 			return nil, fmt.Errorf("formats: apk key: %w", err)
 		}
-		key, err := apkindex.ParsePublicKey(data)
+		key, err := apk.ParsePublicKey(data)
 		if err != nil {
 			return nil, fmt.Errorf("formats: apk key %s: %w", file, err)
 		}
@@ -96,7 +96,7 @@ func apkKeys(files []string) (map[string]*rsa.PublicKey, error) {
 // Parse reads an APKINDEX.tar.gz as served (its gzip members are the
 // format's own structure, so the pipeline passes it through undecoded).
 func (APK) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index, emit func(*datasets.PackageRow) error) error {
-	rd, err := apkindex.NewReader(r, name)
+	rd, err := apk.NewReader(r, name)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (APK) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index, e
 		if err != nil {
 			return err
 		}
-		row := p.Row()
+		row := apkRow(p)
 		if err := emit(&row); err != nil {
 			return err
 		}

@@ -1,30 +1,15 @@
-package apkindex
+package formats
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/ecosystem"
+	"github.com/distroscope/distroscope/ecosystem/apk"
 )
 
-// SplitVersion splits an apk version at its build component "-r<n>"
-// (apk-package(5)): "1.36.1-r2" is upstream "1.36.1", revision "2". A
-// version without one has revision "".
-func SplitVersion(v string) (upstream, revision string) {
-	i := strings.LastIndex(v, "-r")
-	if i < 0 || i+2 == len(v) {
-		return v, ""
-	}
-	for _, c := range v[i+2:] {
-		if c < '0' || c > '9' {
-			return v, ""
-		}
-	}
-	return v[:i], v[i+2:]
-}
-
-// Row maps the package to a row of the packages table (format "apk").
+// apkRow maps an APKINDEX entry to a row of the packages table (format "apk").
 //
 //   - Version is V as written, Epoch null (apk has none); UpstreamVersion
 //     and Revision split V at "-r": Revision is the build number alone
@@ -43,9 +28,9 @@ func SplitVersion(v string) (upstream, revision string) {
 //     "\n").
 //
 // The index does not name the package file: Filename stays empty.
-func (p *Package) Row() datasets.PackageRow {
+func apkRow(p *apk.Package) datasets.PackageRow {
 	row := datasets.PackageRow{
-		Format:             "apk",
+		Format:             string(ecosystem.APK),
 		Package:            p.Name,
 		Version:            p.Version,
 		Architecture:       p.Arch,
@@ -63,7 +48,7 @@ func (p *Package) Row() datasets.PackageRow {
 	if row.Source == "" {
 		row.Source = p.Name
 	}
-	row.UpstreamVersion, row.Revision = SplitVersion(p.Version)
+	row.UpstreamVersion, row.Revision = apk.SplitVersion(p.Version)
 	if p.BuildTime > 0 {
 		row.BuildTime = time.Unix(p.BuildTime, 0).UTC()
 	}
@@ -75,10 +60,10 @@ func (p *Package) Row() datasets.PackageRow {
 		}
 	}
 	for _, d := range p.Provides {
-		row.Provides = append(row.Provides, bang(d)+d.String())
+		row.Provides = append(row.Provides, apkBang(d)+d.String())
 	}
 	for _, d := range p.InstallIf {
-		row.InstallIf = append(row.InstallIf, bang(d)+d.String())
+		row.InstallIf = append(row.InstallIf, apkBang(d)+d.String())
 	}
 	extra := map[string]string{}
 	if p.Commit != "" {
@@ -100,7 +85,7 @@ func (p *Package) Row() datasets.PackageRow {
 	return row
 }
 
-func bang(d Dependency) string {
+func apkBang(d apk.Dependency) string {
 	if d.Conflict {
 		return "!"
 	}

@@ -1,12 +1,12 @@
-package aptrepo
+package formats
 
 import (
 	"context"
 	"io"
-	"time"
 
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/deb"
+	"github.com/distroscope/distroscope/ecosystem"
+	"github.com/distroscope/distroscope/ecosystem/deb"
 	"github.com/distroscope/distroscope/repo"
 )
 
@@ -14,11 +14,6 @@ import (
 type Apt struct{}
 
 var _ repo.Source = Apt{}
-
-// Resolve implements repo.Source.
-func (Apt) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now time.Time) (*repo.Resolved, error) {
-	return Resolve(ctx, f, spec, now)
-}
 
 // Parse implements repo.Source: a Packages index, stanza by stanza.
 func (Apt) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index, emit func(*datasets.PackageRow) error) error {
@@ -32,22 +27,17 @@ func (Apt) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index, e
 		if err != nil {
 			return err
 		}
-		fillRow(&row, p)
+		aptRow(&row, p)
 		if err := emit(&row); err != nil {
 			return err
 		}
 	}
 }
 
-// IngestIndex streams one apt index into Parquet (see repo.Ingest).
-func IngestIndex(ctx context.Context, f *Fetcher, ix Index, out io.Writer, opts IngestOptions) (IngestResult, error) {
-	return repo.Ingest(ctx, f, ix, Apt{}.Parse, out, opts)
-}
-
-// fillRow sets every column of row from p. The parser overwrites its
+// aptRow sets every column of row from a Packages stanza. The parser overwrites its
 // Package on the next call but never the strings and slices it points to, so
 // the row may share them.
-func fillRow(row *datasets.PackageRow, p *deb.Package) {
+func aptRow(row *datasets.PackageRow, p *deb.Package) {
 	*row = datasets.PackageRow{
 
 		Package: p.Package, Version: p.Version, Architecture: p.Architecture,
@@ -65,7 +55,7 @@ func fillRow(row *datasets.PackageRow, p *deb.Package) {
 		Replaces: p.Replaces, BuiltUsing: p.BuiltUsing,
 		StaticBuiltUsing: p.StaticBuiltUsing,
 	}
-	row.Format = "deb"
+	row.Format = string(ecosystem.Deb)
 	epoch, hasEpoch, upstream, revision := deb.SplitVersion(p.Version)
 	if hasEpoch {
 		row.Epoch = &epoch

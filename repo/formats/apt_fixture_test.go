@@ -1,4 +1,4 @@
-package aptrepo_test
+package formats_test
 
 import (
 	"bytes"
@@ -15,18 +15,19 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/distroscope/distroscope/aptrepo"
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 )
 
 // fixtureSource is the whole fixture suite on mirror, trusting keyring.
-func fixtureSource(mirror, keyring string) aptrepo.Source {
-	return aptrepo.Source{
+func fixtureSource(mirror, keyring string) repo.Spec {
+	return repo.Spec{
 		Mirror:        mirror,
-		Suite:         aptrepotest.Suite,
-		Components:    slices.Clone(aptrepotest.Components),
-		Architectures: slices.Clone(aptrepotest.Architectures),
+		Suite:         formatstest.Suite,
+		Components:    slices.Clone(formatstest.Components),
+		Architectures: slices.Clone(formatstest.Architectures),
 		SignedBy:      []string{keyring},
 	}
 }
@@ -42,9 +43,9 @@ func testContext(t *testing.T) context.Context {
 
 // resolveFixture resolves the fixture served at mirror and returns the index
 // named name ("main/amd64").
-func resolveFixture(t *testing.T, mirror, keyring, name string) aptrepo.Index {
+func resolveFixture(t *testing.T, mirror, keyring, name string) repo.Index {
 	t.Helper()
-	rel, err := aptrepo.Resolve(testContext(t), aptrepo.DefaultFetcher(), fixtureSource(mirror, keyring), time.Now())
+	rel, err := formats.Apt{}.Resolve(testContext(t), repo.DefaultFetcher(), fixtureSource(mirror, keyring), time.Now())
 	if err != nil {
 		t.Fatalf("Resolve: %v", err)
 	}
@@ -54,15 +55,15 @@ func resolveFixture(t *testing.T, mirror, keyring, name string) aptrepo.Index {
 		}
 	}
 	t.Fatalf("Resolve gave no index %s", name)
-	return aptrepo.Index{}
+	return repo.Index{}
 }
 
 // only is ix with just its candidate of compression c.
-func only(t *testing.T, ix aptrepo.Index, c aptrepo.Compression) aptrepo.Index {
+func only(t *testing.T, ix repo.Index, c repo.Compression) repo.Index {
 	t.Helper()
 	for _, cand := range ix.Candidates {
 		if cand.Compression == c {
-			ix.Candidates = []aptrepo.Candidate{cand}
+			ix.Candidates = []repo.Candidate{cand}
 			return ix
 		}
 	}
@@ -71,10 +72,10 @@ func only(t *testing.T, ix aptrepo.Index, c aptrepo.Compression) aptrepo.Index {
 }
 
 // ingest runs IngestIndex into memory and reads the Parquet back.
-func ingest(t *testing.T, ctx context.Context, ix aptrepo.Index, opts aptrepo.IngestOptions) ([]datasets.PackageRow, aptrepo.IngestResult, error) {
+func ingest(t *testing.T, ctx context.Context, ix repo.Index, opts repo.IngestOptions) ([]datasets.PackageRow, repo.IngestResult, error) {
 	t.Helper()
 	var buf bytes.Buffer
-	res, err := aptrepo.IngestIndex(ctx, aptrepo.DefaultFetcher(), ix, &buf, opts)
+	res, err := repo.Ingest(ctx, repo.DefaultFetcher(), ix, formats.Apt{}.Parse, &buf, opts)
 	if err != nil {
 		return nil, res, err
 	}
@@ -118,7 +119,7 @@ func readRows(t *testing.T, data []byte) []datasets.PackageRow {
 // expectedRows is the oracle's view of one index as PackageRows.
 func expectedRows(t *testing.T, name string) []datasets.PackageRow {
 	t.Helper()
-	exp, ok := aptrepotest.Expected(t)[name]
+	exp, ok := formatstest.Expected(t)[name]
 	if !ok {
 		t.Fatalf("expected.json has no index %s", name)
 	}
@@ -183,7 +184,7 @@ func wantCorrupt(t *testing.T, err error, file string, words ...string) {
 	if err == nil {
 		t.Fatalf("no error, want one wrapping ErrCorrupt about %s", file)
 	}
-	if !errors.Is(err, aptrepo.ErrCorrupt) {
+	if !errors.Is(err, repo.ErrCorrupt) {
 		t.Errorf("error %q does not wrap ErrCorrupt", err)
 	}
 	msg := err.Error()

@@ -1,4 +1,4 @@
-package aptrepo_test
+package formats_test
 
 import (
 	"bytes"
@@ -16,8 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distroscope/distroscope/aptrepo"
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 )
 
 // noLength serves like http.FileServer but without Content-Length, so the
@@ -50,7 +51,7 @@ func flipMiddleByte(b []byte) []byte {
 // after the Release was signed: every case must fail as corrupt input and
 // name the file, whether or not the mirror announces a length.
 func TestIngestIndexTampered(t *testing.T) {
-	_, keyring := aptrepotest.Repo(t)
+	_, keyring := formatstest.Repo(t)
 	damages := []struct {
 		name string
 		edit func([]byte) []byte
@@ -63,21 +64,21 @@ func TestIngestIndexTampered(t *testing.T) {
 		}},
 	}
 	for _, d := range damages {
-		for _, c := range []aptrepo.Compression{"", "gz", "xz"} {
+		for _, c := range []repo.Compression{"", "gz", "xz"} {
 			for _, chunked := range []bool{false, true} {
 				name := d.name + "/" + c.String()
 				if chunked {
 					name += "/no-length"
 				}
 				t.Run(name, func(t *testing.T) {
-					root := aptrepotest.CopyRepo(t)
-					serve := aptrepotest.Serve
+					root := formatstest.CopyRepo(t)
+					serve := formatstest.Serve
 					if chunked {
 						serve = func(_ testing.TB, root string) string { return serveChunked(t, root) }
 					}
 					mirror := serve(t, root)
 					ix := only(t, resolveFixture(t, mirror, keyring, "main/amd64"), c)
-					p := filepath.Join(aptrepotest.IndexDir(root, "main/amd64"), "by-hash", "SHA256", ix.Candidates[0].SHA256)
+					p := filepath.Join(formatstest.IndexDir(root, "main/amd64"), "by-hash", "SHA256", ix.Candidates[0].SHA256)
 					data, err := os.ReadFile(p)
 					if err != nil {
 						t.Fatal(err)
@@ -85,7 +86,7 @@ func TestIngestIndexTampered(t *testing.T) {
 					if err := os.WriteFile(p, d.edit(data), 0o644); err != nil {
 						t.Fatal(err)
 					}
-					rows, _, err := ingest(t, testContext(t), ix, aptrepo.IngestOptions{})
+					rows, _, err := ingest(t, testContext(t), ix, repo.IngestOptions{})
 					wantCorrupt(t, err, ix.Candidates[0].URL)
 					if rows != nil {
 						t.Errorf("rows returned with the error")
@@ -99,7 +100,7 @@ func TestIngestIndexTampered(t *testing.T) {
 // TestIngestIndexTamperedMessages pins down what the plain-file cases say,
 // where the verdict can only come from the size and hash checks.
 func TestIngestIndexTamperedMessages(t *testing.T) {
-	_, keyring := aptrepotest.Repo(t)
+	_, keyring := formatstest.Repo(t)
 	tests := []struct {
 		name    string
 		edit    func([]byte) []byte
@@ -115,14 +116,14 @@ func TestIngestIndexTamperedMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			root := aptrepotest.CopyRepo(t)
-			mirror := aptrepotest.Serve(t, root)
+			root := formatstest.CopyRepo(t)
+			mirror := formatstest.Serve(t, root)
 			if tt.chunked {
 				mirror = serveChunked(t, root)
 			}
 			ix := only(t, resolveFixture(t, mirror, keyring, "main/amd64"), "")
 			c := ix.Candidates[0]
-			p := filepath.Join(aptrepotest.IndexDir(root, "main/amd64"), "by-hash", "SHA256", c.SHA256)
+			p := filepath.Join(formatstest.IndexDir(root, "main/amd64"), "by-hash", "SHA256", c.SHA256)
 			data, err := os.ReadFile(p)
 			if err != nil {
 				t.Fatal(err)
@@ -130,7 +131,7 @@ func TestIngestIndexTamperedMessages(t *testing.T) {
 			if err := os.WriteFile(p, tt.edit(data), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, _, err = ingest(t, testContext(t), ix, aptrepo.IngestOptions{})
+			_, _, err = ingest(t, testContext(t), ix, repo.IngestOptions{})
 			words := tt.words
 			if tt.size {
 				words = append(words, strconv.FormatInt(c.Size, 10))
@@ -144,7 +145,7 @@ func TestIngestIndexTamperedMessages(t *testing.T) {
 // Index for main/amd64 whose only candidate is name, with the size and hash
 // of its bytes: the Release would vouch for it, so only the content can be
 // wrong.
-func handmade(t *testing.T, files map[string][]byte, name string, c aptrepo.Compression) aptrepo.Index {
+func handmade(t *testing.T, files map[string][]byte, name string, c repo.Compression) repo.Index {
 	t.Helper()
 	dir := t.TempDir()
 	for n, b := range files {
@@ -152,12 +153,12 @@ func handmade(t *testing.T, files map[string][]byte, name string, c aptrepo.Comp
 			t.Fatal(err)
 		}
 	}
-	base := aptrepotest.Serve(t, dir)
+	base := formatstest.Serve(t, dir)
 	data := files[name]
 	sum := sha256.Sum256(data)
-	return aptrepo.Index{
+	return repo.Index{
 		Component: "main", Architecture: "amd64",
-		Candidates: []aptrepo.Candidate{{
+		Candidates: []repo.Candidate{{
 			URL: base + "/" + name, Path: "main/binary-amd64/" + name, Compression: c,
 			Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
 		}},
@@ -188,7 +189,7 @@ func hashOf(b []byte) string {
 // fixturePlain is the fixture's main/amd64 Packages file.
 func fixturePlain(t *testing.T) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(aptrepotest.IndexDir(aptrepotest.Path(t, "repo"), "main/amd64"), "Packages"))
+	data, err := os.ReadFile(filepath.Join(formatstest.IndexDir(formatstest.Path(t, "repo"), "main/amd64"), "Packages"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,13 +222,13 @@ func TestIngestIndexHostileContent(t *testing.T) {
 
 	tests := []struct {
 		name  string
-		index func(t *testing.T) aptrepo.Index
-		opts  aptrepo.IngestOptions
+		index func(t *testing.T) repo.Index
+		opts  repo.IngestOptions
 		words []string
 	}{
 		{
 			name: "gzip bomb past the Release's uncompressed size",
-			index: func(t *testing.T) aptrepo.Index {
+			index: func(t *testing.T) repo.Index {
 				ix := handmade(t, map[string][]byte{"Packages.gz": bomb}, "Packages.gz", "gz")
 				ix.UncompressedSize, ix.UncompressedSHA256 = int64(len(plain)), hashOf(plain)
 				return ix
@@ -236,15 +237,15 @@ func TestIngestIndexHostileContent(t *testing.T) {
 		},
 		{
 			name: "gzip bomb past MaxUncompressed, no size in the Release",
-			index: func(t *testing.T) aptrepo.Index {
+			index: func(t *testing.T) repo.Index {
 				return handmade(t, map[string][]byte{"Packages.gz": bomb}, "Packages.gz", "gz")
 			},
-			opts:  aptrepo.IngestOptions{MaxUncompressed: 1 << 20},
+			opts:  repo.IngestOptions{MaxUncompressed: 1 << 20},
 			words: []string{"decompresses to more than", strconv.Itoa(1 << 20)},
 		},
 		{
 			name: "corrupt stanza, compressed",
-			index: func(t *testing.T) aptrepo.Index {
+			index: func(t *testing.T) repo.Index {
 				ix := handmade(t, map[string][]byte{"Packages.gz": badGz}, "Packages.gz", "gz")
 				ix.UncompressedSize, ix.UncompressedSHA256 = int64(len(bad)), hashOf([]byte(bad))
 				return ix
@@ -253,21 +254,21 @@ func TestIngestIndexHostileContent(t *testing.T) {
 		},
 		{
 			name: "corrupt stanza, plain",
-			index: func(t *testing.T) aptrepo.Index {
+			index: func(t *testing.T) repo.Index {
 				return handmade(t, map[string][]byte{"Packages": []byte(bad)}, "Packages", "")
 			},
 			words: []string{"Installed-Size"},
 		},
 		{
 			name: "stanza without Version",
-			index: func(t *testing.T) aptrepo.Index {
+			index: func(t *testing.T) repo.Index {
 				return handmade(t, map[string][]byte{"Packages": []byte(noVersion)}, "Packages", "")
 			},
 			words: []string{"Version"},
 		},
 		{
 			name: "decompressed size differs from the Release",
-			index: func(t *testing.T) aptrepo.Index {
+			index: func(t *testing.T) repo.Index {
 				ix := handmade(t, map[string][]byte{"Packages.gz": gzipped(t, plain)}, "Packages.gz", "gz")
 				ix.UncompressedSize, ix.UncompressedSHA256 = int64(len(plain))+1, hashOf(plain)
 				return ix
@@ -276,14 +277,14 @@ func TestIngestIndexHostileContent(t *testing.T) {
 		},
 		{
 			name: "not gzip at all",
-			index: func(t *testing.T) aptrepo.Index {
+			index: func(t *testing.T) repo.Index {
 				return handmade(t, map[string][]byte{"Packages.gz": plain}, "Packages.gz", "gz")
 			},
 			words: []string{"gzip"},
 		},
 		{
 			name: "not xz at all",
-			index: func(t *testing.T) aptrepo.Index {
+			index: func(t *testing.T) repo.Index {
 				return handmade(t, map[string][]byte{"Packages.xz": gzipped(t, plain)}, "Packages.xz", "xz")
 			},
 			words: []string{"xz"},
@@ -313,7 +314,7 @@ func TestIngestIndexHangingMirror(t *testing.T) {
 // so its error must not be reported as corrupt metadata, which callers
 // (activities.classify) never retry.
 func TestIngestIndexHangingMirrorRetryable(t *testing.T) {
-	if err := ingestFromHangingMirror(t); errors.Is(err, aptrepo.ErrCorrupt) {
+	if err := ingestFromHangingMirror(t); errors.Is(err, repo.ErrCorrupt) {
 		t.Errorf("error %q wraps ErrCorrupt: a timeout would not be retried", err)
 	}
 }
@@ -338,9 +339,9 @@ func ingestFromHangingMirror(t *testing.T) error {
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(stop) })
 
-	ix := aptrepo.Index{
+	ix := repo.Index{
 		Component: "main", Architecture: "amd64",
-		Candidates: []aptrepo.Candidate{{
+		Candidates: []repo.Candidate{{
 			URL: srv.URL + "/Packages.gz", Path: "main/binary-amd64/Packages.gz", Compression: "gz",
 			Size: int64(len(gz)), SHA256: hashOf(gz),
 		}},
@@ -350,7 +351,7 @@ func ingestFromHangingMirror(t *testing.T) error {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		_, err := aptrepo.IngestIndex(ctx, aptrepo.DefaultFetcher(), ix, new(bytes.Buffer), aptrepo.IngestOptions{})
+		_, err := repo.Ingest(ctx, repo.DefaultFetcher(), ix, formats.Apt{}.Parse, new(bytes.Buffer), repo.IngestOptions{})
 		done <- err
 	}()
 	select {
@@ -381,12 +382,12 @@ func TestResolveHangingMirror(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		_, err := aptrepo.Resolve(ctx, aptrepo.DefaultFetcher(), fixtureSource(srv.URL, aptrepotest.Path(t, "keyring.gpg")), time.Now())
+		_, err := formats.Apt{}.Resolve(ctx, repo.DefaultFetcher(), fixtureSource(srv.URL, formatstest.Path(t, "keyring.gpg")), time.Now())
 		done <- err
 	}()
 	select {
 	case err := <-done:
-		if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, aptrepo.ErrCorrupt) {
+		if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, repo.ErrCorrupt) {
 			t.Errorf("error %v, want one wrapping context.DeadlineExceeded and not ErrCorrupt", err)
 		}
 	case <-time.After(30 * time.Second):

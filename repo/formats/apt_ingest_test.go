@@ -1,4 +1,4 @@
-package aptrepo_test
+package formats_test
 
 import (
 	"errors"
@@ -8,23 +8,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distroscope/distroscope/aptrepo"
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 )
 
 // TestIngestIndex ingests every index of the fixture through every
 // compression it is published in and compares every row, field by field,
 // with what python3-apt read from the same files.
 func TestIngestIndex(t *testing.T) {
-	mirror, keyring := aptrepotest.Repo(t)
+	mirror, keyring := formatstest.Repo(t)
 	src := fixtureSource(mirror, keyring)
-	src.CompressionOrder = []aptrepo.Compression{"gz", "xz", ""}
-	rel, err := aptrepo.Resolve(testContext(t), aptrepo.DefaultFetcher(), src, time.Now())
+	src.CompressionOrder = []repo.Compression{"gz", "xz", ""}
+	rel, err := formats.Apt{}.Resolve(testContext(t), repo.DefaultFetcher(), src, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp := aptrepotest.Release(t)
+	exp := formatstest.Release(t)
 	for _, ix := range rel.Indexes {
 		want := expectedRows(t, ix.Name())
 		if len(want) == 0 {
@@ -35,9 +36,9 @@ func TestIngestIndex(t *testing.T) {
 		for _, c := range ix.Candidates {
 			t.Run(ix.Name()+"/"+c.Compression.String(), func(t *testing.T) {
 				one := only(t, ix, c.Compression)
-				var progress []aptrepo.Progress
-				got, res, err := ingest(t, testContext(t), one, aptrepo.IngestOptions{
-					OnProgress: func(p aptrepo.Progress) { progress = append(progress, p) },
+				var progress []repo.Progress
+				got, res, err := ingest(t, testContext(t), one, repo.IngestOptions{
+					OnProgress: func(p repo.Progress) { progress = append(progress, p) },
 				})
 				if err != nil {
 					t.Fatalf("IngestIndex: %v", err)
@@ -46,7 +47,7 @@ func TestIngestIndex(t *testing.T) {
 				if !slices.IsSortedFunc(got, func(a, b datasets.PackageRow) int { return datasets.ComparePackageRows(&a, &b) }) {
 					t.Errorf("rows of one row group are not in ComparePackageRows order")
 				}
-				wantRes := aptrepo.IngestResult{
+				wantRes := repo.IngestResult{
 					Index: ix.Name(), URL: c.URL, Path: c.Path, Compression: c.Compression,
 					CompressedBytes: c.Size, SHA256: c.SHA256, Rows: int64(len(want)),
 					UncompressedBytes: res.UncompressedBytes, ParquetBytes: res.ParquetBytes,
@@ -60,7 +61,7 @@ func TestIngestIndex(t *testing.T) {
 				if res.UncompressedBytes <= c.Size && c.Compression != "" {
 					t.Errorf("UncompressedBytes %d is not more than the %d compressed bytes", res.UncompressedBytes, c.Size)
 				}
-				if n := len(progress); n == 0 || progress[n-1] != (aptrepo.Progress{Index: ix.Name(), CompressedBytes: c.Size, Rows: int64(len(want))}) {
+				if n := len(progress); n == 0 || progress[n-1] != (repo.Progress{Index: ix.Name(), CompressedBytes: c.Size, Rows: int64(len(want))}) {
 					t.Errorf("progress reports %+v, want a final one with all bytes and rows", progress)
 				}
 				// Every compression must give the very same rows.
@@ -77,13 +78,13 @@ func TestIngestIndex(t *testing.T) {
 // TestIngestIndexArchitectureAll: an Architecture: all stanza is a row of
 // each architecture's index, told apart by IndexArchitecture.
 func TestIngestIndexArchitectureAll(t *testing.T) {
-	mirror, keyring := aptrepotest.Repo(t)
+	mirror, keyring := formatstest.Repo(t)
 	var amd64, arm64 []datasets.PackageRow
 	for _, p := range []struct {
 		name string
 		dst  *[]datasets.PackageRow
 	}{{"main/amd64", &amd64}, {"main/arm64", &arm64}} {
-		rows, _, err := ingest(t, testContext(t), resolveFixture(t, mirror, keyring, p.name), aptrepo.IngestOptions{})
+		rows, _, err := ingest(t, testContext(t), resolveFixture(t, mirror, keyring, p.name), repo.IngestOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,9 +119,9 @@ func TestIngestIndexArchitectureAll(t *testing.T) {
 // TestIngestIndexSmallRowGroups: rows split over many row groups come back
 // all the same.
 func TestIngestIndexSmallRowGroups(t *testing.T) {
-	mirror, keyring := aptrepotest.Repo(t)
+	mirror, keyring := formatstest.Repo(t)
 	ix := resolveFixture(t, mirror, keyring, "main/amd64")
-	got, res, err := ingest(t, testContext(t), ix, aptrepo.IngestOptions{RowGroupRows: 5})
+	got, res, err := ingest(t, testContext(t), ix, repo.IngestOptions{RowGroupRows: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,35 +135,35 @@ func TestIngestIndexSmallRowGroups(t *testing.T) {
 // TestIngestIndexFallback: a candidate the mirror does not have (404) is
 // skipped for the next; when none is there the error says not found.
 func TestIngestIndexFallback(t *testing.T) {
-	_, keyring := aptrepotest.Repo(t)
+	_, keyring := formatstest.Repo(t)
 	tests := []struct {
 		name     string
 		index    string
-		remove   []aptrepo.Compression // by-hash copies to delete
-		want     aptrepo.Compression
+		remove   []repo.Compression // by-hash copies to delete
+		want     repo.Compression
 		notFound bool
 	}{
-		{name: "gz missing", index: "main/amd64", remove: []aptrepo.Compression{"gz"}, want: "xz"},
-		{name: "gz and xz missing", index: "main/amd64", remove: []aptrepo.Compression{"gz", "xz"}, want: ""},
+		{name: "gz missing", index: "main/amd64", remove: []repo.Compression{"gz"}, want: "xz"},
+		{name: "gz and xz missing", index: "main/amd64", remove: []repo.Compression{"gz", "xz"}, want: ""},
 		{name: "nothing missing", index: "main/arm64", want: "gz"},
-		{name: "all missing", index: "main/amd64", remove: []aptrepo.Compression{"gz", "xz", ""}, notFound: true},
-		{name: "xz-only index, missing", index: aptrepotest.XZOnly, remove: []aptrepo.Compression{"xz"}, notFound: true},
+		{name: "all missing", index: "main/amd64", remove: []repo.Compression{"gz", "xz", ""}, notFound: true},
+		{name: "xz-only index, missing", index: formatstest.XZOnly, remove: []repo.Compression{"xz"}, notFound: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			root := aptrepotest.CopyRepo(t)
-			mirror := aptrepotest.Serve(t, root)
+			root := formatstest.CopyRepo(t)
+			mirror := formatstest.Serve(t, root)
 			ix := resolveFixture(t, mirror, keyring, tt.index)
 			for _, c := range ix.Candidates {
 				if slices.Contains(tt.remove, c.Compression) {
-					if err := os.Remove(filepath.Join(aptrepotest.IndexDir(root, tt.index), "by-hash", "SHA256", c.SHA256)); err != nil {
+					if err := os.Remove(filepath.Join(formatstest.IndexDir(root, tt.index), "by-hash", "SHA256", c.SHA256)); err != nil {
 						t.Fatal(err)
 					}
 				}
 			}
-			got, res, err := ingest(t, testContext(t), ix, aptrepo.IngestOptions{})
+			got, res, err := ingest(t, testContext(t), ix, repo.IngestOptions{})
 			if tt.notFound {
-				if !errors.Is(err, aptrepo.ErrNotFound) || errors.Is(err, aptrepo.ErrCorrupt) {
+				if !errors.Is(err, repo.ErrNotFound) || errors.Is(err, repo.ErrCorrupt) {
 					t.Fatalf("error %v, want one wrapping ErrNotFound and not ErrCorrupt", err)
 				}
 				return
@@ -181,7 +182,7 @@ func TestIngestIndexFallback(t *testing.T) {
 // TestIngestIndexNoCandidates: an index with nothing to fetch is an error,
 // not an empty table.
 func TestIngestIndexNoCandidates(t *testing.T) {
-	_, _, err := ingest(t, testContext(t), aptrepo.Index{Component: "main", Architecture: "amd64"}, aptrepo.IngestOptions{})
+	_, _, err := ingest(t, testContext(t), repo.Index{Component: "main", Architecture: "amd64"}, repo.IngestOptions{})
 	if err == nil {
 		t.Fatal("IngestIndex of an index without candidates succeeded")
 	}

@@ -1,4 +1,4 @@
-package aptrepo
+package formats
 
 import (
 	"bytes"
@@ -12,22 +12,23 @@ import (
 	"time"
 
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/deb"
+	"github.com/distroscope/distroscope/ecosystem/deb"
+	"github.com/distroscope/distroscope/repo"
 )
 
 // maxReleaseBytes bounds InRelease/Release: Debian's largest are ~200 KB.
 const maxReleaseBytes = 32 << 20
 
-// Resolve fetches and verifies the suite's Release and picks its indexes.
+// Resolve implements repo.Source: it fetches and verifies the suite's Release and picks its indexes.
 // It fails with ErrCorrupt for unsigned or badly signed metadata (unless
 // AllowUnsigned), an expired Valid-Until (unless AllowExpired), a Release
 // that does not parse, or components and architectures it does not offer.
-func Resolve(ctx context.Context, f *Fetcher, src Source, now time.Time) (*Resolved, error) {
+func (Apt) Resolve(ctx context.Context, f *repo.Fetcher, src repo.Spec, now time.Time) (*repo.Resolved, error) {
 	if src.Mirror == "" || src.Suite == "" {
-		return nil, fmt.Errorf("aptrepo: a source needs a mirror and a suite")
+		return nil, fmt.Errorf("apt: a source needs a mirror and a suite")
 	}
 	if len(src.Components) == 0 || len(src.Architectures) == 0 {
-		return nil, fmt.Errorf("aptrepo: %s: name at least one component and one architecture", src.Suite)
+		return nil, fmt.Errorf("apt: %s: name at least one component and one architecture", src.Suite)
 	}
 	body, releaseURL, signers, err := fetchRelease(ctx, f, src, now)
 	if err != nil {
@@ -35,14 +36,14 @@ func Resolve(ctx context.Context, f *Fetcher, src Source, now time.Time) (*Resol
 	}
 	rel, err := deb.ParseRelease(bytes.NewReader(body))
 	if err != nil {
-		return nil, corrupt(fmt.Errorf("aptrepo: %s: %w", releaseURL, err))
+		return nil, repo.Corrupt(fmt.Errorf("apt: %s: %w", releaseURL, err))
 	}
 	if !rel.ValidUntil.IsZero() && now.After(rel.ValidUntil) && !src.AllowExpired {
-		return nil, corrupt(fmt.Errorf("aptrepo: %s expired at %s (Valid-Until); pass --allow-expired to snapshot it anyway",
+		return nil, repo.Corrupt(fmt.Errorf("apt: %s expired at %s (Valid-Until); pass --allow-expired to snapshot it anyway",
 			releaseURL, rel.ValidUntil.UTC().Format(time.RFC3339)))
 	}
 	if rel.Date.IsZero() {
-		return nil, corrupt(fmt.Errorf("aptrepo: %s has no Date field", releaseURL))
+		return nil, repo.Corrupt(fmt.Errorf("apt: %s has no Date field", releaseURL))
 	}
 	sum := sha256.Sum256(body)
 	releaseHash := hex.EncodeToString(sum[:])
@@ -59,13 +60,13 @@ func Resolve(ctx context.Context, f *Fetcher, src Source, now time.Time) (*Resol
 	}
 	part := datasets.Partition{Distro: distro, Release: release, Snapshot: datasets.SnapshotID(rel.Date, releaseHash)}
 	if err := part.Validate(); err != nil {
-		return nil, corrupt(fmt.Errorf("aptrepo: %s: Origin %q / Codename %q: %w", releaseURL, rel.Origin, rel.Codename, err))
+		return nil, repo.Corrupt(fmt.Errorf("apt: %s: Origin %q / Codename %q: %w", releaseURL, rel.Origin, rel.Codename, err))
 	}
 	order := src.CompressionOrder
 	if len(order) == 0 {
-		order = DefaultCompressionOrder
+		order = repo.DefaultCompressionOrder
 	}
-	res := &Resolved{
+	res := &repo.Resolved{
 		Source: src, Partition: part,
 		Origin: rel.Origin, Label: rel.Label, Suite: rel.Suite, Codename: rel.Codename, Version: rel.Version,
 		Date: rel.Date.UTC(), ValidUntil: rel.ValidUntil.UTC(), ReleaseSHA256: releaseHash, ReleaseURL: releaseURL,
@@ -76,15 +77,15 @@ func Resolve(ctx context.Context, f *Fetcher, src Source, now time.Time) (*Resol
 	}
 	for _, comp := range src.Components {
 		if len(rel.Components) > 0 && !slices.Contains(rel.Components, comp) && !slices.ContainsFunc(rel.Components, func(c string) bool { return strings.HasSuffix(c, "/"+comp) }) {
-			return nil, corrupt(fmt.Errorf("aptrepo: %s offers components %s, not %q", releaseURL, strings.Join(rel.Components, " "), comp))
+			return nil, repo.Corrupt(fmt.Errorf("apt: %s offers components %s, not %q", releaseURL, strings.Join(rel.Components, " "), comp))
 		}
 		for _, arch := range src.Architectures {
 			if len(rel.Architectures) > 0 && !slices.Contains(rel.Architectures, arch) {
-				return nil, corrupt(fmt.Errorf("aptrepo: %s offers architectures %s, not %q", releaseURL, strings.Join(rel.Architectures, " "), arch))
+				return nil, repo.Corrupt(fmt.Errorf("apt: %s offers architectures %s, not %q", releaseURL, strings.Join(rel.Architectures, " "), arch))
 			}
 			ix, err := pickIndex(rel, src, comp, arch, order)
 			if err != nil {
-				return nil, corrupt(fmt.Errorf("aptrepo: %s: %w", releaseURL, err))
+				return nil, repo.Corrupt(fmt.Errorf("apt: %s: %w", releaseURL, err))
 			}
 			res.Indexes = append(res.Indexes, ix)
 		}
@@ -92,9 +93,9 @@ func Resolve(ctx context.Context, f *Fetcher, src Source, now time.Time) (*Resol
 	return res, nil
 }
 
-func pickIndex(rel *deb.Release, src Source, comp, arch string, order []Compression) (Index, error) {
+func pickIndex(rel *deb.Release, src repo.Spec, comp, arch string, order []repo.Compression) (repo.Index, error) {
 	base := comp + "/binary-" + arch + "/Packages"
-	ix := Index{Component: comp, Architecture: arch}
+	ix := repo.Index{Component: comp, Architecture: arch}
 	if plain, ok := rel.File(base); ok && plain.SHA256 != "" {
 		ix.UncompressedSize, ix.UncompressedSHA256 = plain.Size, plain.SHA256
 	}
@@ -103,12 +104,12 @@ func pickIndex(rel *deb.Release, src Source, comp, arch string, order []Compress
 		if !ok || rf.SHA256 == "" {
 			continue
 		}
-		u := join(src.Mirror, "dists", src.Suite, rf.Path)
+		u := repo.JoinURL(src.Mirror, "dists", src.Suite, rf.Path)
 		if rel.AcquireByHash {
 			// by-hash names cannot change under us while the mirror updates.
-			u = join(src.Mirror, "dists", src.Suite, comp, "binary-"+arch, "by-hash", "SHA256", rf.SHA256)
+			u = repo.JoinURL(src.Mirror, "dists", src.Suite, comp, "binary-"+arch, "by-hash", "SHA256", rf.SHA256)
 		}
-		ix.Candidates = append(ix.Candidates, Candidate{URL: u, Path: rf.Path, Compression: c, Size: rf.Size, SHA256: rf.SHA256})
+		ix.Candidates = append(ix.Candidates, repo.Candidate{URL: u, Path: rf.Path, Compression: c, Size: rf.Size, SHA256: rf.SHA256})
 	}
 	if len(ix.Candidates) == 0 {
 		return ix, fmt.Errorf("the Release lists no Packages index with a SHA256 for %s/binary-%s", comp, arch)
@@ -116,12 +117,12 @@ func pickIndex(rel *deb.Release, src Source, comp, arch string, order []Compress
 	return ix, nil
 }
 
-func fetchRelease(ctx context.Context, f *Fetcher, src Source, now time.Time) (body []byte, from string, signers []string, err error) {
+func fetchRelease(ctx context.Context, f *repo.Fetcher, src repo.Spec, now time.Time) (body []byte, from string, signers []string, err error) {
 	kr, krErr := loadKeyring(src)
 	if krErr != nil && !src.AllowUnsigned {
-		return nil, "", nil, invalid(fmt.Errorf("aptrepo: keyring for %s: %w", src.Suite, krErr))
+		return nil, "", nil, repo.Invalid(fmt.Errorf("apt: keyring for %s: %w", src.Suite, krErr))
 	}
-	inURL := join(src.Mirror, "dists", src.Suite, "InRelease")
+	inURL := repo.JoinURL(src.Mirror, "dists", src.Suite, "InRelease")
 	data, err := f.ReadAll(ctx, inURL, maxReleaseBytes)
 	switch {
 	case err == nil:
@@ -132,29 +133,29 @@ func fetchRelease(ctx context.Context, f *Fetcher, src Source, now time.Time) (b
 			}
 			body, err := extractCleartext(data)
 			if err != nil {
-				return nil, "", nil, corrupt(fmt.Errorf("aptrepo: %s: %w", inURL, err))
+				return nil, "", nil, repo.Corrupt(fmt.Errorf("apt: %s: %w", inURL, err))
 			}
 			return body, inURL, nil, nil
 		}
 		body, signers, err := verifyInRelease(data, kr, krErr, now)
 		if err != nil {
-			return nil, "", nil, corrupt(fmt.Errorf("aptrepo: %s: %w", inURL, err))
+			return nil, "", nil, repo.Corrupt(fmt.Errorf("apt: %s: %w", inURL, err))
 		}
 		return body, inURL, signers, nil
-	case !errors.Is(err, ErrNotFound):
+	case !errors.Is(err, repo.ErrNotFound):
 		return nil, "", nil, err
 	}
-	relURL := join(src.Mirror, "dists", src.Suite, "Release")
+	relURL := repo.JoinURL(src.Mirror, "dists", src.Suite, "Release")
 	body, err = f.ReadAll(ctx, relURL, maxReleaseBytes)
 	if err != nil {
 		return nil, "", nil, err
 	}
 	sig, err := f.ReadAll(ctx, relURL+".gpg", 1<<20)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, repo.ErrNotFound) {
 		if src.AllowUnsigned {
 			return body, relURL, nil, nil
 		}
-		return nil, "", nil, corrupt(fmt.Errorf("aptrepo: %s is unsigned (no InRelease, no Release.gpg); pass --allow-unsigned to snapshot it anyway", relURL))
+		return nil, "", nil, repo.Corrupt(fmt.Errorf("apt: %s is unsigned (no InRelease, no Release.gpg); pass --allow-unsigned to snapshot it anyway", relURL))
 	}
 	if err != nil {
 		return nil, "", nil, err
@@ -164,7 +165,7 @@ func fetchRelease(ctx context.Context, f *Fetcher, src Source, now time.Time) (b
 		if src.AllowUnsigned {
 			return body, relURL, nil, nil
 		}
-		return nil, "", nil, corrupt(fmt.Errorf("aptrepo: %s: %w", relURL, err))
+		return nil, "", nil, repo.Corrupt(fmt.Errorf("apt: %s: %w", relURL, err))
 	}
 	return body, relURL, signers, nil
 }

@@ -1,4 +1,4 @@
-package aptrepo_test
+package formats_test
 
 import (
 	"crypto/sha256"
@@ -13,17 +13,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distroscope/distroscope/aptrepo"
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/deb/aptsig"
+	"github.com/distroscope/distroscope/ecosystem/openpgp"
+	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 )
 
 // removeFiles deletes files of a copied repository, relative to its suite.
 func removeFiles(names ...string) func(t *testing.T, root string) {
 	return func(t *testing.T, root string) {
 		for _, n := range names {
-			if err := os.Remove(filepath.Join(root, "dists", aptrepotest.Suite, n)); err != nil {
+			if err := os.Remove(filepath.Join(root, "dists", formatstest.Suite, n)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -33,7 +34,7 @@ func removeFiles(names ...string) func(t *testing.T, root string) {
 // editFile rewrites one file of a copied repository, relative to its suite.
 func editFile(name string, edit func([]byte) []byte) func(t *testing.T, root string) {
 	return func(t *testing.T, root string) {
-		p := filepath.Join(root, "dists", aptrepotest.Suite, name)
+		p := filepath.Join(root, "dists", formatstest.Suite, name)
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
@@ -49,11 +50,11 @@ func replaceOnce(old, new string) func([]byte) []byte {
 }
 
 func TestResolve(t *testing.T) {
-	rel := aptrepotest.Release(t)
-	keyring := aptrepotest.Path(t, "keyring.gpg")
-	armored := aptrepotest.Path(t, "keyring.asc")
-	other := aptrepotest.Path(t, "other-keyring.gpg")
-	fpr := aptrepotest.Fingerprint(t)
+	rel := formatstest.Release(t)
+	keyring := formatstest.Path(t, "keyring.gpg")
+	armored := formatstest.Path(t, "keyring.asc")
+	other := formatstest.Path(t, "other-keyring.gpg")
+	fpr := formatstest.Fingerprint(t)
 	inline, err := os.ReadFile(armored)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +64,7 @@ func TestResolve(t *testing.T) {
 	tests := []struct {
 		name    string
 		tamper  func(t *testing.T, root string) // on a copy; nil serves the committed fixture
-		source  func(src *aptrepo.Source)
+		source  func(src *repo.Spec)
 		now     time.Time // zero: time.Now()
 		want    *resolveWant
 		wantIs  []error  // the error must wrap each
@@ -72,25 +73,25 @@ func TestResolve(t *testing.T) {
 		{name: "InRelease, binary keyring", want: &resolveWant{from: "InRelease", signed: true}},
 		{
 			name:   "InRelease, armored keyring",
-			source: func(s *aptrepo.Source) { s.SignedBy = []string{armored} },
+			source: func(s *repo.Spec) { s.SignedBy = []string{armored} },
 			want:   &resolveWant{from: "InRelease", signed: true},
 		},
 		{
 			name:   "inline Signed-By",
-			source: func(s *aptrepo.Source) { s.SignedBy, s.SignedByInline = nil, string(inline) },
+			source: func(s *repo.Spec) { s.SignedBy, s.SignedByInline = nil, string(inline) },
 			want:   &resolveWant{from: "InRelease", signed: true},
 		},
 		{
 			name:   "Signed-By fingerprint of the signer",
-			source: func(s *aptrepo.Source) { s.SignedByFingerprints = []string{fpr} },
+			source: func(s *repo.Spec) { s.SignedByFingerprints = []string{fpr} },
 			want:   &resolveWant{from: "InRelease", signed: true},
 		},
 		{
 			name: "compression order plain first",
-			source: func(s *aptrepo.Source) {
-				s.CompressionOrder = []aptrepo.Compression{"", "xz", "gz"}
+			source: func(s *repo.Spec) {
+				s.CompressionOrder = []repo.Compression{"", "xz", "gz"}
 			},
-			want: &resolveWant{from: "InRelease", signed: true, order: []aptrepo.Compression{"", "xz", "gz"}},
+			want: &resolveWant{from: "InRelease", signed: true, order: []repo.Compression{"", "xz", "gz"}},
 		},
 		{
 			name:   "Release + Release.gpg when InRelease is missing",
@@ -99,32 +100,32 @@ func TestResolve(t *testing.T) {
 		},
 		{
 			name:    "wrong keyring",
-			source:  func(s *aptrepo.Source) { s.SignedBy = []string{other} },
-			wantIs:  []error{aptrepo.ErrCorrupt, aptsig.ErrNoTrustedSignature},
+			source:  func(s *repo.Spec) { s.SignedBy = []string{other} },
+			wantIs:  []error{repo.ErrCorrupt, openpgp.ErrNoTrustedSignature},
 			mention: []string{"dists/fixture/InRelease", fpr[len(fpr)-16:]},
 		},
 		{
 			name:    "wrong keyring, Release.gpg",
 			tamper:  removeFiles("InRelease"),
-			source:  func(s *aptrepo.Source) { s.SignedBy = []string{other} },
-			wantIs:  []error{aptrepo.ErrCorrupt, aptsig.ErrNoTrustedSignature},
+			source:  func(s *repo.Spec) { s.SignedBy = []string{other} },
+			wantIs:  []error{repo.ErrCorrupt, openpgp.ErrNoTrustedSignature},
 			mention: []string{"dists/fixture/Release", "Release.gpg"},
 		},
 		{
 			name:    "Signed-By fingerprint of another key",
-			source:  func(s *aptrepo.Source) { s.SignedByFingerprints = []string{strings.Repeat("AB", 20)} },
-			wantIs:  []error{aptrepo.ErrCorrupt, aptsig.ErrNoTrustedSignature},
+			source:  func(s *repo.Spec) { s.SignedByFingerprints = []string{strings.Repeat("AB", 20)} },
+			wantIs:  []error{repo.ErrCorrupt, openpgp.ErrNoTrustedSignature},
 			mention: []string{"dists/fixture/InRelease"},
 		},
 		{
 			name:   "wrong keyring allowed unsigned",
-			source: func(s *aptrepo.Source) { s.SignedBy, s.AllowUnsigned = []string{other}, true },
+			source: func(s *repo.Spec) { s.SignedBy, s.AllowUnsigned = []string{other}, true },
 			want:   &resolveWant{from: "InRelease", signed: false},
 		},
 		{
 			name:    "InRelease text changed after signing",
 			tamper:  editFile("InRelease", replaceOnce("Codename: fixture", "Codename: fixturf")),
-			wantIs:  []error{aptrepo.ErrCorrupt, aptsig.ErrBadSignature},
+			wantIs:  []error{repo.ErrCorrupt, openpgp.ErrBadSignature},
 			mention: []string{"dists/fixture/InRelease"},
 		},
 		{
@@ -133,65 +134,65 @@ func TestResolve(t *testing.T) {
 				removeFiles("InRelease")(t, root)
 				editFile("Release", replaceOnce("Suite: testing", "Suite: testinf"))(t, root)
 			},
-			wantIs:  []error{aptrepo.ErrCorrupt, aptsig.ErrBadSignature},
+			wantIs:  []error{repo.ErrCorrupt, openpgp.ErrBadSignature},
 			mention: []string{"dists/fixture/Release"},
 		},
 		{
 			name:    "unsigned",
 			tamper:  removeFiles("InRelease", "Release.gpg"),
-			wantIs:  []error{aptrepo.ErrCorrupt},
+			wantIs:  []error{repo.ErrCorrupt},
 			mention: []string{"dists/fixture/Release", "unsigned"},
 		},
 		{
 			name:   "unsigned, allowed",
 			tamper: removeFiles("InRelease", "Release.gpg"),
-			source: func(s *aptrepo.Source) { s.AllowUnsigned = true },
+			source: func(s *repo.Spec) { s.AllowUnsigned = true },
 			want:   &resolveWant{from: "Release", signed: false},
 		},
 		{
 			name:    "expired",
 			now:     afterExpiry,
-			wantIs:  []error{aptrepo.ErrCorrupt},
+			wantIs:  []error{repo.ErrCorrupt},
 			mention: []string{"dists/fixture/InRelease", "Valid-Until", rel.ValidUntil.Format(time.RFC3339)},
 		},
 		{
 			name:   "expired, allowed",
 			now:    afterExpiry,
-			source: func(s *aptrepo.Source) { s.AllowExpired = true },
+			source: func(s *repo.Spec) { s.AllowExpired = true },
 			want:   &resolveWant{from: "InRelease", signed: true},
 		},
 		{
 			name:    "unknown component",
-			source:  func(s *aptrepo.Source) { s.Components = []string{"main", "non-free"} },
-			wantIs:  []error{aptrepo.ErrCorrupt},
+			source:  func(s *repo.Spec) { s.Components = []string{"main", "non-free"} },
+			wantIs:  []error{repo.ErrCorrupt},
 			mention: []string{`"non-free"`, "main contrib"},
 		},
 		{
 			name:    "unknown architecture",
-			source:  func(s *aptrepo.Source) { s.Architectures = []string{"riscv64"} },
-			wantIs:  []error{aptrepo.ErrCorrupt},
+			source:  func(s *repo.Spec) { s.Architectures = []string{"riscv64"} },
+			wantIs:  []error{repo.ErrCorrupt},
 			mention: []string{`"riscv64"`, "amd64 arm64"},
 		},
 		{
 			name:    "unknown suite",
-			source:  func(s *aptrepo.Source) { s.Suite = "nosuch" },
-			wantIs:  []error{aptrepo.ErrNotFound},
+			source:  func(s *repo.Spec) { s.Suite = "nosuch" },
+			wantIs:  []error{repo.ErrNotFound},
 			mention: []string{"dists/nosuch/Release"},
 		},
 		{
 			name:    "no components",
-			source:  func(s *aptrepo.Source) { s.Components = nil },
+			source:  func(s *repo.Spec) { s.Components = nil },
 			mention: []string{"component"},
 		},
 	}
-	mirror, _ := aptrepotest.Repo(t)
+	mirror, _ := formatstest.Repo(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			base := mirror
 			if tt.tamper != nil {
-				root := aptrepotest.CopyRepo(t)
+				root := formatstest.CopyRepo(t)
 				tt.tamper(t, root)
-				base = aptrepotest.Serve(t, root)
+				base = formatstest.Serve(t, root)
 			}
 			src := fixtureSource(base, keyring)
 			if tt.source != nil {
@@ -201,7 +202,7 @@ func TestResolve(t *testing.T) {
 			if now.IsZero() {
 				now = time.Now()
 			}
-			got, err := aptrepo.Resolve(testContext(t), aptrepo.DefaultFetcher(), src, now)
+			got, err := formats.Apt{}.Resolve(testContext(t), repo.DefaultFetcher(), src, now)
 			if tt.want == nil {
 				if err == nil {
 					t.Fatalf("Resolve succeeded, want an error")
@@ -211,7 +212,7 @@ func TestResolve(t *testing.T) {
 						t.Errorf("error %q does not wrap %q", err, target)
 					}
 				}
-				if len(tt.wantIs) == 0 && errors.Is(err, aptrepo.ErrCorrupt) {
+				if len(tt.wantIs) == 0 && errors.Is(err, repo.ErrCorrupt) {
 					t.Errorf("error %q wraps ErrCorrupt, but the source, not the mirror, is wrong", err)
 				}
 				for _, m := range tt.mention {
@@ -233,10 +234,10 @@ func TestResolve(t *testing.T) {
 type resolveWant struct {
 	from   string // "InRelease" or "Release"
 	signed bool
-	order  []aptrepo.Compression // nil: DefaultCompressionOrder
+	order  []repo.Compression // nil: DefaultCompressionOrder
 }
 
-func checkResolved(t *testing.T, got *aptrepo.Resolved, src aptrepo.Source, rel aptrepotest.ExpectedRelease, fpr string, want resolveWant) {
+func checkResolved(t *testing.T, got *repo.Resolved, src repo.Spec, rel formatstest.ExpectedRelease, fpr string, want resolveWant) {
 	t.Helper()
 	if wantURL := src.Mirror + "/dists/fixture/" + want.from; got.ReleaseURL != wantURL {
 		t.Errorf("ReleaseURL = %q, want %q", got.ReleaseURL, wantURL)
@@ -275,7 +276,7 @@ func checkResolved(t *testing.T, got *aptrepo.Resolved, src aptrepo.Source, rel 
 
 	order := want.order
 	if order == nil {
-		order = aptrepo.DefaultCompressionOrder
+		order = repo.DefaultCompressionOrder
 	}
 	var wantNames []string
 	for _, comp := range src.Components {
@@ -292,7 +293,7 @@ func checkResolved(t *testing.T, got *aptrepo.Resolved, src aptrepo.Source, rel 
 	}
 	for _, ix := range got.Indexes {
 		dir := ix.Component + "/binary-" + ix.Architecture
-		var wantCands []aptrepo.Candidate
+		var wantCands []repo.Candidate
 		for _, c := range order {
 			path := dir + "/Packages"
 			if c != "" {
@@ -302,7 +303,7 @@ func checkResolved(t *testing.T, got *aptrepo.Resolved, src aptrepo.Source, rel 
 			if !ok {
 				continue
 			}
-			wantCands = append(wantCands, aptrepo.Candidate{
+			wantCands = append(wantCands, repo.Candidate{
 				URL:  src.Mirror + "/dists/fixture/" + dir + "/by-hash/SHA256/" + f.SHA256,
 				Path: path, Compression: c, Size: f.Size, SHA256: f.SHA256,
 			})
@@ -315,7 +316,7 @@ func checkResolved(t *testing.T, got *aptrepo.Resolved, src aptrepo.Source, rel 
 			t.Errorf("%s: uncompressed %d %s, want %d %s (listed: %v)", ix.Name(),
 				ix.UncompressedSize, ix.UncompressedSHA256, plain.Size, plain.SHA256, ok)
 		}
-		if ix.Name() == aptrepotest.XZOnly {
+		if ix.Name() == formatstest.XZOnly {
 			if len(ix.Candidates) != 1 || ix.Candidates[0].Compression != "xz" || ix.UncompressedSize != 0 {
 				t.Errorf("%s: want only the .xz and no plain size, got %+v", ix.Name(), ix)
 			}
@@ -327,10 +328,10 @@ func checkResolved(t *testing.T, got *aptrepo.Resolved, src aptrepo.Source, rel 
 // served and hashes to what the Release says: the fixture's by-hash tree is
 // complete and Resolve builds its URLs the way the mirror lays them out.
 func TestResolveByHashServed(t *testing.T) {
-	mirror, keyring := aptrepotest.Repo(t)
+	mirror, keyring := formatstest.Repo(t)
 	src := fixtureSource(mirror, keyring)
-	src.CompressionOrder = []aptrepo.Compression{"gz", "xz", ""}
-	got, err := aptrepo.Resolve(testContext(t), aptrepo.DefaultFetcher(), src, time.Now())
+	src.CompressionOrder = []repo.Compression{"gz", "xz", ""}
+	got, err := formats.Apt{}.Resolve(testContext(t), repo.DefaultFetcher(), src, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,13 +366,13 @@ func TestResolveByHashServed(t *testing.T) {
 // TestResolveNotByHash: without Acquire-By-Hash the candidates are the
 // plain paths of the Release.
 func TestResolveNotByHash(t *testing.T) {
-	root := aptrepotest.CopyRepo(t)
+	root := formatstest.CopyRepo(t)
 	removeFiles("InRelease", "Release.gpg")(t, root)
 	editFile("Release", replaceOnce("Acquire-By-Hash: yes\n", ""))(t, root)
-	mirror := aptrepotest.Serve(t, root)
+	mirror := formatstest.Serve(t, root)
 	src := fixtureSource(mirror, "")
 	src.SignedBy, src.AllowUnsigned = nil, true
-	got, err := aptrepo.Resolve(testContext(t), aptrepo.DefaultFetcher(), src, time.Now())
+	got, err := formats.Apt{}.Resolve(testContext(t), repo.DefaultFetcher(), src, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,42 +1,65 @@
-// Package formats lists every repository format distroscope reads, in one
-// place: the activities ask it for the repo.Source of a spec's format.
-// Registration is explicit — no init() side effects — so what is supported
-// is what this file says.
+// Package formats is every repository format distroscope reads, each a
+// repo.Source in its own file — apt.go, rpmmd.go, apk.go, alpm.go — with
+// the mapping of its ecosystem's records to packages rows beside it
+// (*_row.go), and this file, the one registry of them. Registration is
+// explicit — no init() side effects — so what is supported is what the
+// registry says; a new format is one file pair and one line here.
+//
+// The readers the formats use are pure and live under ecosystem/; what is
+// shared by every format (fetching, verifying sizes and hashes,
+// decompression, the streaming ingest) lives in package repo.
 package formats
 
 import (
 	"fmt"
-	"sort"
 
-	"github.com/distroscope/distroscope/aptrepo"
+	"github.com/distroscope/distroscope/ecosystem"
 	"github.com/distroscope/distroscope/repo"
 )
 
-var sources = map[repo.Format]repo.Source{
-	repo.FormatApt:   aptrepo.Apt{},
-	repo.FormatRPMMD: RPMMD{},
-	repo.FormatALPM:  ALPM{},
-	repo.FormatAPK:   APK{},
+// Format is one registered repository format: its name, the ecosystem
+// whose packages its indexes list, and its Source.
+type Format struct {
+	Name      repo.Format
+	Ecosystem ecosystem.Name
+	Source    repo.Source
+}
+
+// registry lists the formats in a stable order.
+var registry = []Format{
+	{repo.FormatApt, ecosystem.Deb, Apt{}},
+	{repo.FormatRPMMD, ecosystem.RPM, RPMMD{}},
+	{repo.FormatAPK, ecosystem.APK, APK{}},
+	{repo.FormatALPM, ecosystem.ALPM, ALPM{}},
+}
+
+// Lookup returns the registered format f ("" means apt).
+func Lookup(f repo.Format) (Format, error) {
+	if f == "" {
+		f = repo.FormatApt
+	}
+	for _, r := range registry {
+		if r.Name == f {
+			return r, nil
+		}
+	}
+	return Format{}, repo.Invalid(fmt.Errorf("formats: unknown repository format %q (known: %v)", f, Names()))
 }
 
 // For returns the Source of format f ("" means apt).
 func For(f repo.Format) (repo.Source, error) {
-	if f == "" {
-		f = repo.FormatApt
-	}
-	s, ok := sources[f]
-	if !ok {
-		return nil, repo.Invalid(fmt.Errorf("formats: unknown repository format %q (known: %v)", f, Names()))
-	}
-	return s, nil
+	r, err := Lookup(f)
+	return r.Source, err
 }
 
-// Names lists the known formats, sorted.
+// All lists the registered formats.
+func All() []Format { return append([]Format(nil), registry...) }
+
+// Names lists the registered formats' names, in registry order.
 func Names() []string {
-	var out []string
-	for f := range sources {
-		out = append(out, string(f))
+	out := make([]string, len(registry))
+	for i, r := range registry {
+		out[i] = string(r.Name)
 	}
-	sort.Strings(out)
 	return out
 }

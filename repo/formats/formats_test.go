@@ -3,7 +3,6 @@ package formats_test
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -18,10 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
-	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/formats"
 	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 	"github.com/distroscope/distroscope/repo/repotest"
 )
 
@@ -35,12 +33,12 @@ func source(t *testing.T, f repo.Format) repo.Source {
 }
 
 func TestConformanceApt(t *testing.T) {
-	keyring := aptrepotest.Path(t, "keyring.gpg")
+	keyring := formatstest.Path(t, "keyring.gpg")
 	repotest.Run(t, repotest.Fixture{
 		Source: source(t, repo.FormatApt),
-		Root:   aptrepotest.Path(t, "repo"),
+		Root:   formatstest.Path(t, "repo"),
 		Spec: func(m string) repo.Spec {
-			return repo.Spec{Mirror: m, Suite: aptrepotest.Suite, Components: []string{"main", "contrib"},
+			return repo.Spec{Mirror: m, Suite: formatstest.Suite, Components: []string{"main", "contrib"},
 				Architectures: []string{"amd64", "arm64"}, SignedBy: []string{keyring}}
 		},
 		RowFormat: "deb", MinRows: 59, Now: time.Now(),
@@ -54,7 +52,7 @@ func TestUnknownFormat(t *testing.T) {
 }
 
 func TestConformanceRPMMD(t *testing.T) {
-	for _, variant := range []string{"../rpmmd/testdata/repo"} {
+	for _, variant := range []string{"../../ecosystem/rpm/testdata/repo"} {
 		repotest.Run(t, repotest.Fixture{
 			Source: source(t, repo.FormatRPMMD),
 			Root:   variant,
@@ -72,7 +70,7 @@ func TestConformanceALPM(t *testing.T) {
 		t.Run(db, func(t *testing.T) {
 			repotest.Run(t, repotest.Fixture{
 				Source: source(t, repo.FormatALPM),
-				Root:   "../alpm/testdata/repo",
+				Root:   "../../ecosystem/alpm/testdata/repo",
 				Spec: func(m string) repo.Spec {
 					return repo.Spec{Format: repo.FormatALPM, Distro: "fixture-arch", Mirror: m, Suite: "rolling",
 						URLTemplate: "{mirror}/" + db, Components: []string{"fixture"}, Architectures: []string{"x86_64"}}
@@ -85,11 +83,11 @@ func TestConformanceALPM(t *testing.T) {
 
 func TestRPMMDSignedRepomd(t *testing.T) {
 	ctx := t.Context()
-	srv := httptest.NewServer(http.FileServer(http.Dir("../rpmmd/testdata/repo")))
+	srv := httptest.NewServer(http.FileServer(http.Dir("../../ecosystem/rpm/testdata/repo")))
 	defer srv.Close()
 	spec := repo.Spec{Format: repo.FormatRPMMD, Distro: "fixture-rpm", Mirror: srv.URL, Suite: "1", URLTemplate: "{mirror}",
 		Components: []string{"Everything"}, Architectures: []string{"x86_64"},
-		SignedBy: []string{"../rpmmd/testdata/fixture-signing-key.asc"}}
+		SignedBy: []string{"../../ecosystem/rpm/testdata/fixture-signing-key.asc"}}
 	rel, err := formats.RPMMD{}.Resolve(ctx, repo.DefaultFetcher(), spec, time.Now())
 	if err != nil {
 		t.Fatalf("signed repomd with its key: %v", err)
@@ -97,7 +95,7 @@ func TestRPMMDSignedRepomd(t *testing.T) {
 	if len(rel.Signers) == 0 {
 		t.Errorf("no signer reported")
 	}
-	spec.SignedBy = []string{"../aptrepo/testdata/other-keyring.gpg"}
+	spec.SignedBy = []string{"testdata/apt/other-keyring.gpg"}
 	if _, err := (formats.RPMMD{}).Resolve(ctx, repo.DefaultFetcher(), spec, time.Now()); !errors.Is(err, repo.ErrCorrupt) {
 		t.Errorf("repomd signed by an untrusted key: err = %v, want ErrCorrupt", err)
 	}
@@ -108,7 +106,7 @@ func TestConformanceAPK(t *testing.T) {
 		t.Run(ix, func(t *testing.T) {
 			repotest.Run(t, repotest.Fixture{
 				Source: source(t, repo.FormatAPK),
-				Root:   "../apkindex/testdata",
+				Root:   "../../ecosystem/apk/testdata",
 				Spec: func(m string) repo.Spec {
 					return repo.Spec{Format: repo.FormatAPK, Distro: "fixture-alpine", Mirror: m, Suite: "v3.18",
 						URLTemplate: "{mirror}/" + ix, Components: []string{"main"}, Architectures: []string{"aarch64"}}
@@ -119,45 +117,6 @@ func TestConformanceAPK(t *testing.T) {
 	}
 }
 
-func TestRPMMDWithFiles(t *testing.T) {
-	ctx := t.Context()
-	srv := httptest.NewServer(http.FileServer(http.Dir("../rpmmd/testdata/repo")))
-	defer srv.Close()
-	spec := repo.Spec{Format: repo.FormatRPMMD, Distro: "fixture-rpm", Mirror: srv.URL, Suite: "1", URLTemplate: "{mirror}",
-		Components: []string{"Everything"}, Architectures: []string{"x86_64"}, WithFiles: true}
-	src := formats.RPMMD{}
-	f := repo.DefaultFetcher()
-	rel, err := src.Resolve(ctx, f, spec, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows []datasets.PackageRow
-	collect := func(ctx context.Context, r io.Reader, name string, ix repo.Index, emit func(*datasets.PackageRow) error) error {
-		return src.Parse(ctx, r, name, ix, func(row *datasets.PackageRow) error {
-			rows = append(rows, *row)
-			return emit(row)
-		})
-	}
-	if _, err := repo.Ingest(ctx, f, rel.Indexes[0], collect, io.Discard, repo.IngestOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	withFiles := 0
-	for _, r := range rows {
-		if len(r.Files) > 0 {
-			withFiles++
-		}
-	}
-	if len(rows) == 0 || withFiles == 0 {
-		t.Fatalf("%d rows, %d with files: filelists were not joined", len(rows), withFiles)
-	}
-	// A filelists that does not match repomd.xml fails the ingest.
-	ix := rel.Indexes[0]
-	ix.Extra["filelists_sha256"] = strings.Repeat("0", 64)
-	if _, err := repo.Ingest(ctx, f, ix, src.Parse, io.Discard, repo.IngestOptions{}); !errors.Is(err, repo.ErrCorrupt) || !strings.Contains(err.Error(), "filelists") {
-		t.Errorf("tampered filelists hash: err = %v, want ErrCorrupt naming the filelists", err)
-	}
-}
-
 // TestAPKSignature: with the signing key, a signed APKINDEX verifies and
 // its key is reported; an unsigned one, one whose index was altered after
 // signing, or one signed by another key is corrupt; a key file that is not
@@ -165,11 +124,11 @@ func TestRPMMDWithFiles(t *testing.T) {
 func TestAPKSignature(t *testing.T) {
 	ctx := t.Context()
 	root := t.TempDir()
-	signed, err := os.ReadFile("../apkindex/testdata/alpine-3.18-aarch64.APKINDEX.tar.gz")
+	signed, err := os.ReadFile("../../ecosystem/apk/testdata/alpine-3.18-aarch64.APKINDEX.tar.gz")
 	if err != nil {
 		t.Fatal(err)
 	}
-	unsigned, err := os.ReadFile("../apkindex/testdata/apk-tools-test.APKINDEX.tar.gz")
+	unsigned, err := os.ReadFile("../../ecosystem/apk/testdata/apk-tools-test.APKINDEX.tar.gz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +143,7 @@ func TestAPKSignature(t *testing.T) {
 	}
 	srv := httptest.NewServer(http.FileServer(http.Dir(root)))
 	defer srv.Close()
-	const key = "../apkindex/testdata/keys/distroscope-fixtures.rsa.pub"
+	const key = "../../ecosystem/apk/testdata/keys/distroscope-fixtures.rsa.pub"
 	spec := func(file string, keys ...string) repo.Spec {
 		return repo.Spec{Format: repo.FormatAPK, Distro: "fixture-alpine", Mirror: srv.URL, Suite: "v3.18",
 			URLTemplate: "{mirror}/" + file, Components: []string{"main"}, Architectures: []string{"aarch64"}, SignedBy: keys}
@@ -213,7 +172,7 @@ func TestAPKSignature(t *testing.T) {
 	if _, err := (formats.APK{}).Resolve(ctx, repo.DefaultFetcher(), spec("signed.tar.gz", other), time.Now()); !errors.Is(err, repo.ErrCorrupt) {
 		t.Errorf("signed by another key: err = %v, want ErrCorrupt", err)
 	}
-	if _, err := (formats.APK{}).Resolve(ctx, repo.DefaultFetcher(), spec("signed.tar.gz", "../aptrepo/testdata/other-keyring.gpg"), time.Now()); !errors.Is(err, repo.ErrInvalidSource) {
+	if _, err := (formats.APK{}).Resolve(ctx, repo.DefaultFetcher(), spec("signed.tar.gz", "testdata/apt/other-keyring.gpg"), time.Now()); !errors.Is(err, repo.ErrInvalidSource) {
 		t.Errorf("a key file that is not an apk key: err = %v, want ErrInvalidSource", err)
 	}
 }

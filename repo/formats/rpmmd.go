@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/deb/aptsig"
+	"github.com/distroscope/distroscope/ecosystem/openpgp"
+	"github.com/distroscope/distroscope/ecosystem/rpm"
+	"github.com/distroscope/distroscope/ecosystem/rpm/primarydb"
 	"github.com/distroscope/distroscope/repo"
-	"github.com/distroscope/distroscope/rpmmd"
-	"github.com/distroscope/distroscope/rpmmd/primarydb"
 )
 
 // RPMMD is the rpm-md repository format (Fedora, RHEL and rebuilds,
@@ -55,7 +55,7 @@ func (RPMMD) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now t
 				}
 				res.Signers = append(res.Signers, signers...)
 			}
-			md, err := rpmmd.ParseRepomd(bytes.NewReader(data), mdURL)
+			md, err := rpm.ParseRepomd(bytes.NewReader(data), mdURL)
 			if err != nil {
 				return nil, repo.Corrupt(err)
 			}
@@ -130,11 +130,11 @@ func verifyRepomd(ctx context.Context, f *repo.Fetcher, spec repo.Spec, mdURL st
 	if spec.SignedByInline != "" {
 		inline = []byte(spec.SignedByInline)
 	}
-	kr, err := aptsig.LoadKeyring(spec.SignedBy, inline)
+	kr, err := openpgp.LoadKeyring(spec.SignedBy, inline)
 	if err != nil {
 		return nil, repo.Invalid(fmt.Errorf("formats: keyring for %s: %w", mdURL, err))
 	}
-	res, err := rpmmd.VerifySignature(data, sig, kr, now)
+	res, err := rpm.VerifySignature(data, sig, kr, now)
 	if err != nil {
 		if spec.AllowUnsigned {
 			return nil, nil
@@ -147,7 +147,7 @@ func verifyRepomd(ctx context.Context, f *repo.Fetcher, spec repo.Spec, mdURL st
 // Parse reads primary XML as it streams, or spools a primary sqlite
 // database to a temporary file first (sqlite needs random access).
 func (RPMMD) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index, emit func(*datasets.PackageRow) error) (retErr error) {
-	var pr rpmmd.PackageReader
+	var pr rpm.PackageReader
 	if ix.Extra["kind"] == "primary_db" {
 		db, err := primarydb.Spool(ctx, r, name, "", repo.DefaultMaxUncompressed)
 		if err != nil {
@@ -156,7 +156,7 @@ func (RPMMD) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index,
 		defer db.Close()
 		pr = db
 	} else {
-		pr = rpmmd.NewPrimaryReader(r, name)
+		pr = rpm.NewPrimaryReader(r, name)
 	}
 	if u := ix.Extra["filelists_url"]; u != "" {
 		fl, check, err := openFilelists(ctx, ix)
@@ -164,7 +164,7 @@ func (RPMMD) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index,
 			return err
 		}
 		defer fl.Close()
-		pr = rpmmd.JoinFilelists(pr, rpmmd.NewFilelistsReader(fl, u))
+		pr = rpm.JoinFilelists(pr, rpm.NewFilelistsReader(fl, u))
 		defer func() {
 			if err := check(); err != nil && retErr == nil {
 				retErr = err
@@ -179,7 +179,7 @@ func (RPMMD) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index,
 		if err != nil {
 			return err
 		}
-		row := p.Row()
+		row := rpmRow(p)
 		if err := emit(&row); err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package rpmmd
+package formats
 
 import (
 	"strconv"
@@ -6,13 +6,11 @@ import (
 	"time"
 
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/ecosystem"
+	"github.com/distroscope/distroscope/ecosystem/rpm"
 )
 
-// Format is the value of the format column for rpm-md rows: versions
-// compare with rpm's rpmvercmp.
-const Format = "rpm"
-
-// Row maps the package into a row of the packages table. Component and
+// rpmRow maps an rpm-md package into a row of the packages table. Component and
 // IndexArchitecture are the caller's (the repository and the architecture
 // it was read for). The choices:
 //
@@ -43,9 +41,9 @@ const Format = "rpm"
 //     ", "), "Vendor", "Buildhost" and "Location-Base", when not empty.
 //   - Files is the file list when one was read (JoinFilelists or
 //     WithPrimaryFiles), paths only.
-func (p *Package) Row() datasets.PackageRow {
+func rpmRow(p *rpm.Package) datasets.PackageRow {
 	r := datasets.PackageRow{
-		Format:             Format,
+		Format:             string(ecosystem.RPM),
 		Package:            p.Name,
 		Version:            p.Version.String(),
 		Architecture:       p.Arch,
@@ -61,12 +59,12 @@ func (p *Package) Row() datasets.PackageRow {
 		InstalledSizeBytes: p.InstalledSize,
 		InstalledSizeKiB:   (p.InstalledSize + 1023) / 1024,
 		Filename:           p.Location,
-		Provides:           clauses(p.Provides),
-		Conflicts:          clauses(p.Conflicts),
-		Obsoletes:          clauses(p.Obsoletes),
-		Recommends:         clauses(p.Recommends),
-		Suggests:           clauses(p.Suggests),
-		Enhances:           clauses(p.Enhances),
+		Provides:           rpmClauses(p.Provides),
+		Conflicts:          rpmClauses(p.Conflicts),
+		Obsoletes:          rpmClauses(p.Obsoletes),
+		Recommends:         rpmClauses(p.Recommends),
+		Suggests:           rpmClauses(p.Suggests),
+		Enhances:           rpmClauses(p.Enhances),
 	}
 	if r.Source == "" {
 		r.Source = p.Name
@@ -109,7 +107,7 @@ func (p *Package) Row() datasets.PackageRow {
 		}
 	}
 	for _, kv := range [...][2]string{
-		{"Supplements", strings.Join(clauses(p.Supplements), ", ")},
+		{"Supplements", strings.Join(rpmClauses(p.Supplements), ", ")},
 		{"Vendor", p.Vendor},
 		{"Buildhost", p.BuildHost},
 		{"Location-Base", p.LocationBase},
@@ -130,7 +128,7 @@ func (p *Package) Row() datasets.PackageRow {
 	return r
 }
 
-func clauses(deps []Dependency) []string {
+func rpmClauses(deps []rpm.Dependency) []string {
 	if len(deps) == 0 {
 		return nil
 	}

@@ -1,28 +1,38 @@
-package rpmmd
+package formats
 
 import (
+	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/ecosystem/rpm"
+	"github.com/distroscope/distroscope/ecosystem/rpm/rpmtest"
+	"github.com/distroscope/distroscope/repo"
 )
 
 // renderOracle renders a header dependency the way rows should hold it,
 // from rpm's own strings: dpkg's operator, then the header's EVR less an
 // explicit "0:" epoch.
-func renderOracle(d oracleDep) string {
-	ops := map[int]string{senseLess: "<<", senseGreater: ">>", senseEqual: "=",
-		senseLess | senseEqual: "<=", senseGreater | senseEqual: ">="}
-	op, ok := ops[d.Flags&(senseLess|senseGreater|senseEqual)]
+func renderOracle(d rpmtest.Dep) string {
+	ops := map[int]string{rpmtest.SenseLess: "<<", rpmtest.SenseGreater: ">>", rpmtest.SenseEqual: "=",
+		rpmtest.SenseLess | rpmtest.SenseEqual: "<=", rpmtest.SenseGreater | rpmtest.SenseEqual: ">="}
+	op, ok := ops[d.Flags&(rpmtest.SenseLess|rpmtest.SenseGreater|rpmtest.SenseEqual)]
 	if !ok || d.Version == "" {
 		return d.Name
 	}
 	return d.Name + " (" + op + " " + strings.TrimPrefix(d.Version, "0:") + ")"
 }
 
-func renderOracleAll(deps []oracleDep) []string {
+func renderOracleAll(deps []rpmtest.Dep) []string {
 	var out []string
 	for _, d := range deps {
 		out = append(out, renderOracle(d))
@@ -30,20 +40,22 @@ func renderOracleAll(deps []oracleDep) []string {
 	return out
 }
 
-func TestRowsFromOracle(t *testing.T) {
-	doc := loadOracle(t)
-	pkgs := readVariant(t, fixtureVariants(t)[0])
+// TestRPMRowsFromOracle reads the fixture repository through Resolve and
+// Parse, with its filelists, and checks every column of every row against
+// what rpm itself says of the package file.
+func TestRPMRowsFromOracle(t *testing.T) {
+	doc := rpmtest.Load(t)
+	rows, _ := rpmFixtureRows(t)
 	for _, o := range doc.Packages {
-		var row *Package
-		for i := range pkgs {
-			if pkgs[i].Location == o.Location {
-				row = &pkgs[i]
+		var r *datasets.PackageRow
+		for i := range rows {
+			if rows[i].Filename == o.Location {
+				r = &rows[i]
 			}
 		}
-		if row == nil {
+		if r == nil {
 			t.Fatalf("%s not read", o.Location)
 		}
-		r := row.Row()
 		epoch := int64(0)
 		version := o.Version + "-" + o.Release
 		if o.Epoch != "(none)" {
@@ -56,15 +68,19 @@ func TestRowsFromOracle(t *testing.T) {
 				version = o.Epoch + ":" + version
 			}
 		}
-		want := expectedPackage(t, doc, o)
+		sourceName, sourceVersion := doc.SourceOf(t, o)
+		arch := o.Arch
+		if o.SourcePackage == "1" {
+			arch = "src" // the header names the build architecture
+		}
 		// Requires: the header's, filtered as createrepo_c does, split by
 		// the pre marker.
 		var depends, preDepends []string
-		for _, k := range oracleKeptRequires(o) {
-			if k.pre {
-				preDepends = append(preDepends, renderOracle(k.dep))
+		for _, k := range rpmtest.KeptRequires(o) {
+			if k.Pre {
+				preDepends = append(preDepends, renderOracle(k.Dep))
 			} else {
-				depends = append(depends, renderOracle(k.dep))
+				depends = append(depends, renderOracle(k.Dep))
 			}
 		}
 		var files []string
@@ -81,11 +97,11 @@ func TestRowsFromOracle(t *testing.T) {
 			{"epoch", *r.Epoch, epoch},
 			{"upstream_version", r.UpstreamVersion, o.Version},
 			{"revision", r.Revision, o.Release},
-			{"architecture", r.Architecture, want.Arch},
-			{"source", r.Source, want.SourceName},
-			{"source_version", r.SourceVersion, want.SourceVersion},
-			{"maintainer", r.Maintainer, none(o.Packager)},
-			{"homepage", r.Homepage, none(o.URL)},
+			{"architecture", r.Architecture, arch},
+			{"source", r.Source, sourceName},
+			{"source_version", r.SourceVersion, sourceVersion},
+			{"maintainer", r.Maintainer, rpmtest.None(o.Packager)},
+			{"homepage", r.Homepage, rpmtest.None(o.URL)},
 			{"description", r.Description, o.Summary},
 			{"license", r.License, o.License},
 			{"groups", r.Groups, []string{o.Group}},
@@ -105,7 +121,7 @@ func TestRowsFromOracle(t *testing.T) {
 			{"suggests", r.Suggests, renderOracleAll(o.Suggests)},
 			{"enhances", r.Enhances, renderOracleAll(o.Enhances)},
 			{"extra Supplements", r.Extra["Supplements"], strings.Join(renderOracleAll(o.Supplements), ", ")},
-			{"extra Vendor", r.Extra["Vendor"], none(o.Vendor)},
+			{"extra Vendor", r.Extra["Vendor"], rpmtest.None(o.Vendor)},
 			{"extra Buildhost", r.Extra["Buildhost"], o.BuildHost},
 			{"files", r.Files, files},
 		}
@@ -117,73 +133,10 @@ func TestRowsFromOracle(t *testing.T) {
 	}
 }
 
-func TestEVRString(t *testing.T) {
-	for _, tt := range []struct {
-		evr  EVR
-		want string
-	}{
-		{EVR{"0", "1.0", "1"}, "1.0-1"},
-		{EVR{"", "1.0", "1"}, "1.0-1"},
-		{EVR{"2", "1.0", "1"}, "2:1.0-1"},
-		{EVR{"0", "1.0", ""}, "1.0"},
-		{EVR{"10", "1.0~rc1^git2", "3.el9"}, "10:1.0~rc1^git2-3.el9"},
-	} {
-		if got := tt.evr.String(); got != tt.want {
-			t.Errorf("%+v: %q, want %q", tt.evr, got, tt.want)
-		}
-	}
-}
-
-func TestDependencyString(t *testing.T) {
-	for _, tt := range []struct {
-		dep  Dependency
-		want string
-	}{
-		{Dependency{Name: "/bin/sh"}, "/bin/sh"},
-		{Dependency{Name: "a", Flags: EQ, EVR: EVR{"0", "1", "2"}}, "a (= 1-2)"},
-		{Dependency{Name: "a", Flags: LT, EVR: EVR{"1", "0.5", ""}}, "a (<< 1:0.5)"},
-		{Dependency{Name: "a", Flags: LE, EVR: EVR{"0", "0.9", "2"}}, "a (<= 0.9-2)"},
-		{Dependency{Name: "a", Flags: GT, EVR: EVR{"0", "0.9", ""}}, "a (>> 0.9)"},
-		{Dependency{Name: "a", Flags: GE, EVR: EVR{"0", "1.0", "1"}, Pre: true}, "a (>= 1.0-1)"},
-		{Dependency{Name: "(a if b)"}, "(a if b)"},
-		{Dependency{Name: "rpmlib(CompressedFileNames)", Flags: LE, EVR: EVR{"", "3.0.4", "1"}}, "rpmlib(CompressedFileNames) (<= 3.0.4-1)"},
-	} {
-		if got := tt.dep.String(); got != tt.want {
-			t.Errorf("%+v: %q, want %q", tt.dep, got, tt.want)
-		}
-	}
-}
-
-func TestSplitSourceRPM(t *testing.T) {
-	for _, tt := range []struct {
-		in, name, version string
-		ok                bool
-	}{
-		{"hello-tool-1.2.3-4.src.rpm", "hello-tool", "1.2.3-4", true},
-		{"python-foo-bar-2.0^git1-1.fc40.src.rpm", "python-foo-bar", "2.0^git1-1.fc40", true},
-		{"kernel-6.8.5-301.fc40.nosrc.rpm", "kernel", "6.8.5-301.fc40", true},
-		{"a-1-2.src.rpm", "a", "1-2", true},
-		{"hello-1.0.src.rpm", "", "", false},
-		{"hello-1.0-1.src", "", "", false},
-		{"-1.0-1.src.rpm", "", "", false},
-		{"hello-1.0-.src.rpm", "", "", false},
-		{"hello--1.src.rpm", "", "", false},
-		{"hello-1-1rpm", "", "", false},
-	} {
-		name, version, err := splitSourceRPM(tt.in)
-		if (err == nil) != tt.ok || name != tt.name || version != tt.version {
-			t.Errorf("%q: %q, %q, %v", tt.in, name, version, err)
-		}
-		if err != nil && !errors.Is(err, ErrVersion) {
-			t.Errorf("%q: error %v is not ErrVersion", tt.in, err)
-		}
-	}
-}
-
-func TestRowChecksumAndSizes(t *testing.T) {
-	p := Package{Name: "a", Arch: "noarch", Version: EVR{"0", "1", "1"},
-		Checksum: Checksum{"sha1", strings.Repeat("ab", 20)}, InstalledSize: 1025}
-	r := p.Row()
+func TestRPMRowChecksumAndSizes(t *testing.T) {
+	p := rpm.Package{Name: "a", Arch: "noarch", Version: rpm.EVR{Epoch: "0", Version: "1", Release: "1"},
+		Checksum: rpm.Checksum{Type: "sha1", Value: strings.Repeat("ab", 20)}, InstalledSize: 1025}
+	r := rpmRow(&p)
 	if r.SHA256 != "" || r.Checksum != "sha1:"+strings.Repeat("ab", 20) {
 		t.Errorf("sha1 pkgid: sha256 %q, checksum %q", r.SHA256, r.Checksum)
 	}
@@ -194,30 +147,52 @@ func TestRowChecksumAndSizes(t *testing.T) {
 		t.Errorf("sparse package: %+v", r)
 	}
 	p.Version.Epoch = ""
-	if r := p.Row(); r.Epoch != nil {
+	if r := rpmRow(&p); r.Epoch != nil {
 		t.Errorf("no epoch attribute: epoch %d, want null", *r.Epoch)
 	}
 }
 
-func TestCheckChecksum(t *testing.T) {
-	for _, tt := range []struct {
-		typ, value string
-		want       Checksum
-		ok         bool
-	}{
-		{"sha256", strings.Repeat("a", 64), Checksum{"sha256", strings.Repeat("a", 64)}, true},
-		{"sha256", strings.Repeat("A", 64), Checksum{"sha256", strings.Repeat("a", 64)}, true},
-		{"sha", strings.Repeat("0", 40), Checksum{"sha1", strings.Repeat("0", 40)}, true},
-		{"sha512", strings.Repeat("f", 128), Checksum{"sha512", strings.Repeat("f", 128)}, true},
-		{"md5", strings.Repeat("0", 32), Checksum{"md5", strings.Repeat("0", 32)}, true},
-		{"sha256", strings.Repeat("a", 63), Checksum{}, false},
-		{"sha256", strings.Repeat("g", 64), Checksum{}, false},
-		{"crc32", "00000000", Checksum{}, false},
-		{"", strings.Repeat("a", 64), Checksum{}, false},
-	} {
-		got, err := checkChecksum(tt.typ, tt.value)
-		if (err == nil) != tt.ok || got != tt.want || (err != nil && !errors.Is(err, ErrChecksum)) {
-			t.Errorf("%s %q: %+v, %v", tt.typ, tt.value, got, err)
+// rpmFixtureRows reads the rpm fixture repository as a snapshot does —
+// Resolve with files, then Ingest through Parse — and returns its rows.
+func rpmFixtureRows(t *testing.T) ([]datasets.PackageRow, *repo.Resolved) {
+	t.Helper()
+	ctx := t.Context()
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Join(rpmtest.Testdata(t), "repo"))))
+	t.Cleanup(srv.Close)
+	spec := repo.Spec{Format: repo.FormatRPMMD, Distro: "fixture-rpm", Mirror: srv.URL, Suite: "1", URLTemplate: "{mirror}",
+		Components: []string{"Everything"}, Architectures: []string{"x86_64"}, WithFiles: true}
+	rel, err := RPMMD{}.Resolve(ctx, repo.DefaultFetcher(), spec, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []datasets.PackageRow
+	collect := func(ctx context.Context, r io.Reader, name string, ix repo.Index, emit func(*datasets.PackageRow) error) error {
+		return RPMMD{}.Parse(ctx, r, name, ix, func(row *datasets.PackageRow) error {
+			rows = append(rows, *row)
+			return emit(row)
+		})
+	}
+	if _, err := repo.Ingest(ctx, repo.DefaultFetcher(), rel.Indexes[0], collect, io.Discard, repo.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return rows, rel
+}
+
+func TestRPMMDWithFiles(t *testing.T) {
+	rows, rel := rpmFixtureRows(t)
+	withFiles := 0
+	for _, r := range rows {
+		if len(r.Files) > 0 {
+			withFiles++
 		}
+	}
+	if len(rows) == 0 || withFiles == 0 {
+		t.Fatalf("%d rows, %d with files: filelists were not joined", len(rows), withFiles)
+	}
+	// A filelists that does not match repomd.xml fails the ingest.
+	ix := rel.Indexes[0]
+	ix.Extra["filelists_sha256"] = strings.Repeat("0", 64)
+	if _, err := repo.Ingest(t.Context(), repo.DefaultFetcher(), ix, RPMMD{}.Parse, io.Discard, repo.IngestOptions{}); !errors.Is(err, repo.ErrCorrupt) || !strings.Contains(err.Error(), "filelists") {
+		t.Errorf("tampered filelists hash: err = %v, want ErrCorrupt naming the filelists", err)
 	}
 }

@@ -1,7 +1,7 @@
 // Package primarydb reads the sqlite form of rpm-md primary data
 // (repomd.xml type "primary_db", repodata/*-primary.sqlite.*), for
 // repositories that offer it and not primary.xml, into the same
-// rpmmd.Package values as rpmmd.PrimaryReader.
+// rpm.Package values as rpm.PrimaryReader.
 //
 // The schema is createrepo's, version 10 (database_version in repomd.xml),
 // which createrepo_c keeps: a packages table and one table per dependency
@@ -29,7 +29,7 @@ import (
 
 	_ "modernc.org/sqlite" // pure-Go sqlite, registered as "sqlite"
 
-	"github.com/distroscope/distroscope/rpmmd"
+	"github.com/distroscope/distroscope/ecosystem/rpm"
 )
 
 // SchemaVersion is the createrepo sqlite schema version this reader knows:
@@ -41,11 +41,11 @@ type Option func(*Reader)
 
 // WithFiles also reads the files table (the files primary.xml lists: its
 // executables and files under /etc) into Package.Files, as
-// rpmmd.WithPrimaryFiles does for XML.
+// rpm.WithPrimaryFiles does for XML.
 func WithFiles() Option { return func(r *Reader) { r.withFiles = true } }
 
 // Reader reads the packages of a primary.sqlite database. It implements
-// rpmmd.PackageReader.
+// rpm.PackageReader.
 //
 // sqlite needs a file it can seek in, so the database is read from disk
 // (Open) or first copied there (Spool). Packages come in pkgKey order,
@@ -61,12 +61,12 @@ type Reader struct {
 	pkgs      *sql.Rows
 	cursors   []*cursor
 	files     *cursor
-	pkg       rpmmd.Package
+	pkg       rpm.Package
 	spooled   string // temporary copy to remove on Close
 	err       error
 }
 
-var _ rpmmd.PackageReader = (*Reader)(nil)
+var _ rpm.PackageReader = (*Reader)(nil)
 
 // depTables are the dependency tables of the createrepo schema, with where
 // each goes in a Package. The weak dependency tables are absent from
@@ -74,16 +74,16 @@ var _ rpmmd.PackageReader = (*Reader)(nil)
 var depTables = []struct {
 	table    string
 	required bool
-	field    func(*rpmmd.Package) *[]rpmmd.Dependency
+	field    func(*rpm.Package) *[]rpm.Dependency
 }{
-	{"provides", true, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Provides }},
-	{"requires", true, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Requires }},
-	{"conflicts", true, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Conflicts }},
-	{"obsoletes", true, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Obsoletes }},
-	{"recommends", false, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Recommends }},
-	{"suggests", false, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Suggests }},
-	{"supplements", false, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Supplements }},
-	{"enhances", false, func(p *rpmmd.Package) *[]rpmmd.Dependency { return &p.Enhances }},
+	{"provides", true, func(p *rpm.Package) *[]rpm.Dependency { return &p.Provides }},
+	{"requires", true, func(p *rpm.Package) *[]rpm.Dependency { return &p.Requires }},
+	{"conflicts", true, func(p *rpm.Package) *[]rpm.Dependency { return &p.Conflicts }},
+	{"obsoletes", true, func(p *rpm.Package) *[]rpm.Dependency { return &p.Obsoletes }},
+	{"recommends", false, func(p *rpm.Package) *[]rpm.Dependency { return &p.Recommends }},
+	{"suggests", false, func(p *rpm.Package) *[]rpm.Dependency { return &p.Suggests }},
+	{"supplements", false, func(p *rpm.Package) *[]rpm.Dependency { return &p.Supplements }},
+	{"enhances", false, func(p *rpm.Package) *[]rpm.Dependency { return &p.Enhances }},
 }
 
 // Open opens the primary.sqlite database at path (decompressed) read-only.
@@ -121,7 +121,7 @@ func Open(ctx context.Context, path, name string, opts ...Option) (*Reader, erro
 // Spool copies the decompressed database src, at most limit bytes, to a
 // temporary file in dir (os.TempDir() when empty) and opens it as Open
 // does; Close removes the file. A database over limit is an ErrTooLarge
-// *rpmmd.ParseError.
+// *rpm.ParseError.
 func Spool(ctx context.Context, src io.Reader, name, dir string, limit int64, opts ...Option) (*Reader, error) {
 	if name == "" {
 		name = "primary.sqlite"
@@ -136,11 +136,11 @@ func Spool(ctx context.Context, src io.Reader, name, dir string, limit int64, op
 		err = cerr
 	}
 	if err == nil && n > limit {
-		err = &rpmmd.ParseError{File: name, Err: fmt.Errorf("%w: over %d bytes", rpmmd.ErrTooLarge, limit)}
+		err = &rpm.ParseError{File: name, Err: fmt.Errorf("%w: over %d bytes", rpm.ErrTooLarge, limit)}
 	}
 	if err != nil {
 		os.Remove(tmp)
-		if errors.As(err, new(*rpmmd.ParseError)) {
+		if errors.As(err, new(*rpm.ParseError)) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("rpmmd: %s: spool: %w", name, err)
@@ -188,7 +188,7 @@ func (r *Reader) dbError(table string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("rpmmd: %s: %w", r.file, err)
 	}
-	return &rpmmd.ParseError{File: r.file, Element: table, Err: fmt.Errorf("%w: %v", rpmmd.ErrDatabase, err)}
+	return &rpm.ParseError{File: r.file, Element: table, Err: fmt.Errorf("%w: %v", rpm.ErrDatabase, err)}
 }
 
 // open checks the schema version and starts one cursor per table.
@@ -198,8 +198,8 @@ func (r *Reader) open() error {
 		return r.dbError("db_info", err)
 	}
 	if version != SchemaVersion {
-		return &rpmmd.ParseError{File: r.file, Element: "db_info",
-			Err: fmt.Errorf("%w: schema version %d, want %d", rpmmd.ErrDatabase, version, SchemaVersion)}
+		return &rpm.ParseError{File: r.file, Element: "db_info",
+			Err: fmt.Errorf("%w: schema version %d, want %d", rpm.ErrDatabase, version, SchemaVersion)}
 	}
 	tables := map[string]bool{}
 	rows, err := r.db.QueryContext(r.ctx, "SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -228,8 +228,8 @@ func (r *Reader) open() error {
 	for i, t := range depTables {
 		if !tables[t.table] {
 			if t.required {
-				return &rpmmd.ParseError{File: r.file, Element: t.table,
-					Err: fmt.Errorf("%w: no table %s", rpmmd.ErrDatabase, t.table)}
+				return &rpm.ParseError{File: r.file, Element: t.table,
+					Err: fmt.Errorf("%w: no table %s", rpm.ErrDatabase, t.table)}
 			}
 			continue
 		}
@@ -290,9 +290,9 @@ func (c *cursor) advance() error {
 
 // Next returns the next package, or io.EOF after the last one. The returned
 // *Package is overwritten by the next call; its strings and slices are not.
-// A *rpmmd.ParseError about one package's content leaves the reader on the
+// A *rpm.ParseError about one package's content leaves the reader on the
 // next package; database errors are final.
-func (r *Reader) Next() (*rpmmd.Package, error) {
+func (r *Reader) Next() (*rpm.Package, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -327,10 +327,10 @@ func (r *Reader) Next() (*rpmmd.Package, error) {
 		r.err = r.dbError("packages", err)
 		return nil, r.err
 	}
-	r.pkg = rpmmd.Package{
+	r.pkg = rpm.Package{
 		Name: name.String, Arch: arch.String,
-		Version:  rpmmd.EVR{Epoch: epoch.String, Version: ver.String, Release: rel.String},
-		Checksum: rpmmd.Checksum{Type: ctype.String, Value: pkgID.String},
+		Version:  rpm.EVR{Epoch: epoch.String, Version: ver.String, Release: rel.String},
+		Checksum: rpm.Checksum{Type: ctype.String, Value: pkgID.String},
 		Summary:  summary.String, URL: homepage.String, Packager: packager.String,
 		FileTime: tfile.Int64, BuildTime: tbuild.Int64,
 		License: license.String, Vendor: vendor.String, Group: group.String, BuildHost: host.String,
@@ -359,13 +359,13 @@ func (r *Reader) Next() (*rpmmd.Package, error) {
 			if typ == "file" {
 				typ = ""
 			}
-			pkg.Files = append(pkg.Files, rpmmd.File{Path: c.col[0].String, Type: typ})
+			pkg.Files = append(pkg.Files, rpm.File{Path: c.col[0].String, Type: typ})
 		}); err != nil {
 			return nil, err
 		}
 	}
 	if err := pkg.Complete(); err != nil {
-		var pe *rpmmd.ParseError
+		var pe *rpm.ParseError
 		if errors.As(err, &pe) {
 			pe.File = r.file
 			pe.Element += " (pkgKey " + strconv.FormatInt(key, 10) + ")"
@@ -392,11 +392,11 @@ func (r *Reader) collect(c *cursor, key int64, add func(*cursor)) error {
 }
 
 // dependency converts the current row; Package.Complete checks it.
-func (c *cursor) dependency() rpmmd.Dependency {
-	dep := rpmmd.Dependency{
+func (c *cursor) dependency() rpm.Dependency {
+	dep := rpm.Dependency{
 		Name:  c.col[0].String,
-		Flags: rpmmd.Flags(c.col[1].String),
-		EVR:   rpmmd.EVR{Epoch: c.col[2].String, Version: c.col[3].String, Release: c.col[4].String},
+		Flags: rpm.Flags(c.col[1].String),
+		EVR:   rpm.EVR{Epoch: c.col[2].String, Version: c.col[3].String, Release: c.col[4].String},
 	}
 	// createrepo_c stores pre as the text TRUE or FALSE; yum's createrepo
 	// as 1 or 0.

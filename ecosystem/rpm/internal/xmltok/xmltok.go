@@ -1,4 +1,4 @@
-package rpmmd
+package xmltok
 
 import (
 	"bytes"
@@ -9,16 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// This file is the tokenizer behind xmlStream. It reproduces what
-// encoding/xml's Decoder.RawToken (strict, no Entity map, no CharsetReader)
-// returns and rejects, token for token, but scans runs of text and names
-// straight out of its own buffer instead of going through a method call and
-// a bytes.Buffer write per byte, and interns element and attribute names
-// and short attribute values, which repeat in every package. Decoding
-// primary.xml was nearly all encoding/xml; xmltok_test.go holds the
-// two side by side.
-
-// tokBufferSize is the read-ahead between the budget and the tokenizer,
+// tokBufferSize is the read-ahead between the budget and the Tokenizer,
 // and so also how far past a limit a document may be read.
 const tokBufferSize = 64 << 10
 
@@ -55,8 +46,8 @@ func init() {
 	}
 }
 
-// tokenizer state, embedded in xmlStream.
-type tokenizer struct {
+// Tokenizer reads raw XML tokens. Its zero value is ready after Init.
+type Tokenizer struct {
 	src     io.Reader
 	buf     []byte // buf[0] is the byte before buf[1:end], kept so ungetc works across refills
 	pos     int
@@ -67,7 +58,7 @@ type tokenizer struct {
 	lineAt  int
 	scratch []byte // bytes of the current token
 	names   []byte
-	strs    interner     // names and short attribute values
+	strs    Interner     // names and short attribute values
 	recent  [512]string  // a direct-mapped cache in front of strs: no hashing for a hit
 	values  [4096]string // recent attribute values, direct-mapped
 
@@ -88,7 +79,7 @@ type tokenizer struct {
 	charTok  xml.CharData
 }
 
-func (z *tokenizer) init(r io.Reader) {
+func (z *Tokenizer) Init(r io.Reader) {
 	z.src = r
 	z.buf = make([]byte, 1+tokBufferSize)
 	z.pos, z.end, z.lineAt = 1, 1, 1
@@ -98,7 +89,7 @@ func (z *tokenizer) init(r io.Reader) {
 }
 
 // line is the 1-based line of the current position.
-func (z *tokenizer) line() int {
+func (z *Tokenizer) Line() int {
 	if z.lineAt < z.pos {
 		z.lines += bytes.Count(z.buf[z.lineAt:z.pos], []byte{'\n'})
 		z.lineAt = z.pos
@@ -106,13 +97,13 @@ func (z *tokenizer) line() int {
 	return z.lines + 1
 }
 
-func (z *tokenizer) syntaxError(msg string) error {
-	z.rerr = &xml.SyntaxError{Msg: msg, Line: z.line()}
+func (z *Tokenizer) syntaxError(msg string) error {
+	z.rerr = &xml.SyntaxError{Msg: msg, Line: z.Line()}
 	return z.rerr
 }
 
 // fill refills the buffer once it is used up, keeping the last byte.
-func (z *tokenizer) fill() bool {
+func (z *Tokenizer) fill() bool {
 	if z.rerr != nil {
 		return false
 	}
@@ -150,7 +141,7 @@ func (z *tokenizer) fill() bool {
 	}
 }
 
-func (z *tokenizer) getc() (byte, bool) {
+func (z *Tokenizer) getc() (byte, bool) {
 	if z.pos >= z.end && !z.fill() {
 		return 0, false
 	}
@@ -159,7 +150,7 @@ func (z *tokenizer) getc() (byte, bool) {
 	return b, true
 }
 
-func (z *tokenizer) mustgetc() (byte, bool) {
+func (z *Tokenizer) mustgetc() (byte, bool) {
 	b, ok := z.getc()
 	if !ok && z.rerr == io.EOF {
 		z.syntaxError("unexpected EOF")
@@ -168,7 +159,7 @@ func (z *tokenizer) mustgetc() (byte, bool) {
 }
 
 // ungetc steps back over the byte just read.
-func (z *tokenizer) ungetc() {
+func (z *Tokenizer) ungetc() {
 	z.pos--
 	if z.pos < z.lineAt {
 		if z.buf[z.pos] == '\n' {
@@ -178,7 +169,7 @@ func (z *tokenizer) ungetc() {
 	}
 }
 
-func (z *tokenizer) space() {
+func (z *Tokenizer) space() {
 	for {
 		if z.pos >= z.end && !z.fill() {
 			return
@@ -200,7 +191,7 @@ func (z *tokenizer) space() {
 // types, common dependency names) through a direct-mapped cache only:
 // sizes, times and versions are mostly unique, and would fill a map with
 // strings nothing else shares.
-func (z *tokenizer) internValue(b []byte) string {
+func (z *Tokenizer) internValue(b []byte) string {
 	if len(b) > maxTokInternedValue {
 		return string(b)
 	}
@@ -215,7 +206,7 @@ func (z *tokenizer) internValue(b []byte) string {
 	return *slot
 }
 
-func (z *tokenizer) intern(b []byte) string {
+func (z *Tokenizer) intern(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
@@ -223,7 +214,7 @@ func (z *tokenizer) intern(b []byte) string {
 	if *slot == string(b) {
 		return *slot
 	}
-	s := z.strs.get(b)
+	s := z.strs.Get(b)
 	*slot = s
 	return s
 }
@@ -231,7 +222,7 @@ func (z *tokenizer) intern(b []byte) string {
 // rawToken is encoding/xml's Decoder.rawToken, case for case, except that
 // start and end elements and character data come as *xml.StartElement,
 // *xml.EndElement and *xml.CharData, valid until the next call.
-func (z *tokenizer) rawToken() (xml.Token, error) {
+func (z *Tokenizer) RawToken() (xml.Token, error) {
 	if z.rerr != nil {
 		return nil, z.rerr
 	}
@@ -283,7 +274,7 @@ func (z *tokenizer) rawToken() (xml.Token, error) {
 	return z.startElement()
 }
 
-func (z *tokenizer) procInst() (xml.Token, error) {
+func (z *Tokenizer) procInst() (xml.Token, error) {
 	target, ok := z.name()
 	if !ok {
 		if z.rerr == nil {
@@ -322,7 +313,7 @@ func (z *tokenizer) procInst() (xml.Token, error) {
 }
 
 // bang reads what follows "<!": a comment, a CDATA section or a directive.
-func (z *tokenizer) bang() (xml.Token, error) {
+func (z *Tokenizer) bang() (xml.Token, error) {
 	b, ok := z.mustgetc()
 	if !ok {
 		return nil, z.rerr
@@ -420,7 +411,7 @@ func (z *tokenizer) bang() (xml.Token, error) {
 	return xml.Directive(data), nil
 }
 
-func (z *tokenizer) startElement() (xml.Token, error) {
+func (z *Tokenizer) startElement() (xml.Token, error) {
 	name, ok := z.nsname()
 	if !ok {
 		if z.rerr == nil {
@@ -502,7 +493,7 @@ func (z *tokenizer) startElement() (xml.Token, error) {
 // readName appends a name to dst: bytes up to the first single-byte
 // character not valid in names. It reports false, without an error unless
 // the input ended, when there is no name.
-func (z *tokenizer) readName(dst []byte) ([]byte, bool) {
+func (z *Tokenizer) readName(dst []byte) ([]byte, bool) {
 	b, ok := z.mustgetc()
 	if !ok {
 		return dst, false
@@ -531,7 +522,7 @@ func (z *tokenizer) readName(dst []byte) ([]byte, bool) {
 	}
 }
 
-func (z *tokenizer) name() (string, bool) {
+func (z *Tokenizer) name() (string, bool) {
 	var ok bool
 	z.names, ok = z.readName(z.names[:0])
 	if !ok {
@@ -548,7 +539,7 @@ func (z *tokenizer) name() (string, bool) {
 // wholly in the buffer are looked up where they lie, in a direct-mapped
 // cache of earlier results: a document uses a few dozen names, and this is
 // run for every element and attribute.
-func (z *tokenizer) nsname() (xml.Name, bool) {
+func (z *Tokenizer) nsname() (xml.Name, bool) {
 	if i := z.pos; i < z.end {
 		j := i
 		for j < z.end && nameByte[z.buf[j]] {
@@ -571,7 +562,7 @@ func (z *tokenizer) nsname() (xml.Name, bool) {
 	return z.nsnameSlow()
 }
 
-func (z *tokenizer) nsnameSlow() (xml.Name, bool) {
+func (z *Tokenizer) nsnameSlow() (xml.Name, bool) {
 	s, ok := z.name()
 	if !ok {
 		return xml.Name{}, false
@@ -619,7 +610,7 @@ func isXMLName(s []byte) bool {
 // text reads character data, a quoted attribute value (quote is the quote
 // byte) or a CDATA section, decoding entities and line ends. It returns nil
 // on error, which is left in z.rerr.
-func (z *tokenizer) text(quote int, cdata bool) []byte {
+func (z *Tokenizer) text(quote int, cdata bool) []byte {
 	if !cdata {
 		if data, done := z.textInPlace(quote); done {
 			return data
@@ -699,7 +690,7 @@ input:
 // that ends within the buffer and needs no decoding: it returns the bytes
 // where they lie, valid until the buffer is refilled (the next token), and
 // done. Otherwise it consumes nothing and returns done false.
-func (z *tokenizer) textInPlace(quote int) (data []byte, done bool) {
+func (z *Tokenizer) textInPlace(quote int) (data []byte, done bool) {
 	stop := &dataStop
 	if quote >= 0 {
 		stop = &valueStop
@@ -724,7 +715,7 @@ func (z *tokenizer) textInPlace(quote int) (data []byte, done bool) {
 
 // validate checks that text is UTF-8 of XML characters, returning it, or
 // nil with the error in z.rerr.
-func (z *tokenizer) validate(data []byte) []byte {
+func (z *Tokenizer) validate(data []byte) []byte {
 	for i := 0; i < len(data); {
 		c := data[i]
 		if c >= 0x20 && c < utf8.RuneSelf || c == '\n' || c == '\t' || c == '\r' {
@@ -746,7 +737,7 @@ func (z *tokenizer) validate(data []byte) []byte {
 }
 
 // entity decodes the reference after '&' onto out; false on error.
-func (z *tokenizer) entity(out []byte) ([]byte, bool) {
+func (z *Tokenizer) entity(out []byte) ([]byte, bool) {
 	before := len(out)
 	out = append(out, '&')
 	b, ok := z.mustgetc()
@@ -876,3 +867,35 @@ func procInstParam(param, s string) string {
 	}
 	return s[i : i+j]
 }
+
+// Interner shares strings that repeat across a document (element and
+// attribute names, short values). It stops adding once full, so a hostile
+// document cannot make it grow without bound. The zero value is ready.
+type Interner struct {
+	m map[string]string
+}
+
+const maxInterned = 1 << 14
+
+// Get returns b as a string, the same string for the same bytes while the
+// interner has room.
+func (in *Interner) Get(b []byte) string {
+	if s, ok := in.m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(b) <= 256 {
+		if in.m == nil {
+			in.m = make(map[string]string)
+		}
+		if len(in.m) < maxInterned {
+			in.m[s] = s
+		}
+	}
+	return s
+}
+
+// ScratchCap is the capacity of the buffer the current token is built in:
+// what a reader that bounds a document's bytes per element checks to know
+// the tokenizer's memory is bounded too.
+func (z *Tokenizer) ScratchCap() int { return cap(z.scratch) }

@@ -1,7 +1,9 @@
-package rpmmd
+package xmltok
 
 import (
 	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -12,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/ulikunitz/xz"
 )
 
 // rawResult is a document's token sequence and how it ended.
@@ -46,9 +50,9 @@ func stdRawTokens(in []byte) rawResult {
 }
 
 func ourRawTokens(r io.Reader) rawResult {
-	var z tokenizer
-	z.init(r)
-	return rawTokens(z.rawToken)
+	var z Tokenizer
+	z.Init(r)
+	return rawTokens(z.RawToken)
 }
 
 // rawTokens reads next to its error (io.EOF at a clean end), at most
@@ -122,11 +126,11 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// tokenizerSeeds are the fixture documents (decompressed) and hand-written
+// tokenizerSeeds are the rpm fixtures' documents (decompressed) and hand-written
 // documents for each construct the tokenizer handles.
 func tokenizerSeeds(t testing.TB) [][]byte {
-	seeds := [][]byte{[]byte(fixturePrimary(t)), []byte(fixtureFilelists(t))}
-	err := filepath.WalkDir("testdata", func(path string, d os.DirEntry, err error) error {
+	var seeds [][]byte
+	err := filepath.WalkDir("../../testdata", func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -244,37 +248,90 @@ func FuzzTokenizerMatchesEncodingXML(f *testing.F) {
 	})
 }
 
-// seedPackagesIfAny splits a large document into one-package documents.
+// seedPackagesIfAny adds each package of a large document as a document
+// of its own (whole fixtures are slow to minimize), or its first 4 KiB when
+// it lists no packages.
 func seedPackagesIfAny(f *testing.F, doc []byte) {
-	if bytes.Contains(doc, []byte("<package")) && bytes.Contains(doc, []byte("</package>")) {
-		seedPackages(f, string(doc))
+	start, end := bytes.Index(doc, []byte("<package")), bytes.LastIndex(doc, []byte("</package>"))
+	if start < 0 || end < start {
+		f.Add(doc[:4096])
 		return
 	}
-	f.Add(doc[:4096])
-}
-
-// TestTokenizerBounded checks that a hostile attribute value fails at the
-// budget instead of being buffered whole.
-func TestTokenizerBounded(t *testing.T) {
-	huge := io.MultiReader(strings.NewReader(`<metadata packages="1"><package a="`), infiniteA{})
-	r := NewPrimaryReader(huge, "huge.xml")
-	_, err := r.Next()
-	if !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("got %v, want ErrTooLarge", err)
-	}
-	if r.s.budget.left > 0 {
-		t.Fatalf("budget not used up: %d left", r.s.budget.left)
-	}
-	if c := cap(r.s.z.scratch); c > 2*MaxPackageSize {
-		t.Fatalf("token buffer grew to %d bytes, over twice the %d budget", c, MaxPackageSize)
+	head, tail := doc[:start], doc[end+len("</package>"):]
+	for _, one := range bytes.SplitAfter(doc[start:end+len("</package>")], []byte("</package>")) {
+		if len(bytes.TrimSpace(one)) > 0 {
+			f.Add(append(append(append([]byte(nil), head...), one...), tail...))
+		}
 	}
 }
 
-type infiniteA struct{}
-
-func (infiniteA) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = 'a'
+// decompress reads a fixture file in the compression its name ends in.
+func decompress(t testing.TB, compression string, data []byte) io.Reader {
+	t.Helper()
+	var (
+		r   io.Reader
+		err error
+	)
+	switch compression {
+	case "":
+		return bytes.NewReader(data)
+	case "gz":
+		r, err = gzip.NewReader(bytes.NewReader(data))
+	case "bz2":
+		r = bzip2.NewReader(bytes.NewReader(data))
+	case "xz":
+		r, err = xz.NewReader(bytes.NewReader(data))
+	default:
+		t.Fatalf("no decompressor for %q", compression)
 	}
-	return len(p), nil
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// BenchmarkRawToken reads the rpm fixture's primary.xml, repeated to a few
+// MB, with this tokenizer and with encoding/xml's RawToken.
+func BenchmarkRawToken(b *testing.B) {
+	var doc []byte
+	for _, s := range tokenizerSeeds(b) {
+		if bytes.Contains(s, []byte("<metadata")) && len(s) > len(doc) {
+			doc = s
+		}
+	}
+	start, end := bytes.Index(doc, []byte("<package")), bytes.LastIndex(doc, []byte("</package>"))+len("</package>")
+	var big bytes.Buffer
+	big.Write(doc[:start])
+	for big.Len() < 4<<20 {
+		big.Write(doc[start:end])
+	}
+	big.Write(doc[end:])
+	in := big.Bytes()
+	for _, bc := range []struct {
+		name string
+		next func(io.Reader) func() (xml.Token, error)
+	}{
+		{"xmltok", func(r io.Reader) func() (xml.Token, error) {
+			var z Tokenizer
+			z.Init(r)
+			return z.RawToken
+		}},
+		{"encoding-xml", func(r io.Reader) func() (xml.Token, error) { return xml.NewDecoder(r).RawToken }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				next := bc.next(bytes.NewReader(in))
+				for {
+					if _, err := next(); err != nil {
+						if err != io.EOF {
+							b.Fatal(err)
+						}
+						break
+					}
+				}
+			}
+		})
+	}
 }

@@ -5,7 +5,7 @@
 # new key, so repo/, keyring.* and other-keyring.gpg all change together.
 #
 # Needs (Debian packages): apt-utils gnupg gzip xz-utils python3-apt
-# Run from anywhere: sh aptrepo/testdata/make-repo.sh
+# Run from anywhere: sh repo/formats/testdata/apt/make-repo.sh
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -62,7 +62,7 @@ valid_for=$(( $(date -u -d 2090-01-01 +%s) - now ))
 		-o APT::FTPArchive::Release::Label="Distroscope Fixture" \
 		-o APT::FTPArchive::Release::Suite=testing \
 		-o APT::FTPArchive::Release::Codename="$suite" \
-		-o APT::FTPArchive::Release::Description="Test fixture of distroscope, made by aptrepo/testdata/make-repo.sh; not a real archive" \
+		-o APT::FTPArchive::Release::Description="Test fixture of distroscope, made by repo/formats/testdata/apt/make-repo.sh; not a real archive" \
 		-o APT::FTPArchive::Release::Architectures="$architectures" \
 		-o APT::FTPArchive::Release::Components="$components" \
 		-o APT::FTPArchive::Release::Acquire-By-Hash=yes \

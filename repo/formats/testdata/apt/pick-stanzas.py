@@ -8,7 +8,7 @@ Only an amd64 main index is on the machine, so the arm64 indexes hold the
 Architecture: all stanzas (which Debian publishes identically in every
 architecture's index) and contrib holds main stanzas: see README.md.
 
-Usage: /usr/bin/python3 aptrepo/testdata/pick-stanzas.py
+Usage: /usr/bin/python3 repo/formats/testdata/apt/pick-stanzas.py
 """
 import glob
 import os

@@ -1,4 +1,4 @@
-package aptrepotest_test
+package formatstest_test
 
 import (
 	"bytes"
@@ -11,21 +11,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/distroscope/distroscope/aptrepo/aptrepotest"
+	"github.com/distroscope/distroscope/repo/formats/formatstest"
 )
 
 // TestFixtureMatchesRelease: every file the signed Release lists is in the
 // repository, and under by-hash, with the size and hash it states.
 func TestFixtureMatchesRelease(t *testing.T) {
-	rel := aptrepotest.Release(t)
-	root := aptrepotest.Path(t, "repo")
+	rel := formatstest.Release(t)
+	root := formatstest.Path(t, "repo")
 	if len(rel.Files) == 0 {
 		t.Fatal("the Release lists no files")
 	}
 	for path, f := range rel.Files {
 		dir, _ := filepath.Split(path)
 		for _, p := range []string{path, dir + "by-hash/SHA256/" + f.SHA256} {
-			data, err := os.ReadFile(filepath.Join(root, "dists", aptrepotest.Suite, filepath.FromSlash(p)))
+			data, err := os.ReadFile(filepath.Join(root, "dists", formatstest.Suite, filepath.FromSlash(p)))
 			if err != nil {
 				t.Error(err)
 				continue
@@ -36,20 +36,20 @@ func TestFixtureMatchesRelease(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := rel.Files[aptrepotest.XZOnly[:strings.Index(aptrepotest.XZOnly, "/")]+"/binary-arm64/Packages.gz"]; ok {
-		t.Errorf("%s has a .gz; it must be published as .xz only", aptrepotest.XZOnly)
+	if _, ok := rel.Files[formatstest.XZOnly[:strings.Index(formatstest.XZOnly, "/")]+"/binary-arm64/Packages.gz"]; ok {
+		t.Errorf("%s has a .gz; it must be published as .xz only", formatstest.XZOnly)
 	}
 }
 
 // TestExpectedCoversEveryIndex: the goldens hold every stanza of every index.
 func TestExpectedCoversEveryIndex(t *testing.T) {
-	exp := aptrepotest.Expected(t)
-	if want := len(aptrepotest.Components) * len(aptrepotest.Architectures); len(exp) != want {
+	exp := formatstest.Expected(t)
+	if want := len(formatstest.Components) * len(formatstest.Architectures); len(exp) != want {
 		t.Errorf("expected.json has %d indexes, want %d", len(exp), want)
 	}
-	for _, comp := range aptrepotest.Components {
-		for _, arch := range aptrepotest.Architectures {
-			stanzas, err := os.ReadFile(aptrepotest.Path(t, "stanzas/"+comp+"-"+arch))
+	for _, comp := range formatstest.Components {
+		for _, arch := range formatstest.Architectures {
+			stanzas, err := os.ReadFile(formatstest.Path(t, "stanzas/"+comp+"-"+arch))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,39 +76,39 @@ func get(t *testing.T, url string) (int, []byte) {
 }
 
 func TestRepoServesTheFixture(t *testing.T) {
-	base, keyring := aptrepotest.Repo(t)
+	base, keyring := formatstest.Repo(t)
 	if !strings.HasPrefix(base, "http://127.0.0.1:") {
 		t.Errorf("base URL %q is not on 127.0.0.1", base)
 	}
 	if _, err := os.Stat(keyring); err != nil {
 		t.Error(err)
 	}
-	want, err := os.ReadFile(filepath.Join(aptrepotest.Path(t, "repo"), "dists", aptrepotest.Suite, "InRelease"))
+	want, err := os.ReadFile(filepath.Join(formatstest.Path(t, "repo"), "dists", formatstest.Suite, "InRelease"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, body := get(t, base+"/dists/"+aptrepotest.Suite+"/InRelease"); code != http.StatusOK || !bytes.Equal(body, want) {
+	if code, body := get(t, base+"/dists/"+formatstest.Suite+"/InRelease"); code != http.StatusOK || !bytes.Equal(body, want) {
 		t.Errorf("InRelease: %d, %d bytes; want 200 and the file's %d bytes", code, len(body), len(want))
 	}
-	if code, _ := get(t, base+"/dists/"+aptrepotest.Suite+"/nosuch"); code != http.StatusNotFound {
+	if code, _ := get(t, base+"/dists/"+formatstest.Suite+"/nosuch"); code != http.StatusNotFound {
 		t.Errorf("missing file: %d, want 404", code)
 	}
 }
 
 func TestCopyRepoIsolated(t *testing.T) {
-	cp := aptrepotest.CopyRepo(t)
-	inrel := filepath.Join(cp, "dists", aptrepotest.Suite, "InRelease")
+	cp := formatstest.CopyRepo(t)
+	inrel := filepath.Join(cp, "dists", formatstest.Suite, "InRelease")
 	if err := os.Remove(inrel); err != nil {
 		t.Fatal(err)
 	}
-	base := aptrepotest.Serve(t, cp)
-	if code, _ := get(t, base+"/dists/"+aptrepotest.Suite+"/InRelease"); code != http.StatusNotFound {
+	base := formatstest.Serve(t, cp)
+	if code, _ := get(t, base+"/dists/"+formatstest.Suite+"/InRelease"); code != http.StatusNotFound {
 		t.Errorf("removed InRelease still served: %d", code)
 	}
-	if _, err := os.Stat(filepath.Join(aptrepotest.Path(t, "repo"), "dists", aptrepotest.Suite, "InRelease")); err != nil {
+	if _, err := os.Stat(filepath.Join(formatstest.Path(t, "repo"), "dists", formatstest.Suite, "InRelease")); err != nil {
 		t.Errorf("the committed fixture lost its InRelease: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(aptrepotest.IndexDir(cp, "main/amd64"), "Packages.gz")); err != nil {
+	if _, err := os.Stat(filepath.Join(formatstest.IndexDir(cp, "main/amd64"), "Packages.gz")); err != nil {
 		t.Errorf("IndexDir: %v", err)
 	}
 }

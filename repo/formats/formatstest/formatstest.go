@@ -1,17 +1,18 @@
-// Package aptrepotest serves the fixture apt repository of aptrepo/testdata
-// on 127.0.0.1 and reads its goldens, for tests of aptrepo and of anything
-// built on it (activities, workflows).
+// Package formatstest serves the fixture apt repository of
+// repo/formats/testdata/apt on 127.0.0.1 and reads its goldens, and reads
+// any format's local index files as rows, for tests of the formats and of
+// anything built on them (activities, workflows, analyses).
 //
-// The fixture is a real, signed repository made by
-// aptrepo/testdata/make-repo.sh with apt-ftparchive and gpg; the goldens
-// (expected.json) come from python3-apt, not from distroscope's parser. See
-// aptrepo/testdata/README.md.
-package aptrepotest
+// The fixture is a real, signed repository made by make-repo.sh beside it
+// with apt-ftparchive and gpg; the goldens (expected.json) come from
+// python3-apt, not from distroscope's parser. See its README.md.
+package formatstest
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,9 +24,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distroscope/distroscope/aptrepo"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/repo"
+	"github.com/distroscope/distroscope/repo/formats"
 )
 
 // The fixture's suite as a source names it (the folder under dists/), and
@@ -67,7 +68,7 @@ func CopyRepo(t testing.TB) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "repo")
 	if err := os.CopyFS(dst, os.DirFS(Path(t, "repo"))); err != nil {
-		t.Fatalf("aptrepotest: copy fixture repo: %v", err)
+		t.Fatalf("formatstest: copy fixture repo: %v", err)
 	}
 	return dst
 }
@@ -79,18 +80,18 @@ func IndexDir(root, index string) string {
 	return filepath.Join(root, "dists", Suite, comp, "binary-"+arch)
 }
 
-// Path is the absolute path of a file or folder in aptrepo/testdata
+// Path is the absolute path of a file or folder in repo/formats/testdata/apt
 // ("keyring.asc", "other-keyring.gpg", "repo", ...). It fails the test if
 // the file does not exist.
 func Path(t testing.TB, name string) string {
 	t.Helper()
 	dir, err := testdataDir()
 	if err != nil {
-		t.Fatalf("aptrepotest: %v", err)
+		t.Fatalf("formatstest: %v", err)
 	}
 	p := filepath.Join(dir, filepath.FromSlash(name))
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("aptrepotest: %v", err)
+		t.Fatalf("formatstest: %v", err)
 	}
 	return p
 }
@@ -101,7 +102,7 @@ func Fingerprint(t testing.TB) string {
 	t.Helper()
 	data, err := os.ReadFile(Path(t, "fingerprint.txt"))
 	if err != nil {
-		t.Fatalf("aptrepotest: %v", err)
+		t.Fatalf("formatstest: %v", err)
 	}
 	return strings.TrimSpace(string(data))
 }
@@ -112,13 +113,13 @@ var (
 	dirErr  error
 )
 
-// testdataDir finds aptrepo/testdata: next to this source file when it was
+// testdataDir finds repo/formats/testdata/apt: next to this source file when it was
 // built from a checkout, else (a -trimpath build) by walking up from the
 // working directory to the module root.
 func testdataDir() (string, error) {
 	dirOnce.Do(func() {
 		if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-			d := filepath.Join(filepath.Dir(file), "..", "testdata")
+			d := filepath.Join(filepath.Dir(file), "..", "testdata", "apt")
 			if fi, err := os.Stat(d); err == nil && fi.IsDir() {
 				dirPath = d
 				return
@@ -131,14 +132,14 @@ func testdataDir() (string, error) {
 		}
 		for d := wd; ; d = filepath.Dir(d) {
 			if isModuleRoot(d) {
-				dirPath = filepath.Join(d, "aptrepo", "testdata")
+				dirPath = filepath.Join(d, "repo", "formats", "testdata", "apt")
 				return
 			}
 			if filepath.Dir(d) == d {
 				break
 			}
 		}
-		dirErr = &os.PathError{Op: "find", Path: "aptrepo/testdata from " + wd, Err: os.ErrNotExist}
+		dirErr = &os.PathError{Op: "find", Path: "repo/formats/testdata/apt from " + wd, Err: os.ErrNotExist}
 	})
 	return dirPath, dirErr
 }
@@ -200,7 +201,7 @@ type ExpectedRow struct {
 	Extra              map[string]string `json:"extra"`
 }
 
-// PackageRow is the row aptrepo must write for this stanza when it comes
+// PackageRow is the row the apt format must write for this stanza when it comes
 // from the index component/indexArch. Empty lists and maps are nil, as
 // parquet-go reads them back.
 func (e ExpectedRow) PackageRow(component, indexArch string) datasets.PackageRow {
@@ -283,11 +284,11 @@ func readExpected(t testing.TB) expectedFile {
 	t.Helper()
 	data, err := os.ReadFile(Path(t, "expected.json"))
 	if err != nil {
-		t.Fatalf("aptrepotest: %v", err)
+		t.Fatalf("formatstest: %v", err)
 	}
 	var e expectedFile
 	if err := json.Unmarshal(data, &e); err != nil {
-		t.Fatalf("aptrepotest: expected.json: %v", err)
+		t.Fatalf("formatstest: expected.json: %v", err)
 	}
 	for _, f := range []struct {
 		text string
@@ -295,7 +296,7 @@ func readExpected(t testing.TB) expectedFile {
 	}{{e.Release.DateText, &e.Release.Date}, {e.Release.ValidUntilRaw, &e.Release.ValidUntil}} {
 		tm, err := time.Parse(time.RFC1123, f.text)
 		if err != nil {
-			t.Fatalf("aptrepotest: expected.json: release date %q: %v", f.text, err)
+			t.Fatalf("formatstest: expected.json: release date %q: %v", f.text, err)
 		}
 		*f.dst = tm.UTC()
 	}
@@ -315,19 +316,45 @@ func Release(t testing.TB) ExpectedRelease {
 	return readExpected(t).Release
 }
 
-// ParsePackages reads a Packages file as the apt source does, into rows of
-// the packages table of the given component and index architecture.
+// ParsePackages reads an apt Packages file as rows of the packages table
+// in component and index architecture indexArch.
 func ParsePackages(t testing.TB, path, component, indexArch string) []datasets.PackageRow {
 	t.Helper()
-	f, err := os.Open(path)
+	return Rows(t, repo.FormatApt, path, repo.Index{Component: component, Architecture: indexArch})
+}
+
+// Rows reads a local index file of format f — decompressed first when its
+// name ends in a compression suffix and the format reads plain text (apt's
+// Packages, rpm-md's primary.xml); APKINDEX and pacman databases are read
+// as served — through the format's own Parse, as rows of the packages table
+// of index ix (its component, architecture and format-specific Extra).
+func Rows(t testing.TB, f repo.Format, path string, ix repo.Index) []datasets.PackageRow {
+	t.Helper()
+	src, err := formats.For(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	file, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	var r io.Reader = file
+	if f == repo.FormatApt || f == repo.FormatRPMMD {
+		c := repo.Compression(strings.TrimPrefix(filepath.Ext(path), "."))
+		if _, err := repo.ParseCompressionOrder(string(c)); err == nil && c != "" {
+			dr, done, err := repo.Decompressor(c, file)
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			defer done()
+			r = dr
+		}
+	}
 	var rows []datasets.PackageRow
-	err = aptrepo.Apt{}.Parse(context.Background(), f, path, repo.Index{}, func(r *datasets.PackageRow) error {
+	err = src.Parse(context.Background(), r, path, ix, func(r *datasets.PackageRow) error {
 		row := *r
-		row.Component, row.IndexArchitecture = component, indexArch
+		row.Component, row.IndexArchitecture = ix.Component, ix.Architecture
 		rows = append(rows, row)
 		return nil
 	})
