@@ -8,31 +8,28 @@ package benchdata
 import (
 	"io"
 	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pierrec/lz4/v4"
+
+	"github.com/distroscope/distroscope/internal/testenv"
 )
 
-// DebianIndexGlob finds the index apt keeps after "apt-get update".
-const DebianIndexGlob = "/var/lib/apt/lists/*bookworm_main_binary-amd64_Packages.lz4"
-
-// DebianIndex opens the decompressed index, or skips the benchmark when
-// the machine has none. The file is closed when the test ends.
+// DebianIndex opens the decompressed bookworm main/amd64 index apt keeps
+// after "apt-get update" (testenv.AptLists), or skips the benchmark when
+// the machine has none (fails it under CI: testenv.Require). The file is
+// closed when the test ends.
 func DebianIndex(tb testing.TB) (r io.Reader, path string) {
 	tb.Helper()
-	matches, _ := filepath.Glob(DebianIndexGlob)
-	if len(matches) == 0 {
-		tb.Skipf("no %s: run apt-get update on a Debian bookworm machine", DebianIndexGlob)
-	}
-	f, err := os.Open(matches[0])
+	path = testenv.Require(tb, testenv.AptLists)
+	f, err := os.Open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { f.Close() })
-	return lz4.NewReader(f), matches[0]
+	return lz4.NewReader(f), path
 }
 
 // ProcessCPUTime is the CPU time (user + system) the process has used.

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/distroscope/distroscope/internal/testenv"
 	"github.com/distroscope/distroscope/version/internal/oracle"
 )
 
@@ -64,7 +65,7 @@ func results(pairs []oracle.Pair) []int {
 // real Debian archive versions, Arch-flavoured cases, mutations and
 // grammar-generated versions.
 func TestAgainstLibalpm(t *testing.T) {
-	oracle.Require(t, "pacman (libalpm)", oracle.AlpmAvailable())
+	oracle.Require(t, testenv.Vercmp, oracle.AlpmAvailable())
 	entries, versions := corpus(t)
 	all := append(slices.Clone(versions), alpmCases...)
 	for _, set := range []struct {
@@ -88,7 +89,7 @@ func TestAgainstLibalpm(t *testing.T) {
 // TestAgainstVercmp checks a sample against /usr/bin/vercmp, the program
 // pacman ships (a process per pair).
 func TestAgainstVercmp(t *testing.T) {
-	oracle.Require(t, "pacman (vercmp)", oracle.AlpmAvailable())
+	oracle.Require(t, testenv.Vercmp, oracle.AlpmAvailable())
 	entries, _ := corpus(t)
 	var pairs []oracle.Pair
 	corpusPairs := oracle.CorpusPairs(entries, 7, 0)

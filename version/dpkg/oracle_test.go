@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distroscope/distroscope/internal/testenv"
 	"github.com/distroscope/distroscope/version/internal/oracle"
 )
 
@@ -69,7 +70,7 @@ func mustCompare(a, b string) int {
 // real archive versions, their neighbours in sorted order, mutations of
 // them, edge cases and grammar-generated versions.
 func TestAgainstApt(t *testing.T) {
-	oracle.Require(t, "dpkg (python3-apt)", oracle.AptAvailable())
+	oracle.Require(t, testenv.PythonApt, oracle.AptAvailable())
 	entries := corpus(t)
 	versions := oracle.Versions(entries)
 
@@ -134,7 +135,7 @@ func crossPairs(vs []string) []oracle.Pair {
 // cannot tell: which strings dpkg refuses (exit 2), which it only warns
 // about, the blank handling, and a sample of orderings.
 func TestAgainstDpkg(t *testing.T) {
-	oracle.Require(t, "dpkg", oracle.DpkgAvailable())
+	oracle.Require(t, testenv.Dpkg, oracle.DpkgAvailable())
 	entries := corpus(t)
 
 	validity := 0

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/distroscope/distroscope/internal/testenv"
 	"github.com/distroscope/distroscope/version/internal/oracle"
 )
 
@@ -55,7 +56,7 @@ func evrOrError(a, b string) int {
 // set, on the corpus of real Debian archive versions (valid rpm input
 // too), rpm-flavoured cases, mutations and grammar-generated versions.
 func TestAgainstRPM(t *testing.T) {
-	oracle.Require(t, "rpm", oracle.RPMAvailable())
+	oracle.Require(t, testenv.RPM, oracle.RPMAvailable())
 	entries, versions := corpusVersions(t)
 	all := append(slices.Clone(versions), rpmCases...)
 	var cross []oracle.Pair
@@ -98,7 +99,7 @@ func TestAgainstRPM(t *testing.T) {
 // TestAgainstLibrpmio compares Compare with rpmvercmp called directly in
 // rpm's librpmio, which, unlike the Lua route, takes the empty version.
 func TestAgainstLibrpmio(t *testing.T) {
-	oracle.Require(t, "rpm (librpmio)", oracle.RPMAvailable())
+	oracle.Require(t, testenv.RPM, oracle.RPMAvailable())
 	var pairs []oracle.Pair
 	for _, a := range rpmCases {
 		for _, b := range rpmCases {

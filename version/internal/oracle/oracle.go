@@ -9,7 +9,7 @@
 // Lua loop. The command-line tools (`dpkg --compare-versions`, `vercmp`)
 // cost a process per pair and are used on samples. scripts/oracles.sh
 // installs them all; Require skips a test when one is missing, or fails it
-// under CI=true, where the test task has installed them.
+// under CI, where the test task has installed them.
 package oracle
 
 import (
@@ -22,23 +22,20 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/distroscope/distroscope/internal/testenv"
 )
 
 // Pair is two versions to compare.
 type Pair struct{ A, B string }
 
-// Require skips t when err says an oracle is missing, or fails it when the
-// CI environment variable is "true": CI installs the oracles, so a missing
-// one there is a broken setup, not a reason to test less.
-func Require(t testing.TB, oracle string, err error) {
+// Require skips t when err says an oracle is missing, or fails it under CI,
+// which installs the oracles (testenv.Missing: the project's one rule).
+func Require(t testing.TB, need testenv.Need, err error) {
 	t.Helper()
-	if err == nil {
-		return
+	if err != nil {
+		testenv.Missing(t, need, err)
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s oracle missing under CI=true: %v (the test task runs scripts/oracles.sh install)", oracle, err)
-	}
-	t.Skipf("%s oracle not installed: %v; install it with: sudo scripts/oracles.sh install", oracle, err)
 }
 
 // Check compares got (the Go implementation's results) with want (the
