@@ -6,6 +6,11 @@
 // whose stages run side by side.
 //
 // Nothing here knows about Temporal or object stores; the activities wrap it.
+//
+// Beside it: repo/formats, the one registry of repository formats, each a
+// Source with the mapping of its ecosystem's records to packages rows;
+// repo/catalog, the sources catalogue that names what to snapshot; and
+// repo/repotest, the conformance suite every format passes.
 package repo
 
 import "errors"
