@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 )
 
@@ -157,15 +158,105 @@ func EnvVars() []string {
 	return out
 }
 
-// Load builds the configuration for a binary. fs receives the shared flags
+// ConfigFlag names the flag that points at the YAML file; its variable is
+// DISTROSCOPE_CONFIG.
+const ConfigFlag = "config"
+
+// flagDef is one shared command-line flag. Both flag packages register the
+// same list (Load for the standard library's flag, RegisterPFlags for the
+// CLI's pflag), so the worker and the CLI cannot drift apart.
+type flagDef struct {
+	name, usage string
+	field       func(*Config) *string
+	// defaultDoc replaces the default in help when the real one depends on
+	// the machine (a home folder), so generated docs read the same anywhere.
+	defaultDoc string
+}
+
+func flagDefs() []flagDef {
+	return []flagDef{
+		{name: "temporal-address", usage: "Temporal frontend host:port (env TEMPORAL_ADDRESS)", field: func(c *Config) *string { return &c.Temporal.Address }},
+		{name: "namespace", usage: "Temporal namespace (env TEMPORAL_NAMESPACE)", field: func(c *Config) *string { return &c.Temporal.Namespace }},
+		{name: "task-queue", usage: "task queue (env DISTROSCOPE_TASK_QUEUE)", field: func(c *Config) *string { return &c.Temporal.TaskQueue }},
+		{name: "store", usage: "dataset store: file:///path or s3://bucket/prefix (env DISTROSCOPE_STORE)", field: func(c *Config) *string { return &c.Store.URL },
+			defaultDoc: "$XDG_DATA_HOME/distroscope, else ~/.local/share/distroscope"},
+		{name: "s3-endpoint", usage: "S3 endpoint host:port (env DISTROSCOPE_S3_ENDPOINT)", field: func(c *Config) *string { return &c.Store.S3Endpoint }},
+		{name: "log-level", usage: "debug, info, warn or error (env DISTROSCOPE_LOG_LEVEL)", field: func(c *Config) *string { return &c.Log.Level }},
+		{name: "loki-url", usage: "Loki push URL, e.g. http://127.0.0.1:3100/loki/api/v1/push (env DISTROSCOPE_LOKI_URL)", field: func(c *Config) *string { return &c.Log.LokiURL }},
+		{name: "metrics-addr", usage: "serve Prometheus /metrics on this address (env DISTROSCOPE_METRICS_ADDR)", field: func(c *Config) *string { return &c.MetricsAddr }},
+		{name: "apt-root", usage: "root whose /etc/apt sources and keyrings are read (env DISTROSCOPE_APT_ROOT)", field: func(c *Config) *string { return &c.AptRoot }},
+		{name: "catalog", usage: "sources catalogue YAML (env DISTROSCOPE_CATALOG; default ~/.config/distroscope/sources.yaml if present)", field: func(c *Config) *string { return &c.Catalog }},
+	}
+}
+
+const configUsage = "YAML configuration file (env DISTROSCOPE_CONFIG)"
+
+// Load builds the configuration for a binary that uses the standard
+// library's flag package (the worker). fs receives the shared flags
 // (register your own on it first); args are the command-line arguments;
 // getenv is os.Getenv in production.
 func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
-	c := Default()
 	path := getenv("DISTROSCOPE_CONFIG")
-	if p := scanFlag(args, "config"); p != "" {
+	if p := scanFlag(args, ConfigFlag); p != "" {
 		path = p
 	}
+	c, err := fromFileAndEnv(path, getenv)
+	if err != nil {
+		return c, err
+	}
+	fs.String(ConfigFlag, path, configUsage)
+	for _, d := range flagDefs() {
+		p := d.field(&c)
+		fs.StringVar(p, d.name, *p, d.usage)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// RegisterPFlags adds the shared flags to fs, for a binary built on
+// spf13/pflag (the CLI, usually on its root command's persistent flags).
+// Their values are read by LoadPFlags once the command line is parsed; the
+// defaults shown are the built-in ones, since a file or the environment may
+// still override them.
+func RegisterPFlags(fs *pflag.FlagSet) {
+	def := Default()
+	fs.String(ConfigFlag, "", configUsage)
+	for _, d := range flagDefs() {
+		shown, usage := *d.field(&def), d.usage
+		if d.defaultDoc != "" {
+			shown, usage = "", strings.TrimSuffix(usage, ")")+"; default "+d.defaultDoc+")"
+		}
+		fs.String(d.name, shown, usage)
+	}
+}
+
+// LoadPFlags builds the configuration from a parsed pflag set holding the
+// flags RegisterPFlags added, with the same precedence as Load: defaults,
+// then the file (--config, else DISTROSCOPE_CONFIG), then the environment,
+// then only the flags given on the command line.
+func LoadPFlags(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
+	path := getenv("DISTROSCOPE_CONFIG")
+	if f := fs.Lookup(ConfigFlag); f != nil && f.Changed {
+		path = f.Value.String()
+	}
+	c, err := fromFileAndEnv(path, getenv)
+	if err != nil {
+		return c, err
+	}
+	for _, d := range flagDefs() {
+		if f := fs.Lookup(d.name); f != nil && f.Changed {
+			*d.field(&c) = f.Value.String()
+		}
+	}
+	return c, c.Validate()
+}
+
+// fromFileAndEnv is the defaults, then the file at path (none when ""),
+// then the environment.
+func fromFileAndEnv(path string, getenv func(string) string) (Config, error) {
+	c := Default()
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -184,21 +275,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 			return c, fmt.Errorf("config: %s=%q: %w", name, v, err)
 		}
 	}
-	fs.String("config", path, "YAML configuration file (env DISTROSCOPE_CONFIG)")
-	fs.StringVar(&c.Temporal.Address, "temporal-address", c.Temporal.Address, "Temporal frontend host:port (env TEMPORAL_ADDRESS)")
-	fs.StringVar(&c.Temporal.Namespace, "namespace", c.Temporal.Namespace, "Temporal namespace (env TEMPORAL_NAMESPACE)")
-	fs.StringVar(&c.Temporal.TaskQueue, "task-queue", c.Temporal.TaskQueue, "task queue (env DISTROSCOPE_TASK_QUEUE)")
-	fs.StringVar(&c.Store.URL, "store", c.Store.URL, "dataset store: file:///path or s3://bucket/prefix (env DISTROSCOPE_STORE)")
-	fs.StringVar(&c.Store.S3Endpoint, "s3-endpoint", c.Store.S3Endpoint, "S3 endpoint host:port (env DISTROSCOPE_S3_ENDPOINT)")
-	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "debug, info, warn or error (env DISTROSCOPE_LOG_LEVEL)")
-	fs.StringVar(&c.Log.LokiURL, "loki-url", c.Log.LokiURL, "Loki push URL, e.g. http://127.0.0.1:3100/loki/api/v1/push (env DISTROSCOPE_LOKI_URL)")
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve Prometheus /metrics on this address (env DISTROSCOPE_METRICS_ADDR)")
-	fs.StringVar(&c.AptRoot, "apt-root", c.AptRoot, "root whose /etc/apt sources and keyrings are read (env DISTROSCOPE_APT_ROOT)")
-	fs.StringVar(&c.Catalog, "catalog", c.Catalog, "sources catalogue YAML (env DISTROSCOPE_CATALOG; default ~/.config/distroscope/sources.yaml if present)")
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	return c, c.Validate()
+	return c, nil
 }
 
 // CatalogPath is the catalogue to read: the configured one, else the

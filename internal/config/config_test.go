@@ -5,8 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 func load(t *testing.T, args []string, env map[string]string) (Config, error) {
@@ -77,5 +80,101 @@ func TestBadInputNamesTheProblem(t *testing.T) {
 		if _, err := load(t, tc.args, tc.env); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v %v: err = %v, want %q", tc.args, tc.env, err, tc.want)
 		}
+	}
+}
+
+func loadP(t *testing.T, args []string, env map[string]string) (Config, error) {
+	t.Helper()
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	RegisterPFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return LoadPFlags(fs, func(k string) string { return env[k] })
+}
+
+// Both flag packages give the same answer for each layer of the
+// precedence, and a flag's default never hides the file or the
+// environment (pflag registers the built-in defaults for help only).
+func TestPrecedenceBothFlagPackages(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.yaml")
+	os.WriteFile(file, []byte("temporal:\n  task_queue: q-file\n  namespace: ns-file\n  address: file:7233\nstore:\n  url: /from/file\napt_root: /file-root\n"), 0o644)
+	other := filepath.Join(dir, "other.yaml")
+	os.WriteFile(other, []byte("store:\n  url: /from/other\n"), 0o644)
+	def := Default()
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want func(c *Config)
+	}{
+		{"defaults", nil, nil, func(c *Config) {}},
+		{"file over defaults", []string{"--config", file}, nil, func(c *Config) {
+			c.Temporal.TaskQueue, c.Temporal.Namespace, c.Temporal.Address, c.Store.URL, c.AptRoot = "q-file", "ns-file", "file:7233", "/from/file", "/file-root"
+		}},
+		{"file named by the environment", nil, map[string]string{"DISTROSCOPE_CONFIG": file}, func(c *Config) {
+			c.Temporal.TaskQueue, c.Temporal.Namespace, c.Temporal.Address, c.Store.URL, c.AptRoot = "q-file", "ns-file", "file:7233", "/from/file", "/file-root"
+		}},
+		{"--config over DISTROSCOPE_CONFIG", []string{"--config=" + other}, map[string]string{"DISTROSCOPE_CONFIG": file}, func(c *Config) {
+			c.Store.URL = "/from/other"
+		}},
+		{"environment over file", []string{"--config", file}, map[string]string{"TEMPORAL_NAMESPACE": "ns-env", "DISTROSCOPE_STORE": "/from/env"}, func(c *Config) {
+			c.Temporal.TaskQueue, c.Temporal.Namespace, c.Temporal.Address, c.Store.URL, c.AptRoot = "q-file", "ns-env", "file:7233", "/from/env", "/file-root"
+		}},
+		{"flags over environment over file", []string{"--config", file, "--task-queue", "q-flag", "--store=/from/flag", "--apt-root", "/flag-root"},
+			map[string]string{"DISTROSCOPE_TASK_QUEUE": "q-env", "DISTROSCOPE_STORE": "/from/env", "DISTROSCOPE_CATALOG": "cat.yaml"}, func(c *Config) {
+				c.Temporal.TaskQueue, c.Temporal.Namespace, c.Temporal.Address, c.Store.URL, c.AptRoot, c.Catalog = "q-flag", "ns-file", "file:7233", "/from/flag", "/flag-root", "cat.yaml"
+			}},
+		{"a flag set to its default still wins", []string{"--namespace", "default"}, map[string]string{"TEMPORAL_NAMESPACE": "ns-env"}, func(c *Config) {}},
+	} {
+		want := def
+		tc.want(&want)
+		t.Run(tc.name+"/flag", func(t *testing.T) {
+			got, err := load(t, tc.args, tc.env)
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("got %+v, %v\nwant %+v", got, err, want)
+			}
+		})
+		t.Run(tc.name+"/pflag", func(t *testing.T) {
+			got, err := loadP(t, tc.args, tc.env)
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("got %+v, %v\nwant %+v", got, err, want)
+			}
+		})
+	}
+}
+
+// The two registrations offer the same flags, so a flag documented for
+// the worker works for the CLI and the other way round.
+func TestBothFlagPackagesRegisterTheSameFlags(t *testing.T) {
+	var std, p []string
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	if _, err := Load(fs, nil, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	// Usages compared up to the closing parenthesis, which pflag's --store
+	// extends with the default it cannot show.
+	fs.VisitAll(func(f *flag.Flag) { std = append(std, f.Name+": "+strings.TrimSuffix(f.Usage, ")")) })
+	pfs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	RegisterPFlags(pfs)
+	pfs.VisitAll(func(f *pflag.Flag) { p = append(p, f.Name+": "+strings.Split(strings.TrimSuffix(f.Usage, ")"), "; default $XDG")[0]) })
+	slices.Sort(std)
+	slices.Sort(p)
+	if !slices.Equal(std, p) {
+		t.Errorf("flag registers\n%s\npflag registers\n%s", strings.Join(std, "\n"), strings.Join(p, "\n"))
+	}
+	// Help shows no path of this machine (the generated docs are committed).
+	if f := pfs.Lookup("store"); f.DefValue != "" || !strings.Contains(f.Usage, "~/.local/share/distroscope") {
+		t.Errorf("--store default %q, usage %q", f.DefValue, f.Usage)
+	}
+}
+
+func TestPFlagsBadInputNamesTheProblem(t *testing.T) {
+	if _, err := loadP(t, []string{"--log-level", "loud"}, nil); err == nil || !strings.Contains(err.Error(), "log level") {
+		t.Errorf("bad flag value: %v", err)
+	}
+	if _, err := loadP(t, []string{"--config", filepath.Join(t.TempDir(), "missing.yaml")}, nil); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Errorf("missing file: %v", err)
 	}
 }
