@@ -158,7 +158,9 @@ func TestBothFlagPackagesRegisterTheSameFlags(t *testing.T) {
 	fs.VisitAll(func(f *flag.Flag) { std = append(std, f.Name+": "+strings.TrimSuffix(f.Usage, ")")) })
 	pfs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 	RegisterPFlags(pfs)
-	pfs.VisitAll(func(f *pflag.Flag) { p = append(p, f.Name+": "+strings.Split(strings.TrimSuffix(f.Usage, ")"), "; default $XDG")[0]) })
+	pfs.VisitAll(func(f *pflag.Flag) {
+		p = append(p, f.Name+": "+strings.Split(strings.TrimSuffix(f.Usage, ")"), "; default $XDG")[0])
+	})
 	slices.Sort(std)
 	slices.Sort(p)
 	if !slices.Equal(std, p) {
