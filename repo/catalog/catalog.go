@@ -1,12 +1,3 @@
-// Package catalog reads the sources catalogue: one YAML file naming each
-// distribution a user tracks — format, mirror URLs (per architecture where
-// they differ, e.g. Ubuntu's ports), suites, components, architectures,
-// keyring, minimum package count — so that `distroscope snapshot fedora/40`
-// resolves without flags. The machine's apt sources are the default entries.
-//
-// Validation is strict and names lines: an unknown key, a missing field, an
-// unknown format or a keyring file that does not exist is an error pointing at
-// the line that says it.
 package catalog
 
 import (
