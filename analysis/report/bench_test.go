@@ -1,4 +1,4 @@
-package report
+package report_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/distroscope/distroscope/analysis/compare"
+	"github.com/distroscope/distroscope/analysis/report"
 	"github.com/distroscope/distroscope/datasets"
 )
 
@@ -19,7 +20,7 @@ const benchCache = "../../.cache/bench/compare"
 // benchData compares the cached bookworm and trixie snapshots the way the
 // compare activity does, so that the report renders a real release
 // upgrade: ~77k pairs, tens of thousands of dependency deltas and sources.
-func benchData(b *testing.B) Data {
+func benchData(b *testing.B) report.Data {
 	b.Helper()
 	read := func(release string) *compare.Snapshot {
 		path := filepath.Join(benchCache, release, "part-00000.parquet")
@@ -43,7 +44,7 @@ func benchData(b *testing.B) Data {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return Data{Old: o, New: n, Summary: res.Summary, Changes: res.Changes, Sources: res.Sources, Format: res.Format,
+	return report.Data{Old: o, New: n, Summary: res.Summary, Changes: res.Changes, Sources: res.Sources, Format: res.Format,
 		CSVLocation: "reports/compare/distro=debian/release=bookworm~trixie/csv/"}
 }
 
@@ -56,7 +57,7 @@ func BenchmarkReport(b *testing.B) {
 	var w countingWriter
 	for b.Loop() {
 		w = 0
-		for _, o := range New(d).Outputs() {
+		for _, o := range report.New(d).Outputs() {
 			if err := o.Render(&w); err != nil {
 				b.Fatal(err)
 			}
