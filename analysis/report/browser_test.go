@@ -170,8 +170,8 @@ func (p *page) finish(name string) {
 
 // TestBrowser renders the bookworm sample in headless Chromium over the
 // DevTools protocol: the page must load with no console error, show the
-// counts of the data, draw its charts and list the changed sources; the
-// screenshot is kept.
+// counts of the data, draw its charts and list every downgrade and the
+// changed sources; the screenshot is kept.
 func TestBrowser(t *testing.T) {
 	d := sampleData()
 	p := openPage(t, d)
@@ -183,6 +183,9 @@ func TestBrowser(t *testing.T) {
 	chartWidth := evaluate[float64](p, `document.querySelector('#chart-section svg').getBoundingClientRect().width`)
 	bars := evaluate[int](p, `document.querySelectorAll('#chart-section svg g.bar').length`)
 	sources := p.table("source-changes")
+	downgrades := p.table("downgrades")
+	// the downgraded version stands out in the downgrade colour
+	colour := evaluate[string](p, `getComputedStyle(document.querySelector('#downgrades tbody td.k-downgraded')).color`)
 	p.finish("screenshot.png")
 
 	if !strings.Contains(title, d.Old.Release) {
@@ -193,6 +196,10 @@ func TestBrowser(t *testing.T) {
 	}
 	if bars == 0 {
 		t.Error("section chart has no bars")
+	}
+	checkDowngrades(t, d, downgrades)
+	if colour != "rgb(239, 108, 0)" {
+		t.Errorf("downgraded version colour = %q, want the downgrade orange rgb(239, 108, 0)", colour)
 	}
 	want := wantSourceRows(d)
 	if len(want) == 0 {
@@ -208,10 +215,24 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
+// checkDowngrades compares the downgrades table as the browser shows it
+// with every downgraded pair of d.
+func checkDowngrades(t *testing.T, d Data, got [][]string) {
+	t.Helper()
+	want := wantDowngradeRows(d)
+	if len(want) == 0 {
+		t.Fatal("the sample has no downgrade")
+	}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("downgrades in the browser = %q, want %q", got, want)
+	}
+}
+
 // TestBrowserCrossDistro renders the Debian → Alpine sample: the lag
 // table must pair the old and new names and say which side is newer and
 // by how much, the unmatched table must list the packages of either side
-// no rule paired, and the source section must say why it is empty.
+// no rule paired, the downgrades table the pairs whose new side is older,
+// and the source section must say why it is empty.
 func TestBrowserCrossDistro(t *testing.T) {
 	d := crossData()
 	if !d.Summary.CrossDistro {
@@ -227,7 +248,10 @@ func TestBrowserCrossDistro(t *testing.T) {
 	orphans := p.table("unmatched")
 	sources := p.text("source-changes")
 	hasSourceTable := evaluate[bool](p, `document.querySelector('#source-changes table') !== null`)
+	downgrades := p.table("downgrades")
 	p.finish("cross.screenshot.png")
+
+	checkDowngrades(t, d, downgrades)
 
 	wantHeader := []string{"debian package", "alpine package", "debian version", "alpine version", "upstream", "newer", "by"}
 	if !slices.Equal(header, wantHeader) {

@@ -15,6 +15,7 @@ import (
 // (Data.ChangesDataset), which every Parquet reader opens — a CSV copy of
 // it (15 MB for a release upgrade) cost a comparison a fifth of its time.
 const (
+	CSVDowngrades        = "downgrades.csv"
 	CSVBySection         = "by_section.csv"
 	CSVByPriority        = "by_priority.csv"
 	CSVDependencyChanges = "dependency_changes.csv"
@@ -26,7 +27,7 @@ const (
 )
 
 // CSVNames are the CSV files of a report, in the order they are shown.
-var CSVNames = []string{CSVBySection, CSVByPriority, CSVDependencyChanges,
+var CSVNames = []string{CSVDowngrades, CSVBySection, CSVByPriority, CSVDependencyChanges,
 	CSVEssentialChanges, CSVLargestJumps, CSVLag, CSVUnmatched, CSVSources}
 
 // listSep joins a list cell. Dependency clauses of every format hold
@@ -126,6 +127,8 @@ func (r *Report) CSV(w io.Writer, name string) error {
 	cw := newCSVWriter(w)
 	var err error
 	switch name {
+	case CSVDowngrades:
+		err = writeTable(cw, changeHeader, r.downgrades, changeRecord)
 	case CSVBySection:
 		err = writeTable(cw, tallyHeader("section"), r.bySection, tallyRecord)
 	case CSVByPriority:

@@ -434,6 +434,16 @@ func DependencyChanges(changes []datasets.PackageChangeRow) []*datasets.PackageC
 	return filter(changes, dependsChanged)
 }
 
+// Downgrades are the rows whose new version sorts before the old one,
+// pointing into changes. A release upgrade has one or two among ~77k
+// pairs, and each is worth a look: upgrading a system does not install
+// them (apt keeps the installed, newer version unless a pin of 1000 or
+// more says otherwise), so each is a mistake, a revert an epoch should
+// have marked, or a package that changed hands.
+func Downgrades(changes []datasets.PackageChangeRow) []*datasets.PackageChangeRow {
+	return filter(changes, downgraded)
+}
+
 // EssentialChanges are the changed rows of essential packages or of
 // packages of priority required, pointing into changes.
 func EssentialChanges(changes []datasets.PackageChangeRow) []*datasets.PackageChangeRow {
@@ -455,6 +465,8 @@ func essentialChanged(r *datasets.PackageChangeRow) bool {
 }
 
 func unmatched(r *datasets.PackageChangeRow) bool { return r.Kind == KindUnmatched }
+
+func downgraded(r *datasets.PackageChangeRow) bool { return r.Kind == KindDowngraded }
 
 func filter(changes []datasets.PackageChangeRow, keep func(*datasets.PackageChangeRow) bool) []*datasets.PackageChangeRow {
 	out := []*datasets.PackageChangeRow{}

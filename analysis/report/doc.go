@@ -16,8 +16,10 @@
 // not defanged against spreadsheet formulas, because they are data exports
 // meant to round-trip.
 //
-// Long tables are cut at Data.MaxRows rows in HTML and Markdown, with a
-// note naming the CSV file that has them all.
+// Every downgrade is listed, right below the headline counts: there are one
+// or two in a release upgrade, and each means a system upgrade keeps the
+// old version. Long tables are cut at Data.MaxRows rows in HTML and
+// Markdown, with a note naming the CSV file that has them all.
 //
 // New derives a comparison's tables once; Report.Outputs renders each
 // output straight into a writer (the compare activity streams the CSVs

@@ -68,7 +68,7 @@ func expectedNumbers(d Data) map[string]int64 {
 	if s.CrossDistro {
 		want["count-unmatched"] = s.Unmatched
 	}
-	var deps, essential, unmatched, matched int64
+	var downgrades, deps, essential, unmatched, matched int64
 	sections := map[string]bool{}
 	for _, r := range d.Changes {
 		if len(r.DependsAdded)+len(r.DependsRemoved)+len(r.DependsChanged) > 0 {
@@ -79,13 +79,18 @@ func expectedNumbers(d Data) map[string]int64 {
 			essential++
 		}
 		switch r.Kind {
+		case "downgraded":
+			downgrades++
 		case "unmatched":
 			unmatched++
+		}
+		switch r.Kind {
 		case "upgraded", "downgraded", "same":
 			matched++
 		}
 		sections[r.Section] = true
 	}
+	want["rows-downgrades"] = downgrades
 	want["rows-dependency-changes"] = deps
 	want["rows-essential-changes"] = essential
 	want["rows-unmatched"] = unmatched
@@ -108,9 +113,16 @@ func expectedNumbers(d Data) map[string]int64 {
 // reader sees.
 func sourceTable(t *testing.T, doc *html.Node) [][]string {
 	t.Helper()
-	sec := byID(doc)["source-changes"]
+	return tableRows(t, doc, "source-changes")
+}
+
+// tableRows are the body rows of the table inside the element with the
+// given id, as rows of cell texts.
+func tableRows(t *testing.T, doc *html.Node, id string) [][]string {
+	t.Helper()
+	sec := byID(doc)[id]
 	if sec == nil {
-		t.Fatal("no element with id source-changes")
+		t.Fatalf("no element with id %s", id)
 	}
 	var rows [][]string
 	walk(sec, func(n *html.Node) {
@@ -167,6 +179,101 @@ func wantSourceRows(d Data) [][]string {
 		}
 	}
 	return rows
+}
+
+// wantDowngradeRows are the cells the downgrades table must show for d,
+// worked out here from d.Changes: every downgraded pair, in the rows'
+// order, named with its source.
+func wantDowngradeRows(d Data) [][]string {
+	var rows [][]string
+	for _, r := range d.Changes {
+		if r.Kind != "downgraded" {
+			continue
+		}
+		name := r.Package
+		if r.OldPackage != "" && r.OldPackage != r.Package {
+			name += " (was " + r.OldPackage + ")"
+		}
+		if r.Essential {
+			name += " essential"
+		}
+		source := r.NewSource
+		switch {
+		case source == "":
+			source = r.OldSource
+		case r.OldSource != "" && r.OldSource != r.NewSource:
+			source = r.OldSource + " → " + r.NewSource
+		}
+		rows = append(rows, []string{name, r.IndexArchitecture, r.OldVersion, r.NewVersion, source, r.Section, r.Priority})
+	}
+	return rows
+}
+
+// TestHTMLDowngrades: every downgrade is listed by name, versions and
+// source, however few there are; a report without one says so; a long
+// list is cut like every other table, naming downgrades.csv.
+func TestHTMLDowngrades(t *testing.T) {
+	d := sampleData()
+	// an essential downgrade of a package that was renamed, from a
+	// source that changed name
+	libc := row(KindDowngraded, "libc-bin", "2.36-9+deb12u14", "2.36-9+deb12u13", "libs", "required")
+	libc.OldPackage, libc.Essential, libc.OldSource, libc.NewSource = "libc6-bin", true, "glibc", "glibc-2.36"
+	d.Changes = append(d.Changes, libc)
+	d.Summary = summarize(d.Old, d.New, d.Changes)
+	for _, tc := range []struct {
+		name string
+		d    Data
+		want [][]string
+	}{
+		{"bookworm", sampleData(), [][]string{{"make", "amd64", "4.3-4.1", "4.2.1-1.2", "make-dfsg", "devel", "optional"}}},
+		{"renamed", d, [][]string{
+			{"make", "amd64", "4.3-4.1", "4.2.1-1.2", "make-dfsg", "devel", "optional"},
+			{"libc-bin (was libc6-bin) essential", "amd64", "2.36-9+deb12u14", "2.36-9+deb12u13", "glibc → glibc-2.36", "libs", "required"},
+		}},
+		{"cross", crossData(), [][]string{{"musl-utils (was libc-bin)", "aarch64", "2.36-9+deb12u14", "1.2.4-r1", "glibc → musl", "admin", "required"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := wantDowngradeRows(tc.d); !slices.EqualFunc(got, tc.want, slices.Equal) {
+				t.Fatalf("expected rows are wrong: %q", got)
+			}
+			doc, _ := parse(t, tc.d)
+			got := tableRows(t, doc, "downgrades")
+			if !slices.EqualFunc(got, tc.want, slices.Equal) {
+				t.Errorf("downgrades table = %q, want %q", got, tc.want)
+			}
+			var csv bytes.Buffer
+			if err := WriteCSV(&csv, CSVDowngrades, tc.d); err != nil {
+				t.Fatal(err)
+			}
+			if lines := strings.Count(csv.String(), "\n"); lines != 1+len(tc.want) {
+				t.Errorf("%s has %d lines, want a header and %d rows:\n%s", CSVDowngrades, lines, len(tc.want), csv.String())
+			}
+			var page bytes.Buffer
+			if err := Markdown(&page, tc.d); err != nil {
+				t.Fatal(err)
+			}
+			_, section, _ := strings.Cut(page.String(), "## Downgrades\n")
+			section, _, _ = strings.Cut(section, "\n## ")
+			for _, r := range tc.want {
+				if cells := " | " + md(r[2]) + " | " + md(r[3]) + " | "; !strings.Contains(section, cells) {
+					t.Errorf("Markdown's downgrades section lacks %s %s → %s:\n%s", r[0], r[2], r[3], section)
+				}
+			}
+		})
+	}
+
+	// none: the section stays and says so
+	d = sampleData()
+	d.Changes = slices.DeleteFunc(d.Changes, func(r datasets.PackageChangeRow) bool { return r.Kind == KindDowngraded })
+	d.Summary = summarize(d.Old, d.New, d.Changes)
+	doc, _ := parse(t, d)
+	sec := byID(doc)["downgrades"]
+	if sec == nil || !strings.Contains(text(sec), "No package was downgraded.") || len(tableRows(t, doc, "downgrades")) != 0 {
+		t.Errorf("a report without downgrades shows %q", text(sec))
+	}
+	if got := strings.TrimSpace(text(byID(doc)["rows-downgrades"])); got != "0" {
+		t.Errorf("rows-downgrades = %q, want 0", got)
+	}
 }
 
 func TestHTMLSources(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 type Report struct {
 	d                       Data // MaxRows and Jumps filled in
 	bySection, byPriority   []Tally
+	downgrades              []*datasets.PackageChangeRow
 	deps, essential, orphan []*datasets.PackageChangeRow
 	lag                     []Lag
 	showLag                 bool
@@ -45,6 +46,7 @@ func New(d Data) *Report {
 	}
 	r.bySection = TallyBy(d.Changes, bySection)
 	r.byPriority = TallyBy(d.Changes, byPriority)
+	r.downgrades = Downgrades(d.Changes)
 	r.deps = DependencyChanges(d.Changes)
 	r.essential = EssentialChanges(d.Changes)
 	r.orphan = Unmatched(d.Changes)

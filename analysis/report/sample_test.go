@@ -5,8 +5,8 @@ import (
 )
 
 // The sample comparisons of testdata/README.md. Package names, sections,
-// priorities and the new versions are those of deb/testdata's Packages
-// fixtures (and ecosystem/apk/testdata's APKINDEX for the cross-distro one); the
+// priorities and the new versions are those of ecosystem/deb/testdata's
+// Packages fixtures (and ecosystem/apk/testdata's APKINDEX for the cross-distro one); the
 // old versions are the ones they replaced, written by hand.
 
 func row(kind, pkg, oldV, newV, section, priority string) datasets.PackageChangeRow {
@@ -32,6 +32,8 @@ func sampleChanges() []datasets.PackageChangeRow {
 	ldb.DependsAdded = []string{"libldb2 (= 2:2.6.2+samba4.17.12+dfsg-0+deb12u2)"}
 	ldb.DependsRemoved = []string{"libldb2 (= 2:2.6.2+samba4.17.12+dfsg-0+deb12u1)", "libtalloc2 (>= 2.0.4~git20101213) | libtalloc-dev"}
 	tzdata := row(KindUpgraded, "tzdata", "2025a-0+deb12u1", "2025b-0+deb12u1", "localization", "required")
+	mk := row(KindDowngraded, "make", "4.3-4.1", "4.2.1-1.2", "devel", "optional")
+	mk.OldSource, mk.NewSource = "make-dfsg", "make-dfsg"
 	csh := row(KindRemoved, "csh", "20110502-7+b1", "", "shells", "optional")
 	csh.OldSource = "csh"
 	return []datasets.PackageChangeRow{
@@ -46,7 +48,7 @@ func sampleChanges() []datasets.PackageChangeRow {
 		gcc,
 		ldb,
 		row(KindSame, "libssl3", "3.0.17-1~deb12u2", "3.0.17-1~deb12u2", "libs", "optional"),
-		row(KindDowngraded, "make", "4.3-4.1", "4.2.1-1.2", "devel", "optional"),
+		mk,
 		row(KindUpgraded, "openssh-client", "1:9.2p1-2+deb12u6", "1:9.2p1-2+deb12u7", "net", "standard"),
 		openssl,
 		row(KindUpgraded, "samba", "2:4.17.12+dfsg-0+deb12u1", "2:4.17.12+dfsg-0+deb12u2", "net", "optional"),

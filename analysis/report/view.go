@@ -14,6 +14,7 @@ type view struct {
 	Summary        datasets.CompareSummaryRow
 	Counts         []count
 	Charts         []chart
+	Downgrades     capped[*datasets.PackageChangeRow]
 	Sections       capped[Tally]
 	Priorities     capped[Tally]
 	Jumps          capped[Jump]
@@ -103,6 +104,7 @@ func newView(r *Report) view {
 			{"same", "same version", s.Same},
 			{"depends-changed", "dependencies changed", s.DependsDelta},
 		},
+		Downgrades:     cut(r.downgrades, d.MaxRows, CSVDowngrades, "downgrades"),
 		Sections:       cut(r.bySection, d.MaxRows, CSVBySection, "by-section"),
 		Priorities:     cut(r.byPriority, d.MaxRows, CSVByPriority, "by-priority"),
 		Jumps:          cut(d.Jumps, d.MaxRows, CSVLargestJumps, "largest-jumps"),
