@@ -5,6 +5,13 @@
 // size/SHA256 check → decompress → the format's parser → Parquet rows —
 // whose stages run side by side.
 //
+// Errors say what callers branch on. ErrCorrupt: the bytes are wrong and
+// fetching again will not help. ErrInvalidSource (with ErrNoSuchSuite for a
+// suite the mirror does not have): the request is wrong. Anything else —
+// a refused connection, an unknown host, a 5xx, a timeout — is worth
+// retrying, and the Fetcher leaves that to the caller (Temporal), worded as
+// a short *FetchError.
+//
 // Nothing here knows about Temporal or object stores; the activities wrap it.
 //
 // Beside it: repo/formats, the one registry of repository formats, each a
@@ -28,6 +35,14 @@ var ErrInvalidSource = errors.New("invalid source configuration")
 // ErrNotFound marks a file the mirror does not have (HTTP 404, missing file).
 var ErrNotFound = errors.New("not found on mirror")
 
+// ErrNoSuchSuite marks a source whose top-level metadata the mirror does
+// not have — apt's InRelease and Release, rpm-md's repomd.xml, an APKINDEX,
+// a pacman database answer 404: a misspelt suite, branch, component or
+// architecture, or a mirror URL that points at the wrong folder. A 404 is
+// an answer, not an outage, so it matches ErrInvalidSource too and is not
+// retried.
+var ErrNoSuchSuite = errors.New("no such suite on the mirror")
+
 type corruptError struct{ err error }
 
 func (e corruptError) Error() string   { return e.err.Error() }
@@ -43,6 +58,17 @@ func (e invalidError) Unwrap() []error { return []error{e.err, ErrInvalidSource}
 
 // Invalid marks err as ErrInvalidSource, keeping its message.
 func Invalid(err error) error { return invalidError{err} }
+
+type noSuchSuiteError struct{ err error }
+
+func (e noSuchSuiteError) Error() string { return e.err.Error() }
+func (e noSuchSuiteError) Unwrap() []error {
+	return []error{e.err, ErrNoSuchSuite, ErrInvalidSource}
+}
+
+// NoSuchSuite marks err as ErrNoSuchSuite, and so ErrInvalidSource,
+// keeping its message.
+func NoSuchSuite(err error) error { return noSuchSuiteError{err} }
 
 // corrupt and invalid are the package's own short forms.
 func corrupt(err error) error { return Corrupt(err) }

@@ -2,17 +2,27 @@ package repo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 )
 
 // Fetcher gets files from a mirror over HTTP(S) or from a local folder
 // (file:// URLs), never reading more than the caller allows.
+//
+// It does not retry. A failed fetch ends the activity attempt at once and
+// Temporal retries it with backoff, where the CLI and the UI show each
+// failure; retrying in here as well would multiply the attempts and spend
+// the waits in silence. The one exception is a size or hash mismatch on a
+// name that can change, which Ingest fetches again itself because only it
+// can compare one fetch with the next (see IngestOptions.MismatchRetries).
 type Fetcher struct {
 	Client    *http.Client
 	UserAgent string
@@ -29,18 +39,42 @@ func DefaultFetcher() *Fetcher {
 	return &Fetcher{Client: &http.Client{Transport: tr}, UserAgent: "distroscope"}
 }
 
+// FetchError is a fetch that failed, worded for a person: the URL and a
+// short reason ("404 Not Found", "connection refused", "unknown host
+// mirror.example.org") instead of the transport's nested url.Error and
+// net.OpError text, which repeats the URL and the address. The cause stays
+// in the chain for errors.Is: ErrNotFound for a 404 or 410 (or a missing
+// file), else the transport's error (nil for other HTTP statuses).
+type FetchError struct {
+	URL        string
+	StatusCode int // the HTTP status, 0 when there was no response
+	Reason     string
+	Err        error
+}
+
+func (e *FetchError) Error() string {
+	if strings.HasPrefix(e.URL, "file:") {
+		return "repo: " + e.URL + ": " + e.Reason
+	}
+	return "repo: GET " + e.URL + ": " + e.Reason
+}
+
+func (e *FetchError) Unwrap() error { return e.Err }
+
 // Open starts reading rawURL. The returned size is the length the server
-// announced, or -1. Missing files give an error wrapping ErrNotFound.
+// announced, or -1. Failures are *FetchError; missing files wrap
+// ErrNotFound; a URL that cannot be fetched at all (malformed, unknown
+// scheme) is ErrInvalidSource.
 func (f *Fetcher) Open(ctx context.Context, rawURL string) (io.ReadCloser, int64, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, 0, fmt.Errorf("repo: bad URL %q: %w", rawURL, err)
+		return nil, 0, Invalid(fmt.Errorf("repo: bad URL %q: %w", rawURL, err))
 	}
 	switch u.Scheme {
 	case "file":
 		fh, err := os.Open(u.Path)
 		if os.IsNotExist(err) {
-			return nil, 0, fmt.Errorf("repo: %s: %w", rawURL, ErrNotFound)
+			return nil, 0, &FetchError{URL: rawURL, Reason: "no such file", Err: ErrNotFound}
 		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("repo: %w", err)
@@ -53,29 +87,77 @@ func (f *Fetcher) Open(ctx context.Context, rawURL string) (io.ReadCloser, int64
 		return fh, fi.Size(), nil
 	case "http", "https":
 	default:
-		return nil, 0, fmt.Errorf("repo: unsupported URL scheme %q in %s", u.Scheme, rawURL)
+		return nil, 0, Invalid(fmt.Errorf("repo: unsupported URL scheme %q in %s (want http, https or file)", u.Scheme, rawURL))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, 0, fmt.Errorf("repo: %w", err)
+		return nil, 0, Invalid(fmt.Errorf("repo: bad URL %q: %w", rawURL, err))
 	}
 	if f.UserAgent != "" {
 		req.Header.Set("User-Agent", f.UserAgent)
 	}
 	resp, err := f.Client.Do(req)
 	if err != nil {
-		return nil, 0, fmt.Errorf("repo: get %s: %w", rawURL, err)
+		return nil, 0, &FetchError{URL: rawURL, Reason: shortReason(err), Err: err}
 	}
 	switch {
 	case resp.StatusCode == http.StatusOK:
 		return resp.Body, resp.ContentLength, nil
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
 		resp.Body.Close()
-		return nil, 0, fmt.Errorf("repo: get %s: %s: %w", rawURL, resp.Status, ErrNotFound)
+		return nil, 0, &FetchError{URL: rawURL, StatusCode: resp.StatusCode, Reason: resp.Status, Err: ErrNotFound}
 	default:
 		resp.Body.Close()
-		return nil, 0, fmt.Errorf("repo: get %s: %s", rawURL, resp.Status)
+		return nil, 0, &FetchError{URL: rawURL, StatusCode: resp.StatusCode, Reason: resp.Status}
 	}
+}
+
+// shortReason says why a request or a read failed in a few words, keeping
+// what tells a person where to look: the host name that does not resolve,
+// the refused connection, the timeout.
+func shortReason(err error) string {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		switch {
+		case dnsErr.IsNotFound:
+			return "unknown host " + dnsErr.Name
+		case dnsErr.IsTimeout:
+			return "timed out looking up " + dnsErr.Name
+		default:
+			return "cannot look up " + dnsErr.Name + ": " + dnsErr.Err
+		}
+	}
+	for _, known := range []struct {
+		err  error
+		text string
+	}{
+		{syscall.ECONNREFUSED, "connection refused"},
+		{syscall.ECONNRESET, "connection reset"},
+		{syscall.EHOSTUNREACH, "host unreachable"},
+		{syscall.ENETUNREACH, "network unreachable"},
+		{context.Canceled, "canceled"},
+		{context.DeadlineExceeded, "timed out"},
+		{io.ErrUnexpectedEOF, "connection closed early"},
+	} {
+		if errors.Is(err, known.err) {
+			return known.text
+		}
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return "timed out"
+	}
+	// What is left (TLS, proxy, protocol errors) reads well once the
+	// layers that repeat the URL and the address are peeled off.
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Err != nil {
+		err = opErr.Err
+	}
+	return err.Error()
 }
 
 // ReadAll fetches a whole small file, refusing anything over limit bytes.
@@ -90,7 +172,7 @@ func (f *Fetcher) ReadAll(ctx context.Context, rawURL string, limit int64) ([]by
 	}
 	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("repo: read %s: %w", rawURL, err)
+		return nil, &FetchError{URL: rawURL, Reason: "reading: " + shortReason(err), Err: err}
 	}
 	if int64(len(data)) > limit {
 		return nil, corrupt(fmt.Errorf("repo: %s is more than the %d bytes allowed", rawURL, limit))

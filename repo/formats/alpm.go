@@ -32,12 +32,12 @@ const maxDBBytes = 512 << 20
 // date (pacman databases list no checksums and carry no date of their own);
 // the ingest fetches it again and must get the same bytes.
 func (ALPM) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now time.Time) (*repo.Resolved, error) {
-	def := DefaultALPMTemplate
+	def, kind := DefaultALPMTemplate, "pacman database"
 	var extra map[string]string
 	if spec.WithFiles {
-		def, extra = DefaultALPMFilesTemplate, map[string]string{"files": "1"}
+		def, kind, extra = DefaultALPMFilesTemplate, "pacman files database", map[string]string{"files": "1"}
 	}
-	return resolveWholeFiles(ctx, f, spec, template(spec, def), "", extra, func(data []byte, u string) (time.Time, []string, error) {
+	return resolveWholeFiles(ctx, f, spec, kind, template(spec, def), "", extra, func(data []byte, u string) (time.Time, []string, error) {
 		var newest time.Time
 		rd, err := alpm.Open(bytes.NewReader(data), u)
 		if err != nil {

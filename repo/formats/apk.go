@@ -39,7 +39,7 @@ func (APK) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now tim
 	if err != nil {
 		return nil, repo.Invalid(err)
 	}
-	return resolveWholeFiles(ctx, f, spec, template(spec, DefaultAPKTemplate), "/APKINDEX.tar.gz", nil, func(data []byte, u string) (time.Time, []string, error) {
+	return resolveWholeFiles(ctx, f, spec, "APKINDEX", template(spec, DefaultAPKTemplate), "/APKINDEX.tar.gz", nil, func(data []byte, u string) (time.Time, []string, error) {
 		var newest time.Time
 		rd, err := apk.NewReader(bytes.NewReader(data), u)
 		if err != nil {

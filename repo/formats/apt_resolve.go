@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,13 +23,15 @@ const maxReleaseBytes = 32 << 20
 // Resolve implements repo.Source: it fetches and verifies the suite's Release and picks its indexes.
 // It fails with ErrCorrupt for unsigned or badly signed metadata (unless
 // AllowUnsigned), an expired Valid-Until (unless AllowExpired), a Release
-// that does not parse, or components and architectures it does not offer.
+// that does not parse, or components and architectures it does not offer;
+// with ErrNoSuchSuite (an ErrInvalidSource) when the mirror has neither
+// InRelease nor Release for the suite.
 func (Apt) Resolve(ctx context.Context, f *repo.Fetcher, src repo.Spec, now time.Time) (*repo.Resolved, error) {
 	if src.Mirror == "" || src.Suite == "" {
-		return nil, fmt.Errorf("apt: a source needs a mirror and a suite")
+		return nil, repo.Invalid(fmt.Errorf("apt: a source needs a mirror and a suite"))
 	}
 	if len(src.Components) == 0 || len(src.Architectures) == 0 {
-		return nil, fmt.Errorf("apt: %s: name at least one component and one architecture", src.Suite)
+		return nil, repo.Invalid(fmt.Errorf("apt: %s: name at least one component and one architecture", src.Suite))
 	}
 	body, releaseURL, signers, err := fetchRelease(ctx, f, src, now)
 	if err != nil {
@@ -145,8 +148,12 @@ func fetchRelease(ctx context.Context, f *repo.Fetcher, src repo.Spec, now time.
 	case !errors.Is(err, repo.ErrNotFound):
 		return nil, "", nil, err
 	}
+	inErr := err
 	relURL := repo.JoinURL(src.Mirror, "dists", src.Suite, "Release")
 	body, err = f.ReadAll(ctx, relURL, maxReleaseBytes)
+	if errors.Is(err, repo.ErrNotFound) {
+		return nil, "", nil, noSuchSuite(src, inErr, err)
+	}
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -168,4 +175,23 @@ func fetchRelease(ctx context.Context, f *repo.Fetcher, src repo.Spec, now time.
 		return nil, "", nil, repo.Corrupt(fmt.Errorf("apt: %s: %w", relURL, err))
 	}
 	return body, relURL, signers, nil
+}
+
+// noSuchSuite is the answer of a mirror that has neither InRelease nor
+// Release for the suite: a misspelt suite or a mirror URL that points at the
+// wrong folder, which no retry will fix.
+func noSuchSuite(src repo.Spec, inReleaseErr, releaseErr error) error {
+	status := func(err error) string {
+		var fe *repo.FetchError
+		if errors.As(err, &fe) && fe.StatusCode != 0 {
+			return strconv.Itoa(fe.StatusCode)
+		}
+		return "not found"
+	}
+	answer := "InRelease and Release: " + status(releaseErr)
+	if in := status(inReleaseErr); in != status(releaseErr) {
+		answer = "InRelease: " + in + ", Release: " + status(releaseErr)
+	}
+	return repo.NoSuchSuite(fmt.Errorf("apt: no suite %q on %s (dists/%s/%s)",
+		src.Suite, strings.TrimRight(src.Mirror, "/"), src.Suite, answer))
 }

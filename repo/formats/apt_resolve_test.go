@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/repo/formats"
 	"github.com/distroscope/distroscope/repo/formats/formatstest"
+	"github.com/distroscope/distroscope/repo/repotest"
 )
 
 // removeFiles deletes files of a copied repository, relative to its suite.
@@ -176,12 +178,13 @@ func TestResolve(t *testing.T) {
 		{
 			name:    "unknown suite",
 			source:  func(s *repo.Spec) { s.Suite = "nosuch" },
-			wantIs:  []error{repo.ErrNotFound},
-			mention: []string{"dists/nosuch/Release"},
+			wantIs:  []error{repo.ErrNoSuchSuite, repo.ErrInvalidSource},
+			mention: []string{`apt: no suite "nosuch" on http://127.0.0.1:`, "(dists/nosuch/InRelease and Release: 404)"},
 		},
 		{
 			name:    "no components",
 			source:  func(s *repo.Spec) { s.Components = nil },
+			wantIs:  []error{repo.ErrInvalidSource},
 			mention: []string{"component"},
 		},
 	}
@@ -212,7 +215,7 @@ func TestResolve(t *testing.T) {
 						t.Errorf("error %q does not wrap %q", err, target)
 					}
 				}
-				if len(tt.wantIs) == 0 && errors.Is(err, repo.ErrCorrupt) {
+				if slices.Contains(tt.wantIs, repo.ErrInvalidSource) && errors.Is(err, repo.ErrCorrupt) {
 					t.Errorf("error %q wraps ErrCorrupt, but the source, not the mirror, is wrong", err)
 				}
 				for _, m := range tt.mention {
@@ -382,5 +385,69 @@ func TestResolveNotByHash(t *testing.T) {
 				t.Errorf("%s: URL %s, want %s", ix.Name(), c.URL, want)
 			}
 		}
+	}
+}
+
+// TestResolveMirrorAnswers: a suite the mirror does not have is an answer —
+// an invalid source at once, naming the suite and the mirror — while a
+// mirror that is down, busy or unreachable stays worth retrying, said in a
+// few words that name the URL.
+func TestResolveMirrorAnswers(t *testing.T) {
+	status := map[string]int{} // path → status; unlisted paths are 404
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if code, ok := status[r.URL.Path]; ok {
+			w.WriteHeader(code)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	status["/debian/dists/gone/Release"] = http.StatusGone
+	status["/debian/dists/busy/InRelease"] = http.StatusServiceUnavailable
+	status["/debian/dists/halfbusy/Release"] = http.StatusBadGateway
+	closed := repotest.ClosedPort(t)
+	mirror := srv.URL + "/debian"
+
+	tests := []struct {
+		name, mirror, suite string
+		f                   *repo.Fetcher
+		want                string
+		invalid             bool
+	}{
+		{name: "misspelt suite", mirror: mirror, suite: "bookwrom", invalid: true,
+			want: `apt: no suite "bookwrom" on ` + mirror + ` (dists/bookwrom/InRelease and Release: 404)`},
+		{name: "mirror with a trailing slash", mirror: mirror + "/", suite: "bookwrom", invalid: true,
+			want: `apt: no suite "bookwrom" on ` + mirror + ` (dists/bookwrom/InRelease and Release: 404)`},
+		{name: "Release gone", mirror: mirror, suite: "gone", invalid: true,
+			want: `apt: no suite "gone" on ` + mirror + ` (dists/gone/InRelease: 404, Release: 410)`},
+		{name: "InRelease 503", mirror: mirror, suite: "busy",
+			want: "repo: GET " + mirror + "/dists/busy/InRelease: 503 Service Unavailable"},
+		{name: "InRelease 404, Release 502", mirror: mirror, suite: "halfbusy",
+			want: "repo: GET " + mirror + "/dists/halfbusy/Release: 502 Bad Gateway"},
+		{name: "closed port", mirror: closed + "/debian", suite: "bookworm",
+			want: "repo: GET " + closed + "/debian/dists/bookworm/InRelease: connection refused"},
+		{name: "unknown host", mirror: "http://mirror.invalid/debian", suite: "bookworm", f: repotest.UnknownHost(),
+			want: "repo: GET http://mirror.invalid/debian/dists/bookworm/InRelease: unknown host mirror.invalid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := tt.f
+			if f == nil {
+				f = repo.DefaultFetcher()
+			}
+			src := fixtureSource(tt.mirror, formatstest.Path(t, "keyring.gpg"))
+			src.Suite = tt.suite
+			_, err := formats.Apt{}.Resolve(testContext(t), f, src, time.Now())
+			if err == nil {
+				t.Fatal("Resolve succeeded")
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error\n%q\nwant\n%q", err, tt.want)
+			}
+			if errors.Is(err, repo.ErrNoSuchSuite) != tt.invalid || errors.Is(err, repo.ErrInvalidSource) != tt.invalid || errors.Is(err, repo.ErrCorrupt) {
+				t.Errorf("error %q: ErrNoSuchSuite %v, ErrInvalidSource %v, ErrCorrupt %v; want %v, %v, false", err,
+					errors.Is(err, repo.ErrNoSuchSuite), errors.Is(err, repo.ErrInvalidSource), errors.Is(err, repo.ErrCorrupt), tt.invalid, tt.invalid)
+			}
+		})
 	}
 }

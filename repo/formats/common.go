@@ -3,6 +3,7 @@ package formats
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"time"
@@ -41,4 +42,20 @@ func template(spec repo.Spec, def string) string {
 		return spec.URLTemplate
 	}
 	return def
+}
+
+// noSuchIndex words a 404 for a source's top-level metadata — what names
+// it, "rpm-md repository for suite …" — as ErrNoSuchSuite: a wrong suite,
+// component, architecture or mirror path, which no retry will fix.
+func noSuchIndex(what string, err error) error {
+	var fe *repo.FetchError
+	if !errors.As(err, &fe) {
+		return repo.NoSuchSuite(fmt.Errorf("formats: no %s: %w", what, err))
+	}
+	return repo.NoSuchSuite(fmt.Errorf("formats: no %s: %s: %s", what, fe.URL, fe.Reason))
+}
+
+// names is how an error names one component × architecture of a spec.
+func names(spec repo.Spec, comp, arch string) string {
+	return fmt.Sprintf("suite %q, component %q, architecture %q", spec.Suite, comp, arch)
 }

@@ -32,6 +32,7 @@ const maxRepomdBytes = 8 << 20
 
 // Resolve fetches every repomd.xml, verifies its detached signature when the
 // spec names a keyring, and picks the primary metadata (XML, else sqlite).
+// A repomd.xml the mirror does not have is ErrNoSuchSuite.
 func (RPMMD) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now time.Time) (*repo.Resolved, error) {
 	if err := repo.ValidateSpec(spec); err != nil {
 		return nil, err
@@ -45,6 +46,9 @@ func (RPMMD) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now t
 			base := strings.TrimRight(spec.Expand(tmpl, comp, arch), "/")
 			mdURL := base + "/repodata/repomd.xml"
 			data, err := f.ReadAll(ctx, mdURL, maxRepomdBytes)
+			if errors.Is(err, repo.ErrNotFound) {
+				return nil, noSuchIndex("rpm-md repository for "+names(spec, comp, arch), err)
+			}
 			if err != nil {
 				return nil, err
 			}

@@ -3,6 +3,7 @@ package formats
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,8 +18,9 @@ type scanFunc func(data []byte, url string) (newest time.Time, signers []string,
 // external checksum (APKINDEX, pacman databases): each index is fetched
 // once to pin its size and SHA256 — the ingest fetches it again and must
 // get the same bytes — and scanned for the newest build date, which dates
-// the snapshot since these formats carry no date of their own.
-func resolveWholeFiles(ctx context.Context, f *repo.Fetcher, spec repo.Spec, tmpl, pathSuffix string, extra map[string]string, scan scanFunc) (*repo.Resolved, error) {
+// the snapshot since these formats carry no date of their own. An index
+// the mirror does not have is ErrNoSuchSuite, naming it as kind ("APKINDEX").
+func resolveWholeFiles(ctx context.Context, f *repo.Fetcher, spec repo.Spec, kind, tmpl, pathSuffix string, extra map[string]string, scan scanFunc) (*repo.Resolved, error) {
 	if err := repo.ValidateSpec(spec); err != nil {
 		return nil, err
 	}
@@ -29,6 +31,9 @@ func resolveWholeFiles(ctx context.Context, f *repo.Fetcher, spec repo.Spec, tmp
 		for _, arch := range spec.Architectures {
 			u := spec.Expand(tmpl, comp, arch)
 			data, err := f.ReadAll(ctx, u, maxDBBytes)
+			if errors.Is(err, repo.ErrNotFound) {
+				return nil, noSuchIndex(kind+" for "+names(spec, comp, arch), err)
+			}
 			if err != nil {
 				return nil, err
 			}

@@ -1,8 +1,10 @@
 // Package repotest is the conformance suite every repository format runs:
 // given a real fixture repository served on 127.0.0.1, a Source must resolve
 // it to a valid, stable partition, ingest every index into rows of its
-// format, and refuse a tampered index with ErrCorrupt. One suite, many
-// formats — as go-containerregistry validates every image implementation.
+// format, refuse a tampered index with ErrCorrupt, answer a mirror without
+// the suite with ErrNoSuchSuite, and leave a refused connection or an
+// unknown host retryable, saying so in a few words. One suite, many formats
+// — as go-containerregistry validates every image implementation.
 package repotest
 
 import (
@@ -10,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -124,6 +127,63 @@ func Run(t *testing.T, fx Fixture) {
 			t.Errorf("error does not name the file: %v", err)
 		}
 	})
+	t.Run("a suite the mirror does not have is an invalid source", func(t *testing.T) {
+		empty := httptest.NewServer(http.NotFoundHandler())
+		defer empty.Close()
+		_, err := fx.Source.Resolve(ctx, f, fx.Spec(empty.URL), fx.Now)
+		if !errors.Is(err, repo.ErrNoSuchSuite) || !errors.Is(err, repo.ErrInvalidSource) || errors.Is(err, repo.ErrCorrupt) {
+			t.Fatalf("err = %v, want ErrNoSuchSuite and ErrInvalidSource, not ErrCorrupt", err)
+		}
+		if !strings.Contains(err.Error(), empty.URL) || !strings.Contains(err.Error(), "404") {
+			t.Errorf("error %q does not name the mirror and its answer", err)
+		}
+	})
+	for _, tc := range []struct {
+		name, mirror string
+		f            *repo.Fetcher
+		says         string
+	}{
+		{"a mirror that refuses connections is worth retrying", ClosedPort(t), f, "connection refused"},
+		{"a mirror whose host is unknown is worth retrying", "http://mirror.invalid", UnknownHost(), "unknown host mirror.invalid"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := fx.Source.Resolve(ctx, tc.f, fx.Spec(tc.mirror), fx.Now)
+			if err == nil || errors.Is(err, repo.ErrCorrupt) || errors.Is(err, repo.ErrInvalidSource) {
+				t.Fatalf("err = %v, want a retryable error", err)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "GET "+tc.mirror+"/") || !strings.Contains(msg, tc.says) || strings.Contains(msg, "dial tcp") {
+				t.Errorf("error %q, want a short one naming the URL and saying %q", msg, tc.says)
+			}
+		})
+	}
+}
+
+// ClosedPort is a base URL on 127.0.0.1 where nothing listens: a port that
+// was just bound and released.
+func ClosedPort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
+}
+
+// UnknownHost is a Fetcher for which no host name resolves, failing as the
+// system resolver does for a name that does not exist (NXDOMAIN), without
+// asking a real DNS server.
+func UnknownHost() *repo.Fetcher {
+	f := repo.DefaultFetcher()
+	tr := f.Client.Transport.(*http.Transport).Clone()
+	tr.DialContext = func(_ context.Context, network, addr string) (net.Conn, error) {
+		host, _, _ := net.SplitHostPort(addr)
+		return nil, &net.OpError{Op: "dial", Net: network,
+			Err: &net.DNSError{Err: "no such host", Name: host, Server: "127.0.0.53:53", IsNotFound: true}}
+	}
+	f.Client = &http.Client{Transport: tr}
+	return f
 }
 
 func readRows(t *testing.T, data []byte) []datasets.PackageRow {
