@@ -2,115 +2,91 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/internal/config"
-	"github.com/distroscope/distroscope/internal/temporalclient"
-	"github.com/distroscope/distroscope/releases"
 	"github.com/distroscope/distroscope/repo/catalog"
 	"github.com/distroscope/distroscope/workflows"
 )
 
-// cmdCompare: `distroscope compare OLD NEW`, each DISTRO/RELEASE[/SNAPSHOT];
-// with no arguments, the first two suites of the first apt source.
-// A side with no committed snapshot is snapshotted first, in the same run,
-// when the sources catalogue knows how.
-// defaultComparison is what 'distroscope compare' compares with no
-// arguments (the demo's comparison): the release of this machine's first
-// apt source — its first suite that is not an overlay such as -updates or
-// -security — against the distribution's next numbered release still
-// supported in distro-info-data (bookworm → trixie), the question an
-// upgrade asks; the
-// next release is snapshotted first, from the same mirror. Without
-// distro-info data, or for the newest release, it compares the source's
-// first two suites. Nil when there is no apt source.
-func defaultComparison(cat *catalog.Catalog, distroInfoDir string, now time.Time) []string {
-	for _, e := range cat.Entries {
-		if e.Origin == "" || len(e.Suites) == 0 {
-			continue
-		}
-		base := e.Suites[0]
-		for _, s := range e.Suites {
-			if !strings.Contains(s, "-") {
-				base = s
-				break
+const compareLong = `Compare two snapshots of packages: what was added, removed, upgraded, downgraded and rebuilt,
+and which dependencies changed. It commits the package_changes, source_changes and
+compare_summaries datasets and an HTML, Markdown and CSV report, all keyed by both snapshots, so
+the same comparison twice is committed once.
+
+Each side is DISTRO/RELEASE (its newest committed snapshot) or DISTRO/RELEASE/SNAPSHOT. A side
+with no committed snapshot is snapshotted first, in the same durable run, when the sources
+catalogue knows it. Across distributions, names are mapped by the rules of
+crossmap/default-rules.yaml (extend them with DISTROSCOPE_COMPARE_RULES).
+
+With no arguments it compares this machine's release (the first suite of its first apt source
+that is not an overlay such as -updates) with the distribution's next release still supported
+in distro-info-data (bookworm → trixie).`
+
+const compareExample = `  # this machine's release against the next one
+  distroscope compare
+
+  # two releases, each at its newest committed snapshot
+  distroscope compare debian/bookworm debian/trixie
+
+  # one exact snapshot against the newest of another distribution
+  distroscope compare debian/bookworm/20250510T091228Z-abcf5882746e ubuntu/noble`
+
+func compareCommand(c *cli) *cobra.Command {
+	return &cobra.Command{
+		Use:               "compare [OLD NEW]",
+		Short:             "Compare two snapshots (DISTRO/RELEASE[/SNAPSHOT]); none: this machine's release and the next",
+		Long:              compareLong,
+		Example:           compareExample,
+		Args:              compareArgs,
+		ValidArgsFunction: c.completeRefs(2, true, true),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := c.config(cmd)
+			if err != nil {
+				return err
 			}
-		}
-		if next := nextRelease(distroInfoDir, e.Name, base, now); next != "" {
-			return []string{e.Name + "/" + base, e.Name + "/" + next}
-		}
-		if len(e.Suites) >= 2 {
-			return []string{e.Name + "/" + e.Suites[0], e.Name + "/" + e.Suites[1]}
-		}
-		return nil
+			in, err := compareInput(cfg, args)
+			if err != nil {
+				return err
+			}
+			return c.compare(cfg, in)
+		},
 	}
-	return nil
 }
 
-// nextRelease is the first release after series in distro's distro-info
-// CSV that has a version number (not sid or experimental) and is still
-// supported at now (no end of life yet, or one to come): an interim
-// release past its end of life has left the mirrors. "" when none.
-func nextRelease(dir, distro, series string, now time.Time) string {
-	files, err := releases.Load(dir, "")
-	if err != nil {
-		return ""
+func compareArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 1 || len(args) > 2 {
+		return fmt.Errorf("compare: want OLD and NEW, each DISTRO/RELEASE[/SNAPSHOT], or no arguments (this machine's release against the next one); got %d arguments", len(args))
 	}
-	rows := files[distro].Rows
-	for i, r := range rows {
-		if r.Series != series {
-			continue
-		}
-		for _, next := range rows[i+1:] {
-			if next.Version != "" && (next.EOL.IsZero() || next.EOL.Time().After(now)) {
-				return next.Series
-			}
-		}
-		return ""
-	}
-	return ""
+	return refArgs(len(args), len(args))(cmd, args)
 }
 
-func cmdCompare(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("distroscope compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg, err := config.Load(fs, args, os.Getenv)
-	if err != nil {
-		return exitError{2, err}
-	}
-	cat, _ := catalog.Load(cfg.CatalogPath(), cfg.AptRoot)
-	refs := fs.Args()
+// compareInput names both sides, and for each one the catalogue can
+// snapshot, the spec to snapshot it with when nothing is committed yet.
+func compareInput(cfg config.Config, refs []string) (workflows.CompareInput, error) {
+	var in workflows.CompareInput
+	cat, _ := catalog.Load(cfg.CatalogPath(), cfg.AptRoot) // without one, only committed snapshots compare
 	if len(refs) == 0 && cat != nil {
-		refs = defaultComparison(cat, filepath.Join(cfg.AptRoot, activities.DefaultDistroInfoDir), time.Now())
+		refs = catalog.DefaultComparison(cat, filepath.Join(cfg.AptRoot, activities.DefaultDistroInfoDir), time.Now())
 	}
 	if len(refs) != 2 {
-		return exitError{2, fmt.Errorf("usage: distroscope compare DISTRO/RELEASE[/SNAPSHOT] DISTRO/RELEASE[/SNAPSHOT] (no arguments: this machine's release against the next one)")}
+		return in, usagef("compare: no arguments and no apt source to take this machine's release from: give OLD and NEW, each DISTRO/RELEASE[/SNAPSHOT]")
 	}
-	var in workflows.CompareInput
 	for i, ref := range refs {
-		parts := strings.Split(strings.Trim(ref, "/"), "/")
-		if len(parts) < 2 || len(parts) > 3 {
-			return exitError{2, fmt.Errorf("compare: %q: want DISTRO/RELEASE or DISTRO/RELEASE/SNAPSHOT", ref)}
+		r, err := parseRef(ref)
+		if err != nil {
+			return in, usagef("compare: %w", err)
 		}
-		side := workflows.CompareSide{Distro: parts[0], Release: parts[1]}
-		if len(parts) == 3 {
-			side.Snapshot = parts[2]
-		}
+		side := workflows.CompareSide{Distro: r.distro, Release: r.release, Snapshot: r.snapshot}
 		if cat != nil && side.Snapshot == "" {
-			if specs, err := cat.Specs(parts[0]+"/"+parts[1], debianArch()); err == nil && len(specs) == 1 {
-				spec := specs[0]
-				spec.AptRoot = cfg.AptRoot
+			if spec, ok := cat.SnapshotSpec(r.distro+"/"+r.release, cfg.AptRoot); ok {
 				side.Spec = &spec
 				side.SnapshotWorkflowID = workflows.SnapshotWorkflowID(spec)
 			}
@@ -121,16 +97,20 @@ func cmdCompare(args []string, stdout, stderr io.Writer) error {
 			in.New = side
 		}
 	}
-	quiet := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c, err := temporalclient.Dial(cfg.Temporal, quiet, nil)
+	return in, nil
+}
+
+// compare runs the comparison, follows it, and says what it committed.
+func (c *cli) compare(cfg config.Config, in workflows.CompareInput) error {
+	tc, err := c.dial(cfg)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer tc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
 	defer cancel()
 	start := time.Now()
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.CompareWorkflowID(in), TaskQueue: cfg.Temporal.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
@@ -139,9 +119,11 @@ func cmdCompare(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	link := uiLink(cfg, run.GetID(), run.GetRunID())
-	fmt.Fprintf(stderr, "compare %s → %s: run %s (%s)\n", in.Old, in.New, run.GetID(), link)
+	fmt.Fprintf(c.stderr, "compare %s → %s: run %s (%s)\n", in.Old, in.New, run.GetID(), link)
 	done := make(chan struct{})
-	go followCompare(ctx, c, run, start, stderr, done)
+	go follow(ctx, tc, run, "compare", &lockedWriters{stdout: c.stdout, stderr: c.stderr}, done, func(p workflows.CompareProgress) string {
+		return compareProgressLine(p, time.Since(start))
+	})
 	var res activities.CompareResult
 	err = run.Get(ctx, &res)
 	close(done)
@@ -149,36 +131,20 @@ func cmdCompare(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("compare failed after %s: %s\n  see %s", time.Since(start).Round(time.Millisecond), rootCause(err), link)
 	}
 	s := res.Summary
-	state := "committed"
+	state, verb := "committed", "wrote"
 	if res.Reused {
-		state = "already committed, reused"
+		state, verb = "already committed, reused", "reused"
 	}
-	fmt.Fprintf(stdout, "%s/%s/%s → %s/%s/%s: %s in %s\n", s.OldDistro, s.OldRelease, s.OldSnapshot, s.NewDistro, s.NewRelease, s.NewSnapshot,
+	fmt.Fprintf(c.stdout, "%s/%s/%s → %s/%s/%s: %s in %s\n", s.OldDistro, s.OldRelease, s.OldSnapshot, s.NewDistro, s.NewRelease, s.NewSnapshot,
 		state, time.Since(start).Round(time.Millisecond))
-	fmt.Fprintf(stdout, "  added %d  removed %d  upgraded %d (rebuilds %d)  downgraded %d  same %d  dependencies changed %d\n",
+	fmt.Fprintf(c.stdout, "  added %d  removed %d  upgraded %d (rebuilds %d)  downgraded %d  same %d  dependencies changed %d\n",
 		s.Added, s.Removed, s.Upgraded, s.Rebuilds, s.Downgraded, s.Same, s.DependsDelta)
 	for _, m := range res.Manifests {
-		fmt.Fprintf(stdout, "  wrote %s\n", storeLocation(cfg, m))
+		fmt.Fprintf(c.stdout, "  %s %s\n", verb, storeLocation(cfg, m))
 	}
 	for _, r := range res.Reports {
-		fmt.Fprintf(stdout, "  report %s\n", storeLocation(cfg, r))
+		fmt.Fprintf(c.stdout, "  report %s\n", storeLocation(cfg, r))
 	}
-	fmt.Fprintf(stdout, "  run %s\n", link)
+	fmt.Fprintf(c.stdout, "  run %s\n", link)
 	return nil
-}
-
-// followCompare prints a line whenever the comparison's phase changes
-// (locating, snapshotting a side, comparing), so a run that must first
-// snapshot a release says so while it waits.
-func followCompare(ctx context.Context, c client.Client, run client.WorkflowRun, start time.Time, w io.Writer, done <-chan struct{}) {
-	followQuery(ctx, c, run, done, func(p workflows.CompareProgress) {
-		if p.Phase == "done" {
-			return
-		}
-		what := p.Phase
-		if p.Side != "" {
-			what += " " + p.Side
-		}
-		fmt.Fprintf(w, "compare: %s  %s\n", what, time.Since(start).Round(100*time.Millisecond))
-	})
 }

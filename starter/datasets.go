@@ -2,19 +2,18 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/app"
 	"github.com/distroscope/distroscope/internal/config"
-	"github.com/distroscope/distroscope/repo/catalog"
 	"github.com/distroscope/distroscope/store"
 )
 
@@ -42,30 +41,55 @@ func openStore(cfg config.Config) (store.Store, error) {
 	return app.OpenStore(context.Background(), cfg)
 }
 
-func cmdDatasets(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "ls" && args[0] != "show") {
-		return exitError{2, fmt.Errorf("usage: distroscope datasets ls | show DISTRO/RELEASE[/SNAPSHOT]")}
-	}
-	sub := args[0]
-	fs := flag.NewFlagSet("distroscope datasets "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg, err := config.Load(fs, args[1:], os.Getenv)
+const datasetsShowLong = `Show one committed snapshot: for each table, its manifest, the exact files with their row counts
+and sizes, the inputs they were made from (with their SHA-256), the run that committed it, and
+ready-to-paste DuckDB queries. DISTRO/RELEASE shows the newest snapshot of that release.`
+
+func datasetsCommand(c *cli) *cobra.Command {
+	cmd := groupCommand(&cobra.Command{
+		Use:   "datasets",
+		Short: "List and show committed datasets",
+		Example: `  distroscope datasets ls
+  distroscope datasets show debian/bookworm`,
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:     "ls",
+		Short:   "List every committed partition of every table",
+		Example: "  distroscope datasets ls\n  distroscope --store s3://bucket/distroscope datasets ls",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withStore(cmd, func(ctx context.Context, st store.Store, cfg config.Config) error {
+				return datasetsLs(ctx, st, cfg, c.stdout)
+			})
+		},
+	}, &cobra.Command{
+		Use:               "show DISTRO/RELEASE[/SNAPSHOT]",
+		Short:             "Show a committed snapshot: manifest, exact file list, DuckDB queries",
+		Long:              datasetsShowLong,
+		Example:           "  distroscope datasets show debian/bookworm\n  distroscope datasets show debian/bookworm/20250510T091228Z-abcf5882746e",
+		Args:              refArgs(1, 1),
+		ValidArgsFunction: c.completeRefs(1, true, false),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withStore(cmd, func(ctx context.Context, st store.Store, cfg config.Config) error {
+				return datasetsShow(ctx, st, cfg, args[0], c.stdout)
+			})
+		},
+	})
+	return cmd
+}
+
+// withStore runs fn with the configured store open.
+func (c *cli) withStore(cmd *cobra.Command, fn func(context.Context, store.Store, config.Config) error) error {
+	cfg, err := c.config(cmd)
 	if err != nil {
-		return exitError{2, err}
+		return err
 	}
 	st, err := openStore(cfg)
 	if err != nil {
 		return err
 	}
 	defer app.CloseStore(st)
-	ctx := context.Background()
-	if sub == "ls" {
-		return datasetsLs(ctx, st, cfg, stdout)
-	}
-	if fs.NArg() != 1 {
-		return exitError{2, fmt.Errorf("usage: distroscope datasets show DISTRO/RELEASE[/SNAPSHOT]")}
-	}
-	return datasetsShow(ctx, st, cfg, fs.Arg(0), stdout)
+	return fn(context.Background(), st, cfg)
 }
 
 func datasetsLs(ctx context.Context, st store.Store, cfg config.Config, w io.Writer) error {
@@ -97,9 +121,9 @@ func datasetsLs(ctx context.Context, st store.Store, cfg config.Config, w io.Wri
 }
 
 func datasetsShow(ctx context.Context, st store.Store, cfg config.Config, which string, w io.Writer) error {
-	parts := strings.Split(strings.Trim(which, "/"), "/")
-	if len(parts) < 2 || len(parts) > 3 {
-		return exitError{2, fmt.Errorf("datasets show: %q: want DISTRO/RELEASE or DISTRO/RELEASE/SNAPSHOT", which)}
+	ref, err := parseRef(which)
+	if err != nil {
+		return usagef("datasets show: %w", err)
 	}
 	ms, err := datasets.ListManifests(ctx, st, datasets.Snapshots)
 	if err != nil {
@@ -107,7 +131,7 @@ func datasetsShow(ctx context.Context, st store.Store, cfg config.Config, which 
 	}
 	var p *datasets.Partition
 	for _, m := range ms { // sorted: the last match is the newest snapshot
-		if m.Partition.Distro == parts[0] && m.Partition.Release == parts[1] && (len(parts) == 2 || m.Partition.Snapshot == parts[2]) {
+		if m.Partition.Distro == ref.distro && m.Partition.Release == ref.release && (ref.snapshot == "" || m.Partition.Snapshot == ref.snapshot) {
 			pp := m.Partition
 			p = &pp
 		}
@@ -149,72 +173,14 @@ func datasetsShow(ctx context.Context, st store.Store, cfg config.Config, which 
 	return nil
 }
 
-func cmdJanitor(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("distroscope janitor", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	maxAge := fs.Duration("max-age", 48*time.Hour, "uncommitted leftovers older than this are removed")
-	cfg, err := config.Load(fs, args, os.Getenv)
-	if err != nil {
-		return exitError{2, err}
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
-	st, err := openStore(cfg)
-	if err != nil {
-		return err
-	}
-	defer app.CloseStore(st)
-	rep, err := datasets.Janitor(context.Background(), st, *maxAge, time.Now())
-	if err != nil {
-		return err
-	}
-	for _, k := range rep.StagedDeleted {
-		fmt.Fprintf(stdout, "removed staged %s\n", k)
-	}
-	for _, k := range rep.UncommittedFiles {
-		fmt.Fprintf(stdout, "removed uncommitted %s\n", k)
-	}
-	fmt.Fprintf(stdout, "janitor: %d staged and %d uncommitted objects removed from %s\n", len(rep.StagedDeleted), len(rep.UncommittedFiles), storeRoot(cfg))
-	return nil
-}
-
-func cmdSources(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "ls" {
-		args = args[1:]
-	}
-	fs := flag.NewFlagSet("distroscope sources ls", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg, err := config.Load(fs, args, os.Getenv)
-	if err != nil {
-		return exitError{2, err}
-	}
-	cat, err := catalog.Load(cfg.CatalogPath(), cfg.AptRoot)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tFORMAT\tMIRROR\tSUITES\tCOMPONENTS\tARCHITECTURES\tKEYRING\tFROM")
-	for _, e := range cat.Entries {
-		mirror := e.Mirror
-		for _, a := range e.Architectures {
-			if m := e.Mirrors[a]; m != "" {
-				mirror += " " + a + "=" + m
-			}
-		}
-		archs := strings.Join(e.Architectures, ",")
-		if archs == "" {
-			archs = "(this machine's)"
-		}
-		from := fmt.Sprintf("%s:%d", e.File, e.Line)
-		if e.Origin != "" {
-			from = e.Origin + " " + from
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Format, strings.TrimSpace(mirror), strings.Join(e.Suites, ","),
-			strings.Join(e.Components, ","), archs, strings.Join(e.Keyring, ","), from)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if len(cat.Entries) == 0 {
-		fmt.Fprintln(stdout, "no sources: write a catalogue (see README) or add apt sources")
-	}
-	return nil
+	return fmt.Sprintf("%d B", n)
 }

@@ -1,34 +1,58 @@
 // Command distroscope is the CLI: it starts workflows on the worker's task
 // queue, follows their progress, and reads committed datasets.
 //
-//	distroscope snapshot [--suite S[,S]] [--components C] [--arch A] [--mirror URL] [--keyring FILE]
-//	distroscope datasets ls
-//	distroscope datasets show DISTRO/RELEASE[/SNAPSHOT]
-//	distroscope vercmp --format deb|rpm|apk|pacman A B   (or pairs on stdin)
-//	distroscope compare debian/bookworm debian/trixie
-//	distroscope releases sync
-//	distroscope janitor [--max-age 48h]
-//	distroscope sources ls
-//	distroscope snapshot DISTRO[/SUITE]...   (from the sources catalogue)
-//	distroscope --version
+// The command tree is built with spf13/cobra (root.go), so every command has
+// its own help, examples, argument checks and shell completion, and the
+// reference in starter/docs is generated from the same definitions
+// (docs_test.go). Each command is thin: choosing sources is repo/catalog's,
+// running them is the workflows', and this package parses, starts, follows
+// (progress.go) and prints.
 //
-// Every command takes the shared configuration flags (see internal/config
-// and the README); `distroscope CMD -h` lists them.
+// Exit status: 0 on success, 1 when a run or a read fails, 2 for a usage
+// error (an unknown command or flag, a wrong argument, a bad configuration).
+// Results go to standard output; progress, notes and errors to standard
+// error.
 package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-
-	"github.com/distroscope/distroscope/internal/config"
-	"github.com/distroscope/distroscope/internal/version"
 )
 
-// exitError carries a specific exit status (2 for usage errors).
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// run executes one command line and returns the process's exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	root := newRootCommand(&cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv})
+	root.SetArgs(args)
+	// With no arguments cobra would print help and succeed; a script that
+	// forgot its command should fail.
+	cmd, err := root, error(usageError{errors.New("no command")})
+	if len(args) > 0 {
+		cmd, err = root.ExecuteC()
+	}
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "distroscope:", strings.TrimRight(err.Error(), "\n"))
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	// A usageError, or one of cobra's own: an unknown command or flag,
+	// arguments the command's Args refused (markFailures in root.go).
+	fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	return 2
+}
+
+// exitError carries the exit status of a command's failure: 1, or 2 for
+// input that cannot be answered (vercmp's invalid versions), which is not
+// a usage error.
 type exitError struct {
 	code int
 	err  error
@@ -36,67 +60,3 @@ type exitError struct {
 
 func (e exitError) Error() string { return e.err.Error() }
 func (e exitError) Unwrap() error { return e.err }
-
-func main() {
-	err := run(os.Args[1:], os.Stdout, os.Stderr)
-	if err == nil {
-		return
-	}
-	code := 1
-	var ee exitError
-	if errors.As(err, &ee) {
-		code = ee.code
-	}
-	if !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "distroscope:", err)
-	}
-	os.Exit(code)
-}
-
-const usage = `usage: distroscope COMMAND [flags]
-
-commands:
-  snapshot   snapshot apt suites into the packages and snapshots datasets
-  datasets   ls | show DISTRO/RELEASE[/SNAPSHOT]: committed datasets
-  compare    OLD NEW: what changed between two snapshots (DISTRO/RELEASE[/SNAPSHOT]);
-             no arguments: this machine's release against the next one
-  releases   sync: the releases table from distro-info-data
-  janitor    remove what crashed runs left behind
-  sources    ls: the sources catalogue (and the machine's apt sources)
-  vercmp     --format deb|rpm|apk|pacman A B: order two versions as the package manager does
-  version    print the version
-
-Run 'distroscope COMMAND -h' for a command's flags.
-`
-
-func run(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitError{2, errors.New("no command")}
-	}
-	switch args[0] {
-	case "--version", "-version", "version":
-		fmt.Fprintln(stdout, version.String())
-		return nil
-	case "-h", "--help", "help":
-		fmt.Fprint(stdout, usage)
-		fmt.Fprintf(stdout, "\nenvironment (see README): %s\n", strings.Join(config.EnvVars(), " "))
-		return nil
-	case "snapshot":
-		return cmdSnapshot(args[1:], stdout, stderr)
-	case "datasets":
-		return cmdDatasets(args[1:], stdout, stderr)
-	case "compare":
-		return cmdCompare(args[1:], stdout, stderr)
-	case "releases":
-		return cmdReleases(args[1:], stdout, stderr)
-	case "janitor":
-		return cmdJanitor(args[1:], stdout, stderr)
-	case "sources":
-		return cmdSources(args[1:], stdout, stderr)
-	case "vercmp":
-		return cmdVercmp(args[1:], stdout, stderr)
-	}
-	fmt.Fprint(stderr, usage)
-	return exitError{2, fmt.Errorf("unknown command %q", args[0])}
-}
