@@ -10,7 +10,9 @@
 // suite the mirror does not have): the request is wrong. Anything else —
 // a refused connection, an unknown host, a 5xx, a timeout — is worth
 // retrying, and the Fetcher leaves that to the caller (Temporal), worded as
-// a short *FetchError.
+// a short *FetchError. What Ingest does on its own — falling back from a
+// by-hash name the mirror lacks to the canonical one, fetching a canonical
+// name again while a mirror syncs — it reports as Notices.
 //
 // Nothing here knows about Temporal or object stores; the activities wrap it.
 //

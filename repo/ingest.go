@@ -8,7 +8,11 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
+	"path"
+	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/distroscope/distroscope/datasets"
 )
@@ -25,6 +29,43 @@ type Progress struct {
 	Rows            int64
 }
 
+// NoticeKind says what a Notice is about.
+type NoticeKind string
+
+const (
+	// NoticeFallback: the mirror does not have a candidate (404), so the
+	// next one is fetched — a mirror without by-hash/ gets the canonical
+	// name this way, as apt does, verified against the same size and hash.
+	NoticeFallback NoticeKind = "fallback"
+	// NoticeRetry: a name that can change (not its own hash) gave other
+	// bytes than the metadata promises, which a mirror in the middle of a
+	// sync does for a moment, so it is fetched again after Wait.
+	NoticeRetry NoticeKind = "retry"
+)
+
+// Notice is something an operator should hear of although the ingest went
+// on: the index was not fetched the plain way, but what was ingested is
+// still verified.
+type Notice struct {
+	Kind   NoticeKind    `json:"kind"`
+	Index  string        `json:"index"`
+	URL    string        `json:"url"`            // the candidate this is about
+	Reason string        `json:"reason"`         // "404 Not Found", the mismatch
+	Next   string        `json:"next,omitempty"` // fallback: the URL fetched instead
+	Wait   time.Duration `json:"wait,omitempty"` // retry: the pause before fetching URL again
+}
+
+// String is the notice as one log line.
+func (n Notice) String() string {
+	switch n.Kind {
+	case NoticeFallback:
+		return fmt.Sprintf("%s: %s: %s; fetching %s instead", n.Index, n.URL, n.Reason, n.Next)
+	case NoticeRetry:
+		return fmt.Sprintf("%s: %s; the mirror may be in the middle of a sync, fetching it again in %s", n.Index, n.Reason, n.Wait)
+	}
+	return fmt.Sprintf("%s: %s: %s", n.Index, n.URL, n.Reason)
+}
+
 // IngestResult is what one index gave.
 type IngestResult struct {
 	Index             string      `json:"index"`
@@ -36,7 +77,19 @@ type IngestResult struct {
 	UncompressedBytes int64       `json:"uncompressed_bytes"`
 	Rows              int64       `json:"rows"`
 	ParquetBytes      int64       `json:"parquet_bytes"`
+	// Notices are the fallbacks and retries it took to get URL, in order;
+	// none when the first candidate was fetched at the first try.
+	Notices []Notice `json:"notices,omitempty"`
 }
+
+// Defaults of IngestOptions' mismatch retries: four fetches, 14 s of
+// pauses at most — long enough for a mirror to finish moving one suite's
+// indexes into place, short enough that a file that really differs fails
+// the snapshot in well under a minute.
+const (
+	DefaultMismatchRetries = 3
+	DefaultMismatchBackoff = 2 * time.Second
+)
 
 // IngestOptions tune Ingest.
 type IngestOptions struct {
@@ -45,28 +98,176 @@ type IngestOptions struct {
 	// OnProgress is called from the parsing goroutine every few thousand
 	// rows; it must be quick.
 	OnProgress func(Progress)
+	// OnNotice hears of each fallback and retry as it happens (the result
+	// lists them too), e.g. to log it; it must be quick.
+	OnNotice func(Notice)
+	// MismatchRetries is how many times a file whose name can change is
+	// fetched again after a size or hash mismatch before it counts as
+	// corrupt: 0 means DefaultMismatchRetries, negative none.
+	MismatchRetries int
+	// MismatchBackoff is the pause before the first of those retries,
+	// doubled for each next one: 0 means DefaultMismatchBackoff.
+	MismatchBackoff time.Duration
+	// TempDir holds the rows of a file whose name can change until its
+	// bytes are verified ("" is os.TempDir()).
+	TempDir string
 }
 
 // Ingest streams one index from the mirror into a Parquet file written to
 // out: fetch → size/SHA256 check → decompress → uncompressed size check →
 // parse (the format's ParseFunc) → rows. Fetching and decompression run in one goroutine,
 // parsing in another, Parquet encoding in a third, so on two cores the stages
-// overlap. Candidates are tried in order while the mirror answers "not
-// found". Any mismatch fails with ErrCorrupt and the caller must discard out.
+// overlap.
+//
+// Candidates are tried in order while the mirror answers "not found", each
+// skip a NoticeFallback. A name that is its own hash (apt's by-hash, most
+// rpm-md locations) streams straight into out, and any mismatch fails with
+// ErrCorrupt. Any other name can point at new bytes while the mirror syncs:
+// its rows are held in a temporary file until the bytes are verified, and a
+// mismatch is fetched again (NoticeRetry, see MismatchRetries); it is
+// ErrCorrupt only when every fetch mismatches and the last two agree —
+// bytes still changing are a mirror still updating, an error worth
+// retrying later. The caller must discard out after any error.
 func Ingest(ctx context.Context, f *Fetcher, ix Index, parse ParseFunc, out io.Writer, opts IngestOptions) (IngestResult, error) {
+	var notices []Notice
+	notify := func(n Notice) {
+		notices = append(notices, n)
+		if opts.OnNotice != nil {
+			opts.OnNotice(n)
+		}
+	}
 	var lastErr error
-	for _, c := range ix.Candidates {
-		res, err := ingestCandidate(ctx, f, ix, c, parse, out, opts)
-		if errors.Is(err, ErrNotFound) && res.Rows == 0 {
+	for i, c := range ix.Candidates {
+		var res IngestResult
+		var err error
+		if contentAddressed(c) {
+			res, err = ingestCandidate(ctx, f, ix, c, parse, out, opts)
+		} else {
+			res, err = ingestChangeable(ctx, f, ix, c, parse, out, opts, notify)
+		}
+		// Only a candidate that is missing itself is skipped: a file the
+		// parser needs besides it (rpm-md's filelists) being missing is
+		// reported as corrupt, and out may hold rows by then.
+		if errors.Is(err, ErrNotFound) && !errors.Is(err, ErrCorrupt) {
 			lastErr = err
+			if i+1 < len(ix.Candidates) {
+				notify(Notice{Kind: NoticeFallback, Index: ix.Name(), URL: c.URL, Reason: fetchReason(err), Next: ix.Candidates[i+1].URL})
+			}
 			continue
 		}
+		res.Notices = notices
 		return res, err
 	}
 	if lastErr == nil {
 		lastErr = fmt.Errorf("repo: %s: no candidates", ix.Name())
 	}
-	return IngestResult{}, lastErr
+	return IngestResult{Index: ix.Name(), Notices: notices}, lastErr
+}
+
+// contentAddressed says whether c is named by its own hash — apt's
+// by-hash/SHA256/<hash>, rpm-md's <hash>-primary.xml.gz: such a name never
+// points at other bytes, during a mirror sync or after, so a mismatch there
+// is final.
+func contentAddressed(c Candidate) bool {
+	return c.SHA256 != "" && strings.Contains(strings.ToLower(path.Base(c.URL)), strings.ToLower(c.SHA256))
+}
+
+func fetchReason(err error) string {
+	var fe *FetchError
+	if errors.As(err, &fe) {
+		return fe.Reason
+	}
+	return err.Error()
+}
+
+// ingestChangeable ingests c, whose name can point at other bytes from one
+// moment to the next, through a temporary file, so that a mismatch leaves
+// out untouched and can be fetched again (see Ingest).
+func ingestChangeable(ctx context.Context, f *Fetcher, ix Index, c Candidate, parse ParseFunc, out io.Writer, opts IngestOptions, notify func(Notice)) (IngestResult, error) {
+	retries, wait := opts.MismatchRetries, opts.MismatchBackoff
+	if retries == 0 {
+		retries = DefaultMismatchRetries
+	}
+	if wait <= 0 {
+		wait = DefaultMismatchBackoff
+	}
+	spool, err := os.CreateTemp(opts.TempDir, "distroscope-ingest-*.parquet")
+	if err != nil {
+		return IngestResult{}, fmt.Errorf("repo: %s: %w", ix.Name(), err)
+	}
+	defer os.Remove(spool.Name())
+	defer spool.Close()
+	start := time.Now()
+	var prev *mismatchError
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			if _, err := spool.Seek(0, io.SeekStart); err != nil {
+				return IngestResult{}, fmt.Errorf("repo: %s: %w", ix.Name(), err)
+			}
+			if err := spool.Truncate(0); err != nil {
+				return IngestResult{}, fmt.Errorf("repo: %s: %w", ix.Name(), err)
+			}
+		}
+		res, err := ingestCandidate(ctx, f, ix, c, parse, spool, opts)
+		var mm *mismatchError
+		if !errors.As(err, &mm) {
+			if err != nil {
+				return res, err
+			}
+			if _, err := spool.Seek(0, io.SeekStart); err != nil {
+				return res, fmt.Errorf("repo: %s: %w", ix.Name(), err)
+			}
+			if _, err := io.Copy(out, spool); err != nil {
+				return res, fmt.Errorf("repo: %s: write rows: %w", ix.Name(), err)
+			}
+			return res, nil
+		}
+		if attempt >= retries {
+			if prev != nil && prev.got != mm.got {
+				return res, fmt.Errorf("repo: %s changes from one fetch to the next (%s, then %s) while the metadata expects %s: the mirror is updating; try again later",
+					c.URL, prev.got, mm.got, mm.want)
+			}
+			if attempt == 0 {
+				return res, mm
+			}
+			return res, fmt.Errorf("%w (the same on %d fetches over %s)", mm, attempt+1, time.Since(start).Round(time.Second))
+		}
+		notify(Notice{Kind: NoticeRetry, Index: ix.Name(), URL: c.URL, Reason: mm.Error(), Wait: wait})
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return res, fmt.Errorf("repo: %s: waiting to fetch it again: %w", c.URL, ctx.Err())
+		case <-t.C:
+		}
+		wait *= 2
+		prev = mm
+	}
+}
+
+// mismatchError is a fetched file that is not the one the metadata vouches
+// for: another size or SHA256. It is ErrCorrupt; got and want, the sizes or
+// hashes, tell one mismatch from the next.
+type mismatchError struct {
+	msg       string
+	got, want string
+}
+
+func (e *mismatchError) Error() string { return e.msg }
+func (e *mismatchError) Unwrap() error { return ErrCorrupt }
+
+func sizeMismatch(url, how string, got, want int64) error {
+	return &mismatchError{
+		msg: fmt.Sprintf("repo: %s: %s %d bytes, expected %d", url, how, got, want),
+		got: fmt.Sprintf("%d bytes", got), want: fmt.Sprintf("%d bytes", want),
+	}
+}
+
+func hashMismatch(url, got, want string) error {
+	return &mismatchError{
+		msg: fmt.Sprintf("repo: %s: SHA256 %s does not match the expected %s", url, got, want),
+		got: "SHA256 " + got, want: "SHA256 " + want,
+	}
 }
 
 // errParserGone tells the fetch stage that the parse stage stopped reading.
@@ -106,7 +307,7 @@ func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, par
 	}
 	defer body.Close()
 	if announced >= 0 && announced != c.Size {
-		return res, corrupt(fmt.Errorf("repo: %s: mirror sends %d bytes, the Release says %d", c.URL, announced, c.Size))
+		return res, sizeMismatch(c.URL, "mirror sends", announced, c.Size)
 	}
 	// Never read past the size the signed Release gives.
 	compressed := &hashCounter{r: io.LimitReader(body, c.Size+1), h: sha256.New()}
@@ -138,8 +339,31 @@ func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, par
 				}
 				return err
 			}
+			// The bytes' own verdict wins: a file that fails to decompress
+			// or to parse but is not the one the metadata vouches for is
+			// reported as the mismatch it is (a mirror mid-sync, a damaged
+			// copy) rather than as how it failed. So the rest is drained
+			// and checked before any other error is returned.
+			verify := func() error {
+				if compressed.err != nil {
+					return transport(nil)
+				}
+				if _, err := io.Copy(io.Discard, compressed); err != nil {
+					return fmt.Errorf("repo: %s: fetch: %w", c.URL, err)
+				}
+				if n := compressed.n.Load(); n != c.Size {
+					return sizeMismatch(c.URL, "got", n, c.Size)
+				}
+				if got := hex.EncodeToString(compressed.h.Sum(nil)); got != c.SHA256 {
+					return hashMismatch(c.URL, got, c.SHA256)
+				}
+				return nil
+			}
 			dr, closeDec, err := decompressor(c.Compression, compressed)
 			if err != nil {
+				if verr := verify(); verr != nil {
+					return verr
+				}
 				return transport(fmt.Errorf("repo: %s: %w", c.URL, err))
 			}
 			defer closeDec()
@@ -147,10 +371,18 @@ func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, par
 			for {
 				buf := pipe.buffer()
 				if buf == nil {
-					return errParserGone // the parser failed; its error is the one to report
+					// The parser failed; its error is the one to report
+					// unless the bytes were wrong.
+					if verr := verify(); verr != nil {
+						return verr
+					}
+					return errParserGone
 				}
 				n, rerr := io.ReadFull(plain, buf)
 				if n > 0 && !pipe.send(buf[:n]) {
+					if verr := verify(); verr != nil {
+						return verr
+					}
 					return errParserGone
 				}
 				if compressed.err != nil {
@@ -160,19 +392,16 @@ func ingestCandidate(ctx context.Context, f *Fetcher, ix Index, c Candidate, par
 					break // a short file is caught by the size and hash checks below
 				}
 				if rerr != nil {
+					if verr := verify(); verr != nil {
+						return verr
+					}
 					return corrupt(fmt.Errorf("repo: %s: decompress: %w", c.URL, rerr))
 				}
 			}
 			// Drain the compressed stream so its hash covers every byte
 			// (a decoder may stop before trailing padding).
-			if _, err := io.Copy(io.Discard, compressed); err != nil {
-				return fmt.Errorf("repo: %s: fetch: %w", c.URL, err)
-			}
-			if n := compressed.n.Load(); n != c.Size {
-				return corrupt(fmt.Errorf("repo: %s: got %d bytes, the Release says %d", c.URL, n, c.Size))
-			}
-			if got := hex.EncodeToString(compressed.h.Sum(nil)); got != c.SHA256 {
-				return corrupt(fmt.Errorf("repo: %s: SHA256 %s does not match the Release's %s", c.URL, got, c.SHA256))
+			if err := verify(); err != nil {
+				return err
 			}
 			n := plain.n.Load()
 			if n > maxPlain {

@@ -98,7 +98,8 @@ func TestIngestIndexTampered(t *testing.T) {
 }
 
 // TestIngestIndexTamperedMessages pins down what the plain-file cases say,
-// where the verdict can only come from the size and hash checks.
+// where the verdict can only come from the size and hash checks: what was
+// wrong, what was expected and what came.
 func TestIngestIndexTamperedMessages(t *testing.T) {
 	_, keyring := formatstest.Repo(t)
 	tests := []struct {
@@ -106,13 +107,14 @@ func TestIngestIndexTamperedMessages(t *testing.T) {
 		edit    func([]byte) []byte
 		chunked bool
 		words   []string
-		size    bool // the message gives the Release's size
+		size    bool // the message gives the Release's size and the size served
+		hash    bool // the message gives the Release's hash and the hash served
 	}{
-		{name: "byte changed", edit: flipMiddleByte, words: []string{"SHA256", "does not match"}},
+		{name: "byte changed", edit: flipMiddleByte, words: []string{"SHA256", "does not match"}, hash: true},
 		{name: "shorter", edit: func(b []byte) []byte { return b[:len(b)-100] }, words: []string{"mirror sends"}, size: true},
 		{name: "longer", edit: func(b []byte) []byte { return append(bytes.Clone(b), '\n') }, words: []string{"mirror sends"}, size: true},
-		{name: "shorter, no length", chunked: true, edit: func(b []byte) []byte { return b[:len(b)-100] }, words: []string{"got", "the Release says"}, size: true},
-		{name: "longer, no length", chunked: true, edit: func(b []byte) []byte { return append(bytes.Clone(b), '\n') }, words: []string{"got", "the Release says"}, size: true},
+		{name: "shorter, no length", chunked: true, edit: func(b []byte) []byte { return b[:len(b)-100] }, words: []string{"got", "expected"}, size: true},
+		{name: "longer, no length", chunked: true, edit: func(b []byte) []byte { return append(bytes.Clone(b), '\n') }, words: []string{"got", "expected"}, size: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,13 +130,17 @@ func TestIngestIndexTamperedMessages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(p, tt.edit(data), 0o644); err != nil {
+			edited := tt.edit(data)
+			if err := os.WriteFile(p, edited, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			_, _, err = ingest(t, testContext(t), ix, repo.IngestOptions{})
 			words := tt.words
 			if tt.size {
-				words = append(words, strconv.FormatInt(c.Size, 10))
+				words = append(words, strconv.FormatInt(c.Size, 10), strconv.Itoa(len(edited)))
+			}
+			if tt.hash {
+				words = append(words, c.SHA256, hashOf(edited))
 			}
 			wantCorrupt(t, err, c.URL, words...)
 		})

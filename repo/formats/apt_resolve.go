@@ -107,12 +107,18 @@ func pickIndex(rel *deb.Release, src repo.Spec, comp, arch string, order []repo.
 		if !ok || rf.SHA256 == "" {
 			continue
 		}
-		u := repo.JoinURL(src.Mirror, "dists", src.Suite, rf.Path)
+		cand := repo.Candidate{Path: rf.Path, Compression: c, Size: rf.Size, SHA256: rf.SHA256}
 		if rel.AcquireByHash {
-			// by-hash names cannot change under us while the mirror updates.
-			u = repo.JoinURL(src.Mirror, "dists", src.Suite, comp, "binary-"+arch, "by-hash", "SHA256", rf.SHA256)
+			// by-hash names cannot change under us while the mirror
+			// updates, so they come first; but partial mirrors and some
+			// mirroring tools do not copy by-hash/, and apt then falls back
+			// to the canonical name, verified against the same size and
+			// hash — so does Ingest, with the next candidate.
+			cand.URL = repo.JoinURL(src.Mirror, "dists", src.Suite, comp, "binary-"+arch, "by-hash", "SHA256", rf.SHA256)
+			ix.Candidates = append(ix.Candidates, cand)
 		}
-		ix.Candidates = append(ix.Candidates, repo.Candidate{URL: u, Path: rf.Path, Compression: c, Size: rf.Size, SHA256: rf.SHA256})
+		cand.URL = repo.JoinURL(src.Mirror, "dists", src.Suite, rf.Path)
+		ix.Candidates = append(ix.Candidates, cand)
 	}
 	if len(ix.Candidates) == 0 {
 		return ix, fmt.Errorf("the Release lists no Packages index with a SHA256 for %s/binary-%s", comp, arch)

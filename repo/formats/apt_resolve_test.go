@@ -306,10 +306,10 @@ func checkResolved(t *testing.T, got *repo.Resolved, src repo.Spec, rel formatst
 			if !ok {
 				continue
 			}
-			wantCands = append(wantCands, repo.Candidate{
-				URL:  src.Mirror + "/dists/fixture/" + dir + "/by-hash/SHA256/" + f.SHA256,
-				Path: path, Compression: c, Size: f.Size, SHA256: f.SHA256,
-			})
+			// By hash first, then the canonical name for mirrors without by-hash/.
+			for _, u := range []string{src.Mirror + "/dists/fixture/" + dir + "/by-hash/SHA256/" + f.SHA256, src.Mirror + "/dists/fixture/" + path} {
+				wantCands = append(wantCands, repo.Candidate{URL: u, Path: path, Compression: c, Size: f.Size, SHA256: f.SHA256})
+			}
 		}
 		if !slices.Equal(ix.Candidates, wantCands) {
 			t.Errorf("%s: candidates\n%+v\nwant\n%+v", ix.Name(), ix.Candidates, wantCands)
@@ -320,16 +320,17 @@ func checkResolved(t *testing.T, got *repo.Resolved, src repo.Spec, rel formatst
 				ix.UncompressedSize, ix.UncompressedSHA256, plain.Size, plain.SHA256, ok)
 		}
 		if ix.Name() == formatstest.XZOnly {
-			if len(ix.Candidates) != 1 || ix.Candidates[0].Compression != "xz" || ix.UncompressedSize != 0 {
+			if len(ix.Candidates) != 2 || ix.Candidates[0].Compression != "xz" || ix.Candidates[1].Compression != "xz" || ix.UncompressedSize != 0 {
 				t.Errorf("%s: want only the .xz and no plain size, got %+v", ix.Name(), ix)
 			}
 		}
 	}
 }
 
-// TestResolveByHashServed checks that every by-hash URL Resolve picks is
-// served and hashes to what the Release says: the fixture's by-hash tree is
-// complete and Resolve builds its URLs the way the mirror lays them out.
+// TestResolveByHashServed checks that every URL Resolve picks, by hash and
+// by canonical name, is served and hashes to what the Release says: the
+// fixture's by-hash tree is complete and Resolve builds its URLs the way the
+// mirror lays them out.
 func TestResolveByHashServed(t *testing.T) {
 	mirror, keyring := formatstest.Repo(t)
 	src := fixtureSource(mirror, keyring)
@@ -338,11 +339,17 @@ func TestResolveByHashServed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
+	byHash, canonical := 0, 0
 	for _, ix := range got.Indexes {
-		for _, c := range ix.Candidates {
-			if !strings.Contains(c.URL, "/by-hash/SHA256/") {
-				t.Errorf("%s: %s is not a by-hash URL although the Release has Acquire-By-Hash", ix.Name(), c.URL)
+		for i, c := range ix.Candidates {
+			// Acquire-By-Hash: each compression by hash, then by name.
+			if want := i%2 == 0; strings.Contains(c.URL, "/by-hash/SHA256/") != want {
+				t.Errorf("%s: candidate %d is %s, want by-hash %v", ix.Name(), i, c.URL, want)
+			}
+			if strings.Contains(c.URL, "/by-hash/SHA256/") {
+				byHash++
+			} else {
+				canonical++
 			}
 			resp, err := http.Get(c.URL)
 			if err != nil {
@@ -357,12 +364,11 @@ func TestResolveByHashServed(t *testing.T) {
 			if sum := hex.EncodeToString(h.Sum(nil)); sum != c.SHA256 || size != c.Size {
 				t.Errorf("%s: served %d bytes hashing %s, the Release says %d %s", c.URL, size, sum, c.Size, c.SHA256)
 			}
-			n++
 		}
 	}
 	// 3 compressions for three indexes, the .xz alone for the fourth.
-	if n != 10 {
-		t.Errorf("checked %d candidates, want 10", n)
+	if byHash != 10 || canonical != 10 {
+		t.Errorf("checked %d by-hash and %d canonical candidates, want 10 of each", byHash, canonical)
 	}
 }
 
