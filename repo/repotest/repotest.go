@@ -1,15 +1,18 @@
 // Package repotest is the conformance suite every repository format runs:
 // given a real fixture repository served on 127.0.0.1, a Source must resolve
 // it to a valid, stable partition, ingest every index into rows of its
-// format, refuse a tampered index with ErrCorrupt, answer a mirror without
-// the suite with ErrNoSuchSuite, and leave a refused connection or an
-// unknown host retryable, saying so in a few words. One suite, many formats
-// — as go-containerregistry validates every image implementation.
+// format, refuse a tampered or truncated index with ErrCorrupt saying what
+// differs, answer a mirror without the suite with ErrNoSuchSuite, and leave
+// a refused connection or an unknown host retryable, saying so in a few
+// words. One suite, many formats — as go-containerregistry validates every
+// image implementation.
 package repotest
 
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net"
@@ -17,6 +20,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,27 +108,47 @@ func Run(t *testing.T, fx Fixture) {
 	t.Run("a tampered index is corrupt", func(t *testing.T) {
 		ix := rel.Indexes[0]
 		c := ix.Candidates[0]
-		body, _, err := f.Open(ctx, c.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, _ := io.ReadAll(body)
-		body.Close()
-		data[len(data)/2] ^= 0x5a
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "index"), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		bad := httptest.NewServer(http.FileServer(http.Dir(dir)))
-		defer bad.Close()
-		tampered := ix
-		tampered.Candidates = []repo.Candidate{c}
-		tampered.Candidates[0].URL = bad.URL + "/index"
-		_, err = repo.Ingest(ctx, f, tampered, fx.Source.Parse, io.Discard, repo.IngestOptions{})
-		if !errors.Is(err, repo.ErrCorrupt) {
-			t.Errorf("tampered %s: err = %v, want ErrCorrupt", ix.Name(), err)
-		} else if !strings.Contains(err.Error(), "index") {
-			t.Errorf("error does not name the file: %v", err)
+		data := fetch(t, f, c.URL)
+		tampered := bytes.Clone(data)
+		tampered[len(tampered)/2] ^= 0x5a
+		truncated := data[:len(data)-1]
+		for _, tc := range []struct {
+			name  string
+			data  []byte
+			words []string // what the error must name besides the URL
+		}{
+			// The same size: only the hash can tell.
+			{"byte changed", tampered, []string{"SHA256", c.SHA256, sha256Hex(tampered)}},
+			{"one byte short", truncated, []string{"bytes", strconv.FormatInt(c.Size, 10), strconv.Itoa(len(truncated))}},
+		} {
+			// Under a name that is its hash the mismatch is final; under any
+			// other name it is fetched again (the mirror may be mid-sync)
+			// and corrupt only when every fetch agrees.
+			for _, file := range []string{"by-hash/" + c.SHA256, "index"} {
+				t.Run(tc.name+"/"+file, func(t *testing.T) {
+					dir := t.TempDir()
+					if err := os.MkdirAll(filepath.Join(dir, "by-hash"), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(file)), tc.data, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					bad := httptest.NewServer(http.FileServer(http.Dir(dir)))
+					defer bad.Close()
+					one := ix
+					one.Candidates = []repo.Candidate{c}
+					one.Candidates[0].URL = bad.URL + "/" + file
+					_, err := repo.Ingest(ctx, f, one, fx.Source.Parse, io.Discard, repo.IngestOptions{MismatchBackoff: time.Millisecond})
+					if !errors.Is(err, repo.ErrCorrupt) {
+						t.Fatalf("%s %s: err = %v, want ErrCorrupt", tc.name, ix.Name(), err)
+					}
+					for _, w := range append([]string{one.Candidates[0].URL}, tc.words...) {
+						if !strings.Contains(err.Error(), w) {
+							t.Errorf("error %q does not name %q", err, w)
+						}
+					}
+				})
+			}
 		}
 	})
 	t.Run("a suite the mirror does not have is an invalid source", func(t *testing.T) {
@@ -184,6 +208,25 @@ func UnknownHost() *repo.Fetcher {
 	}
 	f.Client = &http.Client{Transport: tr}
 	return f
+}
+
+func fetch(t *testing.T, f *repo.Fetcher, url string) []byte {
+	t.Helper()
+	body, _, err := f.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer body.Close()
+	data, err := io.ReadAll(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 func readRows(t *testing.T, data []byte) []datasets.PackageRow {
