@@ -81,7 +81,10 @@ func (s Spec) Expand(tmpl, component, arch string) string {
 
 // Candidate is one way to fetch an index: a URL and what it must match.
 // SHA256 is empty for formats whose metadata lists no hash (apk, alpm): the
-// size then still bounds the read.
+// size then still bounds the read. A URL whose last element holds SHA256
+// (apt's by-hash, rpm-md's hashed locations) is content-addressed: Ingest
+// streams it and takes a mismatch as final, while any other name may be
+// mid-sync and is fetched again first.
 type Candidate struct {
 	URL         string      `json:"url"`
 	Path        string      `json:"path"` // as named in the metadata
