@@ -3,13 +3,13 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os/exec"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/releases"
@@ -39,7 +39,11 @@ type SyncReleasesResult struct {
 
 // SyncReleases commits the releases table from distro-info-data: one
 // partition per distribution, reused when the CSV is unchanged.
-func (r *Releases) SyncReleases(ctx context.Context, in SyncReleasesInput) (SyncReleasesResult, error) {
+//
+// It is short (a few small files in, one small partition per distribution
+// out), so it does not heartbeat: its start-to-close timeout bounds it.
+func (r *Releases) SyncReleases(ctx context.Context, in SyncReleasesInput) (_ SyncReleasesResult, err error) {
+	defer func() { err = interrupted(ctx, err) }()
 	dir := in.Dir
 	if dir == "" {
 		dir = DefaultDistroInfoDir
@@ -50,10 +54,10 @@ func (r *Releases) SyncReleases(ctx context.Context, in SyncReleasesInput) (Sync
 	}
 	files, err := releases.Load(dir, source)
 	if errors.Is(err, fs.ErrNotExist) {
-		return SyncReleasesResult{}, temporal.NewNonRetryableApplicationError(err.Error()+" (install Debian's distro-info-data on the worker)", ErrTypeInvalid, err)
+		return SyncReleasesResult{}, invalid(fmt.Errorf("%w (install Debian's distro-info-data on the worker)", err))
 	}
 	if err != nil {
-		return SyncReleasesResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCorrupt, err)
+		return SyncReleasesResult{}, corrupt(err)
 	}
 	now := time.Now()
 	if r.Now != nil {

@@ -1,51 +1,21 @@
-// Package activities holds distroscope's Temporal activities: thin,
-// idempotent adapters between the workflows and the domain packages
-// (repo, repo/formats, datasets, store, the analyses). They pass object keys and counts, never data;
-// they classify errors (corrupt input is non-retryable) and heartbeat long
-// loops so a crashed worker's work is picked up quickly.
 package activities
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/repo/formats"
 	"github.com/distroscope/distroscope/store"
 )
-
-// Error types the workflows' retry policies treat as final.
-const (
-	ErrTypeCorrupt = "CorruptMetadata" // the input is bad; fetching again won't help
-	ErrTypeInvalid = "InvalidRequest"  // the request itself is wrong
-)
-
-// Metrics is what the activities report; telemetry.Metrics implements it.
-type Metrics interface {
-	AddRows(table string, n int64)
-	AddBytes(table string, n int64)
-	AddIndexBytes(ecosystem string, n int64)
-	ObserveActivity(activity string, d time.Duration)
-	CountFailure(activity, kind string)
-}
-
-type noMetrics struct{}
-
-func (noMetrics) AddRows(string, int64)                 {}
-func (noMetrics) AddBytes(string, int64)                {}
-func (noMetrics) AddIndexBytes(string, int64)           {}
-func (noMetrics) CountFailure(string, string)           {}
-func (noMetrics) ObserveActivity(string, time.Duration) {}
 
 // Snapshot holds the dependencies of the snapshot activities.
 type Snapshot struct {
@@ -66,19 +36,9 @@ func (s *Snapshot) now() time.Time {
 	return time.Now()
 }
 
-// observe records an activity's duration and, when it failed, its kind of
-// failure; use it deferred with the activity's named error result.
+// observe records an activity's duration and kind of failure.
 func (s *Snapshot) observe(name string, start time.Time, err *error) {
-	m := s.metrics()
-	m.ObserveActivity(name, time.Since(start))
-	if *err != nil {
-		kind := "transient"
-		var ae *temporal.ApplicationError
-		if errors.As(*err, &ae) && ae.NonRetryable() {
-			kind = ae.Type()
-		}
-		m.CountFailure(name, kind)
-	}
+	observe(s.metrics(), name, start, err)
 }
 
 func (s *Snapshot) metrics() Metrics {
@@ -86,21 +46,6 @@ func (s *Snapshot) metrics() Metrics {
 		return noMetrics{}
 	}
 	return s.Metrics
-}
-
-// classify turns domain errors into Temporal application errors so the
-// retry policy can tell bad input from a flaky mirror.
-func classify(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, repo.ErrCorrupt) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCorrupt, err)
-	}
-	if errors.Is(err, repo.ErrInvalidSource) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
-	}
-	return err
 }
 
 // ResolveInput names the suite to resolve.
@@ -118,8 +63,9 @@ type ResolveResult struct {
 // ResolveRelease fetches and verifies the Release and checks whether this
 // exact Release is already committed.
 func (s *Snapshot) ResolveRelease(ctx context.Context, in ResolveInput) (out ResolveResult, err error) {
-	start := time.Now()
-	defer s.observe("ResolveRelease", start, &err)
+	defer s.observe("ResolveRelease", time.Now(), &err)
+	hb := startHeartbeat(ctx, "resolving "+in.Source.Suite)
+	defer hb.finish(&err)
 	src, err := formats.For(in.Source.Format)
 	if err != nil {
 		return out, classify(err)
@@ -171,11 +117,12 @@ func stagedPartName(ix repo.Index) string { return ix.Component + "_" + ix.Archi
 // small receipt written after the part lets an attempt that follows a crash
 // after staging return at once instead of fetching again.
 func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestResult, err error) {
-	start := time.Now()
-	defer s.observe("IngestIndex", start, &err)
+	defer s.observe("IngestIndex", time.Now(), &err)
 	if err := in.Partition.Validate(); err != nil {
-		return out, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err)
+		return out, invalid(err)
 	}
+	hb := startHeartbeat(ctx, repo.Progress{Index: in.Index.Name()})
+	defer hb.finish(&err)
 	key := datasets.StagingKey(datasets.Packages, in.Partition, stagedPartName(in.Index))
 	receiptKey := key + ".receipt.json"
 	if r, ok := s.readReceipt(ctx, receiptKey, key); ok {
@@ -194,14 +141,8 @@ func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestR
 	if err != nil {
 		return out, classify(err)
 	}
-	heartbeatEvery := time.Now()
 	res, err := repo.Ingest(ctx, s.Fetcher, in.Index, format.Source.Parse, tmp, repo.IngestOptions{
-		OnProgress: func(p repo.Progress) {
-			if time.Since(heartbeatEvery) >= time.Second {
-				activity.RecordHeartbeat(ctx, p)
-				heartbeatEvery = time.Now()
-			}
-		},
+		OnProgress: func(p repo.Progress) { hb.report(p) },
 	})
 	if err != nil {
 		return out, classify(err)
@@ -269,13 +210,11 @@ func commitResult(pkg, snap datasets.Manifest) CommitResult {
 // own row set: packages first, snapshots last, each data before manifest.
 // Every step is idempotent, so a retry after a crash anywhere completes it.
 func (s *Snapshot) CommitSnapshot(ctx context.Context, in CommitInput) (out CommitResult, err error) {
-	start := time.Now()
-	defer s.observe("CommitSnapshot", start, &err)
+	defer s.observe("CommitSnapshot", time.Now(), &err)
 	rel := in.Resolved
 	p := rel.Partition
 	if len(in.Parts) != len(rel.Indexes) {
-		return out, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("commit %s: %d parts for %d indexes", p.Snapshot, len(in.Parts), len(rel.Indexes)), ErrTypeInvalid, nil)
+		return out, invalid(fmt.Errorf("activities: commit %s: %d parts for %d indexes", p.Snapshot, len(in.Parts), len(rel.Indexes)))
 	}
 	var total int64
 	for _, part := range in.Parts {
@@ -284,10 +223,11 @@ func (s *Snapshot) CommitSnapshot(ctx context.Context, in CommitInput) (out Comm
 	if min := rel.Source.MinPackages; min > 0 && total < min {
 		// Repology's guard: a mirror caught mid-sync or a truncated index
 		// can parse cleanly and still be wrong.
-		err := fmt.Errorf("commit %s/%s: %d packages, fewer than the %d the source declares as its minimum: treating the input as truncated",
-			p.Distro, p.Release, total, min)
-		return out, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeCorrupt, err)
+		return out, corrupt(fmt.Errorf("activities: commit %s/%s: %d packages, fewer than the %d the source declares as its minimum: treating the input as truncated",
+			p.Distro, p.Release, total, min))
 	}
+	hb := startHeartbeat(ctx, "packages")
+	defer hb.finish(&err)
 	base := datasets.Manifest{Producer: s.Producer, WorkflowID: in.WorkflowID, RunID: in.RunID}
 	var staged []datasets.StagedPart
 	for _, part := range in.Parts {
@@ -295,14 +235,13 @@ func (s *Snapshot) CommitSnapshot(ctx context.Context, in CommitInput) (out Comm
 		base.Inputs = append(base.Inputs, datasets.Input{Path: part.Fetch.Path, Size: part.Fetch.CompressedBytes, SHA256: part.Fetch.SHA256})
 	}
 	now := s.now().UTC()
-	activity.RecordHeartbeat(ctx, "packages")
 	pkgM, err := datasets.Publish(ctx, s.Store, datasets.PublishInput{
 		Table: datasets.Packages, Partition: p, Parts: staged, Manifest: base, TempDir: s.TempDir, Now: now,
 	})
 	if err != nil {
 		return out, err
 	}
-	activity.RecordHeartbeat(ctx, "snapshots")
+	hb.report("snapshots")
 	snapKey, rows, err := s.stageSnapshotRows(ctx, rel, in.Parts, now)
 	if err != nil {
 		return out, err

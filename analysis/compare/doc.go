@@ -21,6 +21,14 @@
 // buffer recycler, and a corrupt file — including one that makes Arrow's
 // reader panic — is an error wrapping ErrCorrupt, never a crash.
 //
+// Storage is the comparison's side of the dataset layout: Locate finds a
+// committed snapshot by name, Load reads one, Committed says whether a
+// comparison is committed already, and Commit commits it — package_changes
+// and source_changes, then compare_summaries last, which marks it
+// committed — with its report beside it (reports/compare/…, the pages
+// after the datasets). It is plain Go over a store.Store, so the Temporal
+// activity around it only heartbeats, classifies errors and sizes the heap.
+//
 // Debian binNMUs: https://wiki.debian.org/binNMU
 // Debian relationship fields: https://www.debian.org/doc/debian-policy/ch-relationships.html
 // Arrow's Parquet reader: https://pkg.go.dev/github.com/apache/arrow-go/v18/parquet/pqarrow
