@@ -2,9 +2,9 @@ package workflows
 
 import (
 	"fmt"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
@@ -51,6 +51,14 @@ type CompareProgress struct {
 	Side string `json:"side,omitempty"`
 }
 
+// RegisterCompare registers CompareWorkflow and the comparison activities,
+// with a's dependencies, on w. A comparison snapshots a missing side first
+// as a child SnapshotWorkflow, which RegisterSnapshot registers.
+func RegisterCompare(w worker.Registry, a *activities.Compare) {
+	w.RegisterWorkflowWithOptions(CompareWorkflow, workflow.RegisterOptions{Name: CompareWorkflowName})
+	w.RegisterActivity(a)
+}
+
 // CompareWorkflowID is the comparison's business key: comparing the same
 // two names twice attaches to (or reuses) the first run.
 func CompareWorkflowID(in CompareInput) string {
@@ -67,14 +75,10 @@ func CompareWorkflow(ctx workflow.Context, in CompareInput) (activities.CompareR
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (CompareProgress, error) { return progress, nil }); err != nil {
 		return activities.CompareResult{}, err
 	}
-	nonRetryable := []string{activities.ErrTypeCorrupt, activities.ErrTypeInvalid}
 	// Locating a snapshot reads a few manifests: a local activity, run in
 	// the workflow task itself, without a round trip through the server
 	// before the comparison can start.
-	locateCtx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: time.Minute,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5, NonRetryableErrorTypes: nonRetryable},
-	})
+	locateCtx := workflow.WithLocalActivityOptions(ctx, locateOptions)
 	var a *activities.Compare
 	sides := []*CompareSide{&in.Old, &in.New}
 	parts := make([]datasets.Partition, 2)
@@ -106,11 +110,7 @@ func CompareWorkflow(ctx workflow.Context, in CompareInput) (activities.CompareR
 		parts[i] = snap.Partition
 	}
 	progress.Phase, progress.Side = "comparing", ""
-	compareCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Minute,
-		HeartbeatTimeout:    2 * time.Minute,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3, NonRetryableErrorTypes: nonRetryable},
-	})
+	compareCtx := workflow.WithActivityOptions(ctx, compareOptions)
 	info := workflow.GetInfo(ctx)
 	var res activities.CompareResult
 	if err := workflow.ExecuteActivity(compareCtx, a.CompareSnapshots, activities.CompareInput{

@@ -26,10 +26,8 @@ func newCompareEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflow(workflows.CompareWorkflow)
-	env.RegisterWorkflow(workflows.SnapshotWorkflow)
-	env.RegisterActivity(&activities.Compare{})
-	env.RegisterActivity(&activities.Snapshot{})
+	workflows.RegisterCompare(env, &activities.Compare{})
+	workflows.RegisterSnapshot(env, &activities.Snapshot{})
 	return env
 }
 

@@ -1,9 +1,7 @@
 package workflows
 
 import (
-	"time"
-
-	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
@@ -16,13 +14,16 @@ const (
 	ReleasesWorkflowID   = "releases/sync"
 )
 
+// RegisterReleases registers ReleasesWorkflow and the releases activity,
+// with a's dependencies, on w.
+func RegisterReleases(w worker.Registry, a *activities.Releases) {
+	w.RegisterWorkflowWithOptions(ReleasesWorkflow, workflow.RegisterOptions{Name: ReleasesWorkflowName})
+	w.RegisterActivity(a)
+}
+
 // ReleasesWorkflow commits the releases table from distro-info-data.
 func ReleasesWorkflow(ctx workflow.Context, in activities.SyncReleasesInput) (activities.SyncReleasesResult, error) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 5 * time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 5,
-			NonRetryableErrorTypes: []string{activities.ErrTypeCorrupt, activities.ErrTypeInvalid}},
-	})
+	ctx = workflow.WithActivityOptions(ctx, syncReleasesOptions)
 	var r *activities.Releases
 	var res activities.SyncReleasesResult
 	err := workflow.ExecuteActivity(ctx, r.SyncReleases, in).Get(ctx, &res)

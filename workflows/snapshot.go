@@ -1,17 +1,13 @@
-// Package workflows holds distroscope's Temporal workflows. They only
-// orchestrate: every read, write, clock and random number is in an activity,
-// so the code here is deterministic and replays from history.
 package workflows
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
@@ -68,6 +64,13 @@ type SnapshotProgress struct {
 	Rows         int64  `json:"rows"`
 }
 
+// RegisterSnapshot registers SnapshotWorkflow and the snapshot activities,
+// with a's dependencies, on w.
+func RegisterSnapshot(w worker.Registry, a *activities.Snapshot) {
+	w.RegisterWorkflowWithOptions(SnapshotWorkflow, workflow.RegisterOptions{Name: SnapshotWorkflowName})
+	w.RegisterActivity(a)
+}
+
 // SnapshotWorkflowID derives the workflow ID from the business key — mirror,
 // suite, components and architectures — so a second start of the same
 // snapshot attaches to the running one instead of duplicating it.
@@ -95,22 +98,9 @@ func SnapshotWorkflow(ctx workflow.Context, in SnapshotInput) (SnapshotResult, e
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (SnapshotProgress, error) { return progress, nil }); err != nil {
 		return SnapshotResult{}, err
 	}
-	nonRetryable := []string{activities.ErrTypeCorrupt, activities.ErrTypeInvalid}
-	shortCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 5 * time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: time.Minute, MaximumAttempts: 5, NonRetryableErrorTypes: nonRetryable},
-	})
-	ingestCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Hour,
-		HeartbeatTimeout:    2 * time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2,
-			MaximumInterval: 5 * time.Minute, MaximumAttempts: 6, NonRetryableErrorTypes: nonRetryable},
-	})
 	var a *activities.Snapshot
-
 	var res activities.ResolveResult
-	if err := workflow.ExecuteActivity(shortCtx, a.ResolveRelease, activities.ResolveInput{Source: in.Source}).Get(ctx, &res); err != nil {
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, resolveOptions), a.ResolveRelease, activities.ResolveInput{Source: in.Source}).Get(ctx, &res); err != nil {
 		return SnapshotResult{}, stepError("resolve "+in.Source.Suite, err)
 	}
 	rel := res.Resolved
@@ -131,30 +121,35 @@ func SnapshotWorkflow(ctx workflow.Context, in SnapshotInput) (SnapshotResult, e
 	}
 
 	progress.Phase = "ingesting"
-	futures := make([]workflow.Future, len(rel.Indexes))
-	for i, ix := range rel.Indexes {
-		futures[i] = workflow.ExecuteActivity(ingestCtx, a.IngestIndex, activities.IngestInput{Format: in.Source.FormatOrApt(), Partition: rel.Partition, Index: ix})
-	}
+	ingestCtx := workflow.WithActivityOptions(ctx, ingestOptions)
+	// Parts are kept in index order, whatever order they finish in: the
+	// commit concatenates them in that order, so a retried run writes the
+	// same object. Progress counts them as they finish.
 	parts := make([]activities.IngestResult, len(rel.Indexes))
-	var firstErr error
-	for i, f := range futures {
-		if err := f.Get(ctx, &parts[i]); err != nil {
-			if firstErr == nil {
-				firstErr = stepError("ingest "+rel.Indexes[i].Name(), err)
+	errs := make([]error, len(rel.Indexes))
+	finished := workflow.NewSelector(ctx)
+	for i, ix := range rel.Indexes {
+		f := workflow.ExecuteActivity(ingestCtx, a.IngestIndex, activities.IngestInput{Format: in.Source.FormatOrApt(), Partition: rel.Partition, Index: ix})
+		finished.AddFuture(f, func(f workflow.Future) {
+			if errs[i] = f.Get(ctx, &parts[i]); errs[i] == nil {
+				progress.IndexesDone++
+				progress.Rows += parts[i].Staged.Rows
 			}
-			continue
-		}
-		progress.IndexesDone++
-		progress.Rows += parts[i].Staged.Rows
+		})
 	}
-	if firstErr != nil {
-		return SnapshotResult{}, firstErr
+	for range rel.Indexes {
+		finished.Select(ctx)
+	}
+	for i, err := range errs {
+		if err != nil {
+			return SnapshotResult{}, stepError("ingest "+rel.Indexes[i].Name(), err)
+		}
 	}
 
 	progress.Phase = "committing"
 	info := workflow.GetInfo(ctx)
 	var commit activities.CommitResult
-	err := workflow.ExecuteActivity(shortCtx, a.CommitSnapshot, activities.CommitInput{
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, commitOptions), a.CommitSnapshot, activities.CommitInput{
 		Resolved: rel, Parts: parts, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
 	}).Get(ctx, &commit)
 	if err != nil {
@@ -170,16 +165,4 @@ func resultFromCommit(c activities.CommitResult, rel repo.Resolved) SnapshotResu
 		Manifests: c.Manifests, DataKeys: c.DataKeys, ReleaseURL: rel.ReleaseURL, Signers: rel.Signers,
 		ParquetSize: c.ParquetBytes,
 	}
-}
-
-// stepError names the step that failed while keeping the activity's error
-// type: wrapping with fmt.Errorf would turn a CorruptMetadata failure into a
-// generic one in the workflow's result, hiding what went wrong from the CLI.
-func stepError(step string, err error) error {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) {
-		return temporal.NewApplicationErrorWithOptions(step+": "+ae.Message(), ae.Type(),
-			temporal.ApplicationErrorOptions{NonRetryable: ae.NonRetryable(), Cause: err})
-	}
-	return temporal.NewApplicationErrorWithCause(step+": "+err.Error(), "StepFailed", err)
 }

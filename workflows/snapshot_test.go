@@ -29,26 +29,35 @@ func resolved() activities.ResolveResult {
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflow(workflows.SnapshotWorkflow)
-	env.RegisterActivity(&activities.Snapshot{})
+	workflows.RegisterSnapshot(env, &activities.Snapshot{})
 	return env
+}
+
+// ingestOf matches the ingest of one component's index.
+func ingestOf(component string) any {
+	return mock.MatchedBy(func(in activities.IngestInput) bool { return in.Index.Component == component })
 }
 
 func TestSnapshotFansOutAndCommitsAllParts(t *testing.T) {
 	env := newEnv(t)
 	var a *activities.Snapshot
 	env.OnActivity(a.ResolveRelease, mock.Anything, mock.Anything).Return(resolved(), nil)
-	rows := map[string]int64{"main": 700, "contrib": 30}
-	env.OnActivity(a.IngestIndex, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.IngestInput) (activities.IngestResult, error) {
-			return activities.IngestResult{Staged: datasets.StagedPart{Key: "_staging/" + in.Index.Component, Rows: rows[in.Index.Component]}}, nil
-		})
+	staged := func(_ context.Context, in activities.IngestInput) (activities.IngestResult, error) {
+		rows := map[string]int64{"main": 700, "contrib": 30}
+		return activities.IngestResult{Staged: datasets.StagedPart{Key: "_staging/" + in.Index.Component, Rows: rows[in.Index.Component]}}, nil
+	}
+	// main, the first index, finishes last: a minute and a half after
+	// contrib (on the test's clock).
+	env.OnActivity(a.IngestIndex, mock.Anything, ingestOf("main")).After(2 * time.Minute).Return(staged)
+	env.OnActivity(a.IngestIndex, mock.Anything, ingestOf("contrib")).After(30 * time.Second).Return(staged)
 	var committed activities.CommitInput
 	env.OnActivity(a.CommitSnapshot, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.CommitInput) (activities.CommitResult, error) {
 			committed = in
 			return activities.CommitResult{Rows: in.Parts[0].Staged.Rows + in.Parts[1].Staged.Rows, DataKeys: []string{"k"}}, nil
 		})
+	var between workflows.SnapshotProgress
+	env.RegisterDelayedCallback(func() { between = snapshotProgress(t, env) }, time.Minute)
 	env.ExecuteWorkflow(workflows.SnapshotWorkflow, workflows.SnapshotInput{Source: src})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -60,19 +69,30 @@ func TestSnapshotFansOutAndCommitsAllParts(t *testing.T) {
 	if res.Rows != 730 || res.Reused || res.Indexes != 2 || res.Partition != part {
 		t.Errorf("result = %+v", res)
 	}
-	// Parts reach the commit in index order, whatever order they finished in.
+	// contrib finished first, and progress said so...
+	if between.Phase != "ingesting" || between.IndexesDone != 1 || between.Rows != 30 {
+		t.Errorf("progress after contrib finished = %+v, want 1 index and its 30 rows done", between)
+	}
+	// ...but the parts reach the commit in index order.
 	if len(committed.Parts) != 2 || committed.Parts[0].Staged.Key != "_staging/main" || committed.Parts[1].Staged.Key != "_staging/contrib" {
 		t.Errorf("commit got %+v", committed.Parts)
 	}
+	if p := snapshotProgress(t, env); p.Phase != "done" || p.IndexesDone != 2 || p.Rows != 730 {
+		t.Errorf("progress = %+v", p)
+	}
+}
+
+func snapshotProgress(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.SnapshotProgress {
+	t.Helper()
 	v, err := env.QueryWorkflow(workflows.ProgressQuery)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var p workflows.SnapshotProgress
-	v.Get(&p)
-	if p.Phase != "done" || p.IndexesDone != 2 || p.Rows != 730 {
-		t.Errorf("progress = %+v", p)
+	if err := v.Get(&p); err != nil {
+		t.Fatal(err)
 	}
+	return p
 }
 
 func TestSnapshotReusesCommittedRelease(t *testing.T) {
