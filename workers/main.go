@@ -1,7 +1,14 @@
 // Command distroscope-worker runs distroscope's workflows and activities on
 // a Temporal task queue. It shares its configuration with the CLI (see
-// internal/config); on SIGTERM or SIGINT it stops polling and lets running
-// activities finish for up to --drain before exiting.
+// internal/config), builds every dependency once and registers each
+// business area with it (workflows.RegisterSnapshot, RegisterCompare,
+// RegisterReleases).
+//
+// On SIGTERM or SIGINT it stops polling at once and lets running activities
+// finish for up to --drain. What is still running then is stopped and
+// reported to the server as a retryable failure before the process exits,
+// so Temporal hands it to another worker straight away (after the retry
+// policy's first interval, a second) instead of waiting for a timeout.
 package main
 
 import (
@@ -14,7 +21,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/analysis/crossmap"
@@ -79,24 +85,27 @@ func run(args []string) error {
 	}
 	defer c.Close()
 
-	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{
-		MaxConcurrentActivityExecutionSize: *concurrency,
-		WorkerStopTimeout:                  *drain,
-		EnableSessionWorker:                false,
-	})
-	w.RegisterWorkflowWithOptions(workflows.SnapshotWorkflow, workflow.RegisterOptions{Name: workflows.SnapshotWorkflowName})
-	w.RegisterWorkflowWithOptions(workflows.ReleasesWorkflow, workflow.RegisterOptions{Name: workflows.ReleasesWorkflowName})
-	w.RegisterActivity(&activities.Releases{Store: st})
-	w.RegisterWorkflowWithOptions(workflows.CompareWorkflow, workflow.RegisterOptions{Name: workflows.CompareWorkflowName})
 	rules, err := loadRules(cfg.CompareRules)
 	if err != nil {
 		return err
 	}
-	w.RegisterActivity(&activities.Compare{Store: st, TempDir: cfg.TempDir, Producer: version.String(), Rules: rules, Heap: heap})
-	w.RegisterActivity(&activities.Snapshot{
-		Store: st, Fetcher: repo.DefaultFetcher(), TempDir: cfg.TempDir, Metrics: metrics,
-		Producer: version.String(),
+	producer := version.String()
+
+	// Activities run under a context this process ends itself when the
+	// drain is over (see drain).
+	activityCtx, stopActivities := context.WithCancelCause(context.Background())
+	defer stopActivities(nil)
+	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{
+		MaxConcurrentActivityExecutionSize: *concurrency,
+		BackgroundActivityContext:          activityCtx,
+		WorkerStopTimeout:                  *drain + reportGrace,
+		MaxHeartbeatThrottleInterval:       workflows.HeartbeatThrottle,
 	})
+	workflows.RegisterSnapshot(w, &activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: cfg.TempDir,
+		Metrics: metrics, Producer: producer})
+	workflows.RegisterCompare(w, &activities.Compare{Store: st, TempDir: cfg.TempDir, Producer: producer, Rules: rules, Heap: heap})
+	workflows.RegisterReleases(w, &activities.Releases{Store: st})
+
 	logger.Info("worker starting", "version", version.Short(), "task_queue", cfg.Temporal.TaskQueue,
 		"temporal", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace, "store", st.String())
 	if err := w.Start(); err != nil {
@@ -104,9 +113,34 @@ func run(args []string) error {
 	}
 	<-ctx.Done()
 	logger.Info("draining: no new tasks; running activities may finish", "drain", drain.String())
-	w.Stop()
+	stopGracefully(w, *drain, stopActivities)
 	logger.Info("worker stopped", "loki_dropped", metrics.LokiDropped())
 	return nil
+}
+
+// reportGrace is how long activities stopped at the end of the drain have
+// to return and report their failure: they end with their context (a
+// request or a store call cut short), then the SDK sends one RPC.
+const reportGrace = 5 * time.Second
+
+// stopGracefully stops polling at once, lets running activities finish
+// for drain, then ends what is still running and waits (up to
+// reportGrace) until it has reported, before the client closes.
+//
+// Why not the SDK's WorkerStopTimeout alone: when it runs out, the SDK
+// cancels the activities' context and returns from Stop without waiting
+// for them, so the process exits — closing the client — before their
+// failure reaches the server, and the server then waits for the heartbeat
+// (or start-to-close) timeout before retrying them elsewhere. Ended here
+// first, while Stop still waits for task processing (which includes the
+// report), they fail as activities.ErrTypeInterrupted, which is retried
+// at once.
+func stopGracefully(w worker.Worker, drain time.Duration, stopActivities context.CancelCauseFunc) {
+	over := time.AfterFunc(drain, func() {
+		stopActivities(fmt.Errorf("worker stopping, its %s drain is over", drain))
+	})
+	defer over.Stop()
+	w.Stop()
 }
 
 // loadRules reads the user's cross-distro mapping rules over the defaults.
