@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -412,4 +413,38 @@ func TestREADMEQueries(t *testing.T) {
 			t.Logf("%s: %d rows from %s", q.from, len(rows), sql)
 		})
 	}
+
+	// The demo's DuckDB: scripts/duckdb/install.sh prints a command that
+	// queries the store; pasted into a shell, it must print rows. The
+	// install goes to a folder of its own that links the test env's
+	// node_modules, so the pinned version is found and nothing is fetched.
+	t.Run("scripts/duckdb/install.sh", func(t *testing.T) {
+		tools := t.TempDir()
+		if err := os.Symlink(filepath.Join(filepath.Dir(script), "node_modules"), filepath.Join(tools, "node_modules")); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("bash", "../scripts/duckdb/install.sh", tools)
+		cmd.Env = append(os.Environ(), "DISTROSCOPE_STORE="+dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("install.sh: %v\n%s", err, out)
+		}
+		var line string
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.Contains(l, "query.mjs") && strings.Contains(l, "SELECT") {
+				line = strings.TrimSpace(l)
+			}
+		}
+		if line == "" {
+			t.Fatalf("install.sh printed no query to run on the store %s:\n%s", dir, out)
+		}
+		got, err := exec.Command("bash", "-c", line).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", line, err, got)
+		}
+		if m := regexp.MustCompile(`\(([0-9]+) rows?\)`).FindSubmatch(got); m == nil || string(m[1]) == "0" {
+			t.Errorf("%s printed no rows:\n%s", line, got)
+		}
+		t.Logf("%s:\n%s", line, got)
+	})
 }
