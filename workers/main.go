@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/distroscope/distroscope/activities"
@@ -91,16 +92,7 @@ func run(args []string) error {
 	}
 	producer := version.String()
 
-	// Activities run under a context this process ends itself when the
-	// drain is over (see drain).
-	activityCtx, stopActivities := context.WithCancelCause(context.Background())
-	defer stopActivities(nil)
-	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{
-		MaxConcurrentActivityExecutionSize: *concurrency,
-		BackgroundActivityContext:          activityCtx,
-		WorkerStopTimeout:                  *drain + reportGrace,
-		MaxHeartbeatThrottleInterval:       workflows.HeartbeatThrottle,
-	})
+	w := newWorker(c, cfg.Temporal.TaskQueue, *concurrency, *drain)
 	workflows.RegisterSnapshot(w, &activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: cfg.TempDir,
 		Metrics: metrics, Producer: producer})
 	workflows.RegisterCompare(w, &activities.Compare{Store: st, TempDir: cfg.TempDir, Producer: producer, Rules: rules, Heap: heap})
@@ -113,7 +105,7 @@ func run(args []string) error {
 	}
 	<-ctx.Done()
 	logger.Info("draining: no new tasks; running activities may finish", "drain", drain.String())
-	stopGracefully(w, *drain, stopActivities)
+	w.Stop()
 	logger.Info("worker stopped", "loki_dropped", metrics.LokiDropped())
 	return nil
 }
@@ -123,24 +115,47 @@ func run(args []string) error {
 // request or a store call cut short), then the SDK sends one RPC.
 const reportGrace = 5 * time.Second
 
-// stopGracefully stops polling at once, lets running activities finish
-// for drain, then ends what is still running and waits (up to
-// reportGrace) until it has reported, before the client closes.
+// drainingWorker is a worker whose Stop hands back what it cannot finish.
+type drainingWorker struct {
+	worker.Worker
+	drain          time.Duration
+	stopActivities context.CancelCauseFunc
+}
+
+// newWorker makes the task queue's worker: at most concurrency activities
+// at once, heartbeats forwarded every workflows.HeartbeatThrottle (the
+// heartbeat timeouts are sized for it), and a Stop that drains for drain.
+func newWorker(c client.Client, queue string, concurrency int, drain time.Duration) *drainingWorker {
+	// Activities run under a context Stop ends itself when the drain is over.
+	ctx, stop := context.WithCancelCause(context.Background())
+	w := worker.New(c, queue, worker.Options{
+		MaxConcurrentActivityExecutionSize: concurrency,
+		BackgroundActivityContext:          ctx,
+		WorkerStopTimeout:                  drain + reportGrace,
+		MaxHeartbeatThrottleInterval:       workflows.HeartbeatThrottle,
+	})
+	return &drainingWorker{Worker: w, drain: drain, stopActivities: stop}
+}
+
+// Stop stops polling at once, lets running activities finish for the
+// drain, then ends what is still running and waits (up to reportGrace)
+// until it has reported to the server. The client may be closed after.
 //
 // Why not the SDK's WorkerStopTimeout alone: when it runs out, the SDK
 // cancels the activities' context and returns from Stop without waiting
-// for them, so the process exits — closing the client — before their
-// failure reaches the server, and the server then waits for the heartbeat
-// (or start-to-close) timeout before retrying them elsewhere. Ended here
-// first, while Stop still waits for task processing (which includes the
-// report), they fail as activities.ErrTypeInterrupted, which is retried
-// at once.
-func stopGracefully(w worker.Worker, drain time.Duration, stopActivities context.CancelCauseFunc) {
-	over := time.AfterFunc(drain, func() {
-		stopActivities(fmt.Errorf("worker stopping, its %s drain is over", drain))
+// for them, so the process exits — closing the client — before an activity
+// that takes a moment to unwind has reported, and the server then waits
+// for its heartbeat (or start-to-close) timeout before retrying it
+// elsewhere. Ended here first, while Stop still waits for task processing
+// (which includes the report), they fail as activities.ErrTypeInterrupted,
+// which is retried at once.
+func (w *drainingWorker) Stop() {
+	over := time.AfterFunc(w.drain, func() {
+		w.stopActivities(fmt.Errorf("worker stopping, its %s drain is over", w.drain))
 	})
 	defer over.Stop()
-	w.Stop()
+	w.Worker.Stop()
+	w.stopActivities(nil)
 }
 
 // loadRules reads the user's cross-distro mapping rules over the defaults.
