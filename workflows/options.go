@@ -26,12 +26,16 @@ import (
 // work is doing; the SDK forwards a heartbeat to the server at most every
 // HeartbeatThrottle, and the server gives an attempt up when none came for
 // HeartbeatTimeout. So after a SIGKILL the attempt is retried 10–15 s later
-// (the timeout less the age of the last forwarded beat), plus the first
-// retry interval (1 s); the next workflow task also waits out the sticky
-// queue of the dead worker once (the SDK's 5 s default). Measured by
-// integration/kill_test.go: see the README. Their start-to-close is only a
+// (the timeout less the age of the last forwarded beat) plus the first
+// retry interval, a second. integration/kill_test.go measures it: a worker
+// killed during ingest or during commit and restarted at once, the run
+// finished 15.9–16.8 s after the restart. Their start-to-close is only a
 // cap on an attempt that is alive but stuck — a mirror that stops sending
 // mid-file keeps the worker heartbeating.
+//
+// A worker stopped with SIGTERM does better: it ends what is still running
+// when its --drain is over and reports it (activities.ErrTypeInterrupted),
+// so the retry starts a second later on another worker (workers/main.go).
 //
 // Short activities do not heartbeat: their start-to-close of tens of
 // seconds bounds a dead worker's attempt on its own. LocateSnapshot is a
