@@ -141,8 +141,14 @@ func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestR
 	if err != nil {
 		return out, classify(err)
 	}
+	logger := activity.GetLogger(ctx)
 	res, err := repo.Ingest(ctx, s.Fetcher, in.Index, format.Source.Parse, tmp, repo.IngestOptions{
 		OnProgress: func(p repo.Progress) { hb.report(p) },
+		// A mirror without by-hash/ (the canonical name is fetched
+		// instead, verified the same) or caught mid-sync (fetched again)
+		// still gives verified data, but an operator should hear of it.
+		OnNotice: func(n repo.Notice) { logger.Warn(n.String(), "index", n.Index, "url", n.URL, "notice", string(n.Kind)) },
+		TempDir:  s.TempDir,
 	})
 	if err != nil {
 		return out, classify(err)

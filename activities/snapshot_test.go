@@ -1,14 +1,18 @@
 package activities_test
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
@@ -201,5 +205,43 @@ func TestMinPackagesGuardCommitsNothing(t *testing.T) {
 		if objs, _ := a.Store.List(t.Context(), tb.Prefix()); len(objs) != 0 {
 			t.Errorf("guarded snapshot committed %v", objs)
 		}
+	}
+}
+
+// TestPartialMirrorIsLogged: a mirror without by-hash/ snapshots from the
+// canonical names, and the activity says so in the worker's log, once per
+// index that fell back.
+func TestPartialMirrorIsLogged(t *testing.T) {
+	root := formatstest.CopyRepo(t)
+	byHash, err := filepath.Glob(filepath.Join(root, "dists", formatstest.Suite, "*", "binary-*", "by-hash"))
+	if err != nil || len(byHash) == 0 {
+		t.Fatalf("no by-hash folders in the fixture: %v", err)
+	}
+	for _, d := range byHash {
+		if err := os.RemoveAll(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, _, src, _ := setup(t, root)
+	var logged bytes.Buffer
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	v, err := env.ExecuteActivity(a.ResolveRelease, activities.ResolveInput{Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res activities.ResolveResult
+	if err := v.Get(&res); err != nil {
+		t.Fatal(err)
+	}
+	for _, ix := range res.Resolved.Indexes {
+		if _, err := env.ExecuteActivity(a.IngestIndex, activities.IngestInput{Partition: res.Resolved.Partition, Index: ix}); err != nil {
+			t.Fatalf("%s from a mirror without by-hash/: %v", ix.Name(), err)
+		}
+	}
+	if n := strings.Count(logged.String(), "level=WARN"); n != len(res.Resolved.Indexes) || !strings.Contains(logged.String(), "instead") {
+		t.Errorf("%d warnings for %d indexes fetched by their canonical names:\n%s", n, len(res.Resolved.Indexes), logged.String())
 	}
 }
