@@ -15,7 +15,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/datasets"
@@ -71,10 +70,8 @@ func TestCompareTwoFixtureReleases(t *testing.T) {
 	st := minioStore(t)
 	h := newHarness(t, st)
 	w := worker.New(h.c, h.queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(workflows.SnapshotWorkflow, workflow.RegisterOptions{Name: workflows.SnapshotWorkflowName})
-	w.RegisterWorkflowWithOptions(workflows.CompareWorkflow, workflow.RegisterOptions{Name: workflows.CompareWorkflowName})
-	w.RegisterActivity(&activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: t.TempDir()})
-	w.RegisterActivity(&activities.Compare{Store: st, TempDir: t.TempDir()})
+	workflows.RegisterSnapshot(w, &activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: t.TempDir()})
+	workflows.RegisterCompare(w, &activities.Compare{Store: st, TempDir: t.TempDir()})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -210,10 +207,8 @@ func TestCompareAcrossDistros(t *testing.T) {
 	st := minioStore(t)
 	h := newHarness(t, st)
 	w := worker.New(h.c, h.queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(workflows.SnapshotWorkflow, workflow.RegisterOptions{Name: workflows.SnapshotWorkflowName})
-	w.RegisterWorkflowWithOptions(workflows.CompareWorkflow, workflow.RegisterOptions{Name: workflows.CompareWorkflowName})
-	w.RegisterActivity(&activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: t.TempDir()})
-	w.RegisterActivity(&activities.Compare{Store: st, TempDir: t.TempDir()})
+	workflows.RegisterSnapshot(w, &activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: t.TempDir()})
+	workflows.RegisterCompare(w, &activities.Compare{Store: st, TempDir: t.TempDir()})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

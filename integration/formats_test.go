@@ -11,7 +11,6 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/datasets"
@@ -77,8 +76,7 @@ func TestReleasesSync(t *testing.T) {
 	st := minioStore(t)
 	h := newHarness(t, st)
 	w := worker.New(h.c, h.queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(workflows.ReleasesWorkflow, workflow.RegisterOptions{Name: workflows.ReleasesWorkflowName})
-	w.RegisterActivity(&activities.Releases{Store: st})
+	workflows.RegisterReleases(w, &activities.Releases{Store: st})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

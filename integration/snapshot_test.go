@@ -27,7 +27,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/datasets"
@@ -98,8 +97,7 @@ func newHarness(t *testing.T, st store.Store) *harness {
 func (h *harness) startWorker(t *testing.T, f *repo.Fetcher) worker.Worker {
 	t.Helper()
 	w := worker.New(h.c, h.queue, worker.Options{MaxConcurrentActivityExecutionSize: 2, WorkerStopTimeout: time.Second})
-	w.RegisterWorkflowWithOptions(workflows.SnapshotWorkflow, workflow.RegisterOptions{Name: workflows.SnapshotWorkflowName})
-	w.RegisterActivity(&activities.Snapshot{Store: h.st, Fetcher: f, TempDir: t.TempDir(), Producer: "integration test"})
+	workflows.RegisterSnapshot(w, &activities.Snapshot{Store: h.st, Fetcher: f, TempDir: t.TempDir(), Producer: "integration test"})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package compare
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/internal/aptmirror"
+	"github.com/distroscope/distroscope/internal/testenv"
 )
 
 // The indexes apt keeps after "apt-get update" (lz4-compressed).
@@ -32,7 +34,7 @@ func fullIndex(t testing.TB, glob string) []datasets.PackageRow {
 	t.Helper()
 	m, _ := filepath.Glob(glob)
 	if len(m) == 0 {
-		t.Skipf("no index matches %s", glob)
+		testenv.Missing(t, testenv.AptLists, fmt.Errorf("no index matches %s", glob))
 	}
 	in, err := os.Open(m[0])
 	if err != nil {
@@ -97,16 +99,13 @@ func TestFullIndexAgreesWithApt(t *testing.T) {
 // verified), and checks every upgraded, downgraded and same pair against
 // apt's own version comparison in one batched python3-apt run. The
 // indexes are cached under .cache/bench/compare, shared with
-// `go tool task bench:compare`. It skips when the machine has no apt
-// mirror to fetch from.
+// `go tool task bench:compare`. Without an apt mirror to fetch from it
+// skips, or fails under CI (testenv).
 func TestBookwormTrixieAgreesWithApt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	const keyring = "/usr/share/keyrings/debian-archive-keyring.gpg"
-	if _, err := os.Stat(keyring); err != nil {
-		t.Skipf("no Debian archive keyring: %v", err)
-	}
+	keyring := testenv.Require(t, testenv.DebianKeys)
 	cache, err := filepath.Abs("../../.cache/bench/compare")
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +116,7 @@ func TestBookwormTrixieAgreesWithApt(t *testing.T) {
 	for i, suite := range []string{"bookworm", "trixie"} {
 		side, err := aptmirror.Ingest(ctx, cache, suite, keyring)
 		if err != nil {
-			t.Skipf("%s from the machine's apt mirror: %v", suite, err)
+			testenv.Missing(t, testenv.AptMirror, fmt.Errorf("%s from the machine's apt mirror: %w", suite, err))
 		}
 		f, err := os.Open(side.Path)
 		if err != nil {

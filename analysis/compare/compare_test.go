@@ -12,6 +12,7 @@ import (
 
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/datasets/datasetstest"
+	"github.com/distroscope/distroscope/internal/testenv"
 	"github.com/distroscope/distroscope/repo/formats/formatstest"
 )
 
@@ -243,12 +244,7 @@ sys.stdout.write("\n".join(out) + "\n")
 
 func checkWithApt(t *testing.T, changes []datasets.PackageChangeRow) {
 	t.Helper()
-	if err := exec.Command("/usr/bin/python3", "-c", "import apt_pkg").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3-apt is required under CI: %v", err)
-		}
-		t.Skipf("python3-apt not available: %v", err)
-	}
+	python := testenv.Require(t, testenv.PythonApt)
 	var in bytes.Buffer
 	var pairs []datasets.PackageChangeRow
 	for _, r := range changes {
@@ -257,7 +253,7 @@ func checkWithApt(t *testing.T, changes []datasets.PackageChangeRow) {
 			pairs = append(pairs, r)
 		}
 	}
-	cmd := exec.Command("/usr/bin/python3", "-c", aptScript)
+	cmd := exec.Command(python, "-c", aptScript)
 	cmd.Stdin = &in
 	out, err := cmd.Output()
 	if err != nil {
