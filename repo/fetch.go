@@ -26,17 +26,26 @@ import (
 type Fetcher struct {
 	Client    *http.Client
 	UserAgent string
+	// IdleTimeout fails a download that receives nothing for this long
+	// (0: no limit). Activities heartbeat from their own goroutine, so a
+	// mirror that stops sending mid-file would otherwise hold an ingest
+	// until its start-to-close timeout.
+	IdleTimeout time.Duration
 }
+
+// DefaultIdleTimeout is DefaultFetcher's IdleTimeout: as long as it waits
+// for a mirror's first byte.
+const DefaultIdleTimeout = 60 * time.Second
 
 // DefaultFetcher has conservative timeouts: a stalled mirror fails the
 // attempt (and Temporal retries it) instead of hanging the worker.
 func DefaultFetcher() *Fetcher {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.ResponseHeaderTimeout = 60 * time.Second
+	tr.ResponseHeaderTimeout = DefaultIdleTimeout
 	// Indexes are compressed already; a transparent gzip layer would only
 	// hide sizes from the verification.
 	tr.DisableCompression = true
-	return &Fetcher{Client: &http.Client{Transport: tr}, UserAgent: "distroscope"}
+	return &Fetcher{Client: &http.Client{Transport: tr}, UserAgent: "distroscope", IdleTimeout: DefaultIdleTimeout}
 }
 
 // FetchError is a fetch that failed, worded for a person: the URL and a
@@ -89,8 +98,10 @@ func (f *Fetcher) Open(ctx context.Context, rawURL string) (io.ReadCloser, int64
 	default:
 		return nil, 0, Invalid(fmt.Errorf("repo: unsupported URL scheme %q in %s (want http, https or file)", u.Scheme, rawURL))
 	}
+	ctx, cancel := context.WithCancelCause(ctx)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
+		cancel(nil)
 		return nil, 0, Invalid(fmt.Errorf("repo: bad URL %q: %w", rawURL, err))
 	}
 	if f.UserAgent != "" {
@@ -98,18 +109,63 @@ func (f *Fetcher) Open(ctx context.Context, rawURL string) (io.ReadCloser, int64
 	}
 	resp, err := f.Client.Do(req)
 	if err != nil {
+		cancel(nil)
 		return nil, 0, &FetchError{URL: rawURL, Reason: shortReason(err), Err: err}
 	}
 	switch {
 	case resp.StatusCode == http.StatusOK:
-		return resp.Body, resp.ContentLength, nil
+		return newIdleBody(ctx, cancel, resp.Body, f.IdleTimeout, rawURL), resp.ContentLength, nil
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
 		resp.Body.Close()
+		cancel(nil)
 		return nil, 0, &FetchError{URL: rawURL, StatusCode: resp.StatusCode, Reason: resp.Status, Err: ErrNotFound}
 	default:
 		resp.Body.Close()
+		cancel(nil)
 		return nil, 0, &FetchError{URL: rawURL, StatusCode: resp.StatusCode, Reason: resp.Status}
 	}
+}
+
+// errStalled is the cause an idle body cancels its request with.
+var errStalled = errors.New("stalled")
+
+// idleBody cancels its request when no byte arrives for idle, and says so
+// instead of "context canceled".
+type idleBody struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	rc     io.ReadCloser
+	idle   time.Duration
+	timer  *time.Timer
+	url    string
+}
+
+func newIdleBody(ctx context.Context, cancel context.CancelCauseFunc, rc io.ReadCloser, idle time.Duration, url string) io.ReadCloser {
+	b := &idleBody{ctx: ctx, cancel: cancel, rc: rc, idle: idle, url: url}
+	if idle > 0 {
+		b.timer = time.AfterFunc(idle, func() { cancel(errStalled) })
+	}
+	return b
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if n > 0 && b.timer != nil {
+		b.timer.Reset(b.idle)
+	}
+	if err != nil && err != io.EOF && errors.Is(context.Cause(b.ctx), errStalled) {
+		return n, &FetchError{URL: b.url, Reason: fmt.Sprintf("no data for %s, giving up", b.idle), Err: errStalled}
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	err := b.rc.Close()
+	b.cancel(nil)
+	return err
 }
 
 // shortReason says why a request or a read failed in a few words, keeping

@@ -3,6 +3,7 @@ package repo_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -99,5 +100,30 @@ func TestFetchErrors(t *testing.T) {
 				t.Errorf("error %q names the URL %d times, want once", err, strings.Count(err.Error(), tt.url))
 			}
 		})
+	}
+}
+
+// TestIdleTimeout: a mirror that stops sending in the middle of a file
+// fails the read — retryably, saying so — instead of holding it until the
+// activity's start-to-close timeout.
+func TestIdleTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		w.Write(make([]byte, 100))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	f := repo.DefaultFetcher()
+	f.IdleTimeout = 200 * time.Millisecond
+	rc, _, err := f.Open(t.Context(), srv.URL+"/Packages.xz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	n, err := io.Copy(io.Discard, rc)
+	var fe *repo.FetchError
+	if n != 100 || !errors.As(err, &fe) || !strings.Contains(err.Error(), "no data for 200ms") || errors.Is(err, repo.ErrCorrupt) {
+		t.Fatalf("read %d bytes, err = %v; want 100 and a retryable FetchError saying the mirror stalled", n, err)
 	}
 }
