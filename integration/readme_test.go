@@ -17,7 +17,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/datasets"
@@ -310,10 +309,8 @@ func TestREADMEQueries(t *testing.T) {
 	dir, st := folderStore(t)
 	h := newHarness(t, st)
 	w := worker.New(h.c, h.queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(workflows.SnapshotWorkflow, workflow.RegisterOptions{Name: workflows.SnapshotWorkflowName})
-	w.RegisterWorkflowWithOptions(workflows.CompareWorkflow, workflow.RegisterOptions{Name: workflows.CompareWorkflowName})
-	w.RegisterActivity(&activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: t.TempDir(), Producer: "integration test"})
-	w.RegisterActivity(&activities.Compare{Store: st, TempDir: t.TempDir(), Producer: "integration test"})
+	workflows.RegisterSnapshot(w, &activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: t.TempDir(), Producer: "integration test"})
+	workflows.RegisterCompare(w, &activities.Compare{Store: st, TempDir: t.TempDir(), Producer: "integration test"})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
