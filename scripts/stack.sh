@@ -128,14 +128,10 @@ test-up)
 		echo "DISTROSCOPE_TEST_TEMPORAL_ADDRESS=127.0.0.1:${TEST_TEMPORAL_PORT:-17233}"
 		cat "$state/minio.env"
 	} >"$env")
-	# DuckDB (from the npm registry) as an independent Parquet reader.
+	# DuckDB (from the npm registry) as an independent Parquet reader: the
+	# same pinned install the demo makes (scripts/duckdb/install.sh).
 	duck=$here/.tools/duckdb
-	if [ ! -d "$duck/node_modules/@duckdb/node-api" ]; then
-		mkdir -p "$duck"
-		npm install --silent --no-audit --no-fund --prefix "$duck" @duckdb/node-api@1.5.6-r.1 >/dev/null 2>&1 ||
-			die "npm install @duckdb/node-api failed"
-	fi
-	cp "$here/scripts/duckdb/query.mjs" "$duck/query.mjs"
+	"$here/scripts/duckdb/install.sh" "$duck" >/dev/null || die "DuckDB install failed"
 	echo "DISTROSCOPE_TEST_DUCKDB=$duck/query.mjs" >>"$env"
 	if [ "${SKIP_RGW:-}" = "" ]; then
 		"$here/scripts/ceph-rgw.sh" start "$state/rgw" "${TEST_RGW_PORT:-19080}"

@@ -35,11 +35,12 @@ type Published struct {
 }
 
 // Committed returns the comparison p when the whole of it is committed:
-// its summary, which is committed last, and every table this version
-// writes. A comparison committed before source_changes existed is not
-// committed by that rule: committing it again keeps the tables already
-// there as they are, adds the missing one and renders the report again.
-// Reports lists the pages that are there.
+// its summary, which is committed last, every table this version writes,
+// and its report with every CSV this version renders. A comparison
+// committed before source_changes or a report table existed, or whose
+// worker died between the summary and the pages, is not committed by that
+// rule: committing it again keeps the tables already there as they are,
+// adds what is missing and renders the report again.
 func (s Storage) Committed(ctx context.Context, p datasets.Partition) (Published, bool, error) {
 	m, ok, err := datasets.Committed(ctx, s.Store, datasets.CompareSummaries, p)
 	if err != nil || !ok {
@@ -54,10 +55,16 @@ func (s Storage) Committed(ctx context.Context, p datasets.Partition) (Published
 	if out.Summary, err = s.readSummary(ctx, m); err != nil {
 		return Published{}, false, err
 	}
-	for _, page := range []string{"report.html", "report.md"} {
-		if _, err := s.Store.Stat(ctx, reportPrefix(p)+page); err == nil {
-			out.Reports = append(out.Reports, reportPrefix(p)+page)
+	for _, name := range report.CSVNames {
+		if ok, err := s.exists(ctx, reportPrefix(p)+"csv/"+name); err != nil || !ok {
+			return Published{}, false, err
 		}
+	}
+	for _, page := range []string{report.FileHTML, report.FileMarkdown} {
+		if ok, err := s.exists(ctx, reportPrefix(p)+page); err != nil || !ok {
+			return Published{}, false, err
+		}
+		out.Reports = append(out.Reports, reportPrefix(p)+page)
 	}
 	return out, true, nil
 }
@@ -245,4 +252,13 @@ func readRows[T any](ctx context.Context, st store.Store, key string) ([]T, erro
 		return nil, err
 	}
 	return rows[:n], nil
+}
+
+// exists says whether key is in the store; only a missing object is false.
+func (s Storage) exists(ctx context.Context, key string) (bool, error) {
+	_, err := s.Store.Stat(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/distroscope/distroscope/analysis/report"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/store"
@@ -233,6 +234,41 @@ func TestCommitInterrupted(t *testing.T) {
 	}
 	if pub, ok, err := s.Committed(ctx, p); !ok || err != nil || len(pub.Reports) != 2 {
 		t.Errorf("Committed after the retry = %+v, %v, %v", pub, ok, err)
+	}
+}
+
+// TestCommittedNeedsTheWholeReport: a comparison whose worker died
+// between the summary and the pages, or whose report is older than a CSV
+// this version renders, is not committed; committing it again renders the
+// report and keeps the datasets as they were.
+func TestCommittedNeedsTheWholeReport(t *testing.T) {
+	for _, missing := range []string{"report.html", "report.md", "csv/" + report.CSVNames[len(report.CSVNames)-1]} {
+		t.Run(missing, func(t *testing.T) {
+			st := localStore(t)
+			committedSides(t, st)
+			s := storageOf(t, st)
+			ctx := context.Background()
+			p := datasets.ComparePartition(oldPart, newPart)
+			res := compared(t, s)
+			if _, err := s.Commit(ctx, Run{Old: oldPart, New: newPart, RunID: "first"}, res); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Delete(ctx, reportDir+missing); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok, err := s.Committed(ctx, p); ok || err != nil {
+				t.Fatalf("Committed without %s = %v, %v", missing, ok, err)
+			}
+			if _, err := s.Commit(ctx, Run{Old: oldPart, New: newPart, RunID: "second"}, res); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok, err := s.Committed(ctx, p); !ok || err != nil {
+				t.Errorf("Committed after committing again = %v, %v", ok, err)
+			}
+			if m, ok, err := datasets.Committed(ctx, st, datasets.PackageChanges, p); err != nil || !ok || m.RunID != "first" {
+				t.Errorf("package_changes manifest %+v, %v, %v: want the first run's, kept", m, ok, err)
+			}
+		})
 	}
 }
 
