@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -13,24 +12,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-// chromium finds Debian's chromium (apt package "chromium"). Without it the
-// browser test is skipped, except in CI, where a missing browser must not
-// pass silently.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("report: chromium is not installed (apt-get install chromium); CI must run the browser test")
-	}
-	t.Skip("chromium is not installed (apt-get install chromium)")
-	return ""
-}
+	"github.com/distroscope/distroscope/internal/testenv"
+)
 
 // page is one report open in a headless Chromium tab, driven over the
 // DevTools protocol.
@@ -48,7 +32,7 @@ func openPage(t *testing.T, d Data) *page {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	exe := chromium(t)
+	exe := testenv.Require(t, testenv.Chromium)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "report.html")
 	var b bytes.Buffer
