@@ -24,7 +24,7 @@ the same comparison twice is committed once.
 Each side is DISTRO/RELEASE (its newest committed snapshot) or DISTRO/RELEASE/SNAPSHOT. A side
 with no committed snapshot is snapshotted first, in the same durable run, when the sources
 catalogue knows it. Across distributions, names are mapped by the rules of
-crossmap/default-rules.yaml (extend them with DISTROSCOPE_COMPARE_RULES).
+analysis/crossmap/default-rules.yaml (extend them with DISTROSCOPE_COMPARE_RULES).
 
 With no arguments it compares this machine's release (the first suite of its first apt source
 that is not an overlay such as -updates) with the distribution's next release still supported

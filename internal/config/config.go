@@ -42,7 +42,7 @@ type Config struct {
 	// UIURL is the Temporal UI base used to print links to runs.
 	UIURL string `yaml:"ui_url"`
 	// CompareRules is a YAML file of cross-distro name mapping rules,
-	// layered over the defaults (see crossmap/default-rules.yaml).
+	// layered over the defaults (see analysis/crossmap/default-rules.yaml).
 	CompareRules string `yaml:"compare_rules"`
 	// Catalog is the sources catalogue (YAML); "" uses
 	// ~/.config/distroscope/sources.yaml when it exists.
