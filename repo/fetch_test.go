@@ -3,10 +3,13 @@ package repo_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -125,5 +128,131 @@ func TestIdleTimeout(t *testing.T) {
 	var fe *repo.FetchError
 	if n != 100 || !errors.As(err, &fe) || !strings.Contains(err.Error(), "no data for 200ms") || errors.Is(err, repo.ErrCorrupt) {
 		t.Fatalf("read %d bytes, err = %v; want 100 and a retryable FetchError saying the mirror stalled", n, err)
+	}
+}
+
+// trickle serves size bytes (announcing them) one every gap, after
+// holding the response headers for hold.
+func trickle(size int, gap, hold time.Duration) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(hold):
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Length", fmt.Sprint(size))
+		w.WriteHeader(http.StatusOK)
+		for range size {
+			w.Write([]byte{'x'})
+			w.(http.Flusher).Flush()
+			select {
+			case <-time.After(gap):
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}))
+}
+
+// TestSlowMirrorsFail: a mirror that keeps sending, too slowly to be of
+// use, fails the fetch — retryably, naming the URL and what the mirror
+// did — within about the limit it broke, where the idle timeout alone
+// (bytes keep coming) let a trickled Release hold an attempt for 25
+// minutes. The bound checked is the limit plus a margin for a loaded
+// machine; the watchdog checks ten times per limit.
+func TestSlowMirrorsFail(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		srv     *httptest.Server
+		fetcher repo.Fetcher
+		size    int64 // the caller's expected size, -1 unknown
+		limit   time.Duration
+		want    string
+	}{
+		{
+			name:    "a trickle below the minimum rate",
+			srv:     trickle(100_000, 10*time.Millisecond, 0), // 100 B/s
+			fetcher: repo.Fetcher{MinRate: 1000, RateWindow: 400 * time.Millisecond, IdleTimeout: 5 * time.Second},
+			size:    -1, limit: 400 * time.Millisecond,
+			want: `mirror sent \d+ B in 0\.4\d* s, less than the 1 KB/s minimum, giving up$`,
+		},
+		{
+			name:    "headers never sent, a deadline sized to the caller's size",
+			srv:     trickle(1000, 0, time.Minute),
+			fetcher: repo.Fetcher{MinRate: 10_000, RequestTimeout: 200 * time.Millisecond, IdleTimeout: 5 * time.Second},
+			size:    2000, limit: 400 * time.Millisecond, // 200 ms plus 2000 B at 10 KB/s
+			want: `mirror sent 0 B of 2 KB in 0\.4\d* s, the deadline for it, giving up$`,
+		},
+		{
+			name:    "a body above the idle timeout's reach, past the deadline",
+			srv:     trickle(100_000, 20*time.Millisecond, 0),
+			fetcher: repo.Fetcher{RequestTimeout: 300 * time.Millisecond, IdleTimeout: 5 * time.Second},
+			size:    -1, limit: 300 * time.Millisecond,
+			want: `mirror sent \d+ B in 0\.3\d* s, the deadline for it, giving up$`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer tc.srv.Close()
+			f := tc.fetcher
+			f.Client = &http.Client{}
+			url := tc.srv.URL + "/dists/x/InRelease"
+			start := time.Now()
+			var err error
+			rc, _, err := f.OpenSized(t.Context(), url, tc.size)
+			if err == nil {
+				_, err = io.Copy(io.Discard, rc)
+				rc.Close()
+			}
+			took := time.Since(start)
+			var fe *repo.FetchError
+			if !errors.As(err, &fe) || !errors.Is(err, repo.ErrTooSlow) || errors.Is(err, repo.ErrCorrupt) || errors.Is(err, repo.ErrInvalidSource) {
+				t.Fatalf("err = %v, want a retryable FetchError wrapping ErrTooSlow", err)
+			}
+			if !strings.HasPrefix(err.Error(), "repo: GET "+url+": ") || !regexp.MustCompile(tc.want).MatchString(err.Error()) {
+				t.Errorf("error %q, want the URL and %s", err, tc.want)
+			}
+			if margin := 2 * time.Second; took < tc.limit || took > tc.limit+margin {
+				t.Errorf("failed after %v, want %v to %v", took, tc.limit, tc.limit+margin)
+			}
+		})
+	}
+}
+
+// TestTransferProgress: the Fetcher reports the bytes of every download
+// as they arrive, with the expected size, so an activity can heartbeat a
+// count that grows — and a stuck transfer shows as one that does not.
+func TestTransferProgress(t *testing.T) {
+	srv := trickle(300, 0, 0)
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "Packages")
+	if err := os.WriteFile(file, make([]byte, 200), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, url := range []string{srv.URL + "/Packages", "file://" + file} {
+		var seen []repo.Transfer
+		f := repo.DefaultFetcher().WithProgress(func(tr repo.Transfer) { seen = append(seen, tr) })
+		rc, n, err := f.Open(t.Context(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, rc); err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+		if len(seen) == 0 {
+			t.Fatalf("%s: no progress reported", url)
+		}
+		last := seen[len(seen)-1]
+		if last != (repo.Transfer{URL: url, Bytes: n, Size: n}) {
+			t.Errorf("%s: the last of %d reports is %+v; want %d of %d bytes", url, len(seen), last, n, n)
+		}
+		for i := 1; i < len(seen); i++ {
+			if seen[i].Bytes <= seen[i-1].Bytes {
+				t.Errorf("%s: bytes went from %d to %d", url, seen[i-1].Bytes, seen[i].Bytes)
+			}
+		}
+	}
+	if repo.DefaultFetcher().OnTransfer != nil {
+		t.Error("WithProgress changed the fetcher it copied")
 	}
 }
