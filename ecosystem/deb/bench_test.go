@@ -2,9 +2,11 @@ package deb
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/distroscope/distroscope/internal/benchdata"
@@ -64,5 +66,31 @@ func BenchmarkPackagesReader(b *testing.B) {
 	// the process spent (parsing and its garbage collection) does not.
 	if cpu := benchdata.ProcessCPUTime(b) - cpu0; cpu > 0 {
 		b.ReportMetric(float64(st.Size())*float64(b.N)/1e6/cpu.Seconds(), "cpu-MB/s")
+	}
+}
+
+// BenchmarkPackagesReaderManyFields reads stanzas of n fields without a
+// column, up to MaxFields: the time per field must stay flat as n grows (the
+// duplicate check was quadratic: 40,000 fields took 7 s).
+func BenchmarkPackagesReaderManyFields(b *testing.B) {
+	for _, n := range []int{8, 64, MaxFields - 3} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			stanza := "Package: many\nVersion: 1\nArchitecture: all\n" + manyFields(n) + "\n"
+			input := strings.Repeat(stanza, 200)
+			b.SetBytes(int64(len(input)))
+			for b.Loop() {
+				pr := NewPackagesReader(strings.NewReader(input), "many")
+				for {
+					_, err := pr.Next()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(200*n), "ns/field")
+		})
 	}
 }

@@ -16,9 +16,17 @@
 // stanza's values (not its field names, nor its long description, which
 // nothing downstream reads) into a single string and slices every field out
 // of it, and looks field names up without maps.
-// All input is untrusted and bounded (MaxLineSize, MaxStanzaSize,
-// MaxReleaseSize); every parse failure is a *ParseError naming the index and
-// line.
+// All input is untrusted and bounded — in bytes (MaxLineSize, MaxFieldSize,
+// MaxStanzaSize, MaxReleaseSize) and in counts (MaxFields, MaxClauses,
+// MaxAlternatives), so that no stanza costs more than linear time and a
+// bounded amount of memory; every parse failure is a *ParseError naming the
+// index and line, and quotes the values it names cut to a bounded prefix
+// (ecosystem.Quote). Package names and versions must follow Debian Policy
+// (5.6.1, 5.6.7, 5.6.12): they key every comparison and join downstream,
+// and a name that is not even UTF-8 made a whole table unreadable. Other
+// fields are kept as written, bytes and all; making them valid UTF-8 for
+// storage is the caller's business (repo.Ingest does it for every
+// format).
 //
 // Signatures are not checked here: ParseRelease takes a Release file or the
 // already verified body of an InRelease file.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // Sentinel errors, wrapped in a *ParseError, for callers that branch on the
@@ -19,6 +21,11 @@ var (
 	ErrDuplicateField  = errors.New("duplicate field")
 	ErrSyntax          = errors.New("syntax error")
 	ErrInvalidRelation = errors.New("invalid relation")
+	ErrFieldTooLarge   = errors.New("field too large")
+	ErrTooManyFields   = errors.New("too many fields")
+	ErrTooManyClauses  = errors.New("too many relation clauses")
+	ErrInvalidName     = errors.New("invalid package name")
+	ErrInvalidVersion  = errors.New("invalid version")
 )
 
 // ParseError reports where an index is malformed: the index (its name as
@@ -39,13 +46,14 @@ func (e *ParseError) Error() string {
 	b.WriteString(" line ")
 	b.WriteString(strconv.Itoa(e.Line))
 	b.WriteString(": ")
+	// Both come from the input: a hostile one is quoted and cut.
 	if e.Package != "" {
 		b.WriteString("package ")
-		b.WriteString(e.Package)
+		b.WriteString(ecosystem.Token(e.Package))
 		b.WriteString(": ")
 	}
 	if e.Field != "" {
-		b.WriteString(e.Field)
+		b.WriteString(ecosystem.Token(e.Field))
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Err.Error())

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // PackagesReader reads the stanzas of a binary Packages index one at a time,
-// in the style of archive/tar.Reader. Memory is bounded by MaxStanzaSize and
-// MaxLineSize whatever the input.
+// in the style of archive/tar.Reader. Memory and time per stanza are bounded
+// whatever the input: by MaxStanzaSize, MaxFieldSize and MaxLineSize, and by
+// MaxFields, MaxClauses and MaxAlternatives.
 type PackagesReader struct {
 	sc       *paragraphScanner
 	pkg      Package
@@ -21,6 +24,10 @@ type PackagesReader struct {
 	rels     []string
 	relBlock []string
 	extra    []Field
+	// extraNames holds the lowercased names of a stanza's fields without a
+	// column once there are more than a few (see checkExtraName).
+	extraNames map[string]struct{}
+	nExtra     int
 }
 
 // NewPackagesReader returns a reader of the Packages index r. name identifies
@@ -30,7 +37,7 @@ func NewPackagesReader(r io.Reader, name string) *PackagesReader {
 	if name == "" {
 		name = "Packages"
 	}
-	return &PackagesReader{sc: newParagraphScanner(r, name, MaxStanzaSize)}
+	return &PackagesReader{sc: newParagraphScanner(r, name, MaxStanzaSize, MaxFieldSize, MaxFields)}
 }
 
 // Next returns the next package, or io.EOF after the last one.
@@ -244,6 +251,10 @@ type decodedField struct {
 func (p *PackagesReader) decode(para []byte, fields []fieldSpan, line int) error {
 	arena := p.arena[:0]
 	decoded := p.decoded[:0]
+	if p.nExtra > scanExtraNames {
+		clear(p.extraNames)
+	}
+	p.nExtra = 0
 	var seen uint64
 	var fieldLine [numPkgFields]int
 	for i := range fields {
@@ -351,8 +362,8 @@ func (p *PackagesReader) decode(para []byte, fields []fieldSpan, line int) error
 			var clause string
 			start := len(p.rels)
 			p.rels, clause, err = p.norm.field(p.rels, v)
-			if err != nil {
-				err = fmt.Errorf("%w in clause %q", err, clause)
+			if err != nil && clause != "" {
+				err = fmt.Errorf("%w in clause %s", err, ecosystem.Quote(clause))
 			}
 			relRange[d.id-fDepends] = [2]int{start, len(p.rels)}
 		}
@@ -367,6 +378,12 @@ func (p *PackagesReader) decode(para []byte, fields []fieldSpan, line int) error
 	}
 	if pkg.Package == "" || pkg.Version == "" || pkg.Architecture == "" {
 		return p.fieldError(text, decoded, line, "", fmt.Errorf("%w: empty Package, Version or Architecture", ErrSyntax))
+	}
+	if err := checkPackageName(pkg.Package); err != nil {
+		return p.fieldError(text, decoded, fieldLine[fPackage], "Package", err)
+	}
+	if err := checkVersion(pkg.Version); err != nil {
+		return p.fieldError(text, decoded, fieldLine[fVersion], "Version", err)
 	}
 	if pkg.Source == "" {
 		pkg.Source = pkg.Package
@@ -410,23 +427,50 @@ func (p *PackagesReader) decode(para []byte, fields []fieldSpan, line int) error
 // relBlockSize is how many relationship clauses one allocation holds.
 const relBlockSize = 512
 
-// checkExtraName checks the name of a field without a column and that it is
-// not a duplicate of an earlier one in the stanza.
+// scanExtraNames is how many fields without a column a stanza may have
+// before checkExtraName keeps their names in a map: real stanzas have a
+// few, which a scan checks faster than a map; a hostile one of thousands
+// made the scan quadratic (40,000 fields took 7 s).
+const scanExtraNames = 8
+
+// checkExtraName checks the name of a field without a column: US-ASCII
+// without controls or blanks, not starting with '-' (deb822(5)), and not a
+// duplicate of an earlier one in the stanza, compared without regard to
+// case.
 func (p *PackagesReader) checkExtraName(arena []byte, decoded []decodedField, name []byte, line int) error {
 	bad := name[0] == '-'
 	for _, c := range name {
-		if c <= ' ' || c == 0x7f {
+		if c <= ' ' || c >= 0x7f {
 			bad = true
 		}
 	}
 	if bad {
-		return p.fieldError(string(arena), decoded, line, "", fmt.Errorf("%w: invalid field name %q", ErrSyntax, name))
+		return p.fieldError(string(arena), decoded, line, "", fmt.Errorf("%w: invalid field name %s", ErrSyntax, ecosystem.QuoteBytes(name)))
 	}
-	for _, d := range decoded {
-		if d.id == fUnknown && asciiEqualFoldBytes(name, string(arena[d.nameStart:d.nameEnd])) {
-			return p.fieldError(string(arena), decoded, line, string(name), ErrDuplicateField)
+	p.nExtra++
+	if p.nExtra <= scanExtraNames {
+		for _, d := range decoded {
+			if d.id == fUnknown && asciiEqualFoldBytes(name, string(arena[d.nameStart:d.nameEnd])) {
+				return p.fieldError(string(arena), decoded, line, string(name), ErrDuplicateField)
+			}
+		}
+		return nil
+	}
+	if p.extraNames == nil {
+		p.extraNames = make(map[string]struct{})
+	}
+	if p.nExtra == scanExtraNames+1 {
+		for _, d := range decoded {
+			if d.id == fUnknown {
+				p.extraNames[string(bytes.ToLower(arena[d.nameStart:d.nameEnd]))] = struct{}{}
+			}
 		}
 	}
+	key := string(bytes.ToLower(name))
+	if _, dup := p.extraNames[key]; dup {
+		return p.fieldError(string(arena), decoded, line, string(name), ErrDuplicateField)
+	}
+	p.extraNames[key] = struct{}{}
 	return nil
 }
 
@@ -450,7 +494,7 @@ func parseYesNo(v string) (bool, error) {
 	case v == "no" || asciiEqualFold(v, "no"):
 		return false, nil
 	}
-	return false, fmt.Errorf("%w: %q is neither yes nor no", ErrSyntax, v)
+	return false, fmt.Errorf("%w: %s is neither yes nor no", ErrSyntax, ecosystem.Quote(v))
 }
 
 var errSizeSyntax = errors.New("not a non-negative decimal number")
@@ -459,13 +503,13 @@ var errSizeSyntax = errors.New("not a non-negative decimal number")
 // overflow (unlike strconv, which also allocates its error).
 func parseSize(v string) (int64, error) {
 	if v == "" || len(v) > 18 {
-		return 0, fmt.Errorf("%w: %q %w", ErrSyntax, v, errSizeSyntax)
+		return 0, fmt.Errorf("%w: %s %w", ErrSyntax, ecosystem.Quote(v), errSizeSyntax)
 	}
 	var n int64
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("%w: %q %w", ErrSyntax, v, errSizeSyntax)
+			return 0, fmt.Errorf("%w: %s %w", ErrSyntax, ecosystem.Quote(v), errSizeSyntax)
 		}
 		n = n*10 + int64(c-'0')
 	}
@@ -475,10 +519,10 @@ func parseSize(v string) (int64, error) {
 // checkHex accepts a lowercase hexadecimal digest of n digits.
 func checkHex(v string, n int) (string, error) {
 	if len(v) != n {
-		return "", fmt.Errorf("%w: %q is %d characters, want %d hex digits", ErrSyntax, v, len(v), n)
+		return "", fmt.Errorf("%w: %s is %d characters, want %d hex digits", ErrSyntax, ecosystem.Quote(v), len(v), n)
 	}
 	if !isLowerHex(v) {
-		return "", fmt.Errorf("%w: %q is not lowercase hex", ErrSyntax, v)
+		return "", fmt.Errorf("%w: %s is not lowercase hex", ErrSyntax, ecosystem.Quote(v))
 	}
 	return v, nil
 }
@@ -506,7 +550,8 @@ func isLowerHex(s string) bool {
 	return true
 }
 
-// parseSourceField splits "name (version)" or "name".
+// parseSourceField splits "name (version)" or "name", and checks both as
+// the Package and Version fields are checked.
 func parseSourceField(v string) (name, version string, err error) {
 	i := 0
 	for i < len(v) && !isSpace(v[i]) && v[i] != '(' {
@@ -515,17 +560,23 @@ func parseSourceField(v string) (name, version string, err error) {
 	name = v[:i]
 	rest := trimSpace(v[i:])
 	if name == "" {
-		return "", "", fmt.Errorf("%w: empty source name in %q", ErrSyntax, v)
+		return "", "", fmt.Errorf("%w: empty source name in %s", ErrSyntax, ecosystem.Quote(v))
+	}
+	if err := checkPackageName(name); err != nil {
+		return "", "", err
 	}
 	if rest == "" {
 		return name, "", nil
 	}
 	if rest[0] != '(' || rest[len(rest)-1] != ')' {
-		return "", "", fmt.Errorf("%w: %q is not \"name (version)\"", ErrSyntax, v)
+		return "", "", fmt.Errorf("%w: %s is not \"name (version)\"", ErrSyntax, ecosystem.Quote(v))
 	}
 	version = trimSpace(rest[1 : len(rest)-1])
 	if version == "" || strings.ContainsAny(version, " \t()") {
-		return "", "", fmt.Errorf("%w: bad version in %q", ErrSyntax, v)
+		return "", "", fmt.Errorf("%w: bad version in %s", ErrSyntax, ecosystem.Quote(v))
+	}
+	if err := checkVersion(version); err != nil {
+		return "", "", err
 	}
 	return name, version, nil
 }

@@ -458,8 +458,41 @@ func TestPackagesCorrupt(t *testing.T) {
 			"fixture line 2: package 0ad: Source:"},
 		{"overlong line", replace(first, "Homepage: https://play0ad.com/", "Homepage: https://play0ad.com/"+strings.Repeat("x", MaxLineSize)), ErrLineTooLong,
 			"fixture line 9: line too long"},
-		{"overlarge stanza", replace(first, "Homepage: https://play0ad.com/", strings.Repeat("X-Filler: "+strings.Repeat("y", 1000)+"\n", MaxStanzaSize/1000)), ErrStanzaTooLarge,
+		{"overlarge stanza", replace(first, "Homepage: https://play0ad.com/", strings.Repeat("X-Filler: "+strings.Repeat("y", 100<<10)+"\n", MaxStanzaSize/(100<<10)+1)), ErrStanzaTooLarge,
 			"fixture line 1: stanza too large"},
+		// A field is bounded with its continuation lines, not only line by line.
+		{"overlarge field", replace(first, "Homepage: https://play0ad.com/", "X-Big: start\n"+strings.Repeat(" "+strings.Repeat("y", 1000)+"\n", MaxFieldSize/1000)), ErrFieldTooLarge,
+			fmt.Sprintf("fixture line 9: X-Big: field too large: more than %d bytes", MaxFieldSize)},
+		// 40,000 fields took 7 s to check for duplicates; past MaxFields the
+		// stanza is refused at once.
+		{"too many fields", first + manyFields(40000), ErrTooManyFields,
+			fmt.Sprintf("fixture line %d: too many fields: more than %d in one stanza", MaxFields+3, MaxFields)},
+		{"too many clauses", replace(first, "Depends: 0ad-data (>= 0.0.26),", "Depends: "+strings.Repeat("libc6, ", MaxClauses)+"0ad-data (>= 0.0.26),"), ErrTooManyClauses,
+			fmt.Sprintf("fixture line 6: package 0ad: Depends: too many relation clauses: more than %d", MaxClauses)},
+		{"too many clauses, not in normal form", replace(first, "Depends: 0ad-data (>= 0.0.26),", "Depends: "+strings.Repeat("libc6 ( >= 1 ), ", MaxClauses)+"0ad-data (>= 0.0.26),"), ErrTooManyClauses,
+			"fixture line 6: package 0ad: Depends: too many relation clauses"},
+		{"too many alternatives", replace(first, "Depends: 0ad-data (>= 0.0.26),", "Depends: "+strings.Repeat("libc6 | ", MaxAlternatives)+"0ad-data (>= 0.0.26),"), ErrInvalidRelation,
+			fmt.Sprintf("fixture line 6: package 0ad: Depends: invalid relation: more than %d alternatives", MaxAlternatives)},
+		// Names and versions follow Debian Policy 5.6.1/5.6.7 and 5.6.12:
+		// a byte that is not UTF-8 (or not allowed) refuses the stanza.
+		{"invalid UTF-8 in Package", replace(first, "Package: 0ad\n", "Package: bad\xffname\n"), ErrInvalidName,
+			`fixture line 1: package "bad\xffname": Package: invalid package name: "bad\xffname"`},
+		{"uppercase Package", replace(first, "Package: 0ad\n", "Package: 0AD\n"), ErrInvalidName,
+			`fixture line 1: package 0AD: Package: invalid package name: "0AD"`},
+		{"one-letter Package", replace(first, "Package: 0ad\n", "Package: a\n"), ErrInvalidName,
+			"fixture line 1: package a: Package: invalid package name"},
+		{"invalid UTF-8 in Version", replace(first, "Version: 0.0.26-3\n", "Version: 0.0.26-3\xe9\n"), ErrInvalidVersion,
+			`fixture line 2: package 0ad: Version: invalid version: "0.0.26-3\xe9"`},
+		{"Version with a blank", replace(first, "Version: 0.0.26-3\n", "Version: 0.0 26-3\n"), ErrInvalidVersion,
+			"fixture line 2: package 0ad: Version: invalid version"},
+		{"Version with an empty revision", replace(first, "Version: 0.0.26-3\n", "Version: 0.0.26-\n"), ErrInvalidVersion,
+			"fixture line 2: package 0ad: Version: invalid version"},
+		{"Version with a non-numeric epoch", replace(first, "Version: 0.0.26-3\n", "Version: a:0.0.26-3\n"), ErrInvalidVersion,
+			"fixture line 2: package 0ad: Version: invalid version"},
+		{"invalid UTF-8 in Source", replace(first, "Package: 0ad\n", "Package: 0ad\nSource: 0ad\xa0src\n"), ErrInvalidName,
+			`fixture line 2: package 0ad: Source: invalid package name: "0ad\xa0src"`},
+		{"invalid Source version", replace(first, "Package: 0ad\n", "Package: 0ad\nSource: 0ad (1.0_\xff)\n"), ErrInvalidVersion,
+			`fixture line 2: package 0ad: Source: invalid version: "1.0_\xff"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -480,6 +513,42 @@ func TestPackagesCorrupt(t *testing.T) {
 			}
 			if !strings.HasPrefix(err.Error(), "deb: ") || !strings.Contains(err.Error(), tt.message) {
 				t.Errorf("error %q does not contain %q", err, tt.message)
+			}
+		})
+	}
+}
+
+// manyFields is n fields without a column, each named differently.
+func manyFields(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "X-Field-%d: %d\n", i, i)
+	}
+	return b.String()
+}
+
+// TestPackagesErrorsBounded: a hostile value is quoted, cut and measured in
+// the message rather than printed whole — a 120 KB version was.
+func TestPackagesErrorsBounded(t *testing.T) {
+	huge := strings.Repeat("9", 120<<10)
+	for name, input := range map[string]string{
+		"huge invalid version": "Package: a0\nVersion: " + huge + "!\nArchitecture: all\n",
+		"huge package name":    "Package: " + strings.Repeat("N", 120<<10) + "\nVersion: 1\nArchitecture: all\n",
+		"huge relation":        "Package: a0\nVersion: 1\nArchitecture: all\nDepends: a (>= " + huge + "!)\n",
+		"huge Size":            "Package: a0\nVersion: 1\nArchitecture: all\nSize: " + huge + "x\n",
+		"huge field name":      "Package: a0\nVersion: 1\nArchitecture: all\n" + strings.Repeat("F", 120<<10) + "\x01: 1\n",
+		"huge Source":          "Package: a0\nVersion: 1\nArchitecture: all\nSource: a0 (" + huge + "\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := NewPackagesReader(strings.NewReader(input), "fixture").Next()
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if msg := err.Error(); len(msg) > 400 {
+				t.Errorf("error is %d bytes: %.500s", len(msg), msg)
+			}
+			if !strings.Contains(err.Error(), " bytes)") {
+				t.Errorf("error %q does not say how long the value was", err)
 			}
 		})
 	}
@@ -510,15 +579,15 @@ func TestPackagesTruncated(t *testing.T) {
 // TestPackagesRecoverAfterStanzaError checks that a bad stanza does not stop
 // the reader, while a limit error does.
 func TestPackagesRecoverAfterStanzaError(t *testing.T) {
-	in := "Package: a\nVersion: 1\nArchitecture: all\nSize: x\n\n" +
-		"Package: b\nVersion: 1\nArchitecture: all\n\n" +
-		"Package: c\nVersion: 1\nArchitecture: all\nX: " + strings.Repeat("z", MaxLineSize+1) + "\n\n" +
-		"Package: d\nVersion: 1\nArchitecture: all\n"
+	in := "Package: a1\nVersion: 1\nArchitecture: all\nSize: x\n\n" +
+		"Package: b1\nVersion: 1\nArchitecture: all\n\n" +
+		"Package: c1\nVersion: 1\nArchitecture: all\nX: " + strings.Repeat("z", MaxLineSize+1) + "\n\n" +
+		"Package: d1\nVersion: 1\nArchitecture: all\n"
 	pr := NewPackagesReader(strings.NewReader(in), "")
-	if _, err := pr.Next(); !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), "deb: Packages line 4: package a: Size") {
+	if _, err := pr.Next(); !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), "deb: Packages line 4: package a1: Size") {
 		t.Fatalf("stanza a: got %v", err)
 	}
-	if p, err := pr.Next(); err != nil || p.Package != "b" {
+	if p, err := pr.Next(); err != nil || p.Package != "b1" {
 		t.Fatalf("stanza b: got %v, %v", p, err)
 	}
 	for range 2 {

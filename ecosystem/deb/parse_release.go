@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // hashSections are the Release fields that list indexes, with the length of
@@ -28,7 +30,8 @@ var hashSections = [...]struct {
 // Fields it has no use for (Changelogs, Signed-By, ...) are ignored.
 func ParseRelease(r io.Reader) (*Release, error) {
 	lr := &io.LimitedReader{R: r, N: MaxReleaseSize + 1}
-	sc := newParagraphScanner(lr, "Release", MaxReleaseSize+1)
+	// A Release's hash lists are one field each, as long as the file.
+	sc := newParagraphScanner(lr, "Release", MaxReleaseSize+1, MaxReleaseSize+1, MaxFields)
 	para, fields, _, err := sc.next()
 	// The scanner reuses both on the next call.
 	para, fields = bytes.Clone(para), slices.Clone(fields)
@@ -196,7 +199,7 @@ var errBadDate = errors.New("not a date like \"Sat, 11 Jul 2026 10:16:37 UTC\"")
 func parseReleaseDate(v string) (time.Time, error) {
 	i := strings.LastIndexByte(v, ' ')
 	if i < 0 {
-		return time.Time{}, fmt.Errorf("%w: %q %w", ErrSyntax, v, errBadDate)
+		return time.Time{}, fmt.Errorf("%w: %s %w", ErrSyntax, ecosystem.Quote(v), errBadDate)
 	}
 	rest, zone := trimSpace(v[:i]), v[i+1:]
 	var offset time.Duration
@@ -206,19 +209,19 @@ func parseReleaseDate(v string) (time.Time, error) {
 		h, err1 := strconv.Atoi(zone[1:3])
 		m, err2 := strconv.Atoi(zone[3:5])
 		if err1 != nil || err2 != nil || h > 23 || m > 59 || zone[1] == '+' || zone[1] == '-' || zone[3] == '+' || zone[3] == '-' {
-			return time.Time{}, fmt.Errorf("%w: %q %w", ErrSyntax, v, errBadDate)
+			return time.Time{}, fmt.Errorf("%w: %s %w", ErrSyntax, ecosystem.Quote(v), errBadDate)
 		}
 		offset = time.Duration(h)*time.Hour + time.Duration(m)*time.Minute
 		if zone[0] == '-' {
 			offset = -offset
 		}
 	default:
-		return time.Time{}, fmt.Errorf("%w: %q %w", ErrSyntax, v, errBadDate)
+		return time.Time{}, fmt.Errorf("%w: %s %w", ErrSyntax, ecosystem.Quote(v), errBadDate)
 	}
 	for _, layout := range [...]string{"Mon, 2 Jan 2006 15:04:05", "2 Jan 2006 15:04:05"} {
 		if t, err := time.Parse(layout, rest); err == nil {
 			return t.Add(-offset).UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%w: %q %w", ErrSyntax, v, errBadDate)
+	return time.Time{}, fmt.Errorf("%w: %s %w", ErrSyntax, ecosystem.Quote(v), errBadDate)
 }

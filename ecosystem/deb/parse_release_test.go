@@ -3,6 +3,7 @@ package deb
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"reflect"
@@ -177,6 +178,10 @@ func TestParseReleaseCorrupt(t *testing.T) {
 		{"NUL", replace("Codename: bookworm", "Codename: book\x00worm"), ErrNUL, "deb: Release line 5: NUL byte"},
 		{"overlong line", replace("Description: Debian", "Description: "+strings.Repeat("D", MaxLineSize)), ErrLineTooLong,
 			"deb: Release line 12: line too long"},
+		{"too many fields", replace("Codename: bookworm\n", "Codename: bookworm\n"+manyFields(100000)), ErrTooManyFields,
+			fmt.Sprintf("deb: Release line %d: too many fields: more than %d", MaxFields+1, MaxFields)},
+		{"huge bad date", replace("Date: Sat, 11 Jul 2026 10:16:37 UTC", "Date: "+strings.Repeat("7", 5000)+" UTC"), ErrSyntax,
+			`deb: Release line 7: Date: syntax error: "7777777777777777777777777777777777777777777777777777777777777777"…(5004 bytes) not a date`},
 	}
 
 	for _, tt := range tests {

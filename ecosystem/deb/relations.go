@@ -3,6 +3,8 @@ package deb
 import (
 	"fmt"
 	"strings"
+
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // Relation is one alternative of a relationship clause, as in
@@ -67,11 +69,11 @@ func appendAlternatives(b []byte, rels []Relation) []byte {
 // one or more alternatives separated by "|".
 func ParseRelationClause(s string) ([]Relation, error) {
 	if strings.IndexByte(s, ',') >= 0 {
-		return nil, fmt.Errorf("deb: relation %q: %w: comma in a single clause", s, ErrInvalidRelation)
+		return nil, fmt.Errorf("deb: relation %s: %w: comma in a single clause", ecosystem.Quote(s), ErrInvalidRelation)
 	}
 	rels, err := parseAlternatives(trimSpace(s), nil)
 	if err != nil {
-		return nil, fmt.Errorf("deb: relation %q: %w", s, err)
+		return nil, fmt.Errorf("deb: relation %s: %w", ecosystem.Quote(s), err)
 	}
 	return rels, nil
 }
@@ -102,7 +104,9 @@ func (n *relationNormalizer) clause(c string) (string, error) {
 }
 
 // field appends the normalized clauses of a relationship field's value to
-// dst. A trailing comma is tolerated; an empty clause elsewhere is not.
+// dst. A trailing comma is tolerated; an empty clause elsewhere is not; more
+// than MaxClauses clauses are refused (ErrTooManyClauses, with no clause
+// named).
 func (n *relationNormalizer) field(dst []string, v string) ([]string, string, error) {
 	if v == "" {
 		return dst, "", nil
@@ -110,6 +114,7 @@ func (n *relationNormalizer) field(dst []string, v string) ([]string, string, er
 	if out, ok := appendNormalField(dst, v); ok {
 		return out, "", nil
 	}
+	clauses := 0
 	for v != "" {
 		c, rest, more := strings.Cut(v, ",")
 		v = rest
@@ -119,6 +124,9 @@ func (n *relationNormalizer) field(dst []string, v string) ([]string, string, er
 				break
 			}
 			return dst, c, fmt.Errorf("%w: empty clause", ErrInvalidRelation)
+		}
+		if clauses++; clauses > MaxClauses {
+			return dst, "", fmt.Errorf("%w: more than %d", ErrTooManyClauses, MaxClauses)
 		}
 		norm, err := n.clause(c)
 		if err != nil {
@@ -182,10 +190,15 @@ func isNormalClause(c string) bool {
 }
 
 // scanNormalClause scans a clause in normal form starting at c[i] and
-// returns where it ends: at the end of c or at a comma.
+// returns where it ends: at the end of c or at a comma. A clause of more
+// than MaxAlternatives alternatives is left to the full parser, which
+// refuses it.
 func scanNormalClause(c string, i int) (int, bool) {
 	n := len(c)
-	for {
+	for alt := 1; ; alt++ {
+		if alt > MaxAlternatives {
+			return i, false
+		}
 		if i >= n || relChars[c[i]]&relAlnum == 0 {
 			return i, false
 		}
@@ -258,10 +271,15 @@ func scanNormalClause(c string, i int) (int, bool) {
 
 // appendNormalField appends the clauses of a field value that is entirely in
 // normal form ("a (>= 1), b | c"), which is how archive tools write it. On
-// false dst may hold part of the clauses: the caller truncates it.
+// false dst may hold part of the clauses: the caller truncates it. A field
+// of more than MaxClauses clauses is left to the full path, which refuses
+// it.
 func appendNormalField(dst []string, v string) ([]string, bool) {
 	start := 0
-	for {
+	for clauses := 1; ; clauses++ {
+		if clauses > MaxClauses {
+			return dst, false
+		}
 		end, ok := scanNormalClause(v, start)
 		if !ok {
 			return dst, false
@@ -284,13 +302,17 @@ func skipSpace(s string, i int) int {
 	return i
 }
 
-// parseAlternatives parses a trimmed clause, appending its alternatives to dst.
+// parseAlternatives parses a trimmed clause, appending its alternatives to
+// dst; at most MaxAlternatives of them.
 func parseAlternatives(c string, dst []Relation) ([]Relation, error) {
 	if c == "" {
 		return dst, relationError("empty clause")
 	}
 	i := 0
-	for {
+	for alt := 1; ; alt++ {
+		if alt > MaxAlternatives {
+			return dst, relationError("more than %d alternatives", MaxAlternatives)
+		}
 		var r Relation
 		i = skipSpace(c, i)
 		start := i
@@ -304,7 +326,7 @@ func parseAlternatives(c string, dst []Relation) ([]Relation, error) {
 			return dst, relationError("unexpected %q where a package name should start", c[i])
 		}
 		if !isAlnum(c[start]) {
-			return dst, relationError("package name %q must start with a letter or digit", c[start:i])
+			return dst, relationError("package name %s must start with a letter or digit", ecosystem.Quote(c[start:i]))
 		}
 		r.Name = c[start:i]
 		if i < len(c) && c[i] == ':' {
@@ -314,7 +336,7 @@ func parseAlternatives(c string, dst []Relation) ([]Relation, error) {
 				i++
 			}
 			if i == start {
-				return dst, relationError("empty architecture qualifier after %q", r.Name)
+				return dst, relationError("empty architecture qualifier after %s", ecosystem.Quote(r.Name))
 			}
 			r.Arch = c[start:i]
 		}
@@ -352,7 +374,7 @@ func parseAlternatives(c string, dst []Relation) ([]Relation, error) {
 			}
 			i = skipSpace(c, i)
 			if i >= len(c) || c[i] != ')' {
-				return dst, relationError("missing ')' after version %q", r.Version)
+				return dst, relationError("missing ')' after version %s", ecosystem.Quote(r.Version))
 			}
 			i = skipSpace(c, i+1)
 		}
@@ -381,7 +403,7 @@ func parseAlternatives(c string, dst []Relation) ([]Relation, error) {
 			return dst, nil
 		}
 		if c[i] != '|' {
-			return dst, relationError("unexpected %q after %q", c[i], r.Name)
+			return dst, relationError("unexpected %q after %s", c[i], ecosystem.Quote(r.Name))
 		}
 		i++
 		if skipSpace(c, i) == len(c) {
@@ -396,7 +418,7 @@ func checkRelationVersion(v string) error {
 	}
 	for i := 0; i < len(v); i++ {
 		if !isVersionChar(v[i]) {
-			return relationError("invalid character %q in version %q", v[i], v)
+			return relationError("invalid character %q in version %s", v[i], ecosystem.Quote(v))
 		}
 	}
 	return nil
@@ -429,7 +451,7 @@ func normalizeTerms(list string, valid func(byte) bool, what string) (string, er
 			i++
 		}
 		if i == nameStart {
-			return "", relationError("invalid %s %q", what, trimmed[start:min(i+1, len(trimmed))])
+			return "", relationError("invalid %s %s", what, ecosystem.Quote(trimmed[start:min(i+1, len(trimmed))]))
 		}
 		if i < len(trimmed) && !isSpace(trimmed[i]) {
 			return "", relationError("invalid character %q in %s list", trimmed[i], what)
