@@ -1,0 +1,141 @@
+package compare
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/store"
+	"github.com/distroscope/distroscope/store/localfs"
+)
+
+// commitSigned commits a snapshots partition for p, one row per index, as
+// a snapshot's commit does, recording signers as its signed_by.
+func commitSigned(t *testing.T, st store.Store, p datasets.Partition, signers ...string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := datasets.NewWriter(&buf, datasets.Snapshots, datasets.CompareSnapshotRows, 0)
+	for _, arch := range []string{"amd64", "arm64"} {
+		if err := w.Write(&datasets.SnapshotRow{Origin: p.Distro, Codename: p.Release, SignedBy: signers, Component: "main",
+			IndexArchitecture: arch, IndexPath: "main/binary-" + arch + "/Packages.xz"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	key := datasets.StagingKey(datasets.Snapshots, p, "snapshot")
+	if err := st.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Snapshots, Partition: p,
+		Parts: []datasets.StagedPart{{Key: key, Rows: 2}}, TempDir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const (
+	debianKey = "4CB50190207B4758A3F73A796ED0E7B82643E131"
+	otherKey  = "483056A4A9F2DBD60F43A83C37F760FFA70F9223"
+)
+
+// TestFind locates by name under a trust: Debian's signed snapshot beside
+// newer ones whose Release folded onto the same names — one unsigned, one
+// signed by a key the catalogue does not name — and snapshots that cannot
+// tell who verified them.
+func TestFind(t *testing.T) {
+	st, err := localfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	part := func(release, snapshot string) datasets.Partition {
+		return datasets.Partition{Distro: "debian", Release: release, Snapshot: snapshot}
+	}
+	var (
+		real     = part("bookworm", "20261123T004514Z-aaaaaaaaaaaa")
+		impostor = part("bookworm", "20261201T000000Z-bbbbbbbbbbbb")
+		forged   = part("bookworm", "20261202T000000Z-cccccccccccc")
+		apkOwn   = part("v3.20", "20260101T000000Z-dddddddddddd")
+		apkNot   = part("v3.20", "20260102T000000Z-eeeeeeeeeeee")
+		broken   = part("sid", "20260101T000000Z-ffffffffffff")
+	)
+	commitSigned(t, st, real, debianKey)
+	commitSigned(t, st, impostor)
+	commitSigned(t, st, forged, otherKey)
+	commitSigned(t, st, apkOwn, "alpine-devel.rsa.pub")
+	commitSigned(t, st, apkNot, "alpine-devel.rsa.pub (not verified)")
+	commitSigned(t, st, broken, debianKey)
+	ctx := context.Background()
+	if err := st.Put(ctx, datasets.Snapshots.DataKey(broken), strings.NewReader("not parquet"), 11); err != nil {
+		t.Fatal(err)
+	}
+	debian := &Trust{Keys: []string{debianKey}, By: "the keyring of catalogue source debian"}
+	alpine := &Trust{Keys: []string{"alpine-devel.rsa.pub"}, By: "the keyring of catalogue source alpine"}
+	anyDebian := &Trust{Keys: []string{debianKey}, AllowUnverified: true, By: debian.By}
+	s := Storage{Store: st}
+	for _, tc := range []struct {
+		name              string
+		release, snapshot string
+		trust             *Trust
+		found             bool
+		want              datasets.Partition
+		trusted           bool
+		passed            []datasets.Partition
+	}{
+		{"the signed one, passing over newer impostors", "bookworm", "", debian, true, real, true, []datasets.Partition{forged, impostor}},
+		{"by id", "bookworm", real.Snapshot, debian, true, real, true, nil},
+		{"an impostor by id", "bookworm", impostor.Snapshot, debian, false, datasets.Partition{}, false, []datasets.Partition{impostor}},
+		{"unverified allowed: the newest", "bookworm", "", anyDebian, true, forged, false, nil},
+		{"no trust (runs started before it): the newest", "bookworm", "", nil, true, forged, false, nil},
+		{"another key trusted", "bookworm", "", &Trust{Keys: []string{otherKey}}, true, forged, true, nil},
+		{"apk: a signer reported without a check does not count", "v3.20", "", alpine, true, apkOwn, true, []datasets.Partition{apkNot}},
+		{"a snapshots file that cannot be read is unverified", "sid", "", debian, false, datasets.Partition{}, false, []datasets.Partition{broken}},
+		{"…and still found without trust", "sid", "", nil, true, broken, false, nil},
+		{"a release with none", "trixie", "", debian, false, datasets.Partition{}, false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, found, err := s.Find(ctx, "debian", tc.release, tc.snapshot, tc.trust)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var passed []datasets.Partition
+			for _, c := range l.PassedOver {
+				passed = append(passed, c.Partition)
+			}
+			if found != tc.found || l.Partition != tc.want || l.Trusted != tc.trusted || !slices.Equal(passed, tc.passed) {
+				t.Errorf("Find = %+v, found %v\nwant %+v, found %v, trusted %v, passed over %v", l, found, tc.want, tc.found, tc.trusted, tc.passed)
+			}
+		})
+	}
+
+	// What a side says about the snapshot it used.
+	l, _, _ := s.Find(ctx, "debian", "bookworm", "", debian)
+	if got := l.Describe(); !strings.Contains(got, "debian/bookworm/"+real.Snapshot+": verified, signed by "+debianKey+", the keyring of catalogue source debian") {
+		t.Errorf("Describe of the signed snapshot = %q", got)
+	}
+	if got := l.PassedOver[1].Verification(); got != "unverified" {
+		t.Errorf("Verification of the unsigned impostor = %q", got)
+	}
+	l, _, _ = s.Find(ctx, "debian", "bookworm", "", anyDebian)
+	if got := l.Describe(); !strings.Contains(got, "signed by "+otherKey+", NOT the keyring of catalogue source debian") {
+		t.Errorf("Describe of a snapshot signed by another key = %q", got)
+	}
+	l, _, _ = s.Find(ctx, "debian", "bookworm", impostor.Snapshot, anyDebian)
+	if got := l.Describe(); !strings.Contains(got, "UNVERIFIED") {
+		t.Errorf("Describe of the unsigned impostor = %q", got)
+	}
+	l, _, _ = s.Find(ctx, "debian", "bookworm", impostor.Snapshot, debian)
+	err = debian.Refusal("debian/bookworm", l.PassedOver)
+	if err == nil || !strings.Contains(err.Error(), impostor.Snapshot+" (unverified)") || !strings.Contains(err.Error(), "--allow-unverified") {
+		t.Errorf("Refusal = %v", err)
+	}
+	// Locate, which takes any snapshot, agrees with Find without trust.
+	if p, found, err := s.Locate(ctx, "debian", "bookworm", ""); err != nil || !found || p != forged {
+		t.Errorf("Locate = %+v, %v, %v", p, found, err)
+	}
+}
