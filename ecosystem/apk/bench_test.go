@@ -18,7 +18,7 @@ import (
 // debianAPKINDEX renders the machine's real Debian index as an APKINDEX
 // text of the same size, with the fields apk index writes, in its order,
 // filled from the matching deb fields: C is Q2 and the base64 of the .deb's
-// SHA-256, V the Debian version with hyphens and tildes (apk operators) turned into underscores and
+// SHA-256, V the Debian version as a valid apk version (apkVersionLike) with
 // "-r0" added, D the first alternative of Pre-Depends and Depends plus the
 // Conflicts as "!name", in apk's spelling. A throughput test input, not a
 // fixture.
@@ -44,7 +44,7 @@ func debianAPKINDEX(tb testing.TB) ([]byte, int) {
 		}
 		field("C", "Q2"+base64.StdEncoding.EncodeToString(sum))
 		field("P", p.Package)
-		field("V", strings.NewReplacer("-", "_", "~", "_").Replace(p.Version)+"-r0")
+		field("V", apkVersionLike(p.Version)+"-r0")
 		field("A", p.Architecture)
 		field("S", strconv.FormatInt(p.Size, 10))
 		field("I", strconv.FormatInt(p.InstalledSize*1024, 10))
@@ -73,11 +73,32 @@ func apkDepends(clauses []string, prefix string) []string {
 		if versioned {
 			op, ver, _ := strings.Cut(strings.TrimSuffix(rest, ")"), " ")
 			op = strings.NewReplacer(">>", ">", "<<", "<").Replace(op)
-			name += op + strings.NewReplacer("-", "_", "~", "_").Replace(ver)
+			name += op + apkVersionLike(ver)
 		}
 		out = append(out, prefix+name)
 	}
 	return out
+}
+
+// apkVersionLike turns a Debian version into a valid apk version of about
+// its length: its runs of digits joined by dots ("1:2.3~rc1-4" is
+// "1.2.3.1.4").
+func apkVersionLike(v string) string {
+	var b strings.Builder
+	dot := true
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; '0' <= c && c <= '9' {
+			b.WriteByte(c)
+			dot = false
+		} else if !dot {
+			b.WriteByte('.')
+			dot = true
+		}
+	}
+	if s := strings.Trim(b.String(), "."); s != "" {
+		return s
+	}
+	return "0"
 }
 
 func BenchmarkAPKINDEX(b *testing.B) {

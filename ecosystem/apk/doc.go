@@ -19,6 +19,14 @@
 // the list, as in apk.
 //
 // Reader streams the gzip members, the tar entries and the records, holding
-// one record at a time, and bounds every line, record and the decompressed
-// size; every parse failure is a *ParseError naming the file and the line.
+// one record at a time, and bounds every line, record, its fields and
+// dependencies (MaxLineSize, MaxRecordSize, MaxFields, MaxDependencies) and
+// the decompressed size; every parse failure is a *ParseError naming the
+// file and the line, quoting values cut to a bounded prefix
+// (ecosystem.Quote). Names (P) and versions (V) must be what apk-package(5)
+// allows, checked with apk's own version grammar (version/apk): they key
+// every comparison downstream, and a name that is not even UTF-8 made a
+// whole table unreadable. Other fields are kept as written, bytes and all;
+// making them valid UTF-8 for storage is the caller's business (repo.Ingest
+// does it for every format).
 package apk

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // Sentinel errors, wrapped in a *ParseError, for callers that branch on the
@@ -11,22 +13,26 @@ import (
 // errors.As(err, new(*apk.ParseError)) tells corrupt input (not worth
 // retrying) from a failing reader.
 var (
-	ErrLineTooLong      = errors.New("line too long")
-	ErrRecordTooLarge   = errors.New("record too large")
-	ErrIndexTooLarge    = errors.New("index too large")
-	ErrMemberTooLarge   = errors.New("member too large")
-	ErrUnsafePath       = errors.New("unsafe path")
-	ErrUnsupported      = errors.New("unsupported")
-	ErrNoIndex          = errors.New("no APKINDEX member")
-	ErrMissingField     = errors.New("missing required field")
-	ErrDuplicateField   = errors.New("duplicate field")
-	ErrSyntax           = errors.New("syntax error")
-	ErrInvalidDepend    = errors.New("invalid dependency")
-	ErrCorruptArchive   = errors.New("corrupt archive")
-	ErrNoSignature      = errors.New("no signature")
-	ErrUnknownKey       = errors.New("no public key for the signature")
-	ErrBadSignature     = errors.New("signature does not verify")
-	ErrUnknownAlgorithm = errors.New("unknown signature algorithm")
+	ErrLineTooLong         = errors.New("line too long")
+	ErrRecordTooLarge      = errors.New("record too large")
+	ErrIndexTooLarge       = errors.New("index too large")
+	ErrMemberTooLarge      = errors.New("member too large")
+	ErrUnsafePath          = errors.New("unsafe path")
+	ErrUnsupported         = errors.New("unsupported")
+	ErrNoIndex             = errors.New("no APKINDEX member")
+	ErrMissingField        = errors.New("missing required field")
+	ErrDuplicateField      = errors.New("duplicate field")
+	ErrSyntax              = errors.New("syntax error")
+	ErrInvalidDepend       = errors.New("invalid dependency")
+	ErrCorruptArchive      = errors.New("corrupt archive")
+	ErrNoSignature         = errors.New("no signature")
+	ErrUnknownKey          = errors.New("no public key for the signature")
+	ErrBadSignature        = errors.New("signature does not verify")
+	ErrUnknownAlgorithm    = errors.New("unknown signature algorithm")
+	ErrTooManyFields       = errors.New("too many fields")
+	ErrTooManyDependencies = errors.New("too many dependencies")
+	ErrInvalidName         = errors.New("invalid package name")
+	ErrInvalidVersion      = errors.New("invalid version")
 )
 
 // ParseError reports where an index is malformed: the file (its name as
@@ -47,7 +53,7 @@ func (e *ParseError) Error() string {
 	b.WriteString(e.File)
 	if e.Member != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Member)
+		b.WriteString(ecosystem.Token(e.Member))
 	}
 	if e.Line > 0 {
 		b.WriteString(" line ")
@@ -56,11 +62,11 @@ func (e *ParseError) Error() string {
 	b.WriteString(": ")
 	if e.Package != "" {
 		b.WriteString("package ")
-		b.WriteString(e.Package)
+		b.WriteString(ecosystem.Token(e.Package))
 		b.WriteString(": ")
 	}
 	if e.Field != "" {
-		b.WriteString(e.Field)
+		b.WriteString(ecosystem.Token(e.Field))
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Err.Error())

@@ -9,13 +9,22 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/distroscope/distroscope/ecosystem"
+	apkversion "github.com/distroscope/distroscope/version/apk"
 )
 
-// Limits on the APKINDEX text. A record of Alpine's largest packages
-// (long provides lists of so: and cmd: names) is tens of KiB.
+// Limits on the APKINDEX text, each about ten times what the largest real
+// record needs: a record of Alpine's largest packages (long provides lists
+// of so: and cmd: names) is tens of KiB and holds a few hundred
+// dependencies, and apk writes each field letter once. Past a limit the
+// record is refused with a *ParseError naming the line, so that no record
+// costs more than linear time and a bounded amount of memory.
 const (
-	MaxLineSize   = 1 << 20
-	MaxRecordSize = 4 << 20
+	MaxLineSize     = 512 << 10
+	MaxRecordSize   = 1 << 20
+	MaxFields       = 256  // lines of one record
+	MaxDependencies = 8192 // entries of one of D, p and i
 )
 
 // PackagesReader reads the records of the APKINDEX text one at a time, in
@@ -114,7 +123,10 @@ func (pr *PackagesReader) readRecord() (ok bool, first int, err error) {
 			first = pr.line
 		}
 		if len(line) < 2 || line[1] != ':' || !isLetter(line[0]) {
-			return false, 0, pr.recordError(pr.line, "", fmt.Errorf("%w: %q is not an X:value line", ErrSyntax, truncate(string(line))))
+			return false, 0, pr.recordError(pr.line, "", fmt.Errorf("%w: %s is not an X:value line", ErrSyntax, ecosystem.QuoteBytes(line)))
+		}
+		if len(pr.fields) == MaxFields {
+			return false, 0, pr.recordError(pr.line, "", fmt.Errorf("%w: more than %d in one record", ErrTooManyFields, MaxFields))
 		}
 		if bytes.IndexByte(line, 0) >= 0 {
 			return false, 0, pr.recordError(pr.line, string(line[:1]), fmt.Errorf("%w: NUL byte", ErrSyntax))
@@ -201,13 +213,6 @@ func (pr *PackagesReader) readError(err error) error {
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
-func truncate(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
-}
-
 // decode builds the package from the gathered record.
 func (pr *PackagesReader) decode(first int) (*Package, error) {
 	text := string(pr.arena)
@@ -249,9 +254,9 @@ func (pr *PackagesReader) decode(first int) (*Package, error) {
 		}
 		switch f.name {
 		case 'P':
-			p.Name, err = checkToken(v)
+			p.Name, err = checkName(v)
 		case 'V':
-			p.Version, err = checkToken(v)
+			p.Version, err = checkVersion(v)
 		case 'A':
 			p.Arch = v
 		case 'S':
@@ -290,10 +295,30 @@ func (pr *PackagesReader) decode(first int) (*Package, error) {
 	return p, nil
 }
 
-// checkToken accepts a non-empty value without blanks (a name or version).
-func checkToken(v string) (string, error) {
-	if v == "" || strings.ContainsAny(v, " \t") {
-		return "", fmt.Errorf("%w: %q is empty or has blanks", ErrSyntax, truncate(v))
+// checkName accepts a package name as apk-package(5) defines it: letters,
+// digits and ".+-_", starting with a letter or digit. A name that is not —
+// most of all one that is not UTF-8, which made a whole packages table
+// unreadable to DuckDB — cannot be compared, joined or stored, so the record
+// is refused rather than repaired.
+func checkName(v string) (string, error) {
+	ok := v != "" && isAlnum(v[0])
+	for i := 1; ok && i < len(v); i++ {
+		c := v[i]
+		ok = isAlnum(c) || c == '.' || c == '+' || c == '-' || c == '_'
+	}
+	if !ok {
+		return "", fmt.Errorf("%w: %s", ErrInvalidName, ecosystem.Quote(v))
+	}
+	return v, nil
+}
+
+func isAlnum(c byte) bool { return isLetter(c) || '0' <= c && c <= '9' }
+
+// checkVersion accepts a version apk accepts (apk_version_validate, whose
+// grammar apk-package(5) gives: number{.number}...{letter}{_suffix{number}}...{~hash}{-r#}).
+func checkVersion(v string) (string, error) {
+	if err := apkversion.Validate(v); err != nil {
+		return "", fmt.Errorf("%w: %s", ErrInvalidVersion, ecosystem.Quote(v))
 	}
 	return v, nil
 }
@@ -302,13 +327,13 @@ func checkToken(v string) (string, error) {
 // blanks and anything that could overflow.
 func parseDecimal(v string) (int64, error) {
 	if v == "" || len(v) > 18 {
-		return 0, fmt.Errorf("%w: %q is not a non-negative decimal number", ErrSyntax, truncate(v))
+		return 0, fmt.Errorf("%w: %s is not a non-negative decimal number", ErrSyntax, ecosystem.Quote(v))
 	}
 	var n int64
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("%w: %q is not a non-negative decimal number", ErrSyntax, truncate(v))
+			return 0, fmt.Errorf("%w: %s is not a non-negative decimal number", ErrSyntax, ecosystem.Quote(v))
 		}
 		n = n*10 + int64(c-'0')
 	}
@@ -320,7 +345,7 @@ func parseDecimal(v string) (int64, error) {
 // as SHA-256, as apk does) or 2 (SHA-256).
 func checkChecksum(v string) (string, error) {
 	if len(v) < 3 {
-		return "", fmt.Errorf("%w: checksum %q too short", ErrSyntax, v)
+		return "", fmt.Errorf("%w: checksum %s too short", ErrSyntax, ecosystem.Quote(v))
 	}
 	body := v[2:]
 	var n int
@@ -329,31 +354,38 @@ func checkChecksum(v string) (string, error) {
 	case "Q1", "Q2":
 		var buf [48]byte
 		if len(body) > 64 {
-			return "", fmt.Errorf("%w: checksum %q too long", ErrSyntax, truncate(v))
+			return "", fmt.Errorf("%w: checksum %s too long", ErrSyntax, ecosystem.Quote(v))
 		}
 		n, err = base64.StdEncoding.Decode(buf[:], []byte(body))
 	case "X1", "X2":
+		if len(body) > 64 {
+			return "", fmt.Errorf("%w: checksum %s too long", ErrSyntax, ecosystem.Quote(v))
+		}
 		n, err = hex.DecodedLen(len(body)), nil
 		if _, herr := hex.DecodeString(body); herr != nil {
 			err = herr
 		}
 	default:
-		return "", fmt.Errorf("%w: checksum %q is not Q1, Q2, X1 or X2", ErrSyntax, truncate(v))
+		return "", fmt.Errorf("%w: checksum %s is not Q1, Q2, X1 or X2", ErrSyntax, ecosystem.Quote(v))
 	}
 	if err != nil {
-		return "", fmt.Errorf("%w: checksum %q: %v", ErrSyntax, truncate(v), err)
+		return "", fmt.Errorf("%w: checksum %s: %v", ErrSyntax, ecosystem.Quote(v), err)
 	}
 	switch {
 	case v[1] == '1' && (n == 20 || n == 32), v[1] == '2' && n == 32:
 		return v, nil
 	}
-	return "", fmt.Errorf("%w: checksum %q decodes to %d bytes", ErrSyntax, truncate(v), n)
+	return "", fmt.Errorf("%w: checksum %s decodes to %d bytes", ErrSyntax, ecosystem.Quote(v), n)
 }
 
 // appendDependencies parses a space-separated list of dependencies the way
-// apk_blob_pull_deps does and appends it to dst.
+// apk_blob_pull_deps does and appends it to dst, which may then hold at
+// most MaxDependencies.
 func appendDependencies(dst []Dependency, v string) ([]Dependency, error) {
-	for _, tok := range strings.Fields(v) {
+	for tok := range strings.FieldsSeq(v) {
+		if len(dst) == MaxDependencies {
+			return dst, fmt.Errorf("%w: more than %d", ErrTooManyDependencies, MaxDependencies)
+		}
 		d, err := ParseDependency(tok)
 		if err != nil {
 			return dst, err
@@ -386,13 +418,13 @@ func ParseDependency(s string) (Dependency, error) {
 		}
 		op, ok := opString(s[i:j])
 		if !ok || j == len(s) {
-			return Dependency{}, fmt.Errorf("%w: %q", ErrInvalidDepend, truncate(orig))
+			return Dependency{}, fmt.Errorf("%w: %s", ErrInvalidDepend, ecosystem.Quote(orig))
 		}
 		d.Op, d.Version = op, s[j:]
 	}
 	// A checksum match ("><Q1...") holds base64, '=' included.
 	if d.Name == "" || strings.IndexByte(d.Name, '@') >= 0 || d.Op != "><" && strings.ContainsAny(d.Version, "<>=~") {
-		return Dependency{}, fmt.Errorf("%w: %q", ErrInvalidDepend, truncate(orig))
+		return Dependency{}, fmt.Errorf("%w: %s", ErrInvalidDepend, ecosystem.Quote(orig))
 	}
 	return d, nil
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // Limits of the archive layers.
@@ -151,7 +153,7 @@ func checkMember(hdr *tar.Header) error {
 	}
 	name := strings.TrimSuffix(hdr.Name, "/")
 	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
-		return fmt.Errorf("%w: %q", ErrUnsafePath, hdr.Name)
+		return fmt.Errorf("%w: %s", ErrUnsafePath, ecosystem.Quote(hdr.Name))
 	}
 	return nil
 }
@@ -160,12 +162,12 @@ func parseSignatureName(name string) (Signature, error) {
 	rest := strings.TrimPrefix(name, ".SIGN.")
 	alg, key, ok := strings.Cut(rest, ".")
 	if !ok || key == "" {
-		return Signature{}, fmt.Errorf("%w: %q is not .SIGN.<algorithm>.<key name>", ErrSyntax, name)
+		return Signature{}, fmt.Errorf("%w: %s is not .SIGN.<algorithm>.<key name>", ErrSyntax, ecosystem.Quote(name))
 	}
 	switch alg {
 	case "RSA", "RSA256", "RSA512", "DSA":
 	default:
-		return Signature{}, fmt.Errorf("%w: %q", ErrUnknownAlgorithm, alg)
+		return Signature{}, fmt.Errorf("%w: %s", ErrUnknownAlgorithm, ecosystem.Quote(alg))
 	}
 	return Signature{Algorithm: alg, KeyName: key}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -345,6 +346,16 @@ func TestCorruptIndexes(t *testing.T) {
 		{"bad dependency", archive(t, tarMember{name: "APKINDEX", body: edit("D:so:libc.musl-aarch64.so.1\np:cmd:scanelf", "D:so:libc.musl-aarch64.so.1 >=1\np:cmd:scanelf")}), nil, ErrInvalidDepend, []string{"package scanelf", "D: "}},
 		{"NUL", archive(t, tarMember{name: "APKINDEX", body: edit("L:Zlib", "L:Zl\x00ib")}), nil, ErrSyntax, []string{"NUL"}},
 		{"long line", archive(t, tarMember{name: "APKINDEX", body: "T:" + strings.Repeat("x", MaxLineSize+1) + "\n"}), nil, ErrLineTooLong, nil},
+		// Names and versions follow apk-package(5): one that is not UTF-8,
+		// or not a name or version at all, refuses the index.
+		{"invalid UTF-8 in P", archive(t, tarMember{name: "APKINDEX", body: edit("P:musl\n", "P:mu\xffsl\n")}), nil, ErrInvalidName, []string{"APKINDEX line 47", `P: invalid package name: "mu\xffsl"`}},
+		{"P starting with a dash", archive(t, tarMember{name: "APKINDEX", body: edit("P:musl\n", "P:-musl\n")}), nil, ErrInvalidName, []string{`"-musl"`}},
+		{"invalid UTF-8 in V", archive(t, tarMember{name: "APKINDEX", body: edit("V:1.2.13-r1\n", "V:1.2.13-r1\xe9\n")}), nil, ErrInvalidVersion, []string{"package zlib", `V: invalid version: "1.2.13-r1\xe9"`}},
+		{"V not a version", archive(t, tarMember{name: "APKINDEX", body: edit("V:1.2.13-r1\n", "V:latest\n")}), nil, ErrInvalidVersion, []string{`"latest"`}},
+		// Each record is bounded in fields, dependencies and bytes.
+		{"too many fields", archive(t, tarMember{name: "APKINDEX", body: edit("P:musl\n", "P:musl\n"+strings.Repeat("x:1\n", 40000))}), nil, ErrTooManyFields, []string{fmt.Sprintf("more than %d", MaxFields)}},
+		{"too many dependencies", archive(t, tarMember{name: "APKINDEX", body: edit("P:musl\n", "P:musl\nD:"+strings.Repeat("so:libc.so ", MaxDependencies+1)+"\n")}), nil, ErrTooManyDependencies, []string{"package musl", "D: ", fmt.Sprintf("more than %d", MaxDependencies)}},
+		{"record too large", archive(t, tarMember{name: "APKINDEX", body: edit("P:musl\n", "P:musl\n"+strings.Repeat("T:"+strings.Repeat("t", 400<<10)+"\n", 3))}), nil, ErrRecordTooLarge, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -360,6 +371,36 @@ func TestCorruptIndexes(t *testing.T) {
 			}
 			wantParseError(t, err, tt.target, append(tt.fragments, "apkindex: broken.tar.gz")...)
 			t.Log(err)
+		})
+	}
+}
+
+// TestErrorsBounded: a hostile value is quoted, cut and measured in the
+// message rather than printed whole.
+func TestErrorsBounded(t *testing.T) {
+	huge := strings.Repeat("9", 120<<10)
+	for name, body := range map[string]string{
+		"huge invalid version": "P:a\nV:" + huge + "!\n",
+		"huge name":            "P:" + huge + "!\nV:1\n",
+		"huge dependency":      "P:a\nV:1\nD:a>=" + huge + "<\n",
+		"huge size":            "P:a\nV:1\nS:" + huge + "\n",
+		"huge checksum":        "P:a\nV:1\nC:" + huge + "\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := NewReader(bytes.NewReader(archive(t, tarMember{name: "APKINDEX", body: body})), "x")
+			if err == nil {
+				_, errs := readAll(r)
+				if len(errs) == 0 {
+					t.Fatal("no error")
+				}
+				err = errs[0]
+			}
+			if msg := err.Error(); len(msg) > 400 {
+				t.Errorf("error is %d bytes: %.500s", len(msg), msg)
+			}
+			if !strings.Contains(err.Error(), " bytes)") {
+				t.Errorf("error %q does not say how long the value was", err)
+			}
 		})
 	}
 }
