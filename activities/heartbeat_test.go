@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,6 +36,9 @@ import (
 type beats struct {
 	interceptor.WorkerInterceptorBase
 	n atomic.Int64
+
+	mu      sync.Mutex
+	details []any // of every heartbeat, in order
 }
 
 func listen(env *testsuite.TestActivityEnvironment) *beats {
@@ -61,6 +66,9 @@ type beatsOutbound struct {
 }
 
 func (o *beatsOutbound) RecordHeartbeat(ctx context.Context, details ...any) {
+	o.b.mu.Lock()
+	o.b.details = append(o.b.details, details...)
+	o.b.mu.Unlock()
 	o.b.n.Add(1)
 	o.Next.RecordHeartbeat(ctx, details...)
 }
@@ -242,6 +250,143 @@ func TestStoppedAttemptIsInterrupted(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Type() != activities.ErrTypeInterrupted || ae.NonRetryable() || !strings.Contains(ae.Error(), "worker shutting down") {
 		t.Fatalf("err = %v, want a retryable %s saying the worker is shutting down", err, activities.ErrTypeInterrupted)
 	}
+	if ae.NextRetryDelay() != activities.InterruptedRetryDelay {
+		t.Errorf("next attempt in %v, want %v: nothing is wrong with the work", ae.NextRetryDelay(), activities.InterruptedRetryDelay)
+	}
+	noTempFiles(t, a.TempDir)
+}
+
+// noTempFiles fails t if dir holds anything: a failed or cancelled
+// attempt must not leave its spool files behind.
+func noTempFiles(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("left in the temp dir: %s", e.Name())
+	}
+}
+
+// TestBackoffSpansMinutes: the delays after transient failures grow from
+// two seconds to a minute, so the attempts the workflows allow
+// (workflows/options.go) outlast a mirror hiccup of minutes, not seconds.
+func TestBackoffSpansMinutes(t *testing.T) {
+	b := activities.DefaultBackoff
+	for attempt, want := range map[int32]time.Duration{1: 2 * time.Second, 2: 4 * time.Second, 5: 32 * time.Second, 6: time.Minute, 1000: time.Minute} {
+		if got := b.Delay(attempt); got != want {
+			t.Errorf("after attempt %d: %v, want %v", attempt, got, want)
+		}
+	}
+	var total time.Duration
+	for attempt := int32(1); attempt < 10; attempt++ {
+		total += b.Delay(attempt)
+	}
+	if total < 4*time.Minute {
+		t.Errorf("ten attempts span %v, want minutes", total)
+	}
+}
+
+// TestTransientFailuresGetAJitteredDelay: a mirror failing with a 500
+// fails the attempt retryably, with the delay of the next attempt set by
+// the activity — the backoff's, moved at random — so that the indexes of a
+// snapshot failing together do not come back together; the message is
+// the fetch's own. Corrupt input stays final, with no delay.
+func TestTransientFailuresGetAJitteredDelay(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "oops", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	_, keyring := formatstest.Repo(t)
+	src := repo.Spec{Mirror: srv.URL, Suite: formatstest.Suite, Components: []string{"main"}, Architectures: []string{"amd64"}, SignedBy: []string{keyring}}
+	b := activities.Backoff{First: 10 * time.Second, Max: time.Minute}
+	delays := map[time.Duration]bool{}
+	for range 8 {
+		var s testsuite.WorkflowTestSuite
+		env := s.NewTestActivityEnvironment()
+		a := &activities.Snapshot{Store: newStore(t), Fetcher: repo.DefaultFetcher(), TempDir: t.TempDir(), Backoff: b}
+		env.RegisterActivity(a)
+		_, err := env.ExecuteActivity(a.ResolveRelease, activities.ResolveInput{Source: src})
+		var ae *temporal.ApplicationError
+		if !errors.As(err, &ae) || ae.NonRetryable() || !strings.Contains(ae.Message(), "500 Internal Server Error") {
+			t.Fatalf("err = %v, want a retryable failure saying 500", err)
+		}
+		if d := ae.NextRetryDelay(); d < 7500*time.Millisecond || d > 12500*time.Millisecond {
+			t.Errorf("next attempt in %v, want 10 s ± 25 %%", d)
+		}
+		delays[ae.NextRetryDelay()] = true
+		noTempFiles(t, a.TempDir)
+	}
+	if len(delays) < 2 {
+		t.Errorf("eight failures, one delay: %v", delays)
+	}
+}
+
+// TestHeartbeatsCountBytes: while an index downloads, the heartbeats say
+// which file and how many of its bytes have arrived — a transfer that
+// stops or crawls shows as such in the UI — and a mirror that trickles
+// below the fetcher's minimum rate fails the attempt (retryably, saying
+// so) within the rate window instead of holding it, leaving no
+// temporary file behind.
+func TestHeartbeatsCountBytes(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	b := listen(env)
+	f := repo.DefaultFetcher()
+	f.MinRate, f.RateWindow = 50_000, 2*time.Second
+	a := &activities.Snapshot{Store: newStore(t), Fetcher: f, TempDir: t.TempDir()}
+	env.RegisterActivity(a)
+	base, keyring := formatstest.Repo(t)
+	rel := resolve(t, env, a, repo.Spec{Mirror: base, Suite: formatstest.Suite, Components: []string{"main"},
+		Architectures: []string{"amd64"}, SignedBy: []string{keyring}})
+	// The index's first half at once, then a byte every 100 ms.
+	files := http.FileServer(http.Dir(formatstest.Path(t, "repo")))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		files.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		w.Header().Set("Content-Length", rec.Header().Get("Content-Length"))
+		w.WriteHeader(rec.Code)
+		w.Write(body[:len(body)/2])
+		for _, c := range body[len(body)/2:] {
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			w.Write([]byte{c})
+		}
+	}))
+	defer srv.Close()
+	ix := rel.Indexes[0]
+	for i := range ix.Candidates {
+		ix.Candidates[i].URL = srv.URL + strings.TrimPrefix(ix.Candidates[i].URL, base)
+	}
+	start := time.Now()
+	_, err := env.ExecuteActivity(a.IngestIndex, activities.IngestInput{Partition: rel.Partition, Index: ix})
+	took := time.Since(start)
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) || ae.NonRetryable() || !strings.Contains(ae.Message(), "less than the 50 KB/s minimum") {
+		t.Fatalf("err = %v, want a retryable failure saying the mirror is too slow", err)
+	}
+	if took > f.RateWindow+5*time.Second {
+		t.Errorf("the trickle held the attempt %v, more than its %v window and a margin", took, f.RateWindow)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var last activities.Progress
+	for _, d := range b.details {
+		if p, ok := d.(activities.Progress); ok && p.URL != "" {
+			last = p
+		}
+	}
+	c := ix.Candidates[0]
+	if last.URL != c.URL || last.Size != c.Size || last.Bytes < c.Size/2 || last.Bytes >= c.Size {
+		t.Errorf("last heartbeat with a transfer: %+v; want %s, at least half of its %d bytes", last, c.URL, c.Size)
+	}
+	noTempFiles(t, a.TempDir)
 }
 
 func newStore(t *testing.T) store.Store {

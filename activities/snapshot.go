@@ -27,6 +27,18 @@ type Snapshot struct {
 	Producer string
 	// Now is the clock (time.Now when nil); tests pin it.
 	Now func() time.Time
+	// Backoff spaces the attempts after transient failures (DefaultBackoff
+	// when zero); tests shorten it.
+	Backoff Backoff
+}
+
+// startHeartbeat starts an attempt's heartbeats, with its backoff.
+func (s *Snapshot) startHeartbeat(ctx context.Context, step string) *heartbeat {
+	b := s.Backoff
+	if b == (Backoff{}) {
+		b = DefaultBackoff
+	}
+	return startHeartbeatBackoff(ctx, step, b)
 }
 
 func (s *Snapshot) now() time.Time {
@@ -64,13 +76,13 @@ type ResolveResult struct {
 // exact Release is already committed.
 func (s *Snapshot) ResolveRelease(ctx context.Context, in ResolveInput) (out ResolveResult, err error) {
 	defer s.observe("ResolveRelease", time.Now(), &err)
-	hb := startHeartbeat(ctx, "resolving "+in.Source.Suite)
+	hb := s.startHeartbeat(ctx, "resolving "+in.Source.Suite)
 	defer hb.finish(&err)
 	src, err := formats.For(in.Source.Format)
 	if err != nil {
 		return out, classify(err)
 	}
-	rel, err := src.Resolve(ctx, s.Fetcher, in.Source, s.now())
+	rel, err := src.Resolve(ctx, s.Fetcher.WithProgress(hb.transfer), in.Source, s.now())
 	if err != nil {
 		return out, classify(err)
 	}
@@ -121,7 +133,7 @@ func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestR
 	if err := in.Partition.Validate(); err != nil {
 		return out, invalid(err)
 	}
-	hb := startHeartbeat(ctx, repo.Progress{Index: in.Index.Name()})
+	hb := s.startHeartbeat(ctx, "ingesting "+in.Index.Name())
 	defer hb.finish(&err)
 	key := datasets.StagingKey(datasets.Packages, in.Partition, stagedPartName(in.Index))
 	receiptKey := key + ".receipt.json"
@@ -142,8 +154,8 @@ func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestR
 		return out, classify(err)
 	}
 	logger := activity.GetLogger(ctx)
-	res, err := repo.Ingest(ctx, s.Fetcher, in.Index, format.Source.Parse, tmp, repo.IngestOptions{
-		OnProgress: func(p repo.Progress) { hb.report(p) },
+	res, err := repo.Ingest(ctx, s.Fetcher.WithProgress(hb.transfer), in.Index, format.Source.Parse, tmp, repo.IngestOptions{
+		OnProgress: func(p repo.Progress) { hb.rows(p.Rows) },
 		// A mirror without by-hash/ (the canonical name is fetched
 		// instead, verified the same) or caught mid-sync (fetched again)
 		// still gives verified data, but an operator should hear of it.
@@ -153,6 +165,7 @@ func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestR
 	if err != nil {
 		return out, classify(err)
 	}
+	hb.report("staging " + key)
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return out, err
 	}
@@ -232,7 +245,7 @@ func (s *Snapshot) CommitSnapshot(ctx context.Context, in CommitInput) (out Comm
 		return out, corrupt(fmt.Errorf("activities: commit %s/%s: %d packages, fewer than the %d the source declares as its minimum: treating the input as truncated",
 			p.Distro, p.Release, total, min))
 	}
-	hb := startHeartbeat(ctx, "packages")
+	hb := s.startHeartbeat(ctx, "packages")
 	defer hb.finish(&err)
 	base := datasets.Manifest{Producer: s.Producer, WorkflowID: in.WorkflowID, RunID: in.RunID}
 	var staged []datasets.StagedPart
