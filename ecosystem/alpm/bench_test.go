@@ -17,8 +17,9 @@ import (
 // debianDatabase renders the machine's real Debian index into a pacman
 // database of the same size: one directory and desc per package, with the
 // fields a real database has, filled from the matching deb fields. The
-// version becomes [epoch:]upstream-revision with hyphens in upstream
-// turned into underscores (pkgver cannot hold one), relations keep their
+// version becomes [epoch:]upstream-revision with hyphens and colons in
+// upstream turned into underscores (pkgver cannot hold them) and the
+// revision its leading number (pkgrel is one), relations keep their
 // first alternative in pacman's spelling. It is a throughput test input,
 // not a fixture.
 func debianDatabase(tb testing.TB) ([]byte, int) {
@@ -43,10 +44,11 @@ func debianDatabase(tb testing.TB) ([]byte, int) {
 		}
 		seen[p.Package] = true
 		epoch, hasEpoch, upstream, revision := deb.SplitVersion(p.Version)
+		revision = revision[:len(revision)-len(strings.TrimLeft(revision, "0123456789"))]
 		if revision == "" {
 			revision = "1"
 		}
-		version := strings.ReplaceAll(upstream, "-", "_") + "-" + revision
+		version := strings.NewReplacer("-", "_", ":", "_").Replace(upstream) + "-" + revision
 		if hasEpoch {
 			version = strconv.FormatInt(epoch, 10) + ":" + version
 		}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 type section uint8
@@ -61,7 +63,17 @@ func lookupSection(name string) section {
 type entryState struct {
 	pkg  *Package
 	seen uint32 // bit per section already met, across desc and depends
+	// lines of %NAME% and %VERSION%, for check's errors
+	nameLine, versionLine int
+	// extraNames holds the names of Extra once there are more than a few,
+	// so that finding a duplicate among MaxSections of them stays linear.
+	extraNames map[string]struct{}
+	sections   int
 }
+
+// scanExtra is how many sections without a field a package may have before
+// their names go in a map: real packages have none or one or two.
+const scanExtra = 8
 
 // parse reads one desc, depends or files entry into the package. The text
 // is "%SECTION%" lines, each followed by its values up to a blank line or
@@ -85,10 +97,17 @@ func (st *entryState) parse(file, member string, data []byte, filesEntry bool) e
 			continue
 		}
 		if len(line) < 3 || line[0] != '%' || line[len(line)-1] != '%' || !isSectionName(line[1:len(line)-1]) {
-			return &ParseError{File: file, Member: member, Line: lineNo, Err: fmt.Errorf("%w: %q is not a %%SECTION%% header", ErrSyntax, truncate(line))}
+			return &ParseError{File: file, Member: member, Line: lineNo, Err: fmt.Errorf("%w: %s is not a %%SECTION%% header", ErrSyntax, ecosystem.Quote(line))}
+		}
+		if st.sections++; st.sections > MaxSections {
+			return &ParseError{File: file, Member: member, Line: lineNo, Err: fmt.Errorf("%w: more than %d in one package", ErrTooManyFields, MaxSections)}
 		}
 		name := line[1 : len(line)-1]
 		headerLine := lineNo
+		maxValues := MaxValues
+		if filesEntry {
+			maxValues = MaxFiles
+		}
 		values = values[:0]
 		for pos < len(text) {
 			v, next := nextLine(text, pos)
@@ -100,7 +119,17 @@ func (st *entryState) parse(file, member string, data []byte, filesEntry bool) e
 			if len(v) > MaxLineSize {
 				return &ParseError{File: file, Member: member, Line: lineNo, Err: ErrLineTooLong}
 			}
+			if len(values) == maxValues {
+				return &ParseError{File: file, Member: member, Line: headerLine, Section: line,
+					Err: fmt.Errorf("%w: more than %d", ErrTooManyValues, maxValues)}
+			}
 			values = append(values, v)
+		}
+		switch name {
+		case "NAME":
+			st.nameLine = headerLine
+		case "VERSION":
+			st.versionLine = headerLine
 		}
 		if err := st.set(name, values, filesEntry); err != nil {
 			return &ParseError{File: file, Member: member, Line: headerLine, Section: line, Err: err}
@@ -137,13 +166,6 @@ func isSectionName(s string) bool {
 	return true
 }
 
-func truncate(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
-}
-
 // set stores one section's values.
 func (st *entryState) set(name string, values []string, filesEntry bool) error {
 	id := lookupSection(name)
@@ -153,10 +175,23 @@ func (st *entryState) set(name string, values []string, filesEntry bool) error {
 	}
 	p := st.pkg
 	if id == sUnknown {
-		for _, s := range p.Extra {
-			if s.Name == name {
+		if len(p.Extra) < scanExtra {
+			for _, s := range p.Extra {
+				if s.Name == name {
+					return ErrDuplicateField
+				}
+			}
+		} else {
+			if st.extraNames == nil {
+				st.extraNames = make(map[string]struct{}, 2*scanExtra)
+				for _, s := range p.Extra {
+					st.extraNames[s.Name] = struct{}{}
+				}
+			}
+			if _, dup := st.extraNames[name]; dup {
 				return ErrDuplicateField
 			}
+			st.extraNames[name] = struct{}{}
 		}
 		p.Extra = append(p.Extra, Section{Name: name, Values: append([]string(nil), values...)})
 		return nil
@@ -198,7 +233,7 @@ func (st *entryState) set(name string, values []string, filesEntry bool) error {
 	case sFiles:
 		for _, f := range list {
 			if strings.HasPrefix(f, "/") || hasDotDot(f) {
-				return fmt.Errorf("%w: %q", ErrUnsafePath, truncate(f))
+				return fmt.Errorf("%w: %s", ErrUnsafePath, ecosystem.Quote(f))
 			}
 		}
 		p.Files = list
@@ -242,7 +277,7 @@ func (st *entryState) setScalar(id section, v string) error {
 	switch id {
 	case sFilename:
 		if strings.Contains(v, "/") {
-			return fmt.Errorf("%w: %q", ErrUnsafePath, truncate(v))
+			return fmt.Errorf("%w: %s", ErrUnsafePath, ecosystem.Quote(v))
 		}
 		p.Filename = v
 	case sName:
@@ -284,11 +319,14 @@ func (st *entryState) check(file, dir string) error {
 			return &ParseError{File: file, Member: member, Section: "%" + sectionNames[id] + "%", Err: ErrMissingField}
 		}
 	}
-	if p.Name == "" || p.Version == "" || strings.ContainsAny(p.Name+p.Version, " \t") {
-		return &ParseError{File: file, Member: member, Err: fmt.Errorf("%w: name %q, version %q", ErrSyntax, p.Name, p.Version)}
+	if err := checkName(p.Name); err != nil {
+		return &ParseError{File: file, Member: member, Line: st.nameLine, Section: "%NAME%", Err: err}
+	}
+	if err := checkVersion(p.Version); err != nil {
+		return &ParseError{File: file, Member: member, Line: st.versionLine, Section: "%VERSION%", Err: err}
 	}
 	if len(dir) != len(p.Name)+1+len(p.Version) || !strings.HasPrefix(dir, p.Name) || dir[len(p.Name)] != '-' || !strings.HasSuffix(dir, p.Version) {
-		return &ParseError{File: file, Member: member, Err: fmt.Errorf("%w: %q", ErrInconsistent, p.Name+"-"+p.Version)}
+		return &ParseError{File: file, Member: member, Err: fmt.Errorf("%w: %s", ErrInconsistent, ecosystem.Quote(p.Name+"-"+p.Version))}
 	}
 	return nil
 }
@@ -297,13 +335,13 @@ func (st *entryState) check(file, dir string) error {
 // spaces and anything that could overflow.
 func parseDecimal(v string) (int64, error) {
 	if v == "" || len(v) > 18 {
-		return 0, fmt.Errorf("%w: %q is not a non-negative decimal number", ErrSyntax, truncate(v))
+		return 0, fmt.Errorf("%w: %s is not a non-negative decimal number", ErrSyntax, ecosystem.Quote(v))
 	}
 	var n int64
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("%w: %q is not a non-negative decimal number", ErrSyntax, truncate(v))
+			return 0, fmt.Errorf("%w: %s is not a non-negative decimal number", ErrSyntax, ecosystem.Quote(v))
 		}
 		n = n*10 + int64(c-'0')
 	}
@@ -313,13 +351,75 @@ func parseDecimal(v string) (int64, error) {
 // checkHex accepts a hexadecimal digest of n digits.
 func checkHex(v string, n int) (string, error) {
 	if len(v) != n {
-		return "", fmt.Errorf("%w: %q is %d characters, want %d hex digits", ErrSyntax, truncate(v), len(v), n)
+		return "", fmt.Errorf("%w: %s is %d characters, want %d hex digits", ErrSyntax, ecosystem.Quote(v), len(v), n)
 	}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return "", fmt.Errorf("%w: %q is not hex", ErrSyntax, v)
+			return "", fmt.Errorf("%w: %s is not hex", ErrSyntax, ecosystem.Quote(v))
 		}
 	}
 	return v, nil
+}
+
+// checkName accepts a package name as alpm-package-name(7) and makepkg
+// define it: ASCII letters, digits and "@._+-", not starting with '-' or
+// '.'. A name that is not — most of all one that is not UTF-8, which made a
+// whole packages table unreadable to DuckDB — cannot be compared, joined
+// or stored, so the package is refused rather than repaired.
+func checkName(v string) error {
+	ok := v != "" && v[0] != '-' && v[0] != '.'
+	for i := 0; ok && i < len(v); i++ {
+		c := v[i]
+		ok = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '@' || c == '.' || c == '_' || c == '+' || c == '-'
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrInvalidName, ecosystem.Quote(v))
+	}
+	return nil
+}
+
+// checkVersion accepts a version as alpm-package-version(7) and makepkg's
+// lint define it, [epoch:]pkgver-pkgrel: the epoch digits; pkgver
+// printable ASCII without blanks, ':', '/' or '-'; pkgrel a number with at
+// most one decimal part ("1", "1.1").
+func checkVersion(v string) error {
+	fail := func(why string) error {
+		return fmt.Errorf("%w: %s: %s", ErrInvalidVersion, ecosystem.Quote(v), why)
+	}
+	rest := v
+	if i := strings.IndexByte(rest, ':'); i >= 0 {
+		if i == 0 || !allDigits(rest[:i]) {
+			return fail("the epoch is not a number")
+		}
+		rest = rest[i+1:]
+	}
+	i := strings.LastIndexByte(rest, '-')
+	if i < 0 {
+		return fail("no pkgrel")
+	}
+	pkgver, pkgrel := rest[:i], rest[i+1:]
+	if pkgver == "" {
+		return fail("empty pkgver")
+	}
+	for j := 0; j < len(pkgver); j++ {
+		if c := pkgver[j]; c <= ' ' || c >= 0x7f || c == ':' || c == '/' || c == '-' {
+			return fail("pkgver may hold only printable ASCII without blanks, ':', '/' or '-'")
+		}
+	}
+	whole, frac, dotted := strings.Cut(pkgrel, ".")
+	if !allDigits(whole) || dotted && !allDigits(frac) {
+		return fail("pkgrel is not a number like 1 or 1.1")
+	}
+	return nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

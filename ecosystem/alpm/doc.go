@@ -17,8 +17,15 @@
 //
 // Reader streams: it holds one package directory at a time (repo-add writes
 // a directory's entries next to each other, in no fixed order) and bounds
-// every member, line and the archive as a whole. Every parse failure is a
+// every member, line, section count (MaxSections), list (MaxValues,
+// MaxFiles) and the archive as a whole, so that no package costs more than
+// linear time and a bounded amount of memory. Every parse failure is a
 // *ParseError naming the database, the tar member and, where there is one,
-// the line. Open sniffs the compression (gzip, xz, zstd, bzip2) from the
+// the line, quoting values cut to a bounded prefix (ecosystem.Quote).
+// %NAME% and %VERSION% must be what alpm-package-name(7) and
+// alpm-package-version(7) allow: they key every comparison downstream, and
+// a name that is not even UTF-8 made a whole table unreadable. Other
+// sections are kept as written, bytes and all; making them valid UTF-8 for
+// storage is the caller's business (repo.Ingest does it for every format). Open sniffs the compression (gzip, xz, zstd, bzip2) from the
 // first bytes, so callers need not trust the file name.
 package alpm

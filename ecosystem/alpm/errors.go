@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // Sentinel errors, wrapped in a *ParseError, for callers that branch on the
@@ -24,6 +26,10 @@ var (
 	ErrInvalidRelation   = errors.New("invalid relation")
 	ErrCorruptArchive    = errors.New("corrupt archive")
 	ErrUnknownCompressor = errors.New("unknown compression")
+	ErrTooManyFields     = errors.New("too many sections")
+	ErrTooManyValues     = errors.New("too many values")
+	ErrInvalidName       = errors.New("invalid package name")
+	ErrInvalidVersion    = errors.New("invalid version")
 )
 
 // ParseError reports where a database is malformed: the database (its name
@@ -44,7 +50,7 @@ func (e *ParseError) Error() string {
 	b.WriteString(e.File)
 	if e.Member != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Member)
+		b.WriteString(ecosystem.Token(e.Member))
 	}
 	if e.Line > 0 {
 		b.WriteString(" line ")
@@ -52,7 +58,7 @@ func (e *ParseError) Error() string {
 	}
 	b.WriteString(": ")
 	if e.Section != "" {
-		b.WriteString(e.Section)
+		b.WriteString(ecosystem.Token(e.Section))
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Err.Error())

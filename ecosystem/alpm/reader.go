@@ -6,12 +6,23 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // Limits on untrusted input. The line limit is libalpm's own
 // (be_sync.c: "512K for a line length seems reasonable").
 const (
 	MaxLineSize = 512 << 10
+	// MaxSections bounds the sections of one package (desc and depends
+	// together; a real one has about twenty) and MaxValues the values of
+	// one section (the longest real lists, of provides, are a few
+	// hundred), so that no package costs more than linear time and a
+	// bounded amount of memory. MaxFiles bounds the paths of one files
+	// entry (the largest real packages have tens of thousands).
+	MaxSections = 256
+	MaxValues   = 8192
+	MaxFiles    = 1 << 20
 	// DefaultMaxSize bounds the uncompressed tar stream of one database:
 	// Arch's largest (extra.files) is a few hundred MiB.
 	DefaultMaxSize int64 = 4 << 30
@@ -260,7 +271,7 @@ func splitMember(hdr *tar.Header) (dir, base string, err error) {
 	}
 	name := hdr.Name
 	if strings.HasPrefix(name, "/") || strings.ContainsRune(name, 0) {
-		return "", "", fmt.Errorf("%w: %q", ErrUnsafePath, name)
+		return "", "", fmt.Errorf("%w: %s", ErrUnsafePath, ecosystem.Quote(name))
 	}
 	name = strings.TrimPrefix(name, "./")
 	isDir := hdr.Typeflag == tar.TypeDir
@@ -274,12 +285,12 @@ func splitMember(hdr *tar.Header) (dir, base string, err error) {
 	dir, base, nested := strings.Cut(name, "/")
 	if nested && strings.Contains(base, "/") {
 		if hasBadComponent(name) {
-			return "", "", fmt.Errorf("%w: %q", ErrUnsafePath, hdr.Name)
+			return "", "", fmt.Errorf("%w: %s", ErrUnsafePath, ecosystem.Quote(hdr.Name))
 		}
-		return "", "", fmt.Errorf("%w: %q is nested deeper than <package>/<entry>", ErrSyntax, hdr.Name)
+		return "", "", fmt.Errorf("%w: %s is nested deeper than <package>/<entry>", ErrSyntax, ecosystem.Quote(hdr.Name))
 	}
 	if badComponent(dir) || nested && badComponent(base) {
-		return "", "", fmt.Errorf("%w: %q", ErrUnsafePath, hdr.Name)
+		return "", "", fmt.Errorf("%w: %s", ErrUnsafePath, ecosystem.Quote(hdr.Name))
 	}
 	switch {
 	case !nested && isDir:
@@ -287,7 +298,7 @@ func splitMember(hdr *tar.Header) (dir, base string, err error) {
 	case !nested:
 		return "", "", nil // a file outside any package directory
 	case isDir:
-		return "", "", fmt.Errorf("%w: %q is nested deeper than <package>/<entry>", ErrSyntax, hdr.Name)
+		return "", "", fmt.Errorf("%w: %s is nested deeper than <package>/<entry>", ErrSyntax, ecosystem.Quote(hdr.Name))
 	}
 	return dir, base, nil
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -303,6 +304,17 @@ func TestCorruptDatabases(t *testing.T) {
 		{"oversized entry", makeTar(t, tarEntry{name: dir + "/desc", body: desc}), []Option{WithMaxEntrySize(64)}, ErrMemberTooLarge, []string{dir + "/desc"}},
 		{"long line", makeTar(t, tarEntry{name: dir + "/desc", body: "%DESC%\n" + strings.Repeat("x", MaxLineSize+1) + "\n"}), nil, ErrLineTooLong, nil},
 		{"unknown compression", []byte("PK\x03\x04 not a tar at all"), nil, ErrUnknownCompressor, nil},
+		// Names and versions follow alpm-package-name(7) and
+		// alpm-package-version(7): one that is not UTF-8, or not a name or
+		// version at all, refuses the package.
+		{"invalid UTF-8 in NAME", makeTar(t, tarEntry{name: dir + "/desc", body: replace("%NAME%\nfixture-data\n", "%NAME%\nfixture-d\xffata\n")}), nil, ErrInvalidName, []string{dir + "/desc line 4", "%NAME%", `"fixture-d\xffata"`}},
+		{"NAME starting with a dot", makeTar(t, tarEntry{name: dir + "/desc", body: replace("%NAME%\nfixture-data\n", "%NAME%\n.fixture-data\n")}), nil, ErrInvalidName, []string{`".fixture-data"`}},
+		{"invalid UTF-8 in VERSION", makeTar(t, tarEntry{name: dir + "/desc", body: replace("%VERSION%\n20240105-1.1\n", "%VERSION%\n2024\xe90105-1.1\n")}), nil, ErrInvalidVersion, []string{"%VERSION%", `"2024\xe90105-1.1"`}},
+		{"VERSION without pkgrel", makeTar(t, tarEntry{name: dir + "/desc", body: replace("%VERSION%\n20240105-1.1\n", "%VERSION%\n20240105\n")}), nil, ErrInvalidVersion, []string{`"20240105"`}},
+		{"VERSION with a bad pkgrel", makeTar(t, tarEntry{name: dir + "/desc", body: replace("%VERSION%\n20240105-1.1\n", "%VERSION%\n20240105-x\n")}), nil, ErrInvalidVersion, []string{`"20240105-x"`}},
+		// Each entry is bounded in sections and values.
+		{"too many sections", makeTar(t, tarEntry{name: dir + "/desc", body: desc + "\n" + manySections(40000)}), nil, ErrTooManyFields, []string{fmt.Sprintf("more than %d", MaxSections)}},
+		{"too many values", makeTar(t, tarEntry{name: dir + "/desc", body: desc + "\n%PROVIDES%\n" + strings.Repeat("libx.so\n", MaxValues+1)}), nil, ErrTooManyValues, []string{"%PROVIDES%", fmt.Sprintf("more than %d", MaxValues)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -319,6 +331,43 @@ func TestCorruptDatabases(t *testing.T) {
 			}
 			wantParseError(t, err, tt.target, append(tt.fragments, "alpm: broken.db")...)
 			t.Log(err)
+		})
+	}
+}
+
+// manySections is n sections without a field of their own.
+func manySections(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "%%X%d%%\n%d\n\n", i, i)
+	}
+	return b.String()
+}
+
+// TestErrorsBounded: a hostile value is quoted, cut and measured in the
+// message rather than printed whole.
+func TestErrorsBounded(t *testing.T) {
+	huge := strings.Repeat("9", 120<<10)
+	for name, entries := range map[string][]tarEntry{
+		"huge version":  {{name: "a-1-1/desc", body: "%NAME%\na\n\n%VERSION%\n" + huge + "\n"}},
+		"huge name":     {{name: "a-1-1/desc", body: "%NAME%\n" + huge + "!\n\n%VERSION%\n1-1\n"}},
+		"huge relation": {{name: "a-1-1/desc", body: "%NAME%\na\n\n%VERSION%\n1-1\n\n%DEPENDS%\n>=" + huge + "\n"}},
+		"huge size":     {{name: "a-1-1/desc", body: "%NAME%\na\n\n%VERSION%\n1-1\n\n%CSIZE%\n" + huge + "\n"}},
+		"huge header":   {{name: "a-1-1/desc", body: "%" + huge + "\n"}},
+		"huge path":     {{name: "a-1-1/desc", body: "%NAME%\na\n\n%VERSION%\n1-1\n\n%FILENAME%\n/" + huge + "\n"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := NewReader(bytes.NewReader(makeTar(t, entries...)), "x.db")
+			_, err := r.Next()
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if msg := err.Error(); len(msg) > 400 {
+				t.Errorf("error is %d bytes: %.500s", len(msg), msg)
+			}
+			if !strings.Contains(err.Error(), " bytes)") {
+				t.Errorf("error %q does not say how long the value was", err)
+			}
 		})
 	}
 }

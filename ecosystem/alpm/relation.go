@@ -3,6 +3,8 @@ package alpm
 import (
 	"fmt"
 	"strings"
+
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // Relation is one package relation (alpm-package-relation): a name,
@@ -24,7 +26,7 @@ func ParseRelation(s string) (Relation, error) {
 	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c <= ' ' || c == 0x7f {
-			return Relation{}, fmt.Errorf("%w: %q contains a blank or control character", ErrInvalidRelation, truncate(s))
+			return Relation{}, fmt.Errorf("%w: %s contains a blank or control character", ErrInvalidRelation, ecosystem.Quote(s))
 		}
 	}
 	i := strings.IndexByte(s, '<')
@@ -45,7 +47,7 @@ func ParseRelation(s string) (Relation, error) {
 	}
 	r.Version = v
 	if r.Name == "" || r.Version == "" {
-		return Relation{}, fmt.Errorf("%w: %q", ErrInvalidRelation, truncate(s))
+		return Relation{}, fmt.Errorf("%w: %s", ErrInvalidRelation, ecosystem.Quote(s))
 	}
 	return r, nil
 }
