@@ -13,13 +13,13 @@ import (
 // worker's attempt holds a run up, so each is sized to its activity's work,
 // not to the worst case of all of them:
 //
-//	activity          kind       start-to-close  heartbeat  retries (first after 1 s, ×2)
-//	ResolveRelease    remote     10 min          15 s       5 attempts, ≤ 1 min apart
-//	IngestIndex       long       30 min          15 s       6 attempts, ≤ 1 min apart
-//	CommitSnapshot    long       15 min          15 s       5 attempts, ≤ 1 min apart
-//	LocateSnapshot    local      30 s            —          5 attempts, ≤ 1 min apart
-//	CompareSnapshots  long       15 min          15 s       3 attempts, ≤ 1 min apart
-//	SyncReleases      short      30 s            —          5 attempts, ≤ 1 min apart
+//	activity          kind       start-to-close  heartbeat  attempts  transient failures retried over
+//	ResolveRelease    remote     10 min          15 s       10        ~5 min (2 s … 1 min apart, jittered)
+//	IngestIndex       long       30 min          15 s       10        ~5 min (2 s … 1 min apart, jittered)
+//	CommitSnapshot    long       15 min          15 s       10        ~5 min (2 s … 1 min apart, jittered)
+//	LocateSnapshot    local      30 s            —          10        ~4 min (1 s … 1 min apart)
+//	CompareSnapshots  long       15 min          15 s       8         ~3 min (2 s … 1 min apart, jittered)
+//	SyncReleases      short      30 s            —          10        ~4 min (1 s … 1 min apart)
 //
 // Long and remote activities heartbeat every second from their own
 // goroutine while they run (activities.HeartbeatInterval), whatever the
@@ -30,12 +30,30 @@ import (
 // retry interval, a second. integration/kill_test.go measures it: a worker
 // killed during ingest or during commit and restarted at once, the run
 // finished 15.9–16.8 s after the restart. Their start-to-close is only a
-// cap on an attempt that is alive but stuck — a mirror that stops sending
-// mid-file keeps the worker heartbeating.
+// cap on an attempt that is alive but stuck; the fetcher fails a mirror
+// that stalls or trickles long before it (repo.Fetcher's limits).
+//
+// The same beats end an attempt the server no longer wants: its heartbeat
+// refused (timed out, its run terminated), the SDK cancels its context
+// within a HeartbeatThrottle and the work stops, freeing its worker slot
+// (integration/stuck_test.go).
 //
 // A worker stopped with SIGTERM does better: it ends what is still running
 // when its --drain is over and reports it (activities.ErrTypeInterrupted),
-// so the retry starts a second later on another worker (workers/main.go).
+// so the retry starts at once (activities.InterruptedRetryDelay) on another
+// worker (workers/main.go).
+//
+// Retries span minutes, not seconds: a mirror that answered 500 twice per
+// file failed a whole-file format's resolve — one attempt per failure, five
+// attempts — after 15 s. The long activities time their own transient
+// failures (activities.Backoff: 2 s doubling to a minute, ±25 % at random,
+// so the indexes of a snapshot, or the snapshots of one mirror, failing
+// together do not come back together; Temporal's policy has no jitter), and
+// the policies below give them the attempts: nine failures wait about five
+// minutes. The policy's own intervals (1 s doubling to a minute) time what
+// the activity cannot report itself — a timeout, a local or short
+// activity's failure. Each attempt, with its reason and when the next
+// comes, is printed by the CLI as it is scheduled.
 //
 // Short activities do not heartbeat: their start-to-close of tens of
 // seconds bounds a dead worker's attempt on its own. LocateSnapshot is a
@@ -63,7 +81,9 @@ var nonRetryable = []string{activities.ErrTypeCorrupt, activities.ErrTypeInvalid
 // retry is the retry policy of the activities: the first retry after a
 // second — the common failure is a dropped connection or a stopped worker,
 // which the next attempt fixes at once — backing off to a minute between
-// attempts for a mirror or store that is down for a while.
+// attempts for a mirror or store that is down for a while. The long
+// activities set the delay after their own failures (see above); attempts
+// is what spreads the retries over minutes.
 func retry(attempts int32) *temporal.RetryPolicy {
 	return &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
 		MaximumAttempts: attempts, NonRetryableErrorTypes: nonRetryable}
@@ -78,42 +98,45 @@ var (
 	resolveOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Minute,
 		HeartbeatTimeout:    HeartbeatTimeout,
-		RetryPolicy:         retry(5),
+		RetryPolicy:         retry(10),
 	}
 	// ingestOptions: one index, up to ~100 MB compressed (Debian's largest
-	// is 65 MB); 30 minutes is a 100 KB/s mirror. Six attempts, as mirrors
-	// fail mid-sync more often than anything else here.
+	// is 65 MB); 30 minutes is a 100 KB/s mirror. Mirrors fail mid-sync
+	// more often than anything else here: ten attempts, five minutes.
 	ingestOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Minute,
 		HeartbeatTimeout:    HeartbeatTimeout,
-		RetryPolicy:         retry(6),
+		RetryPolicy:         retry(10),
 	}
 	// commitOptions: about a second for the fixture; a snapshot of every
 	// Debian architecture concatenates a few hundred MB of staged parts
-	// into one object, minutes on a slow store.
+	// into one object, minutes on a slow store. A store restarting (an RGW
+	// daemon, a MinIO upgrade) is minutes: ten attempts.
 	commitOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 15 * time.Minute,
 		HeartbeatTimeout:    HeartbeatTimeout,
-		RetryPolicy:         retry(5),
+		RetryPolicy:         retry(10),
 	}
 	// compareOptions: bookworm → trixie takes under a second and every
 	// architecture of two releases some seconds; the input is committed
-	// and the work deterministic, so a third failure will not be the last.
+	// and the work deterministic, so what fails it transiently is the
+	// store: eight attempts, three minutes.
 	compareOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 15 * time.Minute,
 		HeartbeatTimeout:    HeartbeatTimeout,
-		RetryPolicy:         retry(3),
+		RetryPolicy:         retry(8),
 	}
 	// syncReleasesOptions: a few local CSV files of ~50 KB in, one small
-	// partition per distribution out: well under a second.
+	// partition per distribution out: well under a second; what fails it
+	// transiently is the store.
 	syncReleasesOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         retry(5),
+		RetryPolicy:         retry(10),
 	}
 	// locateOptions: lists the snapshots table's manifests, a few reads
 	// per committed snapshot, within the workflow task (see above).
 	locateOptions = workflow.LocalActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         retry(5),
+		RetryPolicy:         retry(10),
 	}
 )
