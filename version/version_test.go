@@ -1,10 +1,14 @@
 package version
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
+	"time"
 
 	"github.com/distroscope/distroscope/version/dpkg"
 )
@@ -86,11 +90,99 @@ func TestCompareLines(t *testing.T) {
 	}
 }
 
+// TestCompareLinesTooLong checks that a line over MaxLineSize is one bad
+// line like any other: the answers before it are written, it gets "?", and
+// the lines after it are answered in order.
 func TestCompareLinesTooLong(t *testing.T) {
 	c, _ := ForFormat("pacman")
-	in := "1 2\n" + strings.Repeat("1", MaxLineSize+1) + " 2\n"
-	_, err := CompareLines(strings.NewReader(in), &strings.Builder{}, c, func(int, error) {})
-	if err == nil || !strings.Contains(err.Error(), "line 2: longer than") {
-		t.Errorf("err = %v", err)
+	for _, tc := range []struct {
+		name, in, want string
+		bad            []int
+	}{
+		{"in the middle", "1 2\n" + strings.Repeat("1", MaxLineSize+1) + " 2\n3 3\n", "<\n?\n=\n", []int{2}},
+		{"last, without a newline", "2 1\n" + strings.Repeat("x", 3*MaxLineSize), ">\n?\n", []int{2}},
+		{"exactly MaxLineSize", "1 2\n" + strings.Repeat("1", MaxLineSize-2) + " 2\n", "<\n>\n", nil},
+		{"two in a row", strings.Repeat("y", MaxLineSize+1) + "\n" + strings.Repeat("z", 5*MaxLineSize) + "\n1 1\n", "?\n?\n=\n", []int{1, 2}},
+	} {
+		var out strings.Builder
+		var bad []int
+		n, err := CompareLines(strings.NewReader(tc.in), &out, c, func(line int, err error) {
+			bad = append(bad, line)
+			if !strings.Contains(err.Error(), "longer than") || len(err.Error()) > 200 {
+				t.Errorf("%s: line %d: %v", tc.name, line, err)
+			}
+		})
+		if err != nil || out.String() != tc.want || n != len(tc.bad) || fmt.Sprint(bad) != fmt.Sprint(tc.bad) {
+			t.Errorf("%s: CompareLines = %d, %v, output %q, bad lines %v; want %q, bad lines %v", tc.name, n, err, out.String(), bad, tc.want, tc.bad)
+		}
+	}
+}
+
+// TestCompareLinesAnswersAsItReads checks that an answer is written before
+// CompareLines waits for the next line, so a program that writes a pair
+// and reads its answer (a co-process) is never left waiting.
+func TestCompareLinesAnswersAsItReads(t *testing.T) {
+	c, _ := ForFormat("deb")
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := CompareLines(inR, outW, c, func(int, error) {})
+		outW.CloseWithError(err)
+		done <- err
+	}()
+	answers := bufio.NewReader(outR)
+	for _, pair := range []struct{ in, want string }{{"1 2\n", "<\n"}, {"2 2\n", "=\n"}, {"bad\n", "?\n"}} {
+		if _, err := io.WriteString(inW, pair.in); err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan string, 1)
+		go func() { s, _ := answers.ReadString('\n'); got <- s }()
+		select {
+		case s := <-got:
+			if s != pair.want {
+				t.Fatalf("answer to %q = %q; want %q", pair.in, s, pair.want)
+			}
+		case <-time.After(10 * time.Second):
+			// Not a timing: an answer that never comes before the next line.
+			t.Fatalf("no answer to %q while CompareLines waits for the next line", pair.in)
+		}
+	}
+	inW.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCompareLinesReadError checks that the answers before a failed read
+// are written before the error is returned.
+func TestCompareLinesReadError(t *testing.T) {
+	c, _ := ForFormat("deb")
+	var out strings.Builder
+	boom := errors.New("boom")
+	_, err := CompareLines(io.MultiReader(strings.NewReader("1 2\n2 1\n"), iotest.ErrReader(boom)), &out, c, func(int, error) {})
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "line 3") || out.String() != "<\n>\n" {
+		t.Errorf("CompareLines = %v, output %q", err, out.String())
+	}
+}
+
+// TestCompareLinesQuotesBadVersionsShort checks that a refused version is
+// quoted cut short in its message: input lines are untrusted and up to
+// MaxLineSize long, and each message goes to a terminal or a log.
+func TestCompareLinesQuotesBadVersionsShort(t *testing.T) {
+	long := strings.Repeat("9", 20000)
+	for _, tc := range []struct{ format, line string }{
+		{"deb", "1:" + long + "-" + " 1"}, // empty revision
+		{"deb", long + "\x00 1"},          // a NUL byte
+		{"apk", "1.0_" + long + " 1"},
+	} {
+		c, _ := ForFormat(tc.format)
+		var msgs []string
+		if _, err := CompareLines(strings.NewReader(tc.line+"\n"), io.Discard, c, func(_ int, err error) { msgs = append(msgs, err.Error()) }); err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 1 || len(msgs[0]) > 300 || !strings.Contains(msgs[0], "20") {
+			t.Errorf("%s: messages %.400q", tc.format, msgs)
+		}
 	}
 }

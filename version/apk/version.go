@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/distroscope/distroscope/version/internal/quote"
 )
 
 // ErrInvalid is wrapped by Validate's errors.
@@ -193,7 +195,7 @@ func Validate(v string) error {
 		t.next()
 	}
 	if t.kind != tokEnd {
-		return fmt.Errorf("apk: version %q: %w from byte %d", v, ErrInvalid, len(v)-len(t.rest))
+		return fmt.Errorf("apk: version %s: %w from byte %d", quote.Short(v), ErrInvalid, len(v)-len(t.rest))
 	}
 	return nil
 }

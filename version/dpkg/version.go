@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/distroscope/distroscope/version/internal/quote"
 )
 
 // ErrInvalid is wrapped by every *SyntaxError, for callers that only need
@@ -22,8 +24,10 @@ type SyntaxError struct {
 	Warning bool
 }
 
+// Error quotes the version cut short (Version keeps it whole): it is
+// untrusted input, possibly kilobytes of it.
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("dpkg: version %q: %s", e.Version, e.Reason)
+	return fmt.Sprintf("dpkg: version %s: %s", quote.Short(e.Version), e.Reason)
 }
 
 func (e *SyntaxError) Unwrap() error { return ErrInvalid }
