@@ -54,7 +54,7 @@ func Token(s string) string {
 		return Quote(s)
 	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c >= 0x7f || c == '"' || c == ':' {
+		if c := s[i]; c <= ' ' || c >= 0x7f || c == '"' {
 			return Quote(s)
 		}
 	}

@@ -21,9 +21,14 @@
 // tokenizer of their own that accepts and returns what encoding/xml's
 // RawToken does (tested side by side) at a fraction of its cost and
 // allocations, holding one package at a time: each package
-// (MaxPackageSize), each element's text (MaxTextSize) and repomd.xml
-// (MaxRepomdSize) are bounded, whatever the input; the long description is
-// read and dropped. Elements are matched by their literal "rpm:" prefix, as
+// (MaxPackageSize), each element's text (MaxTextSize), each dependency list
+// (MaxEntries), each file list (MaxFiles) and repomd.xml (MaxRepomdSize)
+// are bounded, whatever the input; the long description is read and
+// dropped. Package names and versions must be what rpm builds (ASCII, of
+// rpmbuild's characters): they key every comparison downstream, and a name
+// that is not even UTF-8 (which sqlite, unlike XML, can hold) made a whole
+// table unreadable. Values in errors are quoted cut to a bounded prefix
+// (ecosystem.Quote). Elements are matched by their literal "rpm:" prefix, as
 // libsolv and createrepo_c do, and elements not known here are skipped, so
 // that additions to the format do not break reading. Every parse failure is
 // a *ParseError naming the file, the line and, where known, the package and

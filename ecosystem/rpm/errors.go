@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // Sentinel errors, wrapped in a *ParseError, for callers that branch on the
@@ -33,6 +35,11 @@ var (
 	// ErrDatabase: the sqlite database cannot be read, or is not a
 	// createrepo primary database of a known version.
 	ErrDatabase = errors.New("unreadable primary database")
+	// ErrName: a package name rpm would not build.
+	ErrName = errors.New("malformed package name")
+	// ErrTooMany: a package lists more entries or files than the limits
+	// allow (MaxEntries, MaxFiles).
+	ErrTooMany = errors.New("too many entries")
 )
 
 // ParseError reports where metadata is malformed: the file (its name as
@@ -57,12 +64,12 @@ func (e *ParseError) Error() string {
 	b.WriteString(": ")
 	if e.Package != "" {
 		b.WriteString("package ")
-		b.WriteString(e.Package)
+		b.WriteString(ecosystem.Token(e.Package))
 		b.WriteString(": ")
 	}
 	if e.Element != "" {
 		b.WriteString("<")
-		b.WriteString(e.Element)
+		b.WriteString(ecosystem.Token(e.Element))
 		b.WriteString(">: ")
 	}
 	b.WriteString(e.Err.Error())

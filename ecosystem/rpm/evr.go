@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // String renders an EVR the way dnf and "rpm -q --qf %{EVR}" do:
@@ -72,7 +74,7 @@ func parseFlags(s string) (Flags, error) {
 	case NoFlags, EQ, LT, LE, GT, GE:
 		return Flags(s), nil
 	}
-	return NoFlags, fmt.Errorf("%w: unknown flags %q", ErrVersion, s)
+	return NoFlags, fmt.Errorf("%w: unknown flags %s", ErrVersion, ecosystem.Quote(s))
 }
 
 // checkEpoch accepts "" or a decimal number that fits an int64.
@@ -89,26 +91,47 @@ func checkEpoch(s string) error {
 func parseEpoch(s string) (int64, error) {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
-			return 0, fmt.Errorf("%w: epoch %q is not a number", ErrVersion, s)
+			return 0, fmt.Errorf("%w: epoch %s is not a number", ErrVersion, ecosystem.Quote(s))
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%w: epoch %q out of range", ErrVersion, s)
+		return 0, fmt.Errorf("%w: epoch %s out of range", ErrVersion, ecosystem.Quote(s))
 	}
 	return n, nil
 }
 
 // checkVersionPart rejects what no rpm version or release can hold and what
-// would make "[epoch:]version-release" ambiguous: "-", ":", white space and
-// control characters. (rpmbuild allows only letters, digits and "._+~^",
-// but older builders allowed more, so this is not stricter than it must.)
+// would make "[epoch:]version-release" ambiguous: "-", ":", white space,
+// control characters and anything but ASCII. (rpmbuild allows only
+// letters, digits and "._+~^", but older builders allowed more
+// punctuation, so this is not stricter than it must; none allowed bytes
+// outside ASCII, and a version that is not UTF-8 made a whole table
+// unreadable.)
 func checkVersionPart(what, s string) error {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c == '-' || c == ':' || c <= ' ' || c == 0x7f {
-			return fmt.Errorf("%w: %s %q contains %q", ErrVersion, what, s, c)
+		if c == '-' || c == ':' || c <= ' ' || c >= 0x7f {
+			return fmt.Errorf("%w: %s %s contains %q", ErrVersion, what, ecosystem.Quote(s), c)
 		}
+	}
+	return nil
+}
+
+// checkName accepts a package name as rpmbuild does (build/parsePreamble.c,
+// ALLOWED_CHARS_NAME): ASCII letters, digits and "._+-%{}". A name that is
+// not — most of all one that is not UTF-8, which made a whole packages
+// table unreadable to DuckDB — cannot be compared, joined or stored, so
+// the package is refused rather than repaired.
+func checkName(s string) error {
+	ok := s != ""
+	for i := 0; ok && i < len(s); i++ {
+		c := s[i]
+		ok = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '.' || c == '_' || c == '+' || c == '-' || c == '%' || c == '{' || c == '}'
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrName, ecosystem.Quote(s))
 	}
 	return nil
 }
@@ -145,7 +168,7 @@ func checkChecksum(typ, value string) (Checksum, error) {
 		if typ == "" {
 			return Checksum{}, fmt.Errorf("%w: no type", ErrChecksum)
 		}
-		return Checksum{}, fmt.Errorf("%w: unknown type %q", ErrChecksum, typ)
+		return Checksum{}, fmt.Errorf("%w: unknown type %s", ErrChecksum, ecosystem.Quote(typ))
 	}
 	if len(value) != n {
 		return Checksum{}, fmt.Errorf("%w: %s value has %d characters, want %d", ErrChecksum, typ, len(value), n)
@@ -158,7 +181,7 @@ func checkChecksum(typ, value string) (Checksum, error) {
 		case c >= 'A' && c <= 'F':
 			upper = true
 		default:
-			return Checksum{}, fmt.Errorf("%w: %s value %q is not hex", ErrChecksum, typ, value)
+			return Checksum{}, fmt.Errorf("%w: %s value %s is not hex", ErrChecksum, typ, ecosystem.Quote(value))
 		}
 	}
 	if upper {
@@ -185,7 +208,16 @@ func splitSourceRPM(s string) (name, versionRelease string, err error) {
 		v = strings.LastIndexByte(base[:r], '-')
 	}
 	if !ok || v <= 0 || r == len(base)-1 || v+1 == r {
-		return "", "", fmt.Errorf("%w: source rpm %q is not name-version-release.arch.rpm", ErrVersion, s)
+		return "", "", fmt.Errorf("%w: source rpm %s is not name-version-release.arch.rpm", ErrVersion, ecosystem.Quote(s))
+	}
+	if err := checkName(base[:v]); err != nil {
+		return "", "", err
+	}
+	if err := checkVersionPart("source rpm version", base[v+1:r]); err != nil {
+		return "", "", err
+	}
+	if err := checkVersionPart("source rpm release", base[r+1:]); err != nil {
+		return "", "", err
 	}
 	return base[:v], base[v+1:], nil
 }
@@ -208,6 +240,9 @@ func (p *Package) Complete() error {
 		if req.value == "" {
 			return fail(req.field, fmt.Errorf("%w value", ErrMissing))
 		}
+	}
+	if err := checkName(p.Name); err != nil {
+		return fail("name", err)
 	}
 	if err := checkPackageEVR(p.Version); err != nil {
 		return fail("version", err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/distroscope/distroscope/ecosystem"
 	"github.com/distroscope/distroscope/ecosystem/rpm/internal/xmltok"
 )
 
@@ -53,7 +54,7 @@ func (f *FilelistsReader) Next() (*FileList, error) {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
 				return nil, s.fail("", &ParseError{File: s.file, Line: s.line(), Element: "filelists@packages",
-					Err: fmt.Errorf("%w: %q is not a count", ErrSyntax, v)})
+					Err: fmt.Errorf("%w: %s is not a count", ErrSyntax, ecosystem.Quote(v))})
 			}
 			f.declared = n
 		}
@@ -128,7 +129,7 @@ func (f *FilelistsReader) readPackage(start xml.StartElement) error {
 	// The pkgid is the checksum of primary's <checksum>, whose type
 	// filelists does not repeat: any hex length rpm-md uses is accepted.
 	if !isHexChecksum(id) {
-		return fail("package@pkgid", fmt.Errorf("%w: %q is not a checksum", ErrChecksum, id))
+		return fail("package@pkgid", fmt.Errorf("%w: %s is not a checksum", ErrChecksum, ecosystem.Quote(id)))
 	}
 	fl.PkgID = id
 	seenVersion := false
@@ -173,6 +174,9 @@ func (f *FilelistsReader) readPackage(start xml.StartElement) error {
 					return fail("", err)
 				}
 			case "file":
+				if len(fl.Files) == MaxFiles {
+					return fail("file", fmt.Errorf("%w: more than %d files", ErrTooMany, MaxFiles))
+				}
 				typ, _ := attr(*t, "", "type")
 				switch typ {
 				case "", "dir", "ghost":

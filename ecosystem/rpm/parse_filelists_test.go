@@ -82,6 +82,7 @@ func TestFilelistsCorrupt(t *testing.T) {
 		{"empty file", replaceOnce(t, good, `<file>/usr`, `<file></file><file>/usr`), ErrMissing, "file", true},
 		{"oversized path", replaceOnce(t, good, `<file>/usr`, `<file>/usr`+strings.Repeat("/x", MaxTextSize)), ErrTooLarge, "file", true},
 		{"wrong root", strings.Replace(good, "<filelists ", "<primary ", 1), ErrSyntax, "primary", false},
+		{"too many files", replaceOnce(t, good, `<file>/usr`, strings.Repeat(`<file>f</file>`, MaxFiles)+`<file>/usr`), ErrTooMany, "file", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,20 +7,31 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/distroscope/distroscope/ecosystem"
 	"github.com/distroscope/distroscope/ecosystem/rpm/internal/xmltok"
 )
 
 // Limits on untrusted primary and filelists documents. The largest package
 // entries of real repositories (kernel modules and TeX Live packages with
 // thousands of provides) are a few hundred KiB; descriptions a few KiB.
+// Each limit is about ten times that; past one the package is refused with
+// a *ParseError naming the line, so that no package costs more than linear
+// time and a bounded amount of memory.
 const (
 	// MaxPackageSize bounds the bytes of one <package> of primary.xml, and
 	// of any stretch of the document between two packages.
-	MaxPackageSize = 16 << 20
+	MaxPackageSize = 4 << 20
 	// MaxFilelistSize bounds one <package> of filelists.xml.
 	MaxFilelistSize = 64 << 20
 	// MaxTextSize bounds the text of one element (a description, a path).
 	MaxTextSize = 1 << 20
+	// MaxEntries bounds the entries of one dependency list (provides,
+	// requires, ...): without it a package of MaxPackageSize bytes could
+	// hold 200,000 tiny entries, a hundred bytes of memory each.
+	MaxEntries = 16384
+	// MaxFiles bounds the files of one package (filelists, or primary's
+	// partial list).
+	MaxFiles = 1 << 18
 )
 
 // Option changes how a primary reader works.
@@ -139,7 +150,7 @@ func (p *PrimaryReader) start() error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			return s.fail("", &ParseError{File: s.file, Line: s.line(), Element: "metadata@packages",
-				Err: fmt.Errorf("%w: %q is not a count", ErrSyntax, v)})
+				Err: fmt.Errorf("%w: %s is not a count", ErrSyntax, ecosystem.Quote(v))})
 		}
 		p.declared = n
 	}
@@ -286,7 +297,7 @@ func (pp *pkgParser) int64Attr(e xml.StartElement, local string) (int64, error) 
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, pp.errorf(e.Name.Local+"@"+local, fmt.Errorf("%w: %q is not a non-negative integer", ErrSyntax, v))
+		return 0, pp.errorf(e.Name.Local+"@"+local, fmt.Errorf("%w: %s is not a non-negative integer", ErrSyntax, ecosystem.Quote(v)))
 	}
 	return n, nil
 }
@@ -316,7 +327,12 @@ func (p *PrimaryReader) readPackage() error {
 			switch t.Name.Local {
 			case "name":
 				if err = pp.once(seenName, "name"); err == nil {
-					pkg.Name, err = pp.text()
+					if pkg.Name, err = pp.text(); err == nil {
+						if cerr := checkName(pkg.Name); cerr != nil {
+							pkg.Name = ""
+							err = pp.errorf("name", cerr)
+						}
+					}
 				}
 			case "arch":
 				if err = pp.once(seenArch, "arch"); err == nil {
@@ -491,6 +507,9 @@ func (pp *pkgParser) format() error {
 			case t.Name.Space == "rpm":
 				err = pp.formatElement(*t)
 			case t.Name.Space == "" && t.Name.Local == "file" && p.opts.primaryFiles:
+				if len(pkg.Files) == MaxFiles {
+					return pp.errorf("file", fmt.Errorf("%w: more than %d files", ErrTooMany, MaxFiles))
+				}
 				var f File
 				f.Type, _ = attr(*t, "", "type")
 				if f.Path, err = pp.text(); err == nil {
@@ -581,6 +600,9 @@ func (pp *pkgParser) entries(bit uint32, name string, dst *[]Dependency, require
 					return err
 				}
 				continue
+			}
+			if len(*dst) == MaxEntries {
+				return pp.errorf(name, fmt.Errorf("%w: more than %d", ErrTooMany, MaxEntries))
 			}
 			d, err := pp.entry(*t, requires)
 			if err != nil {

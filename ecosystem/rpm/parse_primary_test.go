@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distroscope/distroscope/ecosystem"
 	"github.com/distroscope/distroscope/ecosystem/rpm/rpmtest"
 )
 
@@ -202,8 +203,21 @@ func TestPrimaryCorrupt(t *testing.T) {
 		{name: "oversized description", input: replaceOnce(t, good, `<description>`, "<description>"+strings.Repeat("x", MaxTextSize+1)),
 			want: ErrTooLarge, element: "description", pkg: firstPkg, recovers: true},
 		{name: "oversized package", input: replaceOnce(t, good, `<rpm:provides>`, "<rpm:provides>"+
-			strings.Repeat(`<rpm:entry name="padding-to-make-a-package-larger-than-its-limit"/>`, MaxPackageSize/60)),
+			strings.Repeat(`<rpm:entry name="padding-to-make-a-package-larger-than-its-limit`+strings.Repeat("-", 1000)+`"/>`, MaxPackageSize/1000)),
 			want: ErrTooLarge, element: "rpm:provides", pkg: firstPkg},
+		// Each list is bounded in entries, so that a package's memory is
+		// bounded however small its entries.
+		{name: "too many entries", input: replaceOnce(t, good, `<rpm:provides>`, "<rpm:provides>"+
+			strings.Repeat(`<rpm:entry name="p"/>`, MaxEntries+1)),
+			want: ErrTooMany, element: "rpm:provides", pkg: firstPkg, recovers: true},
+		// Names and versions must be rpm's: ASCII (XML already refuses
+		// what is not UTF-8; these are UTF-8 but not ASCII).
+		{name: "name not ASCII", input: replaceOnce(t, good, `<name>caret-pkg</name>`, "<name>caret-pkg\u00e9</name>"),
+			want: ErrName, element: "name", recovers: true},
+		{name: "name with a slash", input: replaceOnce(t, good, `<name>caret-pkg</name>`, "<name>caret/pkg</name>"),
+			want: ErrName, element: "name", recovers: true},
+		{name: "rel not ASCII", input: replaceOnce(t, good, `ver="2.0^20230101git1234" rel="1"/>`, "ver=\"2.0\" rel=\"1\u00e9\"/>"),
+			want: ErrVersion, element: "version", pkg: firstPkg, recovers: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,6 +282,37 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	n := copy(p, f.data)
 	f.data = f.data[n:]
 	return n, nil
+}
+
+// TestPrimaryErrorsBounded: a hostile value is quoted, cut and measured in
+// the message rather than printed whole.
+func TestPrimaryErrorsBounded(t *testing.T) {
+	good := fixturePrimary(t)
+	huge := strings.Repeat("9", 120<<10)
+	for name, input := range map[string]string{
+		"huge rel":      replaceOnce(t, good, `ver="2.0^20230101git1234" rel="1"/>`, `ver="2.0" rel="1 `+huge+`"/>`),
+		"huge name":     replaceOnce(t, good, `<name>caret-pkg</name>`, "<name>caret/"+huge+"</name>"),
+		"huge epoch":    replaceOnce(t, good, `<version epoch="0"`, `<version epoch="x`+huge+`"`),
+		"huge flags":    replaceOnce(t, good, `flags="EQ"`, `flags="`+huge+`"`),
+		"huge checksum": replaceOnce(t, good, `pkgid="YES">`, `pkgid="YES">`+huge+"z"),
+		"huge count":    replaceOnce(t, good, `packages="`, `packages="x`+huge),
+		"huge size":     replaceOnce(t, good, `<size package="`, `<size package="-`+huge),
+		"huge srpm":     replaceOnce(t, good, `<rpm:sourcerpm>caret-pkg-2.0^20230101git1234-1.src.rpm<`, `<rpm:sourcerpm>`+huge+`.src.rpm<`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := NewPrimaryReader(strings.NewReader(input), "primary.xml")
+			var err error
+			for err == nil {
+				_, err = r.Next()
+			}
+			if err == io.EOF {
+				t.Fatal("no error")
+			}
+			if msg := err.Error(); len(msg) > 400 || strings.Contains(msg, strings.Repeat("9", ecosystem.QuoteLimit+1)) {
+				t.Errorf("error is %d bytes and quotes the value whole: %.500s", len(msg), msg)
+			}
+		})
+	}
 }
 
 func TestPrimaryReaderFailure(t *testing.T) {

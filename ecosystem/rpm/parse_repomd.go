@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // MaxRepomdSize bounds repomd.xml. Fedora's, with a dozen records, is about
@@ -106,7 +108,7 @@ func readRepomdData(s *xmlStream, start xml.StartElement) (RepomdData, error) {
 		}
 		n, perr := strconv.ParseInt(v, 10, 64)
 		if perr != nil || n < 0 {
-			return 0, fail(child, fmt.Errorf("%w: %q is not a non-negative integer", ErrSyntax, v))
+			return 0, fail(child, fmt.Errorf("%w: %s is not a non-negative integer", ErrSyntax, ecosystem.Quote(v)))
 		}
 		return n, nil
 	}
@@ -209,12 +211,12 @@ func parseTimestamp(v string) (time.Time, error) {
 	if i := strings.IndexByte(v, '.'); i >= 0 {
 		whole = v[:i]
 		if _, err := strconv.ParseUint(v[i+1:], 10, 64); err != nil && v[i+1:] != "" {
-			return time.Time{}, fmt.Errorf("%w: timestamp %q", ErrSyntax, v)
+			return time.Time{}, fmt.Errorf("%w: timestamp %s", ErrSyntax, ecosystem.Quote(v))
 		}
 	}
 	n, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil || n < 0 {
-		return time.Time{}, fmt.Errorf("%w: timestamp %q", ErrSyntax, v)
+		return time.Time{}, fmt.Errorf("%w: timestamp %s", ErrSyntax, ecosystem.Quote(v))
 	}
 	return time.Unix(n, 0).UTC(), nil
 }

@@ -340,29 +340,44 @@ func (r *Reader) Next() (*rpm.Package, error) {
 	}
 	pkg := &r.pkg
 	// Dependencies first, so that a content error below still leaves
-	// every cursor past this package.
+	// every cursor past this package. Rows past a list's limit are read
+	// but not kept, for the same reason.
+	var tooMany error
 	for i, c := range r.cursors {
 		if c == nil {
 			continue
 		}
 		dst := depTables[i].field(pkg)
-		if err := r.collect(c, key, func(c *cursor) {
+		n, err := r.collect(c, key, rpm.MaxEntries, func(c *cursor) {
 			*dst = append(*dst, c.dependency())
-		}); err != nil {
+		})
+		if err != nil {
 			return nil, err
+		}
+		if n > rpm.MaxEntries && tooMany == nil {
+			tooMany = &rpm.ParseError{File: r.file, Package: pkg.Name, Element: depTables[i].table + " (pkgKey " + strconv.FormatInt(key, 10) + ")",
+				Err: fmt.Errorf("%w: more than %d", rpm.ErrTooMany, rpm.MaxEntries)}
 		}
 	}
 	if r.files != nil {
-		if err := r.collect(r.files, key, func(c *cursor) {
+		n, err := r.collect(r.files, key, rpm.MaxFiles, func(c *cursor) {
 			// The files table says "file" where primary.xml says nothing.
 			typ := c.col[1].String
 			if typ == "file" {
 				typ = ""
 			}
 			pkg.Files = append(pkg.Files, rpm.File{Path: c.col[0].String, Type: typ})
-		}); err != nil {
+		})
+		if err != nil {
 			return nil, err
 		}
+		if n > rpm.MaxFiles && tooMany == nil {
+			tooMany = &rpm.ParseError{File: r.file, Package: pkg.Name, Element: "files (pkgKey " + strconv.FormatInt(key, 10) + ")",
+				Err: fmt.Errorf("%w: more than %d files", rpm.ErrTooMany, rpm.MaxFiles)}
+		}
+	}
+	if tooMany != nil {
+		return nil, tooMany
 	}
 	if err := pkg.Complete(); err != nil {
 		var pe *rpm.ParseError
@@ -375,20 +390,24 @@ func (r *Reader) Next() (*rpm.Package, error) {
 	return pkg, nil
 }
 
-// collect passes every row of c for package key to add and leaves c on the
-// first row of a later package. Rows of packages that do not exist (keys
-// below key) are skipped.
-func (r *Reader) collect(c *cursor, key int64, add func(*cursor)) error {
+// collect passes the rows of c for package key to add, the first limit of
+// them, and leaves c on the first row of a later package; it returns how
+// many rows the package has. Rows of packages that do not exist (keys below
+// key) are skipped.
+func (r *Reader) collect(c *cursor, key int64, limit int, add func(*cursor)) (int, error) {
+	n := 0
 	for !c.done && c.key <= key {
 		if c.key == key {
-			add(c)
+			if n++; n <= limit {
+				add(c)
+			}
 		}
 		if err := c.advance(); err != nil {
 			r.err = r.dbError(c.table, err)
-			return r.err
+			return n, r.err
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // dependency converts the current row; Package.Complete checks it.

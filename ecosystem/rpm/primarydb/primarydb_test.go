@@ -266,6 +266,11 @@ func TestCorrupt(t *testing.T) {
 		{"unknown flags", alterDB(t, "UPDATE requires SET flags = 'EQUAL' WHERE flags = 'EQ' AND pkgKey = 2"), rpm.ErrVersion, "requires (pkgKey 2)", true},
 		{"no name", alterDB(t, "UPDATE packages SET name = NULL WHERE pkgKey = 3"), rpm.ErrMissing, "name (pkgKey 3)", true},
 		{"bad source rpm", alterDB(t, "UPDATE packages SET rpm_sourcerpm = 'x.rpm' WHERE pkgKey = 1"), rpm.ErrVersion, "sourcerpm (pkgKey 1)", true},
+		// sqlite, unlike XML, holds any bytes: a name that is not UTF-8
+		// is refused as a malformed name.
+		{"name not UTF-8", alterDB(t, "UPDATE packages SET name = CAST(X'6261640a' || X'ff' AS TEXT) WHERE pkgKey = 2"), rpm.ErrName, "name (pkgKey 2)", true},
+		{"version not UTF-8", alterDB(t, "UPDATE packages SET version = CAST(X'31ff' AS TEXT) WHERE pkgKey = 2"), rpm.ErrVersion, "version (pkgKey 2)", true},
+		{"too many provides", alterDB(t, fmt.Sprintf("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i <= %d) INSERT INTO provides (pkgKey, name) SELECT 2, 'p' || i FROM n", rpm.MaxEntries)), rpm.ErrTooMany, "provides (pkgKey 2)", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
