@@ -4,12 +4,15 @@
 package temporalclient
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
@@ -55,7 +58,9 @@ func Options(c config.Temporal, logger *slog.Logger, metrics client.MetricsHandl
 	return opts, nil
 }
 
-// Dial connects, failing fast with a message naming the address.
+// Dial connects, failing fast with a message naming the address. When
+// the address's host name does not resolve the message says so: gRPC's
+// own words for it are "no children to pick from".
 func Dial(c config.Temporal, logger *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
 	opts, err := Options(c, logger, metrics)
 	if err != nil {
@@ -63,7 +68,38 @@ func Dial(c config.Temporal, logger *slog.Logger, metrics client.MetricsHandler)
 	}
 	cl, err := client.Dial(opts)
 	if err != nil {
+		if host, lookupErr := unresolved(c.Address); lookupErr != nil {
+			return nil, fmt.Errorf("temporalclient: connect to Temporal at %s (namespace %s): host name %q did not resolve: %w", c.Address, c.Namespace, host, lookupErr)
+		}
 		return nil, fmt.Errorf("temporalclient: connect to Temporal at %s (namespace %s): %w", c.Address, c.Namespace, err)
 	}
 	return cl, nil
+}
+
+// lookupTimeout bounds the lookup that explains a failed dial.
+const lookupTimeout = 5 * time.Second
+
+// unresolved looks up the host of address (host:port, a bare host, or a
+// gRPC target such as dns:///host:port) after a failed dial, and returns
+// it with the lookup's error when it does not resolve. An IP address, or
+// a name that resolves, gives a nil error: the dial failed for another
+// reason, which its own error says.
+func unresolved(address string) (string, error) {
+	target := address
+	if i := strings.LastIndex(target, "/"); i >= 0 && strings.Contains(target, "://") {
+		target = target[i+1:]
+	}
+	host := target
+	if h, _, err := net.SplitHostPort(target); err == nil {
+		host = h
+	}
+	if host == "" || net.ParseIP(host) != nil {
+		return host, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	if _, err := net.DefaultResolver.LookupHost(ctx, host); err != nil {
+		return host, err
+	}
+	return host, nil
 }
