@@ -9,6 +9,14 @@
 // the ETag a server returns: Ceph RGW 16.2 sends an empty one when it
 // completes a multipart upload.
 //
+// Every operation has a deadline and says what it was waiting for when it
+// runs out (TimeoutError): a server that accepts connections and never
+// answers must fail a worker's start-up or `datasets ls` within a minute,
+// not hang them. The deadline counts the time spent waiting for the server
+// — OpTimeout, plus an object's size at MinRate for a transfer — and each
+// response's headers must come within ResponseTimeout of its request, each
+// connection within ConnectTimeout (deadline.go).
+//
 // Atomic visibility comes from S3 itself: a single PUT, a completed multipart
 // upload and a CopyObject each appear whole or not at all. A multipart upload
 // that fails half-way is aborted; one whose abort also fails (the server went
@@ -20,13 +28,16 @@ package s3store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -87,20 +98,37 @@ type Options struct {
 	// CreateBucket makes New create the bucket when it does not exist.
 	CreateBucket bool
 	// Transport replaces the HTTP transport (custom CA, tracing); nil uses
-	// minio-go's default.
+	// minio-go's default with ConnectTimeout. Either way each response's
+	// headers must come within ResponseTimeout.
 	Transport http.RoundTripper
+	// ConnectTimeout bounds connecting to the server, TLS included
+	// (DefaultConnectTimeout if 0).
+	ConnectTimeout time.Duration
+	// ResponseTimeout bounds the wait for a response's headers once its
+	// request is sent (DefaultResponseTimeout if 0; negative: none). It does
+	// not apply to server-side copies, which their deadline bounds.
+	ResponseTimeout time.Duration
+	// OpTimeout is each operation's deadline — for Put, Get and Copy, plus
+	// the object's size at MinRate — counting only the time spent waiting
+	// for the server (DefaultOpTimeout if 0).
+	OpTimeout time.Duration
+	// MinRate, in bytes a second, sizes the deadlines of transfers
+	// (DefaultMinRate if 0).
+	MinRate int64
 }
 
 // Store keeps objects in one bucket under a key prefix. It is safe for
 // concurrent use.
 type Store struct {
-	client   *minio.Client
-	endpoint string
-	secure   bool
-	region   string
-	bucket   string
-	prefix   string // "" or ending in "/"
-	partSize uint64
+	client    *minio.Client
+	endpoint  string
+	secure    bool
+	region    string
+	bucket    string
+	prefix    string // "" or ending in "/"
+	partSize  uint64
+	opTimeout time.Duration
+	minRate   int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -137,24 +165,30 @@ func New(ctx context.Context, bucket, prefix string, opts Options) (*Store, erro
 	if err != nil {
 		return nil, err
 	}
+	transport, err := newTransport(opts)
+	if err != nil {
+		return nil, err
+	}
 	client, err := minio.New(opts.Endpoint, &minio.Options{
 		Creds:        creds,
 		Secure:       opts.Secure,
 		Region:       region,
 		BucketLookup: minio.BucketLookupPath,
-		Transport:    opts.Transport,
+		Transport:    transport,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("s3store: client for %s: %w", opts.Endpoint, err)
 	}
 	s := &Store{
-		client:   client,
-		endpoint: opts.Endpoint,
-		secure:   opts.Secure,
-		region:   region,
-		bucket:   bucket,
-		prefix:   prefix,
-		partSize: uint64(partSize),
+		client:    client,
+		endpoint:  opts.Endpoint,
+		secure:    opts.Secure,
+		region:    region,
+		bucket:    bucket,
+		prefix:    prefix,
+		partSize:  uint64(partSize),
+		opTimeout: cmp.Or(opts.OpTimeout, DefaultOpTimeout),
+		minRate:   cmp.Or(opts.MinRate, DefaultMinRate),
 	}
 	if opts.CreateBucket {
 		if err := s.EnsureBucket(ctx); err != nil {
@@ -162,6 +196,27 @@ func New(ctx context.Context, bucket, prefix string, opts Options) (*Store, erro
 		}
 	}
 	return s, nil
+}
+
+// newTransport is opts.Transport, or minio-go's default transport with
+// opts.ConnectTimeout, bounded by opts.ResponseTimeout.
+func newTransport(opts Options) (http.RoundTripper, error) {
+	base := opts.Transport
+	if base == nil {
+		tr, err := minio.DefaultTransport(opts.Secure)
+		if err != nil {
+			return nil, fmt.Errorf("s3store: transport for %s: %w", opts.Endpoint, err)
+		}
+		connect := cmp.Or(opts.ConnectTimeout, DefaultConnectTimeout)
+		tr.DialContext = (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext
+		tr.TLSHandshakeTimeout = connect
+		// timedTransport bounds the headers' wait instead, but not for
+		// server-side copies.
+		tr.ResponseHeaderTimeout = 0
+		base = tr
+	}
+	response := cmp.Or(opts.ResponseTimeout, DefaultResponseTimeout)
+	return &timedTransport{base: base, responseTimeout: max(response, 0)}, nil
 }
 
 // resolveCredentials picks the credential source as documented on Options
@@ -200,9 +255,14 @@ func resolveCredentials(opts Options) (*credentials.Credentials, error) {
 
 // EnsureBucket creates the bucket in the configured region unless it exists.
 func (s *Store) EnsureBucket(ctx context.Context) error {
-	err := s.client.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{Region: s.region})
+	opCtx, clock := startOp(ctx, fmt.Sprintf("create bucket %q", s.bucket), s.opTimeout)
+	defer clock.end()
+	err := s.client.MakeBucket(opCtx, s.bucket, minio.MakeBucketOptions{Region: s.region})
 	if err == nil {
 		return nil
+	}
+	if te := timedOut(opCtx); te != nil {
+		return fmt.Errorf("s3store: create bucket %q on %s: %w", s.bucket, s.endpoint, te)
 	}
 	switch minio.ToErrorResponse(err).Code {
 	case minio.BucketAlreadyOwnedByYou, minio.BucketAlreadyExists:
@@ -225,12 +285,22 @@ func (s *Store) String() string {
 func (s *Store) object(key string) string { return s.prefix + key }
 
 // wrap names the operation and key, and turns "no such key" into
-// store.ErrNotFound while keeping the server's error in the chain.
-func (s *Store) wrap(op, key string, err error) error {
+// store.ErrNotFound while keeping the server's error in the chain. An
+// operation its deadline ended (opCtx's clock) says so, and what it was
+// waiting for, instead of "context canceled".
+func (s *Store) wrap(opCtx context.Context, op, key string, err error) error {
 	if minio.ToErrorResponse(err).Code == minio.NoSuchKey {
 		return fmt.Errorf("s3store: %s %q: %w (%w)", op, key, store.ErrNotFound, err)
 	}
+	if te := timedOut(opCtx); te != nil {
+		return fmt.Errorf("s3store: %s %q in %s: %w", op, key, s, te)
+	}
 	return fmt.Errorf("s3store: %s %q in %s: %w", op, key, s, err)
+}
+
+// transferLimit is the deadline of an operation moving size bytes.
+func (s *Store) transferLimit(size int64) time.Duration {
+	return s.opTimeout + sizeTime(size, s.minRate)
 }
 
 // Put uploads r in one PUT when it fits in a part, else as a multipart
@@ -251,7 +321,18 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 	if err != nil {
 		return fmt.Errorf("s3store: put %q: %w", key, err)
 	}
-	_, err = s.client.PutObject(ctx, s.bucket, s.object(key), r, size, minio.PutObjectOptions{
+	opCtx, clock := startOp(ctx, fmt.Sprintf("put %q", key), s.transferLimit(size))
+	defer clock.end()
+	if _, local := r.(io.ReaderAt); !local {
+		// A stream's producer has the time while minio-go waits for it;
+		// one of unknown size earns its deadline as it goes.
+		rate := int64(0)
+		if size < 0 {
+			rate = s.minRate
+		}
+		r = &pausingReader{r: r, clock: clock, rate: rate}
+	}
+	_, err = s.client.PutObject(opCtx, s.bucket, s.object(key), r, size, minio.PutObjectOptions{
 		PartSize:       s.partSize,
 		SendContentMd5: true,
 		ContentType:    "application/octet-stream",
@@ -262,7 +343,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 		DisableContentSha256: size == 0,
 	})
 	if err != nil {
-		return s.wrap("put", key, ctxErr(ctx, err))
+		return s.wrap(opCtx, "put", key, ctxErr(ctx, err))
 	}
 	return nil
 }
@@ -381,15 +462,68 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("s3store: get %q: %w", key, err)
 	}
-	obj, err := s.client.GetObject(ctx, s.bucket, s.object(key), minio.GetObjectOptions{})
+	opCtx, clock := startOp(ctx, fmt.Sprintf("get %q", key), s.opTimeout)
+	obj, err := s.client.GetObject(opCtx, s.bucket, s.object(key), minio.GetObjectOptions{})
 	if err != nil {
-		return nil, s.wrap("get", key, ctxErr(ctx, err))
+		clock.end()
+		return nil, s.wrap(opCtx, "get", key, ctxErr(ctx, err))
 	}
-	if _, err := obj.Stat(); err != nil {
+	info, err := obj.Stat()
+	if err != nil {
 		obj.Close()
-		return nil, s.wrap("get", key, ctxErr(ctx, err))
+		err = s.wrap(opCtx, "get", key, ctxErr(ctx, err))
+		clock.end()
+		return nil, err
 	}
-	return obj, nil
+	clock.grow(sizeTime(info.Size, s.minRate))
+	clock.pause()
+	return &object{Object: obj, ctx: opCtx, clock: clock, key: key, s: s}, nil
+}
+
+// object is an open Get: the clock of its deadline runs only while the
+// caller waits in one of its methods, and its errors say when the
+// deadline ended it. It is an io.ReaderAt and io.Seeker, as minio-go's
+// object is.
+type object struct {
+	*minio.Object
+	ctx   context.Context
+	clock *opClock
+	key   string
+	s     *Store
+}
+
+func (o *object) err(err error) error {
+	if err == nil || err == io.EOF || timedOut(o.ctx) == nil {
+		return err
+	}
+	return o.s.wrap(o.ctx, "get", o.key, err)
+}
+
+func (o *object) Read(p []byte) (int, error) {
+	o.clock.resume()
+	defer o.clock.pause()
+	n, err := o.Object.Read(p)
+	return n, o.err(err)
+}
+
+func (o *object) ReadAt(p []byte, off int64) (int, error) {
+	o.clock.resume()
+	defer o.clock.pause()
+	n, err := o.Object.ReadAt(p, off)
+	return n, o.err(err)
+}
+
+func (o *object) Seek(off int64, whence int) (int64, error) {
+	o.clock.resume()
+	defer o.clock.pause()
+	n, err := o.Object.Seek(off, whence)
+	return n, o.err(err)
+}
+
+func (o *object) Close() error {
+	err := o.Object.Close()
+	o.clock.end()
+	return err
 }
 
 // Stat issues a HEAD request.
@@ -400,9 +534,11 @@ func (s *Store) Stat(ctx context.Context, key string) (store.ObjectInfo, error) 
 	if err := ctx.Err(); err != nil {
 		return store.ObjectInfo{}, fmt.Errorf("s3store: stat %q: %w", key, err)
 	}
-	info, err := s.client.StatObject(ctx, s.bucket, s.object(key), minio.StatObjectOptions{})
+	opCtx, clock := startOp(ctx, fmt.Sprintf("stat %q", key), s.opTimeout)
+	defer clock.end()
+	info, err := s.client.StatObject(opCtx, s.bucket, s.object(key), minio.StatObjectOptions{})
 	if err != nil {
-		return store.ObjectInfo{}, s.wrap("stat", key, ctxErr(ctx, err))
+		return store.ObjectInfo{}, s.wrap(opCtx, "stat", key, ctxErr(ctx, err))
 	}
 	return store.ObjectInfo{Key: key, Size: info.Size, Modified: info.LastModified}, nil
 }
@@ -418,13 +554,21 @@ func (s *Store) List(ctx context.Context, prefix string) ([]store.ObjectInfo, er
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("s3store: list %q: %w", prefix, err)
 	}
+	// Each page of a listing gets the deadline of an operation: the clock
+	// runs while the next object is awaited, and every page adds to it.
+	opCtx, clock := startOp(ctx, fmt.Sprintf("list %q", prefix), s.opTimeout)
+	defer clock.end()
+	const page = 1000 // ListObjectsV2's default and maximum
 	var out []store.ObjectInfo
-	for obj := range s.client.ListObjectsIter(ctx, s.bucket, minio.ListObjectsOptions{
+	for obj := range s.client.ListObjectsIter(opCtx, s.bucket, minio.ListObjectsOptions{
 		Prefix:    s.object(prefix),
 		Recursive: true,
 	}) {
 		if obj.Err != nil {
-			return nil, fmt.Errorf("s3store: list %q in %s: %w", prefix, s, ctxErr(ctx, obj.Err))
+			return nil, s.wrap(opCtx, "list", prefix, ctxErr(ctx, obj.Err))
+		}
+		if len(out)%page == page-1 {
+			clock.grow(s.opTimeout)
 		}
 		key, ok := strings.CutPrefix(obj.Key, s.prefix)
 		if !ok || store.ValidateKey(key) != nil {
@@ -434,6 +578,9 @@ func (s *Store) List(ctx context.Context, prefix string) ([]store.ObjectInfo, er
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("s3store: list %q: %w", prefix, err)
+	}
+	if te := timedOut(opCtx); te != nil {
+		return nil, fmt.Errorf("s3store: list %q in %s: %w", prefix, s, te)
 	}
 	// S3 lists in UTF-8 byte order already; sorting guards against servers
 	// that do not.
@@ -461,14 +608,16 @@ func (s *Store) Copy(ctx context.Context, src, dst string) error {
 	}
 	srcOpts := minio.CopySrcOptions{Bucket: s.bucket, Object: s.object(src)}
 	dstOpts := minio.CopyDestOptions{Bucket: s.bucket, Object: s.object(dst)}
+	opCtx, clock := startOp(ctx, fmt.Sprintf("copy %q to %q", src, dst), s.transferLimit(info.Size))
+	defer clock.end()
 	if info.Size <= maxCopySize {
-		_, err = s.client.CopyObject(ctx, dstOpts, srcOpts)
+		_, err = s.client.CopyObject(opCtx, dstOpts, srcOpts)
 	} else {
 		dstOpts.PartSize = copyPartSize
-		_, err = s.client.ComposeObject(ctx, dstOpts, srcOpts)
+		_, err = s.client.ComposeObject(opCtx, dstOpts, srcOpts)
 	}
 	if err != nil {
-		return s.wrap("copy "+src+" to", dst, ctxErr(ctx, err))
+		return s.wrap(opCtx, "copy "+src+" to", dst, ctxErr(ctx, err))
 	}
 	return nil
 }
@@ -481,9 +630,11 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("s3store: delete %q: %w", key, err)
 	}
-	err := s.client.RemoveObject(ctx, s.bucket, s.object(key), minio.RemoveObjectOptions{})
+	opCtx, clock := startOp(ctx, fmt.Sprintf("delete %q", key), s.opTimeout)
+	defer clock.end()
+	err := s.client.RemoveObject(opCtx, s.bucket, s.object(key), minio.RemoveObjectOptions{})
 	if err != nil && minio.ToErrorResponse(err).Code != minio.NoSuchKey {
-		return s.wrap("delete", key, ctxErr(ctx, err))
+		return s.wrap(opCtx, "delete", key, ctxErr(ctx, err))
 	}
 	return nil
 }

@@ -6,10 +6,13 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 
@@ -307,5 +310,156 @@ func TestNewRejects(t *testing.T) {
 	}
 	if s.partSize != DefaultPartSize {
 		t.Errorf("default part size = %d, want %d", s.partSize, DefaultPartSize)
+	}
+}
+
+// silentServer is a TCP listener on 127.0.0.1 that accepts connections,
+// reads what it is sent and never answers: a hung S3 endpoint.
+func silentServer(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns sync.WaitGroup
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		close(done)
+		ln.Close()
+		conns.Wait()
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer conns.Done()
+				go func() { <-done; c.Close() }()
+				io.Copy(io.Discard, c)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestSilentServerFailsEveryOperation: against an endpoint that accepts
+// connections and never answers, every operation — creating the bucket at
+// start-up included — fails within its deadline (plus a margin for a
+// loaded machine), naming the operation, the store and what it was
+// waiting for, instead of hanging: minio-go alone waits a minute per
+// request and retries ten times.
+func TestSilentServerFailsEveryOperation(t *testing.T) {
+	addr := silentServer(t)
+	opts := Options{Endpoint: addr, AccessKey: "k", SecretKey: "s", OpTimeout: 500 * time.Millisecond,
+		ResponseTimeout: 200 * time.Millisecond, CreateBucket: true}
+	const margin = 2 * time.Second
+	start := time.Now()
+	_, err := New(t.Context(), "bkt", "", opts)
+	if took := time.Since(start); err == nil || took > opts.OpTimeout+margin {
+		t.Fatalf("New with CreateBucket: %v after %v", err, took)
+	}
+	t.Logf("New failed after %v: %v", time.Since(start).Round(time.Millisecond), err)
+	var te *TimeoutError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), `create bucket "bkt" on `+addr) || !strings.Contains(err.Error(), "waiting for the response to PUT") {
+		t.Errorf("New: %v; want a TimeoutError naming the bucket, the endpoint and the request", err)
+	}
+	opts.CreateBucket = false
+	s, err := New(t.Context(), "bkt", "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 3<<20) // 3 s at a MinRate of 1 MB/s: the deadline grows with the size
+	for _, tc := range []struct {
+		op    string
+		limit time.Duration
+		do    func(ctx context.Context) error
+	}{
+		{"stat", opts.OpTimeout, func(ctx context.Context) error { _, err := s.Stat(ctx, "k"); return err }},
+		{"list", opts.OpTimeout, func(ctx context.Context) error { _, err := s.List(ctx, "a/"); return err }},
+		{"get", opts.OpTimeout, func(ctx context.Context) error { _, err := s.Get(ctx, "k"); return err }},
+		{"delete", opts.OpTimeout, func(ctx context.Context) error { return s.Delete(ctx, "k") }},
+		{"copy", opts.OpTimeout, func(ctx context.Context) error { return s.Copy(ctx, "k", "k2") }},
+		{"put", opts.OpTimeout + 3*time.Second, func(ctx context.Context) error {
+			return s.Put(ctx, "k", bytes.NewReader(data), int64(len(data)))
+		}},
+		{"put", opts.OpTimeout, func(ctx context.Context) error {
+			return s.Put(ctx, "k", plainReader{bytes.NewReader(data[:1000])}, -1)
+		}},
+	} {
+		start := time.Now()
+		err := tc.do(t.Context())
+		took := time.Since(start)
+		t.Logf("%s failed after %v: %v", tc.op, took.Round(time.Millisecond), err)
+		if err == nil || took < tc.limit || took > tc.limit+margin {
+			t.Errorf("%s: %v after %v, want a failure after %v", tc.op, err, took, tc.limit)
+			continue
+		}
+		if !errors.As(err, &te) || !strings.HasPrefix(err.Error(), "s3store: "+tc.op+" ") || !strings.Contains(err.Error(), s.String()) ||
+			!strings.Contains(err.Error(), "waiting for the response to") || errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s: %v; want a TimeoutError naming the operation, the store and the request", tc.op, err)
+		}
+	}
+}
+
+type plainReader struct{ r io.Reader }
+
+func (p plainReader) Read(b []byte) (int, error) { return p.r.Read(b) }
+
+// slowReader yields its data in chunks, sleeping before each: a producer
+// slower than the store.
+type slowReader struct {
+	data  []byte
+	chunk int
+	pause time.Duration
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	if len(s.data) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(s.pause)
+	n := copy(p[:min(len(p), s.chunk)], s.data)
+	s.data = s.data[n:]
+	return n, nil
+}
+
+// TestDeadlinesCountTheServersTime: the deadlines bound the server, not
+// the caller — a Put whose stream comes slowly and a Get read slowly both
+// outlast OpTimeout and still succeed.
+func TestDeadlinesCountTheServersTime(t *testing.T) {
+	env := testenv.MinIO(t)
+	s := newBucketStore(t, env, "slow")
+	s.opTimeout = 300 * time.Millisecond
+	data := make([]byte, 6<<20)
+	rand.Read(data)
+	// Ten pauses of 100 ms: a second of producer time, three times OpTimeout.
+	for _, size := range []int64{int64(len(data)), -1} {
+		if err := s.Put(t.Context(), "k", &slowReader{data: data, chunk: len(data)/10 + 1, pause: 100 * time.Millisecond}, size); err != nil {
+			t.Fatalf("Put of a slow stream (size %d): %v", size, err)
+		}
+	}
+	rc, err := s.Get(t.Context(), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var got []byte
+	buf := make([]byte, len(data)/10+1)
+	for {
+		time.Sleep(100 * time.Millisecond)
+		n, err := rc.Read(buf)
+		got = append(got, buf[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("slow read: %v", err)
+		}
+	}
+	if !bytes.Equal(got, data) {
+		t.Errorf("read %d bytes back, want %d", len(got), len(data))
 	}
 }
