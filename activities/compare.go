@@ -38,22 +38,30 @@ func (c *Compare) storage() compare.Storage {
 }
 
 // LocateInput names a snapshot: distro and release, and optionally the
-// snapshot id (the newest committed one otherwise).
+// snapshot id (the newest committed one otherwise), and which snapshots of
+// that name may be used.
 type LocateInput struct {
 	Distro, Release, Snapshot string
+	// Trust, when set, takes only snapshots it accepts (compare.Find); nil,
+	// in runs started before comparisons checked verification, takes any.
+	Trust *compare.Trust `json:"trust,omitempty"`
 }
 
-// LocateResult is the committed snapshot found, if any.
+// LocateResult is the committed snapshot found, if any, and how it was
+// verified.
 type LocateResult struct {
 	Found     bool               `json:"found"`
 	Partition datasets.Partition `json:"partition"`
+	// Located says who verified it and which snapshots of the name the
+	// trust passed over (also when none was found).
+	Located compare.Located `json:"located"`
 }
 
 // LocateSnapshot finds a committed snapshot by its names. It runs as a
 // local activity, inside the workflow task (see CompareWorkflow).
 func (c *Compare) LocateSnapshot(ctx context.Context, in LocateInput) (LocateResult, error) {
-	p, found, err := c.storage().Locate(ctx, in.Distro, in.Release, in.Snapshot)
-	return LocateResult{Found: found, Partition: p}, interrupted(ctx, err)
+	l, found, err := c.storage().Find(ctx, in.Distro, in.Release, in.Snapshot, in.Trust)
+	return LocateResult{Found: found, Partition: l.Partition, Located: l}, interrupted(ctx, err)
 }
 
 // CompareInput names the two committed snapshots to compare.
@@ -71,6 +79,11 @@ type CompareResult struct {
 	Manifests []string                   `json:"manifests"`
 	Reports   []string                   `json:"reports,omitempty"`
 	Reused    bool                       `json:"reused"`
+	// Old and New are the snapshots compared, how each was verified and
+	// what was passed over to get them: CompareWorkflow fills them in, so
+	// that no comparison uses a snapshot without saying whose it is.
+	Old compare.Located `json:"old,omitzero"`
+	New compare.Located `json:"new,omitzero"`
 }
 
 func resultOf(p compare.Published, reused bool) CompareResult {

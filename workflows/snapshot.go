@@ -71,9 +71,9 @@ func RegisterSnapshot(w worker.Registry, a *activities.Snapshot) {
 	w.RegisterActivity(a)
 }
 
-// SnapshotWorkflowID derives the workflow ID from the business key — mirror,
-// suite, components and architectures — so a second start of the same
-// snapshot attaches to the running one instead of duplicating it.
+// SnapshotWorkflowID is the business key part of a snapshot's workflow ID:
+// mirror, suite, components and architectures. Starters use SnapshotRunID,
+// which adds the run's identity.
 func SnapshotWorkflowID(src repo.Spec) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s", strings.TrimRight(src.Mirror, "/"), src.Suite,
@@ -87,6 +87,61 @@ func SnapshotWorkflowID(src repo.Spec) string {
 		prefix += src.Distro + "/"
 	}
 	return prefix + src.Suite + "/" + hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// RunIdentity is what, beside its business key, makes a start the same
+// run as one already running. A start with the same workflow ID attaches
+// to the running run and reports its result as its own; so a start that
+// verifies differently, or whose worker pool or store differs, must get
+// another ID, or a strict start is answered by a lax run (`--keyring K`
+// attached to `--allow-unsigned` and said "committed"), or a start is
+// answered by workers writing to another store.
+type RunIdentity struct {
+	// Policy is the verification policy in canonical form
+	// (catalog.PolicyOf(spec).String()): the trusted keys by fingerprint,
+	// not path, and the opt-outs. The workflows package reads no keyring
+	// itself, so the starter computes it.
+	Policy string
+	// TaskQueue is the queue the run is started on: the worker pool that
+	// runs it, with its store.
+	TaskQueue string
+	// Store names the store the starter reads the results from
+	// (storeurl form: a folder or s3://bucket/prefix, with the endpoint).
+	Store string
+}
+
+// hash is the identity in 12 hex digits, with what the spec itself says
+// about verification, so that a caller who passes no Policy still keeps
+// lax and strict runs apart.
+func (id RunIdentity) hash(src *repo.Spec) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "policy\x00%s\x00queue\x00%s\x00store\x00%s", id.Policy, id.TaskQueue, id.Store)
+	if src != nil {
+		fmt.Fprintf(h, "\x00unsigned\x00%t\x00expired\x00%t", src.AllowUnsigned, src.AllowExpired)
+		if id.Policy == "" {
+			// Without the keys, the keyrings as named are all there is.
+			fmt.Fprintf(h, "\x00signed-by\x00%s\x00%x\x00%s", strings.Join(src.SignedBy, ","),
+				sha256.Sum256([]byte(src.SignedByInline)), strings.Join(src.SignedByFingerprints, ","))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// SnapshotRunID is the workflow ID a start of a snapshot uses: the
+// business key (SnapshotWorkflowID), then the run's identity as a hash —
+// "snapshot/debian/bookworm/<key>/<identity>". Hashing the identity into
+// the ID lets Temporal itself keep runs apart, atomically, at the start:
+// two starts with the same key and identity attach, as before, and a start
+// whose policy, queue or store differs runs beside the other instead of
+// being refused, with no check between start and describe that could race,
+// and the same for a comparison's child snapshots. What it changes: every
+// ID gains the last segment, so a start made after an upgrade does not
+// attach to a run started before it but runs beside it (the commit is
+// idempotent: the second finds the Release committed, or writes the same
+// objects); the business-key prefix is what it was, so a search by prefix
+// finds both.
+func SnapshotRunID(src repo.Spec, id RunIdentity) string {
+	return SnapshotWorkflowID(src) + "/" + id.hash(&src)
 }
 
 // SnapshotWorkflow resolves the suite's signed Release, ingests every index

@@ -3,6 +3,8 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,5 +195,40 @@ func TestSnapshotWorkflowIDIsTheBusinessKey(t *testing.T) {
 	c.Architectures = []string{"arm64"}
 	if workflows.SnapshotWorkflowID(c) == a {
 		t.Errorf("different architectures share a workflow ID")
+	}
+}
+
+// A snapshot's run ID is its business key and its identity: a start that
+// verifies differently, or runs on another queue or store, never attaches
+// to a running one; the same start always does.
+func TestSnapshotRunID(t *testing.T) {
+	id := workflows.RunIdentity{Policy: "keys=openpgp:AAAA;allow-unsigned=false", TaskQueue: "distroscope", Store: "/srv/store"}
+	a := workflows.SnapshotRunID(src, id)
+	if !strings.HasPrefix(a, workflows.SnapshotWorkflowID(src)+"/") {
+		t.Errorf("SnapshotRunID = %q, want the business key %q first", a, workflows.SnapshotWorkflowID(src))
+	}
+	b := src
+	b.Mirror += "/"
+	if workflows.SnapshotRunID(b, id) != a {
+		t.Errorf("the same start got another run ID")
+	}
+	with := func(f func(*repo.Spec, *workflows.RunIdentity)) string {
+		s, i := src, id
+		s.Components = slices.Clone(src.Components)
+		f(&s, &i)
+		return workflows.SnapshotRunID(s, i)
+	}
+	for name, other := range map[string]string{
+		"another policy":                    with(func(_ *repo.Spec, i *workflows.RunIdentity) { i.Policy = "keys=openpgp:BBBB;allow-unsigned=false" }),
+		"--allow-unsigned, policy unsaid":   with(func(s *repo.Spec, _ *workflows.RunIdentity) { s.AllowUnsigned = true }),
+		"--allow-expired, policy unsaid":    with(func(s *repo.Spec, _ *workflows.RunIdentity) { s.AllowExpired = true }),
+		"another keyring, with no policy":   with(func(s *repo.Spec, i *workflows.RunIdentity) { i.Policy, s.SignedBy = "", []string{"/other.gpg"} }),
+		"another task queue":                with(func(_ *repo.Spec, i *workflows.RunIdentity) { i.TaskQueue = "elsewhere" }),
+		"another store":                     with(func(_ *repo.Spec, i *workflows.RunIdentity) { i.Store = "s3://bucket/distroscope" }),
+		"another business key (components)": with(func(s *repo.Spec, _ *workflows.RunIdentity) { s.Components = []string{"contrib"} }),
+	} {
+		if other == a {
+			t.Errorf("%s: same run ID %q", name, a)
+		}
 	}
 }
