@@ -12,6 +12,14 @@
 //
 // Unlike S3, a folder cannot hold both an object "a" and an object "a/b":
 // putting the second fails with an error naming the conflict.
+//
+// The folder may be removed or replaced while a Store is open (by hand, by
+// a cleanup script): each operation checks that the folder at the path is
+// still the one it holds open and, if not, opens it again, recreating it —
+// as a new Store, a restarted worker, would. Only the folder itself is
+// recreated: if its parent is gone too, a mount has probably gone away, and
+// the operation fails at once naming the missing folder rather than write
+// onto whatever lies beneath the mount point.
 package localfs
 
 import (
@@ -26,6 +34,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -43,8 +52,12 @@ const staleTemp = 24 * time.Hour
 // Store keeps objects as files under one folder. It is safe for concurrent
 // use, also by several processes sharing the folder.
 type Store struct {
-	dir  string
-	root *os.Root
+	dir string
+
+	mu      sync.Mutex
+	root    *os.Root
+	rootID  os.FileInfo // of the folder root holds, to notice it replaced
+	retired []*os.Root  // roots of removed folders, still used by operations that started on them
 }
 
 var _ store.Store = (*Store)(nil)
@@ -59,21 +72,74 @@ func New(dir string) (*Store, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("localfs: create folder: %w", err)
 	}
-	root, err := os.OpenRoot(abs)
+	root, id, err := openRoot(abs)
 	if err != nil {
-		return nil, fmt.Errorf("localfs: open folder: %w", err)
+		return nil, err
 	}
-	if err := root.Mkdir(TempDir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-		root.Close()
-		return nil, fmt.Errorf("localfs: create temporary folder in %s: %w", abs, err)
-	}
-	s := &Store{dir: abs, root: root}
-	s.sweepTemp(time.Now().Add(-staleTemp))
+	s := &Store{dir: abs, root: root, rootID: id}
+	sweepTemp(root, time.Now().Add(-staleTemp))
 	return s, nil
 }
 
+// openRoot opens the folder dir, which exists, with its temporary folder.
+func openRoot(dir string) (*os.Root, os.FileInfo, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("localfs: open folder: %w", err)
+	}
+	id, err := root.Stat(".")
+	if err != nil {
+		root.Close()
+		return nil, nil, fmt.Errorf("localfs: open folder: %w", err)
+	}
+	if err := root.Mkdir(TempDir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		root.Close()
+		return nil, nil, fmt.Errorf("localfs: create temporary folder in %s: %w", dir, err)
+	}
+	return root, id, nil
+}
+
+// current is the root of the folder at the store's path: the one open, or
+// — when that folder was removed or replaced since — the one there now,
+// recreated if it is missing and its parent is not (see the package doc).
+// One stat per operation; the operations themselves create, write, sync
+// and rename files.
+func (s *Store) current() (*os.Root, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fi, err := os.Stat(s.dir)
+	if err == nil && os.SameFile(fi, s.rootID) {
+		return s.root, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		parent := filepath.Dir(s.dir)
+		if _, perr := os.Stat(parent); perr != nil {
+			return nil, fmt.Errorf("localfs: folder %s was removed, and %s with it (a mount gone?): not recreating it: %w", s.dir, parent, perr)
+		}
+		if err = os.Mkdir(s.dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("localfs: folder %s was removed and cannot be recreated: %w", s.dir, err)
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("localfs: folder %s: %w", s.dir, err)
+	}
+	root, id, err := openRoot(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	s.retired = append(s.retired, s.root)
+	s.root, s.rootID = root, id
+	return root, nil
+}
+
 // Close releases the folder. The Store must not be used afterwards.
-func (s *Store) Close() error { return s.root.Close() }
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.retired {
+		r.Close()
+	}
+	return s.root.Close()
+}
 
 // String returns the folder as a file:// URL.
 func (s *Store) String() string { return "file://" + filepath.ToSlash(s.dir) }
@@ -96,16 +162,32 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
-	if err := s.write(ctx, key, r, size); err != nil {
+	root, err := s.current()
+	if err != nil {
+		return err
+	}
+	if err := write(ctx, root, key, r, size); err != nil {
 		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
 	return nil
 }
 
-// write is Put and Copy's common body: temp file, fsync, rename, fsync dir.
-func (s *Store) write(ctx context.Context, key string, r io.Reader, size int64) (err error) {
+// createTemp creates a temporary file, recreating the temporary folder if
+// it was removed (the folder itself was not: current checked).
+func createTemp(root *os.Root) (*os.File, string, error) {
 	tmpName := TempDir + "/" + rand.Text()
-	tmp, err := s.root.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	tmp, err := root.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = root.Mkdir(TempDir, 0o755); err == nil || errors.Is(err, fs.ErrExist) {
+			tmp, err = root.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		}
+	}
+	return tmp, tmpName, err
+}
+
+// write is Put and Copy's common body: temp file, fsync, rename, fsync dir.
+func write(ctx context.Context, root *os.Root, key string, r io.Reader, size int64) (err error) {
+	tmp, tmpName, err := createTemp(root)
 	if err != nil {
 		return err
 	}
@@ -113,7 +195,7 @@ func (s *Store) write(ctx context.Context, key string, r io.Reader, size int64) 
 	defer func() {
 		if !committed {
 			tmp.Close()
-			s.root.Remove(tmpName)
+			root.Remove(tmpName)
 		}
 	}()
 
@@ -140,30 +222,30 @@ func (s *Store) write(ctx context.Context, key string, r io.Reader, size int64) 
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := s.rename(tmpName, key); err != nil {
+	if err := rename(root, tmpName, key); err != nil {
 		return err
 	}
 	committed = true
-	s.syncDir(path.Dir(key))
+	syncDir(root, path.Dir(key))
 	return nil
 }
 
 // rename moves the finished temporary file to key, creating its folders. A
 // concurrent Delete may prune a just-created empty folder before the rename,
 // so a vanished folder is recreated a few times before giving up.
-func (s *Store) rename(tmpName, key string) error {
+func rename(root *os.Root, tmpName, key string) error {
 	dir := path.Dir(key)
 	var err error
 	for range 8 {
 		if dir != "." {
-			if err = s.root.MkdirAll(dir, 0o755); err != nil {
+			if err = root.MkdirAll(dir, 0o755); err != nil {
 				if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
 					return fmt.Errorf("a parent of the key is an object, not a folder: %w", err)
 				}
 				return err
 			}
 		}
-		err = s.root.Rename(tmpName, key)
+		err = root.Rename(tmpName, key)
 		if !errors.Is(err, fs.ErrNotExist) {
 			break
 		}
@@ -176,8 +258,8 @@ func (s *Store) rename(tmpName, key string) error {
 
 // syncDir makes a rename durable. Failure only weakens durability after a
 // power loss, never visibility, so it is not reported.
-func (s *Store) syncDir(dir string) {
-	if d, err := s.root.Open(dir); err == nil {
+func syncDir(root *os.Root, dir string) {
+	if d, err := root.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
 	}
@@ -185,8 +267,8 @@ func (s *Store) syncDir(dir string) {
 
 // openRegular opens key for reading, reporting folders and missing paths as
 // store.ErrNotFound.
-func (s *Store) openRegular(key string) (*os.File, os.FileInfo, error) {
-	f, err := s.root.Open(key)
+func openRegular(root *os.Root, key string) (*os.File, os.FileInfo, error) {
+	f, err := root.Open(key)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			return nil, nil, store.ErrNotFound
@@ -214,7 +296,11 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("localfs: get %q: %w", key, err)
 	}
-	f, _, err := s.openRegular(key)
+	root, err := s.current()
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := openRegular(root, key)
 	if err != nil {
 		return nil, fmt.Errorf("localfs: get %q: %w", key, err)
 	}
@@ -229,7 +315,11 @@ func (s *Store) Stat(ctx context.Context, key string) (store.ObjectInfo, error) 
 	if err := ctx.Err(); err != nil {
 		return store.ObjectInfo{}, fmt.Errorf("localfs: stat %q: %w", key, err)
 	}
-	fi, err := s.root.Stat(key)
+	root, err := s.current()
+	if err != nil {
+		return store.ObjectInfo{}, err
+	}
+	fi, err := root.Stat(key)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
 		return store.ObjectInfo{}, fmt.Errorf("localfs: stat %q: %w", key, store.ErrNotFound)
@@ -251,8 +341,12 @@ func (s *Store) List(ctx context.Context, prefix string) ([]store.ObjectInfo, er
 	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
 		start = prefix[:i]
 	}
+	root, err := s.current()
+	if err != nil {
+		return nil, err
+	}
 	var out []store.ObjectInfo
-	err := fs.WalkDir(s.root.FS(), start, func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(root.FS(), start, func(p string, d fs.DirEntry, err error) error {
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr
 		}
@@ -305,7 +399,11 @@ func (s *Store) Copy(ctx context.Context, src, dst string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("localfs: copy %q to %q: %w", src, dst, err)
 	}
-	f, fi, err := s.openRegular(src)
+	root, err := s.current()
+	if err != nil {
+		return err
+	}
+	f, fi, err := openRegular(root, src)
 	if err != nil {
 		return fmt.Errorf("localfs: copy %q to %q: %w", src, dst, err)
 	}
@@ -313,10 +411,10 @@ func (s *Store) Copy(ctx context.Context, src, dst string) error {
 	if src == dst {
 		return nil // rename(2) of a link onto its twin is a no-op that would strand the temporary name
 	}
-	if s.link(src, dst) == nil {
+	if link(root, src, dst) == nil {
 		return nil
 	}
-	if err := s.write(ctx, dst, f, fi.Size()); err != nil {
+	if err := write(ctx, root, dst, f, fi.Size()); err != nil {
 		return fmt.Errorf("localfs: copy %q to %q: %w", src, dst, err)
 	}
 	return nil
@@ -329,16 +427,23 @@ func (s *Store) Copy(ctx context.Context, src, dst string) error {
 // commit of a staged part into a metadata operation instead of rewriting
 // tens of megabytes. Any failure (another filesystem, no link support)
 // returns an error and the caller copies the bytes instead.
-func (s *Store) link(src, dst string) error {
+func link(root *os.Root, src, dst string) error {
 	tmpName := TempDir + "/" + rand.Text()
-	if err := s.root.Link(src, tmpName); err != nil {
+	err := root.Link(src, tmpName)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The temporary folder may be gone (the source is there: it is open).
+		if err = root.Mkdir(TempDir, 0o755); err == nil || errors.Is(err, fs.ErrExist) {
+			err = root.Link(src, tmpName)
+		}
+	}
+	if err != nil {
 		return err
 	}
-	if err := s.rename(tmpName, dst); err != nil {
-		s.root.Remove(tmpName)
+	if err := rename(root, tmpName, dst); err != nil {
+		root.Remove(tmpName)
 		return err
 	}
-	s.syncDir(path.Dir(dst))
+	syncDir(root, path.Dir(dst))
 	return nil
 }
 
@@ -351,7 +456,11 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("localfs: delete %q: %w", key, err)
 	}
-	fi, err := s.root.Lstat(key)
+	root, err := s.current()
+	if err != nil {
+		return err
+	}
+	fi, err := root.Lstat(key)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
 		return nil
@@ -360,11 +469,11 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	case fi.IsDir():
 		return nil // a folder of other objects; there is no object "key"
 	}
-	if err := s.root.Remove(key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := root.Remove(key); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("localfs: delete %q: %w", key, err)
 	}
 	for dir := path.Dir(key); dir != "."; dir = path.Dir(dir) {
-		if s.root.Remove(dir) != nil {
+		if root.Remove(dir) != nil {
 			break // not empty (or already gone): stop pruning
 		}
 	}
@@ -373,14 +482,14 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 
 // sweepTemp removes temporary files older than cutoff, left by writers that
 // crashed. Errors are ignored: a stray file costs only space.
-func (s *Store) sweepTemp(cutoff time.Time) {
-	entries, err := fs.ReadDir(s.root.FS(), TempDir)
+func sweepTemp(root *os.Root, cutoff time.Time) {
+	entries, err := fs.ReadDir(root.FS(), TempDir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
 		if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
-			s.root.Remove(TempDir + "/" + e.Name())
+			root.Remove(TempDir + "/" + e.Name())
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -265,5 +266,81 @@ func TestString(t *testing.T) {
 	dir := t.TempDir()
 	if got, want := newStore(t, dir).String(), "file://"+dir; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
+	}
+}
+
+// TestFolderRemovedUnderALiveStore: a store whose folder was removed while
+// it was open — by hand, by a cleanup script — recreates what it needs on
+// the next operation instead of failing every write until the process
+// restarts (`openat .distroscope-tmp/…: no such file or directory`, for a
+// minute, once); the same for the temporary folder alone, and for a folder
+// replaced by another. A folder whose parent is gone too is not recreated
+// — that is a mount that went away, and writing onto what lies beneath
+// would hide it — and the error names the missing folder at once.
+func TestFolderRemovedUnderALiveStore(t *testing.T) {
+	data := []byte("after the folder was removed")
+	for _, tc := range []struct {
+		name   string
+		remove func(t *testing.T, dir string)
+	}{
+		{"the whole folder", func(t *testing.T, dir string) { os.RemoveAll(dir) }},
+		{"the temporary folder", func(t *testing.T, dir string) { os.RemoveAll(filepath.Join(dir, TempDir)) }},
+		{"the folder replaced", func(t *testing.T, dir string) {
+			if err := os.Rename(dir, dir+".old"); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "store")
+			s := newStore(t, dir)
+			put(t, s, "a/before", []byte("before"))
+			tc.remove(t, dir)
+			put(t, s, "a/after", data)
+			if got, err := os.ReadFile(filepath.Join(dir, "a", "after")); err != nil || !bytes.Equal(got, data) {
+				t.Errorf("the object is not in %s: %q, %v", dir, got, err)
+			}
+			if err := s.Copy(t.Context(), "a/after", "b/copy"); err != nil {
+				t.Errorf("Copy: %v", err)
+			}
+			infos, err := s.List(t.Context(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var keys []string
+			for _, i := range infos {
+				keys = append(keys, i.Key)
+			}
+			if tc.name == "the temporary folder" {
+				keys = slices.DeleteFunc(keys, func(k string) bool { return k == "a/before" })
+			}
+			if !slices.Equal(keys, []string{"a/after", "b/copy"}) {
+				t.Errorf("List = %v, want what the folder at %s holds", keys, dir)
+			}
+		})
+	}
+	t.Run("the folder's parent too", func(t *testing.T) {
+		parent := filepath.Join(t.TempDir(), "mount")
+		dir := filepath.Join(parent, "store")
+		s := newStore(t, dir)
+		os.RemoveAll(parent)
+		start := time.Now()
+		err := s.Put(t.Context(), "k", bytes.NewReader(data), int64(len(data)))
+		if err == nil || !strings.Contains(err.Error(), dir) || time.Since(start) > time.Second {
+			t.Errorf("Put = %v, want an error at once naming %s", err, dir)
+		}
+		if _, err := os.Stat(parent); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s was recreated: %v", parent, err)
+		}
+	})
+}
+
+func put(t *testing.T, s store.Store, key string, data []byte) {
+	t.Helper()
+	if err := s.Put(t.Context(), key, bytes.NewReader(data), int64(len(data))); err != nil {
+		t.Fatalf("Put(%q): %v", key, err)
 	}
 }
