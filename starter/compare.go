@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,6 +13,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/distroscope/distroscope/activities"
+	"github.com/distroscope/distroscope/analysis/compare"
+	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/repo/catalog"
 	"github.com/distroscope/distroscope/workflows"
@@ -26,6 +30,14 @@ with no committed snapshot is snapshotted first, in the same durable run, when t
 catalogue knows it. Across distributions, names are mapped by the rules of
 analysis/crossmap/default-rules.yaml (extend them with DISTROSCOPE_COMPARE_RULES).
 
+A side uses only snapshots verified by the keyring the sources catalogue names for its
+distribution: snapshot names come from what a mirror says of itself, so an unsigned Release
+saying "Origin: DEBIAN" lands beside Debian's own snapshots, and may be newer. Snapshots the
+catalogue's keys did not verify are passed over (and named); --allow-unverified takes the newest
+snapshot whoever signed it. A source the catalogue takes unverified (allow_unsigned, apt's
+[trusted=yes], rpm-md and apk without a keyring, alpm) accepts any. The result says, for each
+side, which snapshot it used and who verified it.
+
 With no arguments it compares this machine's release (the first suite of its first apt source
 that is not an overlay such as -updates) with the distribution's next release still supported
 in distro-info-data (bookworm → trixie).`
@@ -37,10 +49,14 @@ const compareExample = `  # this machine's release against the next one
   distroscope compare debian/bookworm debian/trixie
 
   # one exact snapshot against the newest of another distribution
-  distroscope compare debian/bookworm/20250510T091228Z-abcf5882746e ubuntu/noble`
+  distroscope compare debian/bookworm/20250510T091228Z-abcf5882746e ubuntu/noble
+
+  # the newest snapshots, whether or not the catalogue's keyring verified them
+  distroscope compare --allow-unverified debian/bookworm debian/trixie`
 
 func compareCommand(c *cli) *cobra.Command {
-	return &cobra.Command{
+	var allowUnverified bool
+	cmd := &cobra.Command{
 		Use:               "compare [OLD NEW]",
 		Short:             "Compare two snapshots (DISTRO/RELEASE[/SNAPSHOT]); none: this machine's release and the next",
 		Long:              compareLong,
@@ -52,13 +68,16 @@ func compareCommand(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			in, err := compareInput(cfg, args)
+			in, err := compareInput(cfg, args, allowUnverified)
 			if err != nil {
 				return err
 			}
 			return c.compare(cfg, in)
 		},
 	}
+	cmd.Flags().BoolVar(&allowUnverified, "allow-unverified", false,
+		"use the newest snapshot of each side even if the keyring the catalogue names for its distribution did not verify it")
+	return cmd
 }
 
 func compareArgs(cmd *cobra.Command, args []string) error {
@@ -68,11 +87,13 @@ func compareArgs(cmd *cobra.Command, args []string) error {
 	return refArgs(len(args), len(args))(cmd, args)
 }
 
-// compareInput names both sides, and for each one the catalogue can
-// snapshot, the spec to snapshot it with when nothing is committed yet.
-func compareInput(cfg config.Config, refs []string) (workflows.CompareInput, error) {
+// compareInput names both sides, and for each one the snapshots it may
+// use (those the catalogue's keyring for its distribution verified, or any
+// with allowUnverified) and, when the catalogue can snapshot it, the spec
+// to snapshot it with when none is committed yet.
+func compareInput(cfg config.Config, refs []string, allowUnverified bool) (workflows.CompareInput, error) {
 	var in workflows.CompareInput
-	cat, _ := catalog.Load(cfg.CatalogPath(), cfg.AptRoot) // without one, only committed snapshots compare
+	cat, catErr := catalog.Load(cfg.CatalogPath(), cfg.AptRoot) // without one, only committed snapshots compare
 	if len(refs) == 0 && cat != nil {
 		refs = catalog.DefaultComparison(cat, filepath.Join(cfg.AptRoot, activities.DefaultDistroInfoDir), time.Now())
 	}
@@ -85,10 +106,13 @@ func compareInput(cfg config.Config, refs []string) (workflows.CompareInput, err
 			return in, usagef("compare: %w", err)
 		}
 		side := workflows.CompareSide{Distro: r.distro, Release: r.release, Snapshot: r.snapshot}
+		if side.Trust, err = sideTrust(cat, catErr, cfg.AptRoot, r.distro, allowUnverified); err != nil {
+			return in, usagef("compare: %s: %w", ref, err)
+		}
 		if cat != nil && side.Snapshot == "" {
 			if spec, ok := cat.SnapshotSpec(r.distro+"/"+r.release, cfg.AptRoot); ok {
 				side.Spec = &spec
-				side.SnapshotWorkflowID = workflows.SnapshotWorkflowID(spec)
+				side.SnapshotWorkflowID = snapshotRunID(cfg, spec)
 			}
 		}
 		if i == 0 {
@@ -98,6 +122,29 @@ func compareInput(cfg config.Config, refs []string) (workflows.CompareInput, err
 		}
 	}
 	return in, nil
+}
+
+// sideTrust is which snapshots of distro a comparison side may use: those
+// verified by the keys the catalogue names for it, or any when the
+// catalogue takes the source unverified or the user allows unverified
+// snapshots. Without the catalogue's word, and without --allow-unverified,
+// there is nothing to tell the distribution's own snapshots from an
+// impostor's, so that is an error saying how to give it.
+func sideTrust(cat *catalog.Catalog, catErr error, aptRoot, distro string, allowUnverified bool) (*compare.Trust, error) {
+	if cat == nil {
+		cat = &catalog.Catalog{}
+	}
+	v, err := cat.Verification(distro, aptRoot)
+	if err != nil {
+		if allowUnverified {
+			return &compare.Trust{AllowUnverified: true}, nil
+		}
+		if catErr != nil {
+			err = fmt.Errorf("%w (the catalogue did not load: %w)", err, catErr)
+		}
+		return nil, fmt.Errorf("%w: nothing says which keys %s's snapshots must be verified by; name its keyring in the sources catalogue (see 'distroscope sources ls'), or pass --allow-unverified", err, distro)
+	}
+	return &compare.Trust{Keys: v.Signers, AllowUnverified: v.Optional || allowUnverified, By: v.By}, nil
 }
 
 // compare runs the comparison, follows it, and says what it committed.
@@ -111,7 +158,7 @@ func (c *cli) compare(cfg config.Config, in workflows.CompareInput) error {
 	defer cancel()
 	start := time.Now()
 	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.CompareWorkflowID(in), TaskQueue: cfg.Temporal.TaskQueue,
+		ID: workflows.CompareRunID(in, runIdentity(cfg, "")), TaskQueue: cfg.Temporal.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 	}, workflows.CompareWorkflowName, in)
@@ -137,6 +184,7 @@ func (c *cli) compare(cfg config.Config, in workflows.CompareInput) error {
 	}
 	fmt.Fprintf(c.stdout, "%s/%s/%s → %s/%s/%s: %s in %s\n", s.OldDistro, s.OldRelease, s.OldSnapshot, s.NewDistro, s.NewRelease, s.NewSnapshot,
 		state, time.Since(start).Round(time.Millisecond))
+	printSides(c.stdout, res)
 	fmt.Fprintf(c.stdout, "  added %d  removed %d  upgraded %d (rebuilds %d)  downgraded %d  same %d  dependencies changed %d\n",
 		s.Added, s.Removed, s.Upgraded, s.Rebuilds, s.Downgraded, s.Same, s.DependsDelta)
 	for _, m := range res.Manifests {
@@ -147,4 +195,31 @@ func (c *cli) compare(cfg config.Config, in workflows.CompareInput) error {
 	}
 	fmt.Fprintf(c.stdout, "  run %s\n", link)
 	return nil
+}
+
+// printSides says which snapshot each side used, who verified it, and
+// which snapshots of its name it passed over as not verified by the keys
+// it trusts: a comparison never uses a snapshot without saying whose it is.
+func printSides(w io.Writer, res activities.CompareResult) {
+	for _, side := range []struct {
+		name string
+		l    compare.Located
+	}{{"old", res.Old}, {"new", res.New}} {
+		if side.l.Partition == (datasets.Partition{}) {
+			continue // a worker from before comparisons said it
+		}
+		fmt.Fprintf(w, "  %s %s\n", side.name, side.l.Describe())
+		if len(side.l.PassedOver) == 0 {
+			continue
+		}
+		var ids []string
+		for _, c := range side.l.PassedOver {
+			ids = append(ids, c.Partition.Snapshot+" ("+c.Verification()+")")
+		}
+		by := "the keys it trusts"
+		if t := side.l.Trust; t != nil && t.By != "" {
+			by = t.By
+		}
+		fmt.Fprintf(w, "      passed over %s: not verified by %s\n", strings.Join(ids, ", "), by)
+	}
 }

@@ -5,15 +5,18 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/distroscope/distroscope/analysis/compare"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/app"
 	"github.com/distroscope/distroscope/internal/config"
+	"github.com/distroscope/distroscope/repo/catalog"
 	"github.com/distroscope/distroscope/store"
 )
 
@@ -94,7 +97,11 @@ func (c *cli) withStore(cmd *cobra.Command, fn func(context.Context, store.Store
 
 func datasetsLs(ctx context.Context, st store.Store, cfg config.Config, w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TABLE\tDISTRO\tRELEASE\tSNAPSHOT\tROWS\tBYTES\tCOMMITTED")
+	fmt.Fprintln(tw, "TABLE\tDISTRO\tRELEASE\tSNAPSHOT\tROWS\tBYTES\tCOMMITTED\tVERIFIED")
+	v, err := newVerifications(ctx, st, cfg)
+	if err != nil {
+		return err
+	}
 	n := 0
 	for _, t := range datasets.Tables {
 		ms, err := datasets.ListManifests(ctx, st, t)
@@ -106,8 +113,8 @@ func datasetsLs(ctx context.Context, st store.Store, cfg config.Config, w io.Wri
 			for _, f := range m.Files {
 				size += f.Bytes
 			}
-			fmt.Fprintf(tw, "%s/v%d\t%s\t%s\t%s\t%d\t%s\t%s\n", m.Table, m.SchemaVersion, m.Partition.Distro, m.Partition.Release,
-				m.Partition.Snapshot, m.Rows, humanBytes(size), m.CommittedAt.Format(time.RFC3339))
+			fmt.Fprintf(tw, "%s/v%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", m.Table, m.SchemaVersion, m.Partition.Distro, m.Partition.Release,
+				m.Partition.Snapshot, m.Rows, humanBytes(size), m.CommittedAt.Format(time.RFC3339), v.of(ctx, t, m.Partition))
 			n++
 		}
 	}
@@ -118,6 +125,62 @@ func datasetsLs(ctx context.Context, st store.Store, cfg config.Config, w io.Wri
 		fmt.Fprintf(w, "no committed datasets in %s\n", storeRoot(cfg))
 	}
 	return nil
+}
+
+// verifications says who verified each committed snapshot, for `datasets
+// ls`: snapshot names come from what a mirror says of itself, so two
+// snapshots of "debian/bookworm" may be Debian's and an impostor's, and
+// only their verification tells them apart.
+type verifications struct {
+	storage   compare.Storage
+	committed map[datasets.Partition]bool // snapshots with a snapshots manifest
+	said      map[datasets.Partition]string
+	catalog   *catalog.Catalog
+	aptRoot   string
+}
+
+func newVerifications(ctx context.Context, st store.Store, cfg config.Config) (*verifications, error) {
+	ms, err := datasets.ListManifests(ctx, st, datasets.Snapshots)
+	if err != nil {
+		return nil, err
+	}
+	v := &verifications{storage: compare.Storage{Store: st}, committed: map[datasets.Partition]bool{},
+		said: map[datasets.Partition]string{}, aptRoot: cfg.AptRoot}
+	for _, m := range ms {
+		v.committed[m.Partition] = true
+	}
+	v.catalog, _ = catalog.Load(cfg.CatalogPath(), cfg.AptRoot) // without one, ls still says who signed
+	return v, nil
+}
+
+// of is the VERIFIED column of partition p of table t: "signed by <key>"
+// (and whether that is the keyring the catalogue names for the
+// distribution), "unverified", or "-" for what is not a snapshot.
+func (v *verifications) of(ctx context.Context, t datasets.Table, p datasets.Partition) string {
+	if !slices.Contains(datasets.SnapshotTables, t) || !v.committed[p] {
+		return "-"
+	}
+	if said, ok := v.said[p]; ok {
+		return said
+	}
+	c := compare.Candidate{Partition: p}
+	if signers, err := v.storage.SignedBy(ctx, p); err != nil {
+		c.Unreadable = err.Error()
+	} else {
+		c.SignedBy = signers
+	}
+	said := c.Verification()
+	if verified := c.Verified(); len(verified) > 0 && v.catalog != nil {
+		if cv, err := v.catalog.Verification(p.Distro, v.aptRoot); err == nil {
+			if (&compare.Trust{Keys: cv.Signers}).Verifies(verified) {
+				said += " (the catalogue's keyring)"
+			} else {
+				said += " (NOT the catalogue's keyring for " + p.Distro + ")"
+			}
+		}
+	}
+	v.said[p] = said
+	return said
 }
 
 func datasetsShow(ctx context.Context, st store.Store, cfg config.Config, which string, w io.Writer) error {
@@ -159,6 +222,13 @@ func datasetsShow(ctx context.Context, st store.Store, cfg config.Config, which 
 		}
 		for _, in := range m.Inputs {
 			fmt.Fprintf(w, "  input      %s  %d bytes  sha256 %s\n", in.Path, in.Size, in.SHA256)
+		}
+		if t.Name == datasets.Snapshots.Name {
+			v, err := newVerifications(ctx, st, cfg)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "  verified   %s\n", v.of(ctx, t, *p))
 		}
 	}
 	pk := datasets.Packages

@@ -27,9 +27,12 @@ with that source's mirror, components, architectures and Signed-By keyring; a su
 do not list comes from the same mirror. With DISTRO[/SUITE] arguments it takes them from the sources
 catalogue (see 'distroscope sources ls'); flags then override the catalogue's values.
 
-The workflow ID comes from the business key (mirror, suite, components, architectures): a second
-start while one runs attaches to it, and a Release that is already committed is reused, not written
-again. It exits 1 with the failing step's message and a Temporal UI link when a run fails.`
+The workflow ID comes from the business key (mirror, suite, components, architectures) and the run's
+identity: its verification policy (the keys of its keyring, by fingerprint, and --allow-unsigned,
+--allow-expired), the task queue and the store. A second start of the same key and identity while
+one runs attaches to it; a start that verifies differently runs on its own, so a strict start is
+never answered by a lax run. A Release that is already committed is reused, not written again. It
+exits 1 with the failing step's message and a Temporal UI link when a run fails.`
 
 const snapshotExample = `  # the suites of this machine's first apt source
   distroscope snapshot
@@ -137,7 +140,7 @@ func (c *cli) snapshot(cfg config.Config, sources []repo.Spec, detach bool) erro
 	var runs []started
 	for _, src := range sources {
 		opts := client.StartWorkflowOptions{
-			ID:                       workflows.SnapshotWorkflowID(src),
+			ID:                       snapshotRunID(cfg, src),
 			TaskQueue:                cfg.Temporal.TaskQueue,
 			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
@@ -188,6 +191,24 @@ func (c *cli) snapshot(cfg config.Config, sources []repo.Spec, detach bool) erro
 		return fmt.Errorf("snapshot failed for %s", strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// runIdentity is what, beside a run's business key, makes it the run a
+// start attaches to: its verification policy, the task queue and the store
+// (see workflows.RunIdentity).
+func runIdentity(cfg config.Config, policy string) workflows.RunIdentity {
+	st := storeRoot(cfg)
+	if strings.HasPrefix(st, "s3://") {
+		st += "@" + cfg.Store.S3Endpoint
+	}
+	return workflows.RunIdentity{Policy: policy, TaskQueue: cfg.Temporal.TaskQueue, Store: st}
+}
+
+// snapshotRunID is the workflow ID of a snapshot of src started with cfg:
+// its keys are read here, as the worker will read them, so that the same
+// keys under another path are the same run and other keys another.
+func snapshotRunID(cfg config.Config, src repo.Spec) string {
+	return workflows.SnapshotRunID(src, runIdentity(cfg, catalog.PolicyOf(src).String()))
 }
 
 // printSnapshotResult says what a finished run committed — or, for a

@@ -147,8 +147,10 @@ func (l Located) Describe() string {
 		out += "verified, " + l.Verification() + ", " + l.Trust.By
 	case l.Trust == nil:
 		out += l.Verification()
-	case len(l.Verified()) > 0:
+	case len(l.Verified()) > 0 && l.Trust.By != "":
 		out += l.Verification() + ", NOT " + l.Trust.By + "; taken because unverified snapshots are allowed"
+	case len(l.Verified()) > 0:
+		out += l.Verification() + "; taken because unverified snapshots are allowed"
 	default:
 		out += "UNVERIFIED; taken because unverified snapshots are allowed"
 	}
