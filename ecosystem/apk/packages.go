@@ -41,6 +41,7 @@ type PackagesReader struct {
 	long   []byte
 	// skipped is set when a damaged record was reported and skipped.
 	skipped bool
+	maxSize int64 // the Reader's limit on decompressed bytes, for errors
 }
 
 type rawField struct {
@@ -58,9 +59,9 @@ func NewPackagesReader(r io.Reader, file string) *PackagesReader {
 	return &PackagesReader{file: file, br: bufio.NewReaderSize(r, 64<<10)}
 }
 
-func newMemberReader(r io.Reader, file, member string) *PackagesReader {
+func newMemberReader(r io.Reader, file, member string, maxSize int64) *PackagesReader {
 	pr := NewPackagesReader(r, file)
-	pr.member = member
+	pr.member, pr.maxSize = member, maxSize
 	return pr
 }
 
@@ -206,7 +207,7 @@ func (pr *PackagesReader) readError(err error) error {
 		return err
 	}
 	if errors.Is(err, errLimit) {
-		return &ParseError{File: pr.file, Member: pr.member, Line: pr.line + 1, Err: ErrIndexTooLarge}
+		return &ParseError{File: pr.file, Member: pr.member, Line: pr.line + 1, Err: fmt.Errorf("%w: more than %d bytes decompressed", ErrIndexTooLarge, pr.maxSize)}
 	}
 	return &ParseError{File: pr.file, Member: pr.member, Line: pr.line + 1, Err: fmt.Errorf("%w: %w", ErrCorruptArchive, err)}
 }

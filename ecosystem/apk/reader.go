@@ -116,7 +116,7 @@ func NewReader(r io.Reader, file string, opts ...Option) (*Reader, error) {
 				}
 				rd.desc = strings.TrimRight(string(b), "\n")
 			case name == "APKINDEX":
-				rd.pr = newMemberReader(tr, file, name)
+				rd.pr = newMemberReader(tr, file, name, cfg.maxSize)
 				return rd, nil
 			default:
 				// Other members are skipped, as apk skips them.

@@ -39,7 +39,7 @@ func (ALPM) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now ti
 	}
 	return resolveWholeFiles(ctx, f, spec, kind, template(spec, def), "", extra, func(data []byte, u string) (time.Time, []string, error) {
 		var newest time.Time
-		rd, err := alpm.Open(bytes.NewReader(data), u)
+		rd, err := alpm.Open(bytes.NewReader(data), u, alpm.WithMaxSize(repo.MaxUncompressed(ctx)))
 		if err != nil {
 			return newest, nil, err
 		}
@@ -60,9 +60,10 @@ func (ALPM) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now ti
 }
 
 // Parse reads a database, compressed or not (the compression is sniffed:
-// <repo>.db is usually a symlink to .db.tar.zst or .db.tar.gz).
+// <repo>.db is usually a symlink to .db.tar.zst or .db.tar.gz), decompressing
+// at most the ingest's limit (repo.MaxUncompressed).
 func (ALPM) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index, emit func(*datasets.PackageRow) error) error {
-	var opts []alpm.Option
+	opts := []alpm.Option{alpm.WithMaxSize(repo.MaxUncompressed(ctx))}
 	if ix.Extra["files"] != "" {
 		opts = append(opts, alpm.WithFiles())
 	}

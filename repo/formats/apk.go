@@ -41,7 +41,7 @@ func (APK) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now tim
 	}
 	return resolveWholeFiles(ctx, f, spec, "APKINDEX", template(spec, DefaultAPKTemplate), "/APKINDEX.tar.gz", nil, func(data []byte, u string) (time.Time, []string, error) {
 		var newest time.Time
-		rd, err := apk.NewReader(bytes.NewReader(data), u)
+		rd, err := apk.NewReader(bytes.NewReader(data), u, apk.WithMaxSize(repo.MaxUncompressed(ctx)))
 		if err != nil {
 			return newest, nil, err
 		}
@@ -94,9 +94,10 @@ func apkKeys(files []string) (map[string]*rsa.PublicKey, error) {
 }
 
 // Parse reads an APKINDEX.tar.gz as served (its gzip members are the
-// format's own structure, so the pipeline passes it through undecoded).
+// format's own structure, so the pipeline passes it through undecoded),
+// decompressing at most the ingest's limit (repo.MaxUncompressed).
 func (APK) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index, emit func(*datasets.PackageRow) error) error {
-	rd, err := apk.NewReader(r, name)
+	rd, err := apk.NewReader(r, name, apk.WithMaxSize(repo.MaxUncompressed(ctx)))
 	if err != nil {
 		return err
 	}

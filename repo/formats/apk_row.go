@@ -2,6 +2,7 @@ package formats
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/distroscope/distroscope/datasets"
@@ -72,12 +73,25 @@ func apkRow(p *apk.Package) datasets.PackageRow {
 	if p.HasProviderPriority {
 		extra["provider_priority"] = strconv.FormatInt(p.ProviderPriority, 10)
 	}
+	// A repeated letter's values are gathered, then joined once: joining
+	// as they come copied the growing value for each line, quadratic in a
+	// record of hundreds of lines of one letter.
+	var repeated map[string][]string
 	for _, f := range p.Extra {
 		if v, ok := extra[f.Name]; ok {
-			extra[f.Name] = v + "\n" + f.Value
-		} else {
-			extra[f.Name] = f.Value
+			if repeated == nil {
+				repeated = map[string][]string{}
+			}
+			if repeated[f.Name] == nil {
+				repeated[f.Name] = []string{v}
+			}
+			repeated[f.Name] = append(repeated[f.Name], f.Value)
+			continue
 		}
+		extra[f.Name] = f.Value
+	}
+	for name, values := range repeated {
+		extra[name] = strings.Join(values, "\n")
 	}
 	if len(extra) > 0 {
 		row.Extra = extra

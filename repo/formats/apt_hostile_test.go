@@ -151,7 +151,7 @@ func TestIngestIndexTamperedMessages(t *testing.T) {
 // Index for main/amd64 whose only candidate is name, with the size and hash
 // of its bytes: the Release would vouch for it, so only the content can be
 // wrong.
-func handmade(t *testing.T, files map[string][]byte, name string, c repo.Compression) repo.Index {
+func handmade(t testing.TB, files map[string][]byte, name string, c repo.Compression) repo.Index {
 	t.Helper()
 	dir := t.TempDir()
 	for n, b := range files {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/ecosystem"
 	"github.com/distroscope/distroscope/ecosystem/deb"
 	"github.com/distroscope/distroscope/repo"
 )
@@ -62,8 +63,11 @@ func (Apt) Resolve(ctx context.Context, f *repo.Fetcher, src repo.Spec, now time
 		release = datasets.Normalize(src.Suite)
 	}
 	part := datasets.Partition{Distro: distro, Release: release, Snapshot: datasets.SnapshotID(rel.Date, releaseHash)}
-	if err := part.Validate(); err != nil {
-		return nil, repo.Corrupt(fmt.Errorf("apt: %s: Origin %q / Codename %q: %w", releaseURL, rel.Origin, rel.Codename, err))
+	if part.Validate() != nil {
+		// Validate's message repeats the hostile value whole (a 5,000-byte
+		// Origin was printed twice); the rule it applies is said here.
+		return nil, repo.Corrupt(fmt.Errorf("apt: %s: Origin %s and Codename %s do not name a snapshot (distro %s, release %s: letters, digits and ._+~-, at most 128)",
+			releaseURL, ecosystem.Quote(rel.Origin), ecosystem.Quote(rel.Codename), ecosystem.Quote(part.Distro), ecosystem.Quote(part.Release)))
 	}
 	order := src.CompressionOrder
 	if len(order) == 0 {
@@ -80,11 +84,11 @@ func (Apt) Resolve(ctx context.Context, f *repo.Fetcher, src repo.Spec, now time
 	}
 	for _, comp := range src.Components {
 		if len(rel.Components) > 0 && !slices.Contains(rel.Components, comp) && !slices.ContainsFunc(rel.Components, func(c string) bool { return strings.HasSuffix(c, "/"+comp) }) {
-			return nil, repo.Corrupt(fmt.Errorf("apt: %s offers components %s, not %q", releaseURL, strings.Join(rel.Components, " "), comp))
+			return nil, repo.Corrupt(fmt.Errorf("apt: %s offers components %s, not %q", releaseURL, ecosystem.Quote(strings.Join(rel.Components, " ")), comp))
 		}
 		for _, arch := range src.Architectures {
 			if len(rel.Architectures) > 0 && !slices.Contains(rel.Architectures, arch) {
-				return nil, repo.Corrupt(fmt.Errorf("apt: %s offers architectures %s, not %q", releaseURL, strings.Join(rel.Architectures, " "), arch))
+				return nil, repo.Corrupt(fmt.Errorf("apt: %s offers architectures %s, not %q", releaseURL, ecosystem.Quote(strings.Join(rel.Architectures, " ")), arch))
 			}
 			ix, err := pickIndex(rel, src, comp, arch, order)
 			if err != nil {

@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/ecosystem"
 	"github.com/distroscope/distroscope/ecosystem/openpgp"
 	"github.com/distroscope/distroscope/ecosystem/rpm"
 	"github.com/distroscope/distroscope/ecosystem/rpm/primarydb"
@@ -68,7 +70,7 @@ func (RPMMD) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now t
 				return nil, repo.Corrupt(fmt.Errorf("formats: %s lists no primary metadata", mdURL))
 			}
 			if d.Checksum.Type != "sha256" {
-				return nil, repo.Corrupt(fmt.Errorf("formats: %s: primary checksum is %q; only sha256 is verified", mdURL, d.Checksum.Type))
+				return nil, repo.Corrupt(fmt.Errorf("formats: %s: primary checksum is %s; only sha256 is verified", mdURL, ecosystem.Quote(d.Checksum.Type)))
 			}
 			compression := repo.Compression(d.Compression())
 			if compression == "zck" {
@@ -87,8 +89,13 @@ func (RPMMD) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now t
 			ix := repo.Index{Component: comp, Architecture: arch, Candidates: []repo.Candidate{{
 				URL: loc, Path: d.Location, Compression: compression, Size: d.Size, SHA256: d.Checksum.Value,
 			}}}
+			// What repomd.xml says the decompressed primary is bounds and
+			// checks it, as a Release's plain Packages entry does.
 			if d.OpenSize > 0 {
 				ix.UncompressedSize = d.OpenSize
+			}
+			if d.OpenChecksum.Type == "sha256" {
+				ix.UncompressedSHA256 = d.OpenChecksum.Value
 			}
 			ix.Extra = map[string]string{}
 			if d.IsDatabase() {
@@ -103,6 +110,12 @@ func (RPMMD) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now t
 				ix.Extra["filelists_sha256"] = fl.Checksum.Value
 				ix.Extra["filelists_size"] = fmt.Sprint(fl.Size)
 				ix.Extra["filelists_compression"] = fl.Compression()
+				if fl.OpenSize > 0 {
+					ix.Extra["filelists_open_size"] = fmt.Sprint(fl.OpenSize)
+				}
+				if fl.OpenChecksum.Type == "sha256" {
+					ix.Extra["filelists_open_sha256"] = fl.OpenChecksum.Value
+				}
 			}
 			res.Indexes = append(res.Indexes, ix)
 			if res.ReleaseURL == "" {
@@ -153,7 +166,7 @@ func verifyRepomd(ctx context.Context, f *repo.Fetcher, spec repo.Spec, mdURL st
 func (RPMMD) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index, emit func(*datasets.PackageRow) error) (retErr error) {
 	var pr rpm.PackageReader
 	if ix.Extra["kind"] == "primary_db" {
-		db, err := primarydb.Spool(ctx, r, name, "", repo.DefaultMaxUncompressed)
+		db, err := primarydb.Spool(ctx, r, name, "", repo.MaxUncompressed(ctx))
 		if err != nil {
 			return err
 		}
@@ -191,15 +204,32 @@ func (RPMMD) Parse(ctx context.Context, r io.Reader, name string, ix repo.Index,
 }
 
 // openFilelists streams the index's filelists next to its primary: the
-// two are joined package by package. The returned check verifies, once the
-// join has read everything, that the bytes fetched match repomd.xml's size
-// and SHA256; until then rows are only staged, so a mismatch still fails the
-// ingest before anything is committed.
+// two are joined package by package. What it decompresses to is bounded as
+// the primary is: by the ingest's limit, lowered by repomd.xml's open-size.
+// The returned check verifies, once the join has read everything, that the
+// bytes fetched match repomd.xml's size and SHA256, and what they
+// decompressed to its open-size and open-checksum; until then rows are only
+// staged, so a mismatch still fails the ingest before anything is
+// committed.
 func openFilelists(ctx context.Context, ix repo.Index) (io.ReadCloser, func() error, error) {
 	u := ix.Extra["filelists_url"]
 	size, err := strconv.ParseInt(ix.Extra["filelists_size"], 10, 64)
 	if err != nil {
-		return nil, nil, repo.Invalid(fmt.Errorf("formats: %s: bad size %q", u, ix.Extra["filelists_size"]))
+		return nil, nil, repo.Invalid(fmt.Errorf("formats: %s: bad size %s", u, ecosystem.Quote(ix.Extra["filelists_size"])))
+	}
+	limit := repo.MaxUncompressed(ctx)
+	var openSize int64
+	if v := ix.Extra["filelists_open_size"]; v != "" {
+		if openSize, err = strconv.ParseInt(v, 10, 64); err != nil || openSize < 0 {
+			return nil, nil, repo.Invalid(fmt.Errorf("formats: %s: bad open size %s", u, ecosystem.Quote(v)))
+		}
+	}
+	if openSize > limit {
+		return nil, nil, repo.Corrupt(fmt.Errorf("formats: %s: repomd.xml says it decompresses to %d bytes, more than the limit of %d", u, openSize, limit))
+	}
+	maxPlain := limit
+	if openSize > 0 {
+		maxPlain = openSize
 	}
 	body, _, err := repo.DefaultFetcher().Open(ctx, u)
 	if err != nil {
@@ -212,6 +242,8 @@ func openFilelists(ctx context.Context, ix repo.Index) (io.ReadCloser, func() er
 		body.Close()
 		return nil, nil, err
 	}
+	plain := &boundedReader{r: dec, left: maxPlain, h: sha256.New(),
+		err: repo.Corrupt(fmt.Errorf("formats: %s: decompresses to more than %d bytes (repomd.xml's open-size, or the limit)", u, maxPlain))}
 	check := func() error {
 		if _, err := io.Copy(io.Discard, counted); err != nil {
 			return fmt.Errorf("formats: %s: %w", u, err)
@@ -222,9 +254,17 @@ func openFilelists(ctx context.Context, ix repo.Index) (io.ReadCloser, func() er
 		if got := fmt.Sprintf("%x", h.Sum(nil)); got != ix.Extra["filelists_sha256"] {
 			return repo.Corrupt(fmt.Errorf("formats: %s: SHA256 %s does not match repomd.xml's %s", u, got, ix.Extra["filelists_sha256"]))
 		}
+		if openSize > 0 && plain.n != openSize {
+			return repo.Corrupt(fmt.Errorf("formats: %s: decompresses to %d bytes, repomd.xml says %d", u, plain.n, openSize))
+		}
+		if want := ix.Extra["filelists_open_sha256"]; want != "" {
+			if got := fmt.Sprintf("%x", plain.h.Sum(nil)); got != want {
+				return repo.Corrupt(fmt.Errorf("formats: %s: decompresses to bytes whose SHA256 %s does not match repomd.xml's open-checksum %s", u, got, want))
+			}
+		}
 		return nil
 	}
-	return readCloser{dec, func() error { closeDec(); return body.Close() }}, check, nil
+	return readCloser{plain, func() error { closeDec(); return body.Close() }}, check, nil
 }
 
 type countingReader struct {
@@ -235,6 +275,33 @@ type countingReader struct {
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	return n, err
+}
+
+// boundedReader hashes and counts what it reads, and fails with err once
+// more than left bytes have come through.
+type boundedReader struct {
+	r    io.Reader
+	left int64
+	n    int64
+	h    hash.Hash
+	err  error
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, b.err
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.r.Read(p)
+	b.h.Write(p[:n])
+	b.n += int64(n)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n, b.err
+	}
 	return n, err
 }
 
