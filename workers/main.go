@@ -29,7 +29,6 @@ import (
 	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/internal/temporalclient"
 	"github.com/distroscope/distroscope/internal/version"
-	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/telemetry"
 	"github.com/distroscope/distroscope/workflows"
 )
@@ -93,7 +92,7 @@ func run(args []string) error {
 	producer := version.String()
 
 	w := newWorker(c, cfg.Temporal.TaskQueue, *concurrency, *drain)
-	workflows.RegisterSnapshot(w, &activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: cfg.TempDir,
+	workflows.RegisterSnapshot(w, &activities.Snapshot{Store: st, Fetcher: app.Fetcher(cfg), TempDir: cfg.TempDir,
 		Metrics: metrics, Producer: producer})
 	workflows.RegisterCompare(w, &activities.Compare{Store: st, TempDir: cfg.TempDir, Producer: producer, Rules: rules, Heap: heap})
 	workflows.RegisterReleases(w, &activities.Releases{Store: st})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/internal/membudget"
+	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/store/s3store"
 	"github.com/distroscope/distroscope/store/storeurl"
@@ -51,7 +52,19 @@ func OpenStore(ctx context.Context, c config.Config) (store.Store, error) {
 		CredentialsFile: c.Store.S3CredentialsFile,
 		PartSize:        c.Store.S3PartSizeMiB << 20,
 		CreateBucket:    true,
+		ConnectTimeout:  c.Store.S3ConnectTimeout,
+		ResponseTimeout: c.Store.S3ResponseTimeout,
+		OpTimeout:       c.Store.S3OpTimeout,
+		MinRate:         c.Store.S3MinRate,
 	}})
+}
+
+// Fetcher is the mirrors' fetcher with the configured limits, so that a
+// mirror that stalls or trickles fails an attempt instead of holding it.
+func Fetcher(c config.Config) *repo.Fetcher {
+	f := repo.DefaultFetcher()
+	f.IdleTimeout, f.MinRate, f.RateWindow, f.RequestTimeout = c.Fetch.IdleTimeout, c.Fetch.MinRate, c.Fetch.RateWindow, c.Fetch.RequestTimeout
+	return f
 }
 
 // CloseStore releases a store that holds resources (the local folder

@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
@@ -31,6 +32,7 @@ import (
 type Config struct {
 	Temporal Temporal `yaml:"temporal"`
 	Store    Store    `yaml:"store"`
+	Fetch    Fetch    `yaml:"fetch"`
 	Log      Log      `yaml:"log"`
 	// MetricsAddr is where /metrics listens ("" disables it).
 	MetricsAddr string `yaml:"metrics_addr"`
@@ -75,6 +77,26 @@ type Store struct {
 	S3Secure          bool   `yaml:"s3_secure"`
 	S3CredentialsFile string `yaml:"s3_credentials_file"`
 	S3PartSizeMiB     int64  `yaml:"s3_part_size_mib"`
+	// Deadlines of S3 requests (see s3store.Options): connecting, the
+	// response's headers once a request is sent, and each operation —
+	// plus, for a transfer, its size at S3MinRate bytes a second. A server
+	// that accepts connections and never answers fails an operation in
+	// S3OpTimeout instead of hanging it.
+	S3ConnectTimeout  time.Duration `yaml:"s3_connect_timeout"`
+	S3ResponseTimeout time.Duration `yaml:"s3_response_timeout"`
+	S3OpTimeout       time.Duration `yaml:"s3_op_timeout"`
+	S3MinRate         int64         `yaml:"s3_min_rate"`
+}
+
+// Fetch limits downloads from mirrors (see repo.Fetcher): a transfer that
+// receives nothing for IdleTimeout, less than MinRate bytes a second over
+// a RateWindow, or is still going after RequestTimeout plus its size at
+// MinRate fails, retryably, saying so. 0 turns a limit off.
+type Fetch struct {
+	IdleTimeout    time.Duration `yaml:"idle_timeout"`
+	MinRate        int64         `yaml:"min_rate"`
+	RateWindow     time.Duration `yaml:"rate_window"`
+	RequestTimeout time.Duration `yaml:"request_timeout"`
 }
 
 // Log configures logging: JSON on stdout, optionally Loki too.
@@ -94,10 +116,14 @@ type Log struct {
 func Default() Config {
 	return Config{
 		Temporal: Temporal{Address: "127.0.0.1:7233", Namespace: "default", TaskQueue: "distroscope"},
-		Store:    Store{URL: defaultStore(), S3Region: "us-east-1", S3PartSizeMiB: 16},
-		Log:      Log{Level: "info", LokiQueue: 4096},
-		AptRoot:  "/",
-		UIURL:    "http://127.0.0.1:8233",
+		// The limits are those of repo.DefaultFetcher and s3store's
+		// defaults (internal/app's tests check).
+		Store: Store{URL: defaultStore(), S3Region: "us-east-1", S3PartSizeMiB: 16,
+			S3ConnectTimeout: 10 * time.Second, S3ResponseTimeout: 30 * time.Second, S3OpTimeout: time.Minute, S3MinRate: 1_000_000},
+		Fetch:   Fetch{IdleTimeout: time.Minute, MinRate: 16_000, RateWindow: time.Minute, RequestTimeout: time.Minute},
+		Log:     Log{Level: "info", LokiQueue: 4096},
+		AptRoot: "/",
+		UIURL:   "http://127.0.0.1:8233",
 	}
 }
 
@@ -116,33 +142,41 @@ func defaultStore() string {
 // env maps each environment variable to the field it sets.
 func (c *Config) env() map[string]any {
 	return map[string]any{
-		"TEMPORAL_ADDRESS":                 &c.Temporal.Address,
-		"TEMPORAL_NAMESPACE":               &c.Temporal.Namespace,
-		"TEMPORAL_TLS":                     &c.Temporal.TLS,
-		"TEMPORAL_TLS_CLIENT_CERT_PATH":    &c.Temporal.TLSCertPath,
-		"TEMPORAL_TLS_CLIENT_KEY_PATH":     &c.Temporal.TLSKeyPath,
-		"TEMPORAL_TLS_SERVER_CA_CERT_PATH": &c.Temporal.TLSCAPath,
-		"TEMPORAL_TLS_SERVER_NAME":         &c.Temporal.TLSServerName,
-		"TEMPORAL_API_KEY_FILE":            &c.Temporal.APIKeyFile,
-		"DISTROSCOPE_TASK_QUEUE":           &c.Temporal.TaskQueue,
-		"DISTROSCOPE_STORE":                &c.Store.URL,
-		"DISTROSCOPE_S3_ENDPOINT":          &c.Store.S3Endpoint,
-		"DISTROSCOPE_S3_REGION":            &c.Store.S3Region,
-		"DISTROSCOPE_S3_SECURE":            &c.Store.S3Secure,
-		"DISTROSCOPE_S3_CREDENTIALS_FILE":  &c.Store.S3CredentialsFile,
-		"DISTROSCOPE_S3_PART_SIZE_MIB":     &c.Store.S3PartSizeMiB,
-		"DISTROSCOPE_LOG_LEVEL":            &c.Log.Level,
-		"DISTROSCOPE_LOKI_URL":             &c.Log.LokiURL,
-		"DISTROSCOPE_LOKI_TENANT":          &c.Log.LokiTenant,
-		"DISTROSCOPE_LOKI_USERNAME":        &c.Log.LokiUsername,
-		"DISTROSCOPE_LOKI_PASSWORD_FILE":   &c.Log.LokiPasswordFile,
-		"DISTROSCOPE_LOKI_QUEUE":           &c.Log.LokiQueue,
-		"DISTROSCOPE_METRICS_ADDR":         &c.MetricsAddr,
-		"DISTROSCOPE_APT_ROOT":             &c.AptRoot,
-		"DISTROSCOPE_TEMP_DIR":             &c.TempDir,
-		"DISTROSCOPE_UI_URL":               &c.UIURL,
-		"DISTROSCOPE_CATALOG":              &c.Catalog,
-		"DISTROSCOPE_COMPARE_RULES":        &c.CompareRules,
+		"TEMPORAL_ADDRESS":                  &c.Temporal.Address,
+		"TEMPORAL_NAMESPACE":                &c.Temporal.Namespace,
+		"TEMPORAL_TLS":                      &c.Temporal.TLS,
+		"TEMPORAL_TLS_CLIENT_CERT_PATH":     &c.Temporal.TLSCertPath,
+		"TEMPORAL_TLS_CLIENT_KEY_PATH":      &c.Temporal.TLSKeyPath,
+		"TEMPORAL_TLS_SERVER_CA_CERT_PATH":  &c.Temporal.TLSCAPath,
+		"TEMPORAL_TLS_SERVER_NAME":          &c.Temporal.TLSServerName,
+		"TEMPORAL_API_KEY_FILE":             &c.Temporal.APIKeyFile,
+		"DISTROSCOPE_TASK_QUEUE":            &c.Temporal.TaskQueue,
+		"DISTROSCOPE_STORE":                 &c.Store.URL,
+		"DISTROSCOPE_S3_ENDPOINT":           &c.Store.S3Endpoint,
+		"DISTROSCOPE_S3_REGION":             &c.Store.S3Region,
+		"DISTROSCOPE_S3_SECURE":             &c.Store.S3Secure,
+		"DISTROSCOPE_S3_CREDENTIALS_FILE":   &c.Store.S3CredentialsFile,
+		"DISTROSCOPE_S3_PART_SIZE_MIB":      &c.Store.S3PartSizeMiB,
+		"DISTROSCOPE_S3_CONNECT_TIMEOUT":    &c.Store.S3ConnectTimeout,
+		"DISTROSCOPE_S3_RESPONSE_TIMEOUT":   &c.Store.S3ResponseTimeout,
+		"DISTROSCOPE_S3_OP_TIMEOUT":         &c.Store.S3OpTimeout,
+		"DISTROSCOPE_S3_MIN_RATE":           &c.Store.S3MinRate,
+		"DISTROSCOPE_FETCH_IDLE_TIMEOUT":    &c.Fetch.IdleTimeout,
+		"DISTROSCOPE_FETCH_MIN_RATE":        &c.Fetch.MinRate,
+		"DISTROSCOPE_FETCH_RATE_WINDOW":     &c.Fetch.RateWindow,
+		"DISTROSCOPE_FETCH_REQUEST_TIMEOUT": &c.Fetch.RequestTimeout,
+		"DISTROSCOPE_LOG_LEVEL":             &c.Log.Level,
+		"DISTROSCOPE_LOKI_URL":              &c.Log.LokiURL,
+		"DISTROSCOPE_LOKI_TENANT":           &c.Log.LokiTenant,
+		"DISTROSCOPE_LOKI_USERNAME":         &c.Log.LokiUsername,
+		"DISTROSCOPE_LOKI_PASSWORD_FILE":    &c.Log.LokiPasswordFile,
+		"DISTROSCOPE_LOKI_QUEUE":            &c.Log.LokiQueue,
+		"DISTROSCOPE_METRICS_ADDR":          &c.MetricsAddr,
+		"DISTROSCOPE_APT_ROOT":              &c.AptRoot,
+		"DISTROSCOPE_TEMP_DIR":              &c.TempDir,
+		"DISTROSCOPE_UI_URL":                &c.UIURL,
+		"DISTROSCOPE_CATALOG":               &c.Catalog,
+		"DISTROSCOPE_COMPARE_RULES":         &c.CompareRules,
 	}
 }
 
@@ -310,6 +344,25 @@ func (c Config) Validate() error {
 	if c.Store.S3PartSizeMiB < 5 || c.Store.S3PartSizeMiB > 5*1024 {
 		return fmt.Errorf("config: s3_part_size_mib %d: S3 parts are 5 MiB to 5 GiB", c.Store.S3PartSizeMiB)
 	}
+	// A store without deadlines is how a silent endpoint hung start-up.
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"s3_connect_timeout (DISTROSCOPE_S3_CONNECT_TIMEOUT)", c.Store.S3ConnectTimeout},
+		{"s3_response_timeout (DISTROSCOPE_S3_RESPONSE_TIMEOUT)", c.Store.S3ResponseTimeout},
+		{"s3_op_timeout (DISTROSCOPE_S3_OP_TIMEOUT)", c.Store.S3OpTimeout},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("config: %s is %s: S3 requests need a deadline", d.name, d.v)
+		}
+	}
+	if c.Store.S3MinRate <= 0 {
+		return fmt.Errorf("config: s3_min_rate (DISTROSCOPE_S3_MIN_RATE) is %d: want bytes a second", c.Store.S3MinRate)
+	}
+	if f := c.Fetch; f.IdleTimeout < 0 || f.MinRate < 0 || f.RateWindow < 0 || f.RequestTimeout < 0 {
+		return fmt.Errorf("config: fetch limits %+v: none may be negative (0 turns one off)", f)
+	}
 	return nil
 }
 
@@ -335,6 +388,12 @@ func setString(dst any, v string) error {
 	switch p := dst.(type) {
 	case *string:
 		*p = v
+	case *time.Duration:
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		*p = d
 	case *bool:
 		b, err := strconv.ParseBool(v)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -30,6 +31,8 @@ func TestEveryEnvVarSetsItsField(t *testing.T) {
 			env[name] = "7"
 		case *int64:
 			env[name] = "9"
+		case *time.Duration:
+			env[name] = "7s"
 		default:
 			env[name] = "x-" + strings.ToLower(name)
 		}
@@ -76,6 +79,9 @@ func TestBadInputNamesTheProblem(t *testing.T) {
 		{nil, map[string]string{"DISTROSCOPE_S3_SECURE": "maybe"}, "DISTROSCOPE_S3_SECURE"},
 		{nil, map[string]string{"DISTROSCOPE_LOG_LEVEL": "loud"}, "log level"},
 		{nil, map[string]string{"DISTROSCOPE_S3_PART_SIZE_MIB": "1"}, "5 MiB"},
+		{nil, map[string]string{"DISTROSCOPE_S3_OP_TIMEOUT": "soon"}, "DISTROSCOPE_S3_OP_TIMEOUT"},
+		{nil, map[string]string{"DISTROSCOPE_S3_OP_TIMEOUT": "0s"}, "need a deadline"},
+		{nil, map[string]string{"DISTROSCOPE_FETCH_MIN_RATE": "-1"}, "negative"},
 	} {
 		if _, err := load(t, tc.args, tc.env); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v %v: err = %v, want %q", tc.args, tc.env, err, tc.want)
@@ -178,5 +184,22 @@ func TestPFlagsBadInputNamesTheProblem(t *testing.T) {
 	}
 	if _, err := loadP(t, []string{"--config", filepath.Join(t.TempDir(), "missing.yaml")}, nil); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// The limits of downloads and S3 requests come from the file and the
+// environment like the rest, durations written as Go writes them.
+func TestLimits(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(file, []byte("fetch:\n  min_rate: 1000\n  rate_window: 90s\nstore:\n  s3_op_timeout: 2m\n"), 0o644)
+	c, err := load(t, []string{"--config", file}, map[string]string{"DISTROSCOPE_FETCH_IDLE_TIMEOUT": "0s", "DISTROSCOPE_S3_RESPONSE_TIMEOUT": "5s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Default()
+	want.Fetch.MinRate, want.Fetch.RateWindow, want.Fetch.IdleTimeout = 1000, 90*time.Second, 0
+	want.Store.S3OpTimeout, want.Store.S3ResponseTimeout = 2*time.Minute, 5*time.Second
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("got %+v\nwant %+v", c, want)
 	}
 }
