@@ -32,9 +32,19 @@
 // parts' row groups (each bounded and sorted) without decoding them — and an
 // object PUT is atomic on S3 and on the local store,
 // so a reader globbing the tree sees the partition whole or not at all. The
-// manifest (files, row counts, schema version, input hashes) is written last;
-// its presence is what marks a partition committed for distroscope's own
-// tools. The janitor deletes staged parts that no run will come back for.
+// manifest (files with their sizes and SHA-256s, row counts, schema version,
+// input hashes) is written last; its presence is what marks a partition
+// committed for distroscope's own tools. The janitor deletes staged parts
+// that no run will come back for.
+//
+// # Integrity
+//
+// A flipped bit in a Parquet file mostly reads as another value, not as an
+// error (see checksum.go). So every byte is accounted for: a stager may
+// record its part's SHA-256, which Publish checks before committing it;
+// Publish records the data object's SHA-256 in the manifest; and
+// distroscope's readers open committed objects through OpenFile or
+// ReadFile, which refuse one that differs as ErrCorrupt, naming it.
 //
 // Parquet: https://parquet.apache.org/docs/file-format/
 // Hive partitioning as DuckDB reads it: https://duckdb.org/docs/data/partitioning/hive_partitioning

@@ -37,6 +37,10 @@ type ManifestFile struct {
 	Key   string `json:"key"`
 	Rows  int64  `json:"rows"`
 	Bytes int64  `json:"bytes"`
+	// SHA256 is the object's SHA-256 in lowercase hex, so that readers can
+	// refuse a changed byte anywhere in it (see OpenFile). Manifests written
+	// before it was recorded have none.
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // Input is one upstream file a partition was built from.
@@ -69,7 +73,9 @@ func ReadManifest(ctx context.Context, st store.Store, key string) (Manifest, er
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		return Manifest{}, fmt.Errorf("datasets: decode manifest %s: %w", key, err)
+		// Ours are written whole (an atomic put) from valid JSON: one
+		// that does not decode was changed after.
+		return Manifest{}, fmt.Errorf("datasets: decode manifest %s: %w: %w", key, ErrCorrupt, err)
 	}
 	return m, nil
 }

@@ -6,6 +6,7 @@ package datasetstest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/distroscope/distroscope/datasets"
@@ -36,8 +37,10 @@ func CommitPackages(t testing.TB, st store.Store, p datasets.Partition, rows []d
 	if err := st.Put(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
 		t.Fatal(err)
 	}
+	d := datasets.NewDigest()
+	d.Write(data)
 	m, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Packages, Partition: p,
-		Parts: []datasets.StagedPart{{Key: key, Rows: int64(len(rows))}}, TempDir: t.TempDir()})
+		Parts: []datasets.StagedPart{{Key: key, Rows: int64(len(rows)), SHA256: d.SHA256()}}, TempDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,4 +48,17 @@ func CommitPackages(t testing.TB, st store.Store, p datasets.Partition, rows []d
 		t.Fatal(err)
 	}
 	return m
+}
+
+// RewriteManifest replaces the manifest of m's partition of table tb with
+// m, as a test makes a manifest of an older version (one without hashes).
+func RewriteManifest(t testing.TB, st store.Store, tb datasets.Table, m datasets.Manifest) {
+	t.Helper()
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Put(context.Background(), tb.ManifestKey(m.Partition), bytes.NewReader(data), int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
 }
