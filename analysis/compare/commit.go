@@ -135,37 +135,36 @@ func (s Storage) commitDatasets(ctx context.Context, p datasets.Partition, run R
 	now := s.now()
 	base := datasets.Manifest{Producer: s.Producer, WorkflowID: run.WorkflowID, RunID: run.RunID,
 		Inputs: []datasets.Input{{Path: datasets.Packages.DataKey(run.Old)}, {Path: datasets.Packages.DataKey(run.New)}}}
-	var changesKey, sourcesKey string
+	var changes, sources datasets.StagedPart
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		changesKey, err = stageRows(gctx, s.Store, s.TempDir, datasets.PackageChanges, p, "changes", res.Changes, datasets.ComparePackageChangeRows)
+		changes, err = stageRows(gctx, s.Store, s.TempDir, datasets.PackageChanges, p, "changes", res.Changes, datasets.ComparePackageChangeRows)
 		return err
 	})
 	g.Go(func() (err error) {
-		sourcesKey, err = stageRows(gctx, s.Store, s.TempDir, datasets.SourceChanges, p, "sources", res.Sources, datasets.CompareSourceChangeRows)
+		sources, err = stageRows(gctx, s.Store, s.TempDir, datasets.SourceChanges, p, "sources", res.Sources, datasets.CompareSourceChangeRows)
 		return err
 	})
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	summaryKey, err := stageRows(ctx, s.Store, s.TempDir, datasets.CompareSummaries, p, "summary", []datasets.CompareSummaryRow{res.Summary},
+	summary, err := stageRows(ctx, s.Store, s.TempDir, datasets.CompareSummaries, p, "summary", []datasets.CompareSummaryRow{res.Summary},
 		func(a, b *datasets.CompareSummaryRow) int { return strings.Compare(a.OldSnapshot, b.OldSnapshot) })
 	if err != nil {
 		return err
 	}
 	for _, st := range []struct {
 		table datasets.Table
-		key   string
-		rows  int
-	}{{datasets.PackageChanges, changesKey, len(res.Changes)}, {datasets.SourceChanges, sourcesKey, len(res.Sources)}, {datasets.CompareSummaries, summaryKey, 1}} {
+		part  datasets.StagedPart
+	}{{datasets.PackageChanges, changes}, {datasets.SourceChanges, sources}, {datasets.CompareSummaries, summary}} {
 		if _, err := datasets.Publish(ctx, s.Store, datasets.PublishInput{Table: st.table, Partition: p,
-			Parts: []datasets.StagedPart{{Key: st.key, Rows: int64(st.rows)}}, Manifest: base, TempDir: s.TempDir, Now: now}); err != nil {
+			Parts: []datasets.StagedPart{st.part}, Manifest: base, TempDir: s.TempDir, Now: now}); err != nil {
 			return err
 		}
 	}
 	// The janitor removes what this misses.
-	for _, k := range []string{changesKey, sourcesKey, summaryKey} {
-		_ = s.Store.Delete(ctx, k)
+	for _, part := range []datasets.StagedPart{changes, sources, summary} {
+		_ = s.Store.Delete(ctx, part.Key)
 	}
 	return nil
 }
@@ -198,9 +197,9 @@ func (s Storage) readSummary(ctx context.Context, m datasets.Manifest) (datasets
 	if len(m.Files) == 0 {
 		return datasets.CompareSummaryRow{}, fmt.Errorf("compare: summary manifest of %s without files", m.Partition.Snapshot)
 	}
-	rows, err := readRows[datasets.CompareSummaryRow](ctx, s.Store, m.Files[0].Key)
+	rows, err := readRows[datasets.CompareSummaryRow](ctx, s.Store, m.Files[0])
 	if err != nil {
-		return datasets.CompareSummaryRow{}, fmt.Errorf("compare: read summary %s: %w", m.Files[0].Key, err)
+		return datasets.CompareSummaryRow{}, loadError(fmt.Errorf("read summary: %w", err))
 	}
 	if len(rows) == 0 {
 		return datasets.CompareSummaryRow{}, fmt.Errorf("compare: read summary %s: no rows", m.Files[0].Key)
@@ -208,48 +207,56 @@ func (s Storage) readSummary(ctx context.Context, m datasets.Manifest) (datasets
 	return rows[0], nil
 }
 
-// stageRows writes rows of table t as one staged part of partition p.
-func stageRows[T any](ctx context.Context, st store.Store, tempDir string, t datasets.Table, p datasets.Partition, part string, rows []T, cmp func(a, b *T) int) (string, error) {
+// stageRows writes rows of table t as one staged part of partition p,
+// with the SHA-256 of what it wrote, which Publish checks it against.
+func stageRows[T any](ctx context.Context, st store.Store, tempDir string, t datasets.Table, p datasets.Partition, part string, rows []T, cmp func(a, b *T) int) (datasets.StagedPart, error) {
 	f, err := os.CreateTemp(tempDir, "distroscope-stage-*.parquet")
 	if err != nil {
-		return "", fmt.Errorf("compare: stage %s: %w", t.Name, err)
+		return datasets.StagedPart{}, fmt.Errorf("compare: stage %s: %w", t.Name, err)
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	w := datasets.NewWriter(f, t, cmp, 0)
+	written := datasets.NewDigest()
+	w := datasets.NewWriter(io.MultiWriter(f, written), t, cmp, 0)
 	if err := w.WriteAll(rows); err != nil {
-		return "", fmt.Errorf("compare: stage %s: %w", t.Name, err)
+		return datasets.StagedPart{}, fmt.Errorf("compare: stage %s: %w", t.Name, err)
 	}
 	if err := w.Close(); err != nil {
-		return "", fmt.Errorf("compare: stage %s: %w", t.Name, err)
+		return datasets.StagedPart{}, fmt.Errorf("compare: stage %s: %w", t.Name, err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return "", fmt.Errorf("compare: stage %s: %w", t.Name, err)
+		return datasets.StagedPart{}, fmt.Errorf("compare: stage %s: %w", t.Name, err)
 	}
 	key := datasets.StagingKey(t, p, part)
-	if err := st.Put(ctx, key, f, w.Bytes()); err != nil {
-		return "", fmt.Errorf("compare: stage %s: %w", key, err)
+	if err := st.Put(ctx, key, f, written.Size()); err != nil {
+		return datasets.StagedPart{}, fmt.Errorf("compare: stage %s: %w", key, err)
 	}
-	return key, nil
+	return datasets.StagedPart{Key: key, Rows: int64(len(rows)), SHA256: written.SHA256()}, nil
 }
 
-// readRows reads a small committed Parquet object into rows.
-func readRows[T any](ctx context.Context, st store.Store, key string) ([]T, error) {
-	rc, err := st.Get(ctx, key)
+// maxSmallObject bounds what readRows reads into memory.
+const maxSmallObject = 64 << 20
+
+// readRows reads a small committed Parquet object into rows, after
+// checking it against its manifest.
+func readRows[T any](ctx context.Context, st store.Store, f datasets.ManifestFile) (rows []T, err error) {
+	data, err := datasets.ReadFile(ctx, st, f, maxSmallObject)
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, 64<<20))
-	if err != nil {
-		return nil, err
-	}
+	defer func() {
+		// parquet-go panics on some broken files (a manifest from before
+		// hashes lets one through).
+		if p := recover(); p != nil {
+			rows, err = nil, fmt.Errorf("%s: %w: %v", f.Key, ErrCorrupt, p)
+		}
+	}()
 	r := parquet.NewGenericReader[T](bytes.NewReader(data))
 	defer r.Close()
-	rows := make([]T, r.NumRows())
+	rows = make([]T, r.NumRows())
 	n, err := r.Read(rows)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", f.Key, err)
 	}
 	return rows[:n], nil
 }

@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/store"
 )
 
 // ErrNotCommitted is returned (wrapped) by Load when the snapshot has no
@@ -19,42 +16,29 @@ import (
 var ErrNotCommitted = errors.New("no committed packages")
 
 // Load reads the committed packages file of snapshot p, only the columns
-// a comparison needs. A missing file is an error wrapping ErrNotCommitted,
-// an unreadable one an error wrapping ErrCorrupt; both name the object.
+// a comparison needs, after checking it against its manifest (its size,
+// and its SHA-256 unless the manifest predates them: see
+// datasets.OpenFile). A snapshot without a packages manifest is an error
+// wrapping ErrNotCommitted; a file that fails the check, or that Arrow
+// cannot decode, an error wrapping ErrCorrupt; both name the object.
 func (s Storage) Load(ctx context.Context, p datasets.Partition) (*Snapshot, error) {
 	key := datasets.Packages.DataKey(p)
-	rc, err := s.Store.Get(ctx, key)
-	if errors.Is(err, store.ErrNotFound) {
+	m, ok, err := datasets.Committed(ctx, s.Store, datasets.Packages, p)
+	if err != nil {
+		return nil, loadError(err)
+	}
+	if !ok {
 		return nil, fmt.Errorf("compare: %w for %s/%s/%s (%s)", ErrNotCommitted, p.Distro, p.Release, p.Snapshot, key)
 	}
+	if len(m.Files) != 1 || m.Files[0].Key != key {
+		return nil, fmt.Errorf("compare: %s: %w: its manifest does not list it alone (%d files)", key, ErrCorrupt, len(m.Files))
+	}
+	f, err := datasets.OpenFile(ctx, s.Store, m.Files[0], s.TempDir)
 	if err != nil {
-		return nil, fmt.Errorf("compare: %s: %w", key, err)
+		return nil, loadError(err)
 	}
-	defer rc.Close()
-	// Parquet is read at random offsets: a local folder's object is read
-	// in place (objects are replaced by rename, never rewritten, so the
-	// open file stays what it was); an S3 object is spooled to a file.
-	var ra io.ReaderAt
-	var n int64
-	if f, ok := rc.(localFile); ok {
-		fi, err := f.Stat()
-		if err != nil {
-			return nil, fmt.Errorf("compare: %s: %w", key, err)
-		}
-		ra, n = f, fi.Size()
-	} else {
-		f, err := os.CreateTemp(s.TempDir, "distroscope-compare-*.parquet")
-		if err != nil {
-			return nil, fmt.Errorf("compare: spool %s: %w", key, err)
-		}
-		defer os.Remove(f.Name())
-		defer f.Close()
-		if n, err = io.Copy(f, rc); err != nil {
-			return nil, fmt.Errorf("compare: spool %s: %w", key, err)
-		}
-		ra = f
-	}
-	snap, err := ReadSnapshot(ctx, ra, n)
+	defer f.Close()
+	snap, err := ReadSnapshot(ctx, f, f.Size())
 	if err != nil {
 		if ctx.Err() != nil {
 			// Stopped, not corrupt: the caller may try again.
@@ -68,10 +52,15 @@ func (s Storage) Load(ctx context.Context, p datasets.Partition) (*Snapshot, err
 	return snap, nil
 }
 
-// localFile is what a local folder's Get returns.
-type localFile interface {
-	io.ReaderAt
-	Stat() (os.FileInfo, error)
+// loadError is a failure of the datasets layer to read a committed
+// object; one wrapping datasets.ErrCorrupt — a data object or manifest
+// that is not what was committed — wraps ErrCorrupt too, which is what
+// callers of Load branch on. Its message names the object.
+func loadError(err error) error {
+	if errors.Is(err, datasets.ErrCorrupt) {
+		return fmt.Errorf("compare: %w: %w", ErrCorrupt, err)
+	}
+	return fmt.Errorf("compare: %w", err)
 }
 
 // LoadBoth loads both sides at once: reading is decompression and

@@ -317,6 +317,7 @@ func TestCommittedCompletesAnOlderComparison(t *testing.T) {
 // TestLoad: a committed snapshot loads from the local folder in place and
 // from an object store through a spooled copy; a missing or corrupt one
 // fails with the error a caller branches on, naming the object.
+// (TestLoadRefusesFlippedBits flips single bits.)
 func TestLoad(t *testing.T) {
 	rows := parseFile(t, mainFixture)
 	for _, tc := range []struct {
@@ -328,12 +329,30 @@ func TestLoad(t *testing.T) {
 		{"local folder", func(t *testing.T, st store.Store) { datasetstest.CommitPackages(t, st, newPart, rows) }, false, nil},
 		{"object store", func(t *testing.T, st store.Store) { datasetstest.CommitPackages(t, st, newPart, rows) }, true, nil},
 		{"not committed", func(t *testing.T, st store.Store) {}, false, ErrNotCommitted},
-		{"corrupt", func(t *testing.T, st store.Store) {
+		{"not what its manifest records", func(t *testing.T, st store.Store) {
+			datasetstest.CommitPackages(t, st, newPart, rows)
 			junk := []byte("PAR1 this is not a Parquet file PAR1")
 			if err := st.Put(context.Background(), datasets.Packages.DataKey(newPart), bytes.NewReader(junk), int64(len(junk))); err != nil {
 				t.Fatal(err)
 			}
 		}, true, ErrCorrupt},
+		{"what its manifest records, but not Parquet", func(t *testing.T, st store.Store) {
+			m := datasetstest.CommitPackages(t, st, newPart, rows)
+			junk := []byte("PAR1 this is not a Parquet file PAR1")
+			if err := st.Put(context.Background(), datasets.Packages.DataKey(newPart), bytes.NewReader(junk), int64(len(junk))); err != nil {
+				t.Fatal(err)
+			}
+			d := datasets.NewDigest()
+			d.Write(junk)
+			m.Files[0].Bytes, m.Files[0].SHA256 = d.Size(), d.SHA256()
+			datasetstest.RewriteManifest(t, st, datasets.Packages, m)
+		}, false, ErrCorrupt},
+		{"listed by its manifest, missing", func(t *testing.T, st store.Store) {
+			datasetstest.CommitPackages(t, st, newPart, rows)
+			if err := st.Delete(context.Background(), datasets.Packages.DataKey(newPart)); err != nil {
+				t.Fatal(err)
+			}
+		}, false, ErrCorrupt},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var st store.Store = localStore(t)
