@@ -308,7 +308,8 @@ func (s *Snapshot) stageSnapshotRows(ctx context.Context, rel repo.Resolved, par
 			Mirror: rel.Source.Mirror, Component: ix.Component, IndexArchitecture: ix.Architecture,
 			IndexPath: part.Fetch.Path, Compression: part.Fetch.Compression.String(), IndexSize: part.Fetch.CompressedBytes,
 			IndexSHA256: part.Fetch.SHA256, UncompressedSize: part.Fetch.UncompressedBytes, Rows: part.Staged.Rows,
-			FetchedAt: now,
+			FetchedAt: now, InvalidUTF8Rows: part.Fetch.InvalidUTF8Rows, InvalidUTF8Fields: part.Fetch.InvalidUTF8Fields,
+			InvalidUTF8Columns: part.Fetch.InvalidUTF8Columns,
 		}
 		if err := w.Write(&row); err != nil {
 			return "", 0, err

@@ -2,15 +2,23 @@ package activities_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
 
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -243,5 +251,180 @@ func TestPartialMirrorIsLogged(t *testing.T) {
 	}
 	if n := strings.Count(logged.String(), "level=WARN"); n != len(res.Resolved.Indexes) || !strings.Contains(logged.String(), "instead") {
 		t.Errorf("%d warnings for %d indexes fetched by their canonical names:\n%s", n, len(res.Resolved.Indexes), logged.String())
+	}
+}
+
+// unsignedRepo writes an unsigned apt suite "hostile" of one index,
+// main/binary-amd64/Packages, holding packages, and returns its root.
+func unsignedRepo(t *testing.T, packages string) string {
+	t.Helper()
+	root := t.TempDir()
+	dir := filepath.Join(root, "dists", "hostile", "main", "binary-amd64")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Packages"), []byte(packages), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(packages))
+	release := fmt.Sprintf("Origin: Hostile\nSuite: hostile\nCodename: hostile\nDate: Sat, 05 Dec 2026 10:00:00 UTC\n"+
+		"Architectures: amd64\nComponents: main\nSHA256:\n %x %d main/binary-amd64/Packages\n", sum, len(packages))
+	if err := os.WriteFile(filepath.Join(root, "dists", "hostile", "Release"), []byte(release), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// snapshotUnsigned resolves and ingests the suite of root: it returns the
+// resolved snapshot, its parts and the first ingest error.
+func snapshotUnsigned(t *testing.T, root string) (*activities.Snapshot, *testsuite.TestActivityEnvironment, activities.ResolveResult, []activities.IngestResult, error) {
+	t.Helper()
+	a, env, src, _ := setup(t, root)
+	src.Suite, src.Components, src.Architectures, src.SignedBy, src.AllowUnsigned = "hostile", []string{"main"}, []string{"amd64"}, nil, true
+	v, err := env.ExecuteActivity(a.ResolveRelease, activities.ResolveInput{Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res activities.ResolveResult
+	if err := v.Get(&res); err != nil {
+		t.Fatal(err)
+	}
+	var parts []activities.IngestResult
+	for _, ix := range res.Resolved.Indexes {
+		v, err := env.ExecuteActivity(a.IngestIndex, activities.IngestInput{Partition: res.Resolved.Partition, Index: ix})
+		if err != nil {
+			return a, env, res, parts, err
+		}
+		var r activities.IngestResult
+		if err := v.Get(&r); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, r)
+	}
+	return a, env, res, parts, nil
+}
+
+// TestInvalidUTF8 (issue 9, item 7): a package name that is not UTF-8
+// made a whole table unreadable to DuckDB once committed. Such a name is
+// corrupt metadata, refused naming the line; free text that is not UTF-8
+// (Latin-1, in old third-party repositories) is committed as valid UTF-8,
+// and the snapshot's record counts the rows and fields it was in.
+func TestInvalidUTF8(t *testing.T) {
+	const stanza = "Package: %s\nVersion: 1.0-1\nArchitecture: amd64\nMaintainer: %s\nDescription: %s\n\n"
+	t.Run("a name that is not UTF-8 is corrupt", func(t *testing.T) {
+		packages := fmt.Sprintf(stanza, "good", "A <a@example.org>", "fine") + fmt.Sprintf(stanza, "bad\xffname", "A <a@example.org>", "fine")
+		_, _, _, _, err := snapshotUnsigned(t, unsignedRepo(t, packages))
+		var ae *temporal.ApplicationError
+		if !errors.As(err, &ae) || !ae.NonRetryable() || ae.Type() != activities.ErrTypeCorrupt {
+			t.Fatalf("err = %v, want a non-retryable %s", err, activities.ErrTypeCorrupt)
+		}
+		for _, want := range []string{"main/binary-amd64/Packages line 7", "invalid package name", `"bad\xffname"`} {
+			if !strings.Contains(ae.Error(), want) {
+				t.Errorf("error %q does not say %q", ae.Error(), want)
+			}
+		}
+	})
+	t.Run("Latin-1 text is committed as UTF-8 and counted", func(t *testing.T) {
+		packages := fmt.Sprintf(stanza, "clean", "A <a@example.org>", "fine") +
+			fmt.Sprintf(stanza, "latin", "J\xfcrgen <j@example.org>", "caf\xe9 cr\xe8me") +
+			fmt.Sprintf(stanza, "latin-desc", "A <a@example.org>", "na\xefve")
+		a, env, res, parts, err := snapshotUnsigned(t, unsignedRepo(t, packages))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.ExecuteActivity(a.CommitSnapshot, activities.CommitInput{Resolved: res.Resolved, Parts: parts, WorkflowID: "wf", RunID: "run"}); err != nil {
+			t.Fatal(err)
+		}
+		p := res.Resolved.Partition
+		snaps := readCommitted[datasets.SnapshotRow](t, a, datasets.Snapshots, p)
+		if len(snaps) != 1 {
+			t.Fatalf("%d snapshots rows, want 1", len(snaps))
+		}
+		if s := snaps[0]; s.InvalidUTF8Rows != 2 || s.InvalidUTF8Fields != 3 || !slices.Equal(s.InvalidUTF8Columns, []string{"description", "maintainer"}) {
+			t.Errorf("snapshots row counts %d rows, %d fields, columns %q; want 2, 3, [description maintainer]",
+				s.InvalidUTF8Rows, s.InvalidUTF8Fields, s.InvalidUTF8Columns)
+		}
+		rows := readCommitted[datasets.PackageRow](t, a, datasets.Packages, p)
+		got := map[string]string{}
+		for _, r := range rows {
+			got[r.Package] = r.Maintainer + " | " + r.Description
+		}
+		want := map[string]string{"clean": "A <a@example.org> | fine", "latin": "Jürgen <j@example.org> | café crème", "latin-desc": "A <a@example.org> | naïve"}
+		if !maps.Equal(got, want) {
+			t.Errorf("committed rows %q, want %q", got, want)
+		}
+	})
+}
+
+// readCommitted reads the data object of table tb's committed partition p.
+func readCommitted[T any](t *testing.T, a *activities.Snapshot, tb datasets.Table, p datasets.Partition) []T {
+	t.Helper()
+	rc, err := a.Store.Get(t.Context(), tb.DataKey(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := parquet.Read[T](bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("%s: %v", tb.DataKey(p), err)
+	}
+	return rows
+}
+
+// snapshotRowBeforeUTF8Counts is datasets.SnapshotRow as version 1 of
+// the snapshots table first was, without the invalid_utf8 columns.
+type snapshotRowBeforeUTF8Counts struct {
+	Origin            string    `parquet:"origin,dict"`
+	Label             string    `parquet:"label,optional,dict"`
+	Suite             string    `parquet:"suite,optional,dict"`
+	Codename          string    `parquet:"codename,optional,dict"`
+	Version           string    `parquet:"version,optional,dict"`
+	ReleaseDate       time.Time `parquet:"release_date,timestamp(millisecond)"`
+	ValidUntil        time.Time `parquet:"valid_until,optional,timestamp(millisecond)"`
+	ReleaseSHA256     string    `parquet:"release_sha256,dict"`
+	SignedBy          []string  `parquet:"signed_by,list"`
+	Mirror            string    `parquet:"mirror,dict"`
+	Component         string    `parquet:"component,dict"`
+	IndexArchitecture string    `parquet:"index_architecture,dict"`
+	IndexPath         string    `parquet:"index_path"`
+	Compression       string    `parquet:"compression,dict"`
+	IndexSize         int64     `parquet:"index_size"`
+	IndexSHA256       string    `parquet:"index_sha256"`
+	UncompressedSize  int64     `parquet:"uncompressed_size,optional"`
+	Rows              int64     `parquet:"rows"`
+	FetchedAt         time.Time `parquet:"fetched_at,timestamp(millisecond)"`
+}
+
+// TestSnapshotsWrittenBeforeUTF8CountsRead: the invalid_utf8 columns were
+// added to version 1 of the snapshots table as optional columns at its
+// end, so a snapshots file committed before them still reads, with zero
+// counts, as the table's readers read it (parquet-go into SnapshotRow).
+func TestSnapshotsWrittenBeforeUTF8CountsRead(t *testing.T) {
+	old := snapshotRowBeforeUTF8Counts{Origin: "Debian", Codename: "bookworm", ReleaseDate: time.Unix(1700000000, 0).UTC(),
+		ReleaseSHA256: strings.Repeat("a", 64), SignedBy: []string{"key"}, Mirror: "http://127.0.0.1/debian", Component: "main",
+		IndexArchitecture: "amd64", IndexPath: "main/binary-amd64/Packages.xz", Compression: "xz", IndexSize: 1, IndexSHA256: strings.Repeat("b", 64),
+		Rows: 7, FetchedAt: time.Unix(1700000001, 0).UTC()}
+	var buf bytes.Buffer
+	if err := parquet.Write(&buf, []snapshotRowBeforeUTF8Counts{old}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := parquet.NewGenericReader[datasets.SnapshotRow](f)
+	rows := make([]datasets.SnapshotRow, 2)
+	n, err := r.Read(rows)
+	if n != 1 || (err != nil && err != io.EOF) {
+		t.Fatalf("read %d rows, %v", n, err)
+	}
+	got := rows[0]
+	if got.Origin != old.Origin || got.Rows != old.Rows || !slices.Equal(got.SignedBy, old.SignedBy) || got.IndexSHA256 != old.IndexSHA256 ||
+		got.InvalidUTF8Rows != 0 || got.InvalidUTF8Fields != 0 || len(got.InvalidUTF8Columns) != 0 {
+		t.Errorf("read %+v from %+v", got, old)
 	}
 }

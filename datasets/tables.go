@@ -102,6 +102,13 @@ type SnapshotRow struct {
 	UncompressedSize  int64     `parquet:"uncompressed_size,optional"`
 	Rows              int64     `parquet:"rows"`
 	FetchedAt         time.Time `parquet:"fetched_at,timestamp(millisecond)"`
+	// The index's text that was not UTF-8 and was read as Latin-1 (see
+	// repo.IngestResult): the rows and fields it was in, and their columns.
+	// Optional columns at the end, so snapshots written before them read
+	// as zero and the table stays at version 1.
+	InvalidUTF8Rows    int64    `parquet:"invalid_utf8_rows,optional"`
+	InvalidUTF8Fields  int64    `parquet:"invalid_utf8_fields,optional"`
+	InvalidUTF8Columns []string `parquet:"invalid_utf8_columns,optional,list"`
 }
 
 // Table names one dataset and pins its schema version. The version is part
