@@ -30,6 +30,10 @@ type Snapshot struct {
 	// Backoff spaces the attempts after transient failures (DefaultBackoff
 	// when zero); tests shorten it.
 	Backoff Backoff
+	// MaxUncompressed is the hard cap on what one index may decompress to
+	// (repo.DefaultMaxUncompressed, 1 GiB, when 0): the size the metadata
+	// gives the plain file can only lower it.
+	MaxUncompressed int64
 }
 
 // startHeartbeat starts an attempt's heartbeats, with its backoff.
@@ -159,8 +163,9 @@ func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestR
 		// A mirror without by-hash/ (the canonical name is fetched
 		// instead, verified the same) or caught mid-sync (fetched again)
 		// still gives verified data, but an operator should hear of it.
-		OnNotice: func(n repo.Notice) { logger.Warn(n.String(), "index", n.Index, "url", n.URL, "notice", string(n.Kind)) },
-		TempDir:  s.TempDir,
+		OnNotice:        func(n repo.Notice) { logger.Warn(n.String(), "index", n.Index, "url", n.URL, "notice", string(n.Kind)) },
+		TempDir:         s.TempDir,
+		MaxUncompressed: s.MaxUncompressed,
 	})
 	if err != nil {
 		return out, classify(err)

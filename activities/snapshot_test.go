@@ -428,3 +428,27 @@ func TestSnapshotsWrittenBeforeUTF8CountsRead(t *testing.T) {
 		t.Errorf("read %+v from %+v", got, old)
 	}
 }
+
+// TestMaxUncompressedIsTheHardCap: the worker's cap on what an index
+// decompresses to reaches the ingest (issue 9, item 3: a Release
+// declaring 4.36 GB let a bomb commit 2.2 M rows).
+func TestMaxUncompressedIsTheHardCap(t *testing.T) {
+	packages := strings.Repeat("Package: pkg\nVersion: 1.0-1\nArchitecture: amd64\n\n", 10)
+	root := unsignedRepo(t, packages)
+	a, env, src, _ := setup(t, root)
+	a.MaxUncompressed = 100
+	src.Suite, src.Components, src.Architectures, src.SignedBy, src.AllowUnsigned = "hostile", []string{"main"}, []string{"amd64"}, nil, true
+	v, err := env.ExecuteActivity(a.ResolveRelease, activities.ResolveInput{Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res activities.ResolveResult
+	if err := v.Get(&res); err != nil {
+		t.Fatal(err)
+	}
+	_, err = env.ExecuteActivity(a.IngestIndex, activities.IngestInput{Partition: res.Resolved.Partition, Index: res.Resolved.Indexes[0]})
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) || !ae.NonRetryable() || !strings.Contains(ae.Error(), "more than the limit of 100") {
+		t.Fatalf("err = %v, want a non-retryable error naming the limit of 100", err)
+	}
+}
