@@ -40,7 +40,10 @@ side, which snapshot it used and who verified it.
 
 With no arguments it compares this machine's release (the first suite of its first apt source
 that is not an overlay such as -updates) with the distribution's next release still supported
-in distro-info-data (bookworm → trixie).`
+in distro-info-data (bookworm → trixie).
+
+With no worker polling the task queue it exits 1 saying so, before starting or when every worker
+has gone while it follows the run, unless --wait (as snapshot does).`
 
 const compareExample = `  # this machine's release against the next one
   distroscope compare
@@ -55,7 +58,7 @@ const compareExample = `  # this machine's release against the next one
   distroscope compare --allow-unverified debian/bookworm debian/trixie`
 
 func compareCommand(c *cli) *cobra.Command {
-	var allowUnverified bool
+	var allowUnverified, wait bool
 	cmd := &cobra.Command{
 		Use:               "compare [OLD NEW]",
 		Short:             "Compare two snapshots (DISTRO/RELEASE[/SNAPSHOT]); none: this machine's release and the next",
@@ -72,11 +75,12 @@ func compareCommand(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return c.compare(cfg, in)
+			return c.compare(cfg, in, wait)
 		},
 	}
 	cmd.Flags().BoolVar(&allowUnverified, "allow-unverified", false,
 		"use the newest snapshot of each side even if the keyring the catalogue names for its distribution did not verify it")
+	addWaitFlag(cmd, &wait)
 	return cmd
 }
 
@@ -147,8 +151,9 @@ func sideTrust(cat *catalog.Catalog, catErr error, aptRoot, distro string, allow
 	return &compare.Trust{Keys: v.Signers, AllowUnverified: v.Optional || allowUnverified, By: v.By}, nil
 }
 
-// compare runs the comparison, follows it, and says what it committed.
-func (c *cli) compare(cfg config.Config, in workflows.CompareInput) error {
+// compare runs the comparison, follows it, and says what it committed —
+// unless no worker polls the task queue and wait is false (see snapshot).
+func (c *cli) compare(cfg config.Config, in workflows.CompareInput, wait bool) error {
 	tc, err := c.dial(cfg)
 	if err != nil {
 		return err
@@ -156,6 +161,10 @@ func (c *cli) compare(cfg config.Config, in workflows.CompareInput) error {
 	defer tc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
 	defer cancel()
+	missing, err := c.requireWorker(ctx, tc, cfg, wait, false)
+	if err != nil {
+		return fmt.Errorf("compare: %w", err)
+	}
 	start := time.Now()
 	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.CompareRunID(in, runIdentity(cfg, "")), TaskQueue: cfg.Temporal.TaskQueue,
@@ -167,13 +176,19 @@ func (c *cli) compare(cfg config.Config, in workflows.CompareInput) error {
 	}
 	link := uiLink(cfg, run.GetID(), run.GetRunID())
 	fmt.Fprintf(c.stderr, "compare %s → %s: run %s (%s)\n", in.Old, in.New, run.GetID(), link)
+	out := &lockedWriters{stdout: c.stdout, stderr: c.stderr}
+	ctx, stopWatching := c.followWorkers(ctx, tc, cfg, wait, missing, out)
+	defer stopWatching()
 	done := make(chan struct{})
-	go follow(ctx, tc, run, "compare", &lockedWriters{stdout: c.stdout, stderr: c.stderr}, done, func(p workflows.CompareProgress) string {
+	go follow(ctx, tc, run, "compare", out, done, func(p workflows.CompareProgress) string {
 		return compareProgressLine(p, time.Since(start))
 	})
 	var res activities.CompareResult
 	err = run.Get(ctx, &res)
 	close(done)
+	if nw := noWorker(ctx); nw != nil {
+		return fmt.Errorf("compare: %w\n  see %s", leftQueued(nw), link)
+	}
 	if err != nil {
 		return fmt.Errorf("compare failed after %s: %s\n  see %s", time.Since(start).Round(time.Millisecond), rootCause(err), link)
 	}

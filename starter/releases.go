@@ -19,7 +19,10 @@ release with its created, release, end-of-life, LTS, ELTS and ESM dates, one par
 distribution, reused when the CSV is unchanged.`
 
 func releasesCommand(c *cli) *cobra.Command {
-	var dir string
+	var (
+		dir  string
+		wait bool
+	)
 	sync := &cobra.Command{
 		Use:     "sync",
 		Short:   "Commit the releases table from distro-info-data",
@@ -31,10 +34,11 @@ func releasesCommand(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return c.releasesSync(cfg, dir)
+			return c.releasesSync(cfg, dir, wait)
 		},
 	}
 	sync.Flags().StringVar(&dir, "dir", "", "folder of distro-info CSVs on the worker (default "+activities.DefaultDistroInfoDir+")")
+	addWaitFlag(sync, &wait)
 	cmd := groupCommand(&cobra.Command{
 		Use:     "releases",
 		Short:   "The releases table of support dates",
@@ -44,7 +48,9 @@ func releasesCommand(c *cli) *cobra.Command {
 	return cmd
 }
 
-func (c *cli) releasesSync(cfg config.Config, dir string) error {
+// releasesSync runs the releases workflow and says what it committed —
+// unless no worker polls the task queue and wait is false (see snapshot).
+func (c *cli) releasesSync(cfg config.Config, dir string, wait bool) error {
 	tc, err := c.dial(cfg)
 	if err != nil {
 		return err
@@ -52,6 +58,10 @@ func (c *cli) releasesSync(cfg config.Config, dir string) error {
 	defer tc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
+	missing, err := c.requireWorker(ctx, tc, cfg, wait, false)
+	if err != nil {
+		return fmt.Errorf("releases sync: %w", err)
+	}
 	start := time.Now()
 	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.ReleasesWorkflowID, TaskQueue: cfg.Temporal.TaskQueue,
@@ -60,11 +70,17 @@ func (c *cli) releasesSync(cfg config.Config, dir string) error {
 	if err != nil {
 		return err
 	}
+	out := &lockedWriters{stdout: c.stdout, stderr: c.stderr}
+	ctx, stopWatching := c.followWorkers(ctx, tc, cfg, wait, missing, out)
+	defer stopWatching()
 	done := make(chan struct{})
-	go follow(ctx, tc, run, "releases", &lockedWriters{stdout: c.stdout, stderr: c.stderr}, done, (func(struct{}) string)(nil))
+	go follow(ctx, tc, run, "releases", out, done, (func(struct{}) string)(nil))
 	var res activities.SyncReleasesResult
 	err = run.Get(ctx, &res)
 	close(done)
+	if nw := noWorker(ctx); nw != nil {
+		return fmt.Errorf("releases sync: %w (see %s)", leftQueued(nw), uiLink(cfg, run.GetID(), run.GetRunID()))
+	}
 	if err != nil {
 		return fmt.Errorf("releases sync failed: %s (see %s)", rootCause(err), uiLink(cfg, run.GetID(), run.GetRunID()))
 	}

@@ -32,7 +32,13 @@ identity: its verification policy (the keys of its keyring, by fingerprint, and 
 --allow-expired), the task queue and the store. A second start of the same key and identity while
 one runs attaches to it; a start that verifies differently runs on its own, so a strict start is
 never answered by a lax run. A Release that is already committed is reused, not written again. It
-exits 1 with the failing step's message and a Temporal UI link when a run fails.`
+exits 1 with the failing step's message and a Temporal UI link when a run fails.
+
+Before starting, it asks the server who polls the task queue: when no worker does, it exits 1
+saying so (the queue, the server, the namespace) instead of waiting in silence, and it does the
+same while following when every worker has gone (the runs stay queued for a worker started
+later). --wait keeps waiting instead; --detach starts the runs anyway, saying that no worker
+takes them yet.`
 
 const snapshotExample = `  # the suites of this machine's first apt source
   distroscope snapshot
@@ -48,7 +54,7 @@ const snapshotExample = `  # the suites of this machine's first apt source
 
 type snapshotFlags struct {
 	suites, components, archs, mirror, keyring, compression string
-	allowUnsigned, allowExpired, detach                     bool
+	allowUnsigned, allowExpired, detach, wait               bool
 }
 
 func snapshotCommand(c *cli) *cobra.Command {
@@ -68,7 +74,7 @@ func snapshotCommand(c *cli) *cobra.Command {
 			if err != nil {
 				return usageError{fmt.Errorf("snapshot: %w", err)}
 			}
-			return c.snapshot(cfg, sources, f.detach)
+			return c.snapshot(cfg, sources, f.detach, f.wait)
 		},
 	}
 	fl := cmd.Flags()
@@ -81,6 +87,7 @@ func snapshotCommand(c *cli) *cobra.Command {
 	fl.BoolVar(&f.allowUnsigned, "allow-unsigned", false, "accept unsigned or unverifiable Release files")
 	fl.BoolVar(&f.allowExpired, "allow-expired", false, "accept a Release past its Valid-Until")
 	fl.BoolVar(&f.detach, "detach", false, "start the runs and exit without waiting")
+	addWaitFlag(cmd, &f.wait)
 	return cmd
 }
 
@@ -121,8 +128,10 @@ func splitList(s string) []string {
 }
 
 // snapshot starts one run per source and, unless detached, follows them
-// all to the end.
-func (c *cli) snapshot(cfg config.Config, sources []repo.Spec, detach bool) error {
+// all to the end — unless no worker polls the task queue, and wait is
+// false: then it fails before starting them, or stops following them when
+// every worker has gone.
+func (c *cli) snapshot(cfg config.Config, sources []repo.Spec, detach, wait bool) error {
 	tc, err := c.dial(cfg)
 	if err != nil {
 		return err
@@ -130,6 +139,10 @@ func (c *cli) snapshot(cfg config.Config, sources []repo.Spec, detach bool) erro
 	defer tc.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	missing, err := c.requireWorker(ctx, tc, cfg, wait, detach)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
 	setSA := searchAttributesRegistered(ctx, tc, cfg.Temporal.Namespace)
 
 	type started struct {
@@ -159,6 +172,8 @@ func (c *cli) snapshot(cfg config.Config, sources []repo.Spec, detach bool) erro
 	}
 
 	out := &lockedWriters{stdout: c.stdout, stderr: c.stderr}
+	ctx, stopWatching := c.followWorkers(ctx, tc, cfg, wait, missing, out)
+	defer stopWatching()
 	var (
 		failed []string
 		wg     sync.WaitGroup
@@ -177,6 +192,9 @@ func (c *cli) snapshot(cfg config.Config, sources []repo.Spec, detach bool) erro
 			close(done)
 			out.Lock()
 			defer out.Unlock()
+			if noWorker(ctx) != nil {
+				return // said once, below
+			}
 			if err != nil {
 				failed = append(failed, name)
 				fmt.Fprintf(c.stderr, "%s: FAILED after %s: %s\n  see %s\n", name,
@@ -187,6 +205,9 @@ func (c *cli) snapshot(cfg config.Config, sources []repo.Spec, detach bool) erro
 		}()
 	}
 	wg.Wait()
+	if nw := noWorker(ctx); nw != nil {
+		return fmt.Errorf("snapshot: %w", leftQueued(nw))
+	}
 	if len(failed) > 0 {
 		return fmt.Errorf("snapshot failed for %s", strings.Join(failed, ", "))
 	}

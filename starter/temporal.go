@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/spf13/cobra"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
 
@@ -33,4 +37,163 @@ func searchAttributesRegistered(ctx context.Context, c client.Client, ns string)
 	_, a := resp.GetCustomAttributes()[workflows.SearchAttrDistro]
 	_, b := resp.GetCustomAttributes()[workflows.SearchAttrRelease]
 	return a && b
+}
+
+// A worker polls its task queue again as soon as a poll returns, and the
+// server holds an idle poll for a minute, so a live worker's last poll is
+// at most about a minute old; workerStale adds a margin for a loaded
+// server. The server forgets pollers after five minutes. workerGrace is
+// how long a start looks again before it says no worker polls: a worker
+// started the moment before (the demo's) may not have reached the server.
+const (
+	workerStale         = 2 * time.Minute
+	workerCheckInterval = 10 * time.Second
+	workerGrace         = 2 * time.Second
+)
+
+// addWaitFlag adds --wait to a command that starts runs: without it, the
+// command fails at once when no worker polls the task queue (or all stop
+// polling while it follows its runs) instead of waiting in silence.
+func addWaitFlag(cmd *cobra.Command, wait *bool) {
+	cmd.Flags().BoolVar(wait, "wait", false, "keep waiting when no worker polls the task queue (default: fail, saying so)")
+}
+
+// noWorkerError says that no worker polls the task queue, since when, and
+// what to do about it. wait is whether the user asked to wait.
+type noWorkerError struct {
+	queue, address, namespace string
+	last                      time.Time // the latest poll, zero when the server knows none
+	wait, detach              bool      // what the user asked for: to wait for a worker, or not for the runs
+}
+
+func (e *noWorkerError) Error() string {
+	since := "none in the last 5 minutes"
+	if !e.last.IsZero() {
+		since = "last poll " + humanWait(time.Since(e.last)) + " ago"
+	}
+	msg := fmt.Sprintf("no worker is polling task queue %s on %s, namespace %s (%s)", e.queue, e.address, e.namespace, since)
+	switch {
+	case e.detach:
+		return msg + "; the runs stay queued until one does (distroscope-worker, with the same TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and DISTROSCOPE_TASK_QUEUE)"
+	case e.wait:
+		return msg + "; waiting for one (start distroscope-worker with the same TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and DISTROSCOPE_TASK_QUEUE)"
+	}
+	return msg + "; start one (distroscope-worker, with the same TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and DISTROSCOPE_TASK_QUEUE) or pass --wait"
+}
+
+// lastPoll is the latest poll of the task queue by any worker, for
+// workflow or activity tasks; zero when the server knows none. ok is false
+// when the server cannot say (an old server, a key without the right to
+// ask): then nothing is known, and nothing is claimed.
+func lastPoll(ctx context.Context, tc client.Client, queue string) (last time.Time, ok bool) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for _, kind := range []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_WORKFLOW, enumspb.TASK_QUEUE_TYPE_ACTIVITY} {
+		resp, err := tc.DescribeTaskQueue(ctx, queue, kind)
+		if err != nil {
+			return time.Time{}, false
+		}
+		for _, p := range resp.GetPollers() {
+			if t := p.GetLastAccessTime().AsTime(); t.After(last) {
+				last = t
+			}
+		}
+	}
+	return last, true
+}
+
+// checkWorker returns a *noWorkerError when no worker polled cfg's task
+// queue within stale, else nil.
+func checkWorker(ctx context.Context, tc client.Client, cfg config.Config, stale time.Duration, wait bool) error {
+	last, ok := lastPoll(ctx, tc, cfg.Temporal.TaskQueue)
+	if !ok || time.Since(last) < stale {
+		return nil
+	}
+	return &noWorkerError{queue: cfg.Temporal.TaskQueue, address: cfg.Temporal.Address, namespace: cfg.Temporal.Namespace, last: last, wait: wait}
+}
+
+// requireWorker is what a command that starts runs calls before starting
+// them: with no worker polling the task queue (for workerGrace) it fails,
+// saying so — or, with --wait or --detach (nothing waits for the runs
+// then), says so and lets the command go on, with missing true.
+func (c *cli) requireWorker(ctx context.Context, tc client.Client, cfg config.Config, wait, detach bool) (missing bool, err error) {
+	for deadline := time.Now().Add(workerGrace); ; {
+		err = checkWorker(ctx, tc, cfg, workerStale, wait)
+		if err == nil {
+			return false, nil
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(workerGrace / 4):
+		}
+	}
+	if !wait && !detach {
+		return true, err
+	}
+	var nw *noWorkerError
+	if errors.As(err, &nw) {
+		nw.detach = detach
+	}
+	fmt.Fprintln(c.stderr, err)
+	return true, nil
+}
+
+// followWorkers starts watchWorkers beside the runs a command follows and
+// returns the context to wait for them under: it ends with the
+// *noWorkerError when every worker stopped polling (unless the user asked
+// to wait; see noWorker). missing is requireWorker's.
+func (c *cli) followWorkers(ctx context.Context, tc client.Client, cfg config.Config, wait, missing bool, out *lockedWriters) (context.Context, context.CancelFunc) {
+	ctx, giveUp := context.WithCancelCause(ctx)
+	go watchWorkersEvery(ctx, tc, cfg, wait, missing, out, giveUp, workerCheckInterval, workerStale)
+	return ctx, func() { giveUp(nil) }
+}
+
+// watchWorkersEvery checks every so often, until ctx ends, that a worker
+// polls cfg's task queue: when every worker stopped (for stale), it says
+// so, once, and — unless the user asked to wait — ends the command's wait
+// through giveUp with the *noWorkerError (the runs stay; a worker started
+// later finishes them). When a worker is back it says that too. missing
+// is whether none polled at the start (and that was said).
+func watchWorkersEvery(ctx context.Context, tc client.Client, cfg config.Config, wait, missing bool, out *lockedWriters, giveUp context.CancelCauseFunc, every, stale time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := checkWorker(ctx, tc, cfg, stale, wait)
+		switch {
+		case err != nil && !wait:
+			giveUp(err)
+			return
+		case err != nil && !missing:
+			out.progress(err.Error())
+			missing = true
+		case err == nil && missing:
+			out.progress("a worker polls task queue " + cfg.Temporal.TaskQueue + " again")
+			missing = false
+		}
+	}
+}
+
+// noWorker is the *noWorkerError that ended ctx through watchWorkers'
+// giveUp, if that is what ended it.
+func noWorker(ctx context.Context) *noWorkerError {
+	var nw *noWorkerError
+	if errors.As(context.Cause(ctx), &nw) {
+		return nw
+	}
+	return nil
+}
+
+// leftQueued says that a command gave up waiting for runs no worker
+// takes: they stay queued, and a worker started later finishes them.
+func leftQueued(nw *noWorkerError) error {
+	return fmt.Errorf("%w; the runs stay queued, and a worker started later finishes them", nw)
 }
