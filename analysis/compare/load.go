@@ -53,15 +53,24 @@ func (s Storage) Load(ctx context.Context, p datasets.Partition) (*Snapshot, err
 }
 
 // loadError is a failure of the datasets layer to read a committed
-// object; one wrapping datasets.ErrCorrupt — a data object or manifest
-// that is not what was committed — wraps ErrCorrupt too, which is what
-// callers of Load branch on. Its message names the object.
+// object. One wrapping datasets.ErrCorrupt — a data object or manifest
+// that is not what was committed — is ErrCorrupt too, which is what
+// callers of Load branch on; its message is the datasets layer's, which
+// names the object and says what differs.
 func loadError(err error) error {
 	if errors.Is(err, datasets.ErrCorrupt) {
-		return fmt.Errorf("compare: %w: %w", ErrCorrupt, err)
+		return corruptObject{fmt.Errorf("compare: %w", err)}
 	}
 	return fmt.Errorf("compare: %w", err)
 }
+
+// corruptObject is an error of the datasets layer wrapping
+// datasets.ErrCorrupt that is also this package's ErrCorrupt.
+type corruptObject struct{ err error }
+
+func (e corruptObject) Error() string        { return e.err.Error() }
+func (e corruptObject) Unwrap() error        { return e.err }
+func (e corruptObject) Is(target error) bool { return target == ErrCorrupt }
 
 // LoadBoth loads both sides at once: reading is decompression and
 // decoding, which one snapshot alone does not spread over every core.
