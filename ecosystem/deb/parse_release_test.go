@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/distroscope/distroscope/ecosystem/openpgp"
 )
 
 const (
@@ -227,5 +230,61 @@ func TestParseReleaseTooLarge(t *testing.T) {
 	padded := append(data, bytes.Repeat([]byte{'\n'}, MaxReleaseSize-len(data))...)
 	if _, err := ParseRelease(bytes.NewReader(padded)); err != nil {
 		t.Errorf("a Release of exactly MaxReleaseSize bytes: %v", err)
+	}
+}
+
+// TestParseReleaseLarge: a Release's hash lists are one field each, as
+// long as the file — Debian's main archive lists thousands of files, and
+// each list runs to hundreds of KiB, past MaxFieldSize and MaxStanzaSize,
+// which bound Packages stanzas and must not bound a Release.
+func TestParseReleaseLarge(t *testing.T) {
+	const files = 12000
+	var b strings.Builder
+	b.WriteString("Origin: Debian\nSuite: unstable\nCodename: sid\nDate: Sat, 05 Dec 2026 08:00:00 UTC\nArchitectures: amd64\nComponents: main\n")
+	for _, h := range []struct{ name, digit string }{{"MD5Sum", "a"}, {"SHA256", "b"}} {
+		fmt.Fprintf(&b, "%s:\n", h.name)
+		for i := range files {
+			size := 32
+			if h.name == "SHA256" {
+				size = 64
+			}
+			fmt.Fprintf(&b, " %s %8d main/i18n/Translation-%05d.bz2\n", strings.Repeat(h.digit, size), i, i)
+		}
+	}
+	data := b.String()
+	if sha, _, _ := strings.Cut(data[strings.Index(data, "SHA256:"):], "\n\n"); len(sha) <= MaxFieldSize || len(data) <= MaxStanzaSize {
+		t.Fatalf("the SHA256 field is %d bytes, the Release %d: not past MaxFieldSize and MaxStanzaSize", len(sha), len(data))
+	}
+	rel, err := ParseRelease(strings.NewReader(data))
+	if err != nil {
+		t.Fatalf("a Release of %d bytes: %v", len(data), err)
+	}
+	if len(rel.Files) != files {
+		t.Fatalf("%d files, want %d", len(rel.Files), files)
+	}
+	if f, ok := rel.File("main/i18n/Translation-11999.bz2"); !ok || f.Size != 11999 || f.SHA256 != strings.Repeat("b", 64) || f.MD5 != strings.Repeat("a", 32) {
+		t.Errorf("last file = %+v, %v", f, ok)
+	}
+
+	// And the machine's own, when apt has any: real InRelease files.
+	lists, _ := filepath.Glob("/var/lib/apt/lists/*_InRelease")
+	for _, path := range lists {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			signed, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := openpgp.ExtractCleartext(signed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel, err := ParseRelease(bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := strings.Count(string(body), "\n "); len(rel.Files) == 0 || len(rel.Files) > want {
+				t.Errorf("%d files of %d hash lines", len(rel.Files), want)
+			}
+		})
 	}
 }
