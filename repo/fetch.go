@@ -457,6 +457,10 @@ func (f *Fetcher) ReadAll(ctx context.Context, rawURL string, limit int64) ([]by
 		return nil, corrupt(fmt.Errorf("repo: %s is %d bytes, more than the %d allowed", rawURL, n, limit))
 	}
 	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	var fe *FetchError
+	if errors.As(err, &fe) {
+		return nil, err // a limit ended the read: it says the URL and why already
+	}
 	if err != nil {
 		return nil, &FetchError{URL: rawURL, Reason: "reading: " + shortReason(err), Err: err}
 	}

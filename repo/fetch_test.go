@@ -218,6 +218,21 @@ func TestSlowMirrorsFail(t *testing.T) {
 	}
 }
 
+// TestReadAllSaysWhyOnce: a small file read whole (a Release) that a limit
+// ended says the URL and the reason once, as a read through Open does —
+// not "GET url: reading: repo: GET url: mirror sent …".
+func TestReadAllSaysWhyOnce(t *testing.T) {
+	srv := trickle(100_000, 20*time.Millisecond, 0)
+	defer srv.Close()
+	f := repo.Fetcher{Client: &http.Client{}, RequestTimeout: 300 * time.Millisecond}
+	url := srv.URL + "/dists/x/InRelease"
+	_, err := f.ReadAll(t.Context(), url, 1<<20)
+	want := regexp.MustCompile(`^repo: GET ` + regexp.QuoteMeta(url) + `: mirror sent \d+ B in 0\.3\d* s, the deadline for it, giving up$`)
+	if !errors.Is(err, repo.ErrTooSlow) || !want.MatchString(err.Error()) {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+}
+
 // TestTransferProgress: the Fetcher reports the bytes of every download
 // as they arrive, with the expected size, so an activity can heartbeat a
 // count that grows — and a stuck transfer shows as one that does not.
