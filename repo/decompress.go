@@ -2,6 +2,8 @@ package repo
 
 import (
 	"compress/bzip2"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -75,7 +77,7 @@ func Decompressor(c Compression, r io.Reader) (io.Reader, func(), error) {
 		}
 		return zr, func() { zr.Close() }, nil
 	case "xz":
-		zr, err := xz.NewReader(r)
+		zr, err := xz.NewReader(&xzGuard{r: r})
 		if err != nil {
 			return nil, nil, corrupt(fmt.Errorf("xz header: %w", err))
 		}
@@ -90,4 +92,237 @@ func Decompressor(c Compression, r io.Reader) (io.Reader, func(), error) {
 		return bzip2.NewReader(r), func() {}, nil
 	}
 	return nil, nil, fmt.Errorf("repo: unknown compression %q", c)
+}
+
+// MaxXZDictionary bounds the LZMA2 dictionary an xz block may ask for: the
+// decoder sets that much memory aside and fills it as it decodes, so a
+// bomb whose header asked for 2 GiB took a worker to 1.1 GB. 64 MiB is what
+// xz -9, the largest preset, uses.
+const MaxXZDictionary = 64 << 20
+
+// xzGuard passes an xz file through to the decoder while following its
+// structure (https://tukaani.org/xz/xz-file-format.txt) — stream headers,
+// block headers, LZMA2 chunks (skipped by the sizes their headers give),
+// checks, indexes, footers, stream padding — so that a block header whose
+// dictionary is over MaxXZDictionary is refused before the decoder reads
+// it. The decoder reads exactly, without reading ahead, so the guard sees
+// each byte before it does. Anything else wrong is left to the decoder.
+type xzGuard struct {
+	r   io.Reader
+	err error
+
+	state     xzState
+	need      int    // bytes still to collect into buf, or to skip
+	buf       []byte // the structure being collected
+	checkSize int    // of each block's check, from the stream flags
+	blockLen  int64  // bytes of the current block so far, for its padding
+	counted   bool   // the index's number of records was read
+	varints   uint64 // numbers of index records still to read
+	indexLen  int64  // bytes of the index so far, for its padding
+	tail      int    // the index's padding and CRC32 still to read
+}
+
+type xzState uint8
+
+const (
+	xzStreamHeader  xzState = iota // collecting 12 bytes
+	xzBlockOrIndex                 // one byte: a block header's size, or 0 for the index
+	xzBlockHeader                  // collecting the rest of the block header
+	xzChunk                        // an LZMA2 chunk's control byte
+	xzChunkHeader                  // collecting the rest of a chunk header
+	xzSkip                         // skipping chunk data, then xzChunk
+	xzBlockPadding                 // zeros to a multiple of four, then the check
+	xzCheck                        // skipping the check, then xzBlockOrIndex
+	xzIndex                        // collecting varints and the rest of the index
+	xzFooter                       // skipping 12 bytes, then xzStreamPadding
+	xzStreamPadding                // zeros, or the next stream's header
+)
+
+func (g *xzGuard) Read(p []byte) (int, error) {
+	if g.err != nil {
+		return 0, g.err
+	}
+	n, err := g.r.Read(p)
+	for i := 0; i < n; {
+		k, gerr := g.feed(p[i:n])
+		if gerr != nil {
+			g.err = corrupt(fmt.Errorf("xz: %w", gerr))
+			return 0, g.err
+		}
+		i += k
+	}
+	return n, err
+}
+
+// xzCheckSizes is the size of a block's check for each check type.
+var xzCheckSizes = [16]int{0, 4, 4, 4, 8, 8, 8, 16, 16, 16, 32, 32, 32, 64, 64, 64}
+
+// feed follows the structure through b and returns how many bytes it took.
+func (g *xzGuard) feed(b []byte) (int, error) {
+	switch g.state {
+	case xzSkip, xzCheck, xzFooter:
+		k := min(g.need, len(b))
+		g.need -= k
+		if g.state == xzSkip {
+			g.blockLen += int64(k)
+		}
+		if g.need == 0 {
+			switch g.state {
+			case xzSkip:
+				g.state = xzChunk
+			case xzCheck:
+				g.state = xzBlockOrIndex
+			case xzFooter:
+				g.state = xzStreamPadding
+			}
+		}
+		return k, nil
+	}
+	c := b[0]
+	switch g.state {
+	case xzStreamHeader, xzStreamPadding:
+		if g.state == xzStreamPadding && len(g.buf) == 0 && c == 0 {
+			return 1, nil
+		}
+		g.state = xzStreamHeader
+		g.buf = append(g.buf, c)
+		if len(g.buf) == 12 {
+			g.checkSize = xzCheckSizes[g.buf[7]&0x0f]
+			g.buf, g.state = g.buf[:0], xzBlockOrIndex
+		}
+	case xzBlockOrIndex:
+		if c == 0 {
+			g.state, g.indexLen, g.counted, g.varints, g.tail, g.buf = xzIndex, 1, false, 0, 0, g.buf[:0]
+			return 1, nil
+		}
+		g.buf = append(g.buf[:0], c)
+		g.need, g.state = (int(c)+1)*4, xzBlockHeader
+	case xzBlockHeader:
+		g.buf = append(g.buf, c)
+		if len(g.buf) == g.need {
+			if err := checkBlockHeader(g.buf); err != nil {
+				return 0, err
+			}
+			g.blockLen, g.state = int64(len(g.buf)), xzChunk
+		}
+	case xzChunk:
+		g.blockLen++
+		switch {
+		case c == 0:
+			g.state = xzBlockPadding
+		case c == 1 || c == 2:
+			g.buf, g.need, g.state = append(g.buf[:0], c), 3, xzChunkHeader
+		case c >= 0x80:
+			g.need = 5
+			if c >= 0xc0 {
+				g.need = 6 // a new properties byte
+			}
+			g.buf, g.state = append(g.buf[:0], c), xzChunkHeader
+		default:
+			return 0, fmt.Errorf("invalid LZMA2 chunk control byte %#x", c)
+		}
+	case xzChunkHeader:
+		g.blockLen++
+		g.buf = append(g.buf, c)
+		if len(g.buf) == g.need {
+			if g.buf[0] < 0x80 {
+				g.need = int(g.buf[1])<<8 | int(g.buf[2]) + 1
+			} else {
+				g.need = int(g.buf[3])<<8 | int(g.buf[4]) + 1
+			}
+			g.state = xzSkip
+		}
+	case xzBlockPadding:
+		if g.blockLen%4 != 0 {
+			g.blockLen++
+			return 1, nil
+		}
+		g.need, g.state = g.checkSize, xzCheck
+		if g.need == 0 {
+			g.state = xzBlockOrIndex
+		}
+		return 0, nil
+	case xzIndex:
+		g.indexLen++
+		if g.tail > 0 {
+			// The index's padding, then its CRC32.
+			if g.tail--; g.tail == 0 {
+				g.need, g.state = 12, xzFooter
+			}
+			return 1, nil
+		}
+		g.buf = append(g.buf, c)
+		if c&0x80 != 0 {
+			if len(g.buf) >= 9 {
+				return 0, errors.New("index: a number longer than 9 bytes")
+			}
+			return 1, nil
+		}
+		v, _ := binary.Uvarint(g.buf)
+		g.buf = g.buf[:0]
+		if !g.counted {
+			if v > 1<<40 {
+				return 0, fmt.Errorf("index: %d records", v)
+			}
+			g.counted, g.varints = true, 2*v
+		} else {
+			g.varints--
+		}
+		if g.varints == 0 {
+			g.tail = int((4-g.indexLen%4)%4) + 4
+		}
+	}
+	return 1, nil
+}
+
+// checkBlockHeader refuses a block header (CRC32 included) whose LZMA2
+// filter asks for a dictionary over MaxXZDictionary.
+func checkBlockHeader(h []byte) error {
+	pos, end := 2, len(h)-4
+	varint := func() (uint64, error) {
+		v, n := binary.Uvarint(h[pos:end])
+		if n <= 0 {
+			return 0, errors.New("block header: truncated")
+		}
+		pos += n
+		return v, nil
+	}
+	flags := h[1]
+	for _, present := range []byte{0x40, 0x80} {
+		if flags&present != 0 {
+			if _, err := varint(); err != nil {
+				return err
+			}
+		}
+	}
+	for range int(flags&3) + 1 {
+		id, err := varint()
+		if err != nil {
+			return err
+		}
+		size, err := varint()
+		if err != nil {
+			return err
+		}
+		if size > uint64(end-pos) {
+			return errors.New("block header: truncated filter properties")
+		}
+		props := h[pos : pos+int(size)]
+		pos += int(size)
+		if id != 0x21 {
+			continue
+		}
+		if len(props) != 1 || props[0] > 40 {
+			return errors.New("block header: invalid LZMA2 properties")
+		}
+		d := uint64(props[0])
+		dict := uint64(1<<32 - 1)
+		if d < 40 {
+			dict = (2 | d&1) << (d/2 + 11)
+		}
+		if dict > MaxXZDictionary {
+			return fmt.Errorf("a block asks for a dictionary of %d bytes, more than the %d allowed", dict, MaxXZDictionary)
+		}
+	}
+	return nil
 }
