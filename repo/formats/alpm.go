@@ -1,7 +1,6 @@
 package formats
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"time"
@@ -37,9 +36,9 @@ func (ALPM) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now ti
 	if spec.WithFiles {
 		def, kind, extra = DefaultALPMFilesTemplate, "pacman files database", map[string]string{"files": "1"}
 	}
-	return resolveWholeFiles(ctx, f, spec, kind, template(spec, def), "", extra, func(data []byte, u string) (time.Time, []string, error) {
+	return resolveWholeFiles(ctx, f, spec, kind, template(spec, def), "", extra, func(open func() io.Reader, u string) (time.Time, []string, error) {
 		var newest time.Time
-		rd, err := alpm.Open(bytes.NewReader(data), u, alpm.WithMaxSize(repo.MaxUncompressed(ctx)))
+		rd, err := alpm.Open(open(), u, alpm.WithMaxSize(repo.MaxUncompressed(ctx)))
 		if err != nil {
 			return newest, nil, err
 		}

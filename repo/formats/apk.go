@@ -1,7 +1,6 @@
 package formats
 
 import (
-	"bytes"
 	"context"
 	"crypto/rsa"
 	"fmt"
@@ -39,9 +38,9 @@ func (APK) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now tim
 	if err != nil {
 		return nil, repo.Invalid(err)
 	}
-	return resolveWholeFiles(ctx, f, spec, "APKINDEX", template(spec, DefaultAPKTemplate), "/APKINDEX.tar.gz", nil, func(data []byte, u string) (time.Time, []string, error) {
+	return resolveWholeFiles(ctx, f, spec, "APKINDEX", template(spec, DefaultAPKTemplate), "/APKINDEX.tar.gz", nil, func(open func() io.Reader, u string) (time.Time, []string, error) {
 		var newest time.Time
-		rd, err := apk.NewReader(bytes.NewReader(data), u, apk.WithMaxSize(repo.MaxUncompressed(ctx)))
+		rd, err := apk.NewReader(open(), u, apk.WithMaxSize(repo.MaxUncompressed(ctx)))
 		if err != nil {
 			return newest, nil, err
 		}
@@ -58,7 +57,7 @@ func (APK) Resolve(ctx context.Context, f *repo.Fetcher, spec repo.Spec, now tim
 			}
 		}
 		if len(keys) > 0 {
-			sig, err := apk.Verify(bytes.NewReader(data), u, keys)
+			sig, err := apk.Verify(open(), u, keys)
 			if err != nil {
 				return newest, nil, err
 			}
