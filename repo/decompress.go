@@ -83,7 +83,7 @@ func Decompressor(c Compression, r io.Reader) (io.Reader, func(), error) {
 		}
 		return zr, func() {}, nil
 	case "zst":
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(256<<20))
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(256<<20), zstd.WithDecoderMaxWindow(MaxZstdWindow))
 		if err != nil {
 			return nil, nil, corrupt(fmt.Errorf("zstd header: %w", err))
 		}
@@ -93,6 +93,12 @@ func Decompressor(c Compression, r io.Reader) (io.Reader, func(), error) {
 	}
 	return nil, nil, fmt.Errorf("repo: unknown compression %q", c)
 }
+
+// MaxZstdWindow bounds the window a zstd frame may ask for: the decoder
+// fills that much history as it decodes, so a bomb made with a 128 MiB
+// window (zstd --long=27) took a worker to 222 MB, and one of 64 MiB to
+// 161 MB. 32 MiB is zstd --ultra -20's; levels up to 19 use 8 MiB at most.
+const MaxZstdWindow = 32 << 20
 
 // MaxXZDictionary bounds the LZMA2 dictionary an xz block may ask for: the
 // decoder sets that much memory aside and fills it as it decodes, so a

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/distroscope/distroscope/repo"
 )
 
@@ -55,4 +57,47 @@ func unxz(t *testing.T, name string) ([]byte, error) {
 	}
 	defer closeDec()
 	return io.ReadAll(r)
+}
+
+// TestZstdWindow: a zstd frame may ask for a window of at most
+// repo.MaxZstdWindow, which the decoder fills as it decodes — a bomb made
+// with a 128 MiB window took a worker to 222 MB, one of 64 MiB to 161 MB.
+func TestZstdWindow(t *testing.T) {
+	plain := bytes.Repeat([]byte("Package: a0\nVersion: 1\nArchitecture: all\n\n"), 1000)
+	var frame bytes.Buffer
+	zw, err := zstd.NewWriter(&frame, zstd.WithWindowSize(1<<20), zstd.WithSingleSegment(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(plain)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fhd := frame.Bytes()[4]; fhd&0x20 != 0 {
+		t.Fatalf("frame header %#x is single-segment: no window descriptor to change", fhd)
+	}
+	for _, tt := range []struct {
+		log int // the window is 2^log bytes
+		ok  bool
+	}{{20, true}, {25, true}, {26, false}, {27, false}} {
+		t.Run(fmt.Sprint(1<<(tt.log-20), "MiB"), func(t *testing.T) {
+			data := bytes.Clone(frame.Bytes())
+			data[5] = byte(tt.log-10) << 3 // the window descriptor: exponent, no mantissa
+			r, closeDec, err := repo.Decompressor("zst", bytes.NewReader(data))
+			if err == nil {
+				defer closeDec()
+				var got []byte
+				got, err = io.ReadAll(r)
+				if err == nil && !bytes.Equal(got, plain) {
+					t.Fatalf("decompressed %d bytes, want %d", len(got), len(plain))
+				}
+			}
+			if tt.ok && err != nil {
+				t.Errorf("a window of 2^%d bytes: %v", tt.log, err)
+			}
+			if !tt.ok && (err == nil || !strings.Contains(err.Error(), "window size")) {
+				t.Errorf("a window of 2^%d bytes: got %v, want it refused", tt.log, err)
+			}
+		})
+	}
 }
