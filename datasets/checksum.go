@@ -10,10 +10,28 @@ import (
 
 // ErrCorrupt is wrapped by the errors of a data object whose bytes are not
 // the ones recorded when it was written — its manifest's SHA-256 or size,
-// or the SHA-256 its stager recorded — and of one that its manifest lists
-// but the store no longer has. Reading it again gives the same bytes, so
-// callers treat it as final.
-var ErrCorrupt = errors.New("corrupt data object")
+// or the SHA-256 its stager recorded — of one that its manifest lists but
+// the store no longer has, and of a manifest that no longer decodes.
+// Reading it again gives the same bytes, so callers treat it as final.
+var ErrCorrupt = errors.New("corrupt object")
+
+// CorruptError is the ErrCorrupt of one object: which, and what differs
+// from what was recorded of it. It ends its error chain, so that a message
+// rendered cause by cause (as the CLI renders a failed run's) says it once.
+type CorruptError struct {
+	Key    string
+	Reason string
+}
+
+func (e *CorruptError) Error() string { return e.Key + ": " + ErrCorrupt.Error() + ": " + e.Reason }
+
+// Is makes a CorruptError ErrCorrupt to errors.Is.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+
+// corrupt is the ErrCorrupt of object key, as this package returns it.
+func corrupt(key, format string, args ...any) error {
+	return fmt.Errorf("datasets: %w", &CorruptError{Key: key, Reason: fmt.Sprintf(format, args...)})
+}
 
 // Why a whole-file SHA-256 rather than Parquet's page checksums: parquet-go
 // writes a CRC-32 on every page and checks it when it reads, but Arrow's
@@ -57,11 +75,11 @@ func (f ManifestFile) Verified() bool { return f.SHA256 != "" }
 // records it: an error wrapping ErrCorrupt naming the object otherwise.
 func (f ManifestFile) Check(d *Digest) error {
 	if d.Size() != f.Bytes {
-		return fmt.Errorf("datasets: %s: %w: %d bytes where its manifest records %d", f.Key, ErrCorrupt, d.Size(), f.Bytes)
+		return corrupt(f.Key, "%d bytes where its manifest records %d", d.Size(), f.Bytes)
 	}
 	if f.SHA256 != "" {
 		if got := d.SHA256(); got != f.SHA256 {
-			return fmt.Errorf("datasets: %s: %w: SHA-256 %s where its manifest records %s", f.Key, ErrCorrupt, got, f.SHA256)
+			return corrupt(f.Key, "SHA-256 %s where its manifest records %s", got, f.SHA256)
 		}
 	}
 	return nil
@@ -72,7 +90,7 @@ func (f ManifestFile) Check(d *Digest) error {
 func (s StagedPart) check(d *Digest) error {
 	if s.SHA256 != "" {
 		if got := d.SHA256(); got != s.SHA256 {
-			return fmt.Errorf("staged part %s: %w: SHA-256 %s where its stager recorded %s", s.Key, ErrCorrupt, got, s.SHA256)
+			return &CorruptError{Key: s.Key, Reason: fmt.Sprintf("SHA-256 %s where its stager recorded %s", got, s.SHA256)}
 		}
 	}
 	return nil

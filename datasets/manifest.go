@@ -75,7 +75,7 @@ func ReadManifest(ctx context.Context, st store.Store, key string) (Manifest, er
 	if err := dec.Decode(&m); err != nil {
 		// Ours are written whole (an atomic put) from valid JSON: one
 		// that does not decode was changed after.
-		return Manifest{}, fmt.Errorf("datasets: decode manifest %s: %w: %w", key, ErrCorrupt, err)
+		return Manifest{}, corrupt(key, "manifest does not decode: %v", err)
 	}
 	return m, nil
 }

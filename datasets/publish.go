@@ -48,8 +48,9 @@ type PublishInput struct {
 //
 // A staged part whose bytes are not the ones its stager recorded fails
 // the publish with an error wrapping ErrCorrupt that names it, commits
-// nothing, and is deleted: no retry of the commit can use it, and a staged
-// part that is missing is what makes a snapshot's ingest stage it again.
+// nothing, and is deleted, so that it is staged again rather than
+// committed: a comparison stages its parts on every attempt, and a
+// snapshot's ingest stages again a part it finds missing.
 func Publish(ctx context.Context, st store.Store, in PublishInput) (Manifest, error) {
 	t, p := in.Table, in.Partition
 	if err := p.Validate(); err != nil {
@@ -81,7 +82,7 @@ func Publish(ctx context.Context, st store.Store, in PublishInput) (Manifest, er
 		return Manifest{}, fmt.Errorf("datasets: publish %s: %w", dataKey, err)
 	}
 	if info.Size != written.Size() {
-		return Manifest{}, fmt.Errorf("datasets: publish %s: %w: the store holds %d bytes of the %d written", dataKey, ErrCorrupt, info.Size, written.Size())
+		return Manifest{}, corrupt(dataKey, "publish: the store holds %d bytes of the %d written", info.Size, written.Size())
 	}
 	m := in.Manifest
 	m.Table, m.SchemaVersion, m.Partition = t.Name, t.Version, p

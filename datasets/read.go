@@ -49,7 +49,7 @@ const hashBufferSize = 1 << 20
 func OpenFile(ctx context.Context, st store.Store, f ManifestFile, tempDir string) (*File, error) {
 	rc, err := st.Get(ctx, f.Key)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("datasets: %s: %w: listed by its manifest, missing from the store", f.Key, ErrCorrupt)
+		return nil, corrupt(f.Key, "listed by its manifest, missing from the store")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("datasets: %s: %w", f.Key, err)
@@ -93,7 +93,7 @@ func ReadFile(ctx context.Context, st store.Store, f ManifestFile, limit int64) 
 	}
 	rc, err := st.Get(ctx, f.Key)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("datasets: %s: %w: listed by its manifest, missing from the store", f.Key, ErrCorrupt)
+		return nil, corrupt(f.Key, "listed by its manifest, missing from the store")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("datasets: %s: %w", f.Key, err)
