@@ -41,14 +41,17 @@ type Published struct {
 // worker died between the summary and the pages, is not committed by that
 // rule: committing it again keeps the tables already there as they are,
 // adds what is missing and renders the report again.
+//
+// A manifest or summary that is not what was committed is an error
+// wrapping ErrCorrupt, naming it.
 func (s Storage) Committed(ctx context.Context, p datasets.Partition) (Published, bool, error) {
 	m, ok, err := datasets.Committed(ctx, s.Store, datasets.CompareSummaries, p)
 	if err != nil || !ok {
-		return Published{}, false, err
+		return Published{}, false, loadErrorOrNil(err)
 	}
 	for _, t := range []datasets.Table{datasets.PackageChanges, datasets.SourceChanges} {
 		if _, ok, err := datasets.Committed(ctx, s.Store, t, p); err != nil || !ok {
-			return Published{}, false, err
+			return Published{}, false, loadErrorOrNil(err)
 		}
 	}
 	out := Published{Partition: p, Manifests: manifests(p)}

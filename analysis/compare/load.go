@@ -64,6 +64,13 @@ func loadError(err error) error {
 	return fmt.Errorf("compare: %w", err)
 }
 
+func loadErrorOrNil(err error) error {
+	if err == nil {
+		return nil
+	}
+	return loadError(err)
+}
+
 // corruptObject is an error of the datasets layer wrapping
 // datasets.ErrCorrupt that is also this package's ErrCorrupt.
 type corruptObject struct{ err error }

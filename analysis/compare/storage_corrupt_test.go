@@ -129,8 +129,9 @@ func TestLoadReadsOldManifests(t *testing.T) {
 
 // TestCommitRecordsHashes: a comparison's datasets are committed with the
 // SHA-256 of each data object in their manifests, and a comparison whose
-// summary no longer matches its manifest is not taken as committed but
-// refused as corrupt, naming the file.
+// summary no longer matches its manifest, or one of whose manifests no
+// longer decodes, is not taken as committed but refused as corrupt,
+// naming the object.
 func TestCommitRecordsHashes(t *testing.T) {
 	st := localStore(t)
 	committedSides(t, st)
@@ -151,11 +152,17 @@ func TestCommitRecordsHashes(t *testing.T) {
 			t.Errorf("%s: %v (manifest %+v)", tb.Name, err, m.Files[0])
 		}
 	}
-	key := datasets.CompareSummaries.DataKey(pub.Partition)
-	data := readObject(t, st, key)
-	data[len(data)/2] ^= 1
-	putObject(t, st, key, data)
-	if _, ok, err := s.Committed(ctx, pub.Partition); ok || !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), key) {
-		t.Errorf("Committed with a flipped summary = %v, %v; want ErrCorrupt naming %s", ok, err, key)
+	for _, key := range []string{datasets.CompareSummaries.DataKey(pub.Partition), datasets.PackageChanges.ManifestKey(pub.Partition)} {
+		clean := readObject(t, st, key)
+		data := bytes.Clone(clean)
+		data[0] ^= 1 // a Parquet file's magic; a manifest's opening brace
+		putObject(t, st, key, data)
+		if _, ok, err := s.Committed(ctx, pub.Partition); ok || !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), key) {
+			t.Errorf("Committed with a bit flipped in %s = %v, %v; want ErrCorrupt naming it", key, ok, err)
+		}
+		putObject(t, st, key, clean)
+	}
+	if _, ok, err := s.Committed(ctx, pub.Partition); !ok || err != nil {
+		t.Errorf("Committed as committed = %v, %v", ok, err)
 	}
 }
