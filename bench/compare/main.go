@@ -17,9 +17,12 @@
 //     performance.now() inside its own process (the yardstick; see
 //     duckScript for what it leaves out). The bare join of three columns
 //     is timed too and printed as a floor;
-//   - our compare work: compare.ReadSnapshot of both files and
-//     compare.Compare, exact dpkg version ordering included, in a child
-//     process of this binary whose peak RSS (VmHWM) is reported;
+//   - our compare work: both snapshots read as the compare activity reads
+//     them (compare.Storage.LoadBoth from a folder store holding both
+//     committed: each file checked against its manifest's SHA-256, then
+//     read with compare.ReadSnapshot) and compare.Compare, exact dpkg
+//     version ordering included, in a child process of this binary whose
+//     peak RSS (VmHWM) is reported;
 //   - the whole `distroscope compare` run through Temporal and a worker,
 //     both snapshots committed beforehand into the worker's store.
 //
@@ -129,6 +132,12 @@ func run() error {
 	// its caches), the second warm, as in the worker, a long-running
 	// process that compares again and again. The targets are judged on
 	// the warm runs; the cold ones are printed beside them.
+	// Both snapshots are committed once into the store that the child
+	// reads and the worker of the CLI runs serves.
+	storeDir := filepath.Join(o.state, "store")
+	if err := commitBoth(o.state, storeDir, old, nw); err != nil {
+		return err
+	}
 	var duck, join, ours coldWarm
 	var duckCounts string
 	var cr childResult
@@ -144,7 +153,7 @@ func run() error {
 		join.add(j)
 		duck.add(d)
 		duckCounts = counts
-		cmd := exec.Command(self, "-child", "2", old.Path, nw.Path)
+		cmd := exec.Command(self, "-child", "2", storeDir, partName(old.Partition), partName(nw.Partition))
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		if err != nil {
@@ -156,6 +165,7 @@ func run() error {
 		}
 		ours.add(one.Times)
 		cr.Reads = append(cr.Reads, one.Reads...)
+		cr.Checks = append(cr.Checks, one.Checks...)
 		cr.VmHWM, cr.Summary = max(cr.VmHWM, one.VmHWM), one.Summary
 	}
 
@@ -165,7 +175,7 @@ func run() error {
 	cliNote := ""
 	if o.noCLI {
 		cliNote = "not measured (-no-cli)"
-	} else if cli, workerRSS, err = cliRuns(o, old, nw); err != nil {
+	} else if cli, workerRSS, err = cliRuns(o, storeDir, old, nw); err != nil {
 		cliNote = "not measured: " + err.Error()
 	}
 
@@ -180,10 +190,13 @@ func run() error {
 	}
 	line("DuckDB, equivalent output (in-process timer) = 1×", duck.warm(), 0)
 	line("DuckDB, join of 3 columns only (a floor, for reference)", join.warm(), 0)
-	line("compare: ReadSnapshot×2 + Compare (exact dpkg ordering)", ours.warm(), 1.0)
+	line("compare: LoadBoth (SHA-256 checked) + Compare (dpkg ordering)", ours.warm(), 1.0)
 	fmt.Printf("%-58s %9s %7.2f×\n", "  the same against the join-only floor", "", ours.warm().Seconds()/join.warm().Seconds())
 	fmt.Printf("%-58s %9.3fs %7.2f×   (DuckDB cold %.3fs)\n", "  cold, a fresh process's first run", ours.cold().Seconds(),
 		ours.cold().Seconds()/duck.cold().Seconds(), duck.cold().Seconds())
+	check := measure.Median(cr.Checks)
+	fmt.Printf("%-58s %9.3fs %7.2f×   (%.0f%% of the warm run)\n", "  of which the SHA-256 check of both files", check.Seconds(),
+		check.Seconds()/duck.warm().Seconds(), 100*check.Seconds()/ours.warm().Seconds())
 	if cliNote == "" {
 		line("distroscope compare (CLI → Temporal → worker)", cli, 2.0)
 	} else {
@@ -200,7 +213,7 @@ func run() error {
 	fmt.Printf("DuckDB: %s\n", duckCounts)
 	fmt.Println("DuckDB has no dpkg version ordering: its 'changed' is version-string inequality, where ours splits")
 	fmt.Println("upgraded/downgraded by exact ordering and keeps one row (the highest version) per duplicated key.")
-	fmt.Printf("runs (cold, warm): DuckDB equivalent %v; DuckDB join %v; compare %v, of which ReadSnapshot×2 %v\n", duck, join, ours, cr.Reads)
+	fmt.Printf("runs (cold, warm): DuckDB equivalent %v; DuckDB join %v; compare %v, of which LoadBoth %v\n", duck, join, ours, cr.Reads)
 	return nil
 }
 
@@ -225,47 +238,50 @@ func partName(p datasets.Partition) string { return p.Distro + "/" + p.Release +
 
 // childResult is what `-child` prints as JSON on stdout.
 type childResult struct {
-	Times   []time.Duration            `json:"times"`
-	Reads   []time.Duration            `json:"reads"` // the two ReadSnapshot calls of each run
+	Times []time.Duration `json:"times"`
+	Reads []time.Duration `json:"reads"` // each run's LoadBoth: both files checked and read
+	// Checks times, after each run, what LoadBoth's integrity check alone
+	// costs: both files opened with datasets.OpenFile at once.
+	Checks  []time.Duration            `json:"checks"`
 	VmHWM   int64                      `json:"vmhwm"`
 	Summary datasets.CompareSummaryRow `json:"summary"`
 }
 
-// child runs ReadSnapshot of both files and Compare n times with the
-// worker's GC settings, then reports the times and its own peak RSS.
+// child loads both snapshots from the folder store as the compare
+// activity does (Storage.LoadBoth: each file's SHA-256 checked against its
+// manifest, then read) and compares them, n times, with the worker's GC
+// settings, then reports the times and its own peak RSS.
 // BENCH_CPUPROFILE=FILE writes a CPU profile of the runs.
 func child(args []string) error {
-	if len(args) != 3 {
-		return fmt.Errorf("usage: -child RUNS OLD.parquet NEW.parquet")
+	if len(args) != 4 {
+		return fmt.Errorf("usage: -child RUNS STORE OLD NEW (snapshots as DISTRO/RELEASE/SNAPSHOT)")
 	}
 	n, err := strconv.Atoi(args[0])
 	if err != nil {
 		return err
 	}
+	st, err := localfs.New(args[1])
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var parts [2]datasets.Partition
+	for i, name := range args[2:] {
+		f := strings.Split(name, "/")
+		if len(f) != 3 {
+			return fmt.Errorf("snapshot %q is not DISTRO/RELEASE/SNAPSHOT", name)
+		}
+		parts[i] = datasets.Partition{Distro: f[0], Release: f[1], Snapshot: f[2]}
+	}
+	ctx := context.Background()
+	storage := compare.Storage{Store: st, TempDir: os.TempDir()}
 	heap := app.TuneGC(100 << 20) // the worker's default
 	// Reserve the working set as the compare activity does.
-	var files int64
-	for _, p := range args[1:] {
-		st, err := os.Stat(p)
-		if err != nil {
-			return err
-		}
-		files += st.Size()
+	files, err := storage.InputBytes(ctx, parts[0], parts[1])
+	if err != nil {
+		return err
 	}
 	defer heap.Reserve(activities.CompareWorkingSet(files))()
-	ctx := context.Background()
-	read := func(path string) (*compare.Snapshot, error) {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return nil, err
-		}
-		return compare.ReadSnapshot(ctx, f, st.Size())
-	}
 	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
 		pf, err := os.Create(path)
 		if err != nil {
@@ -280,12 +296,8 @@ func child(args []string) error {
 	var out childResult
 	for range n {
 		start := time.Now()
-		// Both files at once, as the compare activity reads them.
-		var o, nw *compare.Snapshot
-		var g errgroup.Group
-		g.Go(func() (err error) { o, err = read(args[1]); return err })
-		g.Go(func() (err error) { nw, err = read(args[2]); return err })
-		if err := g.Wait(); err != nil {
+		o, nw, err := storage.LoadBoth(ctx, parts[0], parts[1])
+		if err != nil {
 			return err
 		}
 		out.Reads = append(out.Reads, time.Since(start))
@@ -294,12 +306,44 @@ func child(args []string) error {
 			return err
 		}
 		out.Times = append(out.Times, time.Since(start))
+		check, err := checkBoth(ctx, st, parts)
+		if err != nil {
+			return err
+		}
+		out.Checks = append(out.Checks, check)
 		out.Summary = res.Summary
 	}
 	if out.VmHWM, err = measure.PeakRSS("self"); err != nil {
 		return err
 	}
 	return json.NewEncoder(os.Stdout).Encode(out)
+}
+
+// checkBoth opens both snapshots' packages files with datasets.OpenFile at
+// once, as LoadBoth does before reading them, and returns how long that
+// took: the cost of checking them against their manifests' SHA-256.
+func checkBoth(ctx context.Context, st *localfs.Store, parts [2]datasets.Partition) (time.Duration, error) {
+	var files [2]datasets.ManifestFile
+	for i, p := range parts {
+		m, ok, err := datasets.Committed(ctx, st, datasets.Packages, p)
+		if err != nil || !ok {
+			return 0, fmt.Errorf("packages of %s: committed %v, %v", partName(p), ok, err)
+		}
+		files[i] = m.Files[0]
+	}
+	start := time.Now()
+	var g errgroup.Group
+	for _, f := range files {
+		g.Go(func() error {
+			file, err := datasets.OpenFile(ctx, st, f, "")
+			if err != nil {
+				return err
+			}
+			return file.Close()
+		})
+	}
+	err := g.Wait()
+	return time.Since(start), err
 }
 
 // duckScript is the DuckDB side, timed inside the process. It takes a
@@ -551,26 +595,28 @@ func commit(ctx context.Context, st *localfs.Store, tmp string, s side) error {
 	return err
 }
 
-// cliRuns starts Temporal and a worker on a store holding both snapshots,
-// runs `distroscope compare` o.runs times (after one warm-up), removing the
-// committed comparison before each, and returns the median wall time and
-// the worker's peak RSS.
-func cliRuns(o opts, old, nw side) (time.Duration, int64, error) {
-	storeDir := filepath.Join(o.state, "store")
+// commitBoth makes storeDir a fresh folder store holding both snapshots,
+// committed as the worker commits them.
+func commitBoth(tmp, storeDir string, old, nw side) error {
 	os.RemoveAll(storeDir)
 	st, err := localfs.New(storeDir)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
-	ctx := context.Background()
+	defer st.Close()
 	for _, s := range []side{old, nw} {
-		if err := commit(ctx, st, o.state, s); err != nil {
-			st.Close()
-			return 0, 0, fmt.Errorf("commit %s: %w", partName(s.Partition), err)
+		if err := commit(context.Background(), st, tmp, s); err != nil {
+			return fmt.Errorf("commit %s: %w", partName(s.Partition), err)
 		}
 	}
-	st.Close()
+	return nil
+}
 
+// cliRuns starts Temporal and a worker on storeDir, which holds both
+// snapshots, runs `distroscope compare` o.runs times (after one warm-up),
+// removing the committed comparison before each, and returns the median
+// wall time and the worker's peak RSS.
+func cliRuns(o opts, storeDir string, old, nw side) (time.Duration, int64, error) {
 	stack, err := measure.StartStack(measure.StackConfig{Bin: o.bin, Tools: o.tools, State: o.state,
 		Queue: "bench-compare", StoreDir: storeDir, LogLevel: "info"})
 	if err != nil {
