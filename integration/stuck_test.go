@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,6 +43,7 @@ type hostileMirror struct {
 	mu    sync.Mutex
 	hits  map[string]int
 	held  atomic.Int32   // requests being trickled or hung now
+	bad   atomic.Int32   // requests that got the misbehaviour
 	gone  chan time.Time // when a hung request's client left
 	files http.Handler
 }
@@ -78,6 +80,7 @@ func (m *hostileMirror) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.files.ServeHTTP(w, r)
 		return
 	}
+	m.bad.Add(1)
 	if m.mode == "fail" {
 		http.Error(w, "a mirror hiccup", http.StatusInternalServerError)
 		return
@@ -262,6 +265,47 @@ func TestTerminatedRunStopsItsAttempt(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "committed") {
 		t.Errorf("the next run on the worker's one slot: %s", r)
 	}
+}
+
+// TestTimedOutAttemptStops: the case — after a heartbeat timeout
+// the workflow retried while the old attempt kept its connection and its
+// worker slot. The worker (one activity at a time, fetch limits off) is
+// frozen with SIGSTOP while an ingest hangs on the mirror, long enough for
+// the server to time the attempt out and schedule the next; thawed, the
+// old attempt's first heartbeat is refused, and it stops: its connection
+// to the mirror closes within seconds, and the worker's one slot takes the
+// next attempt, which asks the mirror again.
+func TestTimedOutAttemptStops(t *testing.T) {
+	m, mirror := newHostileMirror(t, "hang", 0, isMainAmd64)
+	e := newStuckEnv(t, 1, "DISTROSCOPE_FETCH_IDLE_TIMEOUT=0s", "DISTROSCOPE_FETCH_MIN_RATE=0", "DISTROSCOPE_FETCH_REQUEST_TIMEOUT=0s")
+	started := e.run(t, append(fixtureArgs(t, mirror), "--detach")...)
+	runs := startedRuns(t, started.stderr)
+	if started.code != 0 || len(runs) != 1 {
+		t.Fatalf("the start: %s", started)
+	}
+	t.Cleanup(func() { e.c.TerminateWorkflow(context.Background(), runs[0].id, runs[0].runID, "test over") })
+	waitFor(t, time.Minute, "the ingest of main/amd64 to hang", func() bool { return m.held.Load() > 0 })
+
+	if err := e.worker.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	// The heartbeat timeout, plus the last forwarded beat's age, plus a margin.
+	time.Sleep(workflows.HeartbeatTimeout + workflows.HeartbeatThrottle + 5*time.Second)
+	if err := e.worker.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	thawed := time.Now()
+	select {
+	case gone := <-m.gone:
+		took := gone.Sub(thawed)
+		t.Logf("the timed-out attempt closed its connection to the mirror %v after the worker was thawed", took.Round(time.Millisecond))
+		if limit := 3 * workflows.HeartbeatThrottle; took > limit {
+			t.Errorf("the timed-out attempt closed its connection %v after the worker was thawed, more than %v", took, limit)
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("the timed-out attempt kept its connection to the mirror a minute after the worker was thawed:\n%s", e.worker.out.String())
+	}
+	waitFor(t, 30*time.Second, "the next attempt to take the worker's one slot", func() bool { return m.bad.Load() >= 2 })
 }
 
 // TestMirrorHiccupsAreRetried: a mirror answering 500 twice to every file
