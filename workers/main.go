@@ -93,7 +93,7 @@ func run(args []string) error {
 
 	w := newWorker(c, cfg.Temporal.TaskQueue, *concurrency, *drain)
 	workflows.RegisterSnapshot(w, &activities.Snapshot{Store: st, Fetcher: app.Fetcher(cfg), TempDir: cfg.TempDir,
-		Metrics: metrics, Producer: producer})
+		MaxUncompressed: cfg.Fetch.MaxUncompressedMiB << 20, Metrics: metrics, Producer: producer})
 	workflows.RegisterCompare(w, &activities.Compare{Store: st, TempDir: cfg.TempDir, Producer: producer, Rules: rules, Heap: heap})
 	workflows.RegisterReleases(w, &activities.Releases{Store: st})
 

@@ -18,6 +18,9 @@ func TestDefaultLimits(t *testing.T) {
 	if got.IdleTimeout != want.IdleTimeout || got.MinRate != want.MinRate || got.RateWindow != want.RateWindow || got.RequestTimeout != want.RequestTimeout {
 		t.Errorf("configured fetcher %+v, repo.DefaultFetcher %+v", got, want)
 	}
+	if got := c.Fetch.MaxUncompressedMiB << 20; got != repo.DefaultMaxUncompressed {
+		t.Errorf("decompression cap %d, repo's default %d", got, repo.DefaultMaxUncompressed)
+	}
 	s := c.Store
 	for _, tc := range []struct {
 		name      string

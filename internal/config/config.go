@@ -97,6 +97,10 @@ type Fetch struct {
 	MinRate        int64         `yaml:"min_rate"`
 	RateWindow     time.Duration `yaml:"rate_window"`
 	RequestTimeout time.Duration `yaml:"request_timeout"`
+	// MaxUncompressedMiB is the hard cap on what one index may decompress
+	// to: the size a Release declares for the plain file only lowers it,
+	// so a bomb stops here whatever the metadata says.
+	MaxUncompressedMiB int64 `yaml:"max_uncompressed_mib"`
 }
 
 // Log configures logging: JSON on stdout, optionally Loki too.
@@ -120,7 +124,8 @@ func Default() Config {
 		// defaults (internal/app's tests check).
 		Store: Store{URL: defaultStore(), S3Region: "us-east-1", S3PartSizeMiB: 16,
 			S3ConnectTimeout: 10 * time.Second, S3ResponseTimeout: 30 * time.Second, S3OpTimeout: time.Minute, S3MinRate: 1_000_000},
-		Fetch:   Fetch{IdleTimeout: time.Minute, MinRate: 16_000, RateWindow: time.Minute, RequestTimeout: time.Minute},
+		Fetch: Fetch{IdleTimeout: time.Minute, MinRate: 16_000, RateWindow: time.Minute, RequestTimeout: time.Minute,
+			MaxUncompressedMiB: 1024},
 		Log:     Log{Level: "info", LokiQueue: 4096},
 		AptRoot: "/",
 		UIURL:   "http://127.0.0.1:8233",
@@ -165,6 +170,7 @@ func (c *Config) env() map[string]any {
 		"DISTROSCOPE_FETCH_MIN_RATE":        &c.Fetch.MinRate,
 		"DISTROSCOPE_FETCH_RATE_WINDOW":     &c.Fetch.RateWindow,
 		"DISTROSCOPE_FETCH_REQUEST_TIMEOUT": &c.Fetch.RequestTimeout,
+		"DISTROSCOPE_MAX_UNCOMPRESSED_MIB":  &c.Fetch.MaxUncompressedMiB,
 		"DISTROSCOPE_LOG_LEVEL":             &c.Log.Level,
 		"DISTROSCOPE_LOKI_URL":              &c.Log.LokiURL,
 		"DISTROSCOPE_LOKI_TENANT":           &c.Log.LokiTenant,
@@ -359,6 +365,9 @@ func (c Config) Validate() error {
 	}
 	if c.Store.S3MinRate <= 0 {
 		return fmt.Errorf("config: s3_min_rate (DISTROSCOPE_S3_MIN_RATE) is %d: want bytes a second", c.Store.S3MinRate)
+	}
+	if c.Fetch.MaxUncompressedMiB <= 0 {
+		return fmt.Errorf("config: max_uncompressed_mib (DISTROSCOPE_MAX_UNCOMPRESSED_MIB) is %d: an index's decompression needs a cap", c.Fetch.MaxUncompressedMiB)
 	}
 	if f := c.Fetch; f.IdleTimeout < 0 || f.MinRate < 0 || f.RateWindow < 0 || f.RequestTimeout < 0 {
 		return fmt.Errorf("config: fetch limits %+v: none may be negative (0 turns one off)", f)

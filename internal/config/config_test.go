@@ -82,6 +82,7 @@ func TestBadInputNamesTheProblem(t *testing.T) {
 		{nil, map[string]string{"DISTROSCOPE_S3_OP_TIMEOUT": "soon"}, "DISTROSCOPE_S3_OP_TIMEOUT"},
 		{nil, map[string]string{"DISTROSCOPE_S3_OP_TIMEOUT": "0s"}, "need a deadline"},
 		{nil, map[string]string{"DISTROSCOPE_FETCH_MIN_RATE": "-1"}, "negative"},
+		{nil, map[string]string{"DISTROSCOPE_MAX_UNCOMPRESSED_MIB": "0"}, "needs a cap"},
 	} {
 		if _, err := load(t, tc.args, tc.env); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v %v: err = %v, want %q", tc.args, tc.env, err, tc.want)
