@@ -191,7 +191,7 @@ func TestStrictStartDoesNotAttachToALaxRun(t *testing.T) {
 
 	// The strict start follows its run: start it, wait until it has
 	// started its run, then let a worker take both.
-	strict := e.command(t, args...)
+	strict := e.command(t, append(args, "--wait")...)
 	var out, errb lockedBuffer
 	strict.Stdout, strict.Stderr = &out, &errb
 	if err := strict.Start(); err != nil {
