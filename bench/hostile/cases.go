@@ -94,6 +94,12 @@ func cases() []hostileCase {
 			env:     []string{"DISTROSCOPE_FETCH_RATE_WINDOW=15s", "DISTROSCOPE_FETCH_IDLE_TIMEOUT=15s"},
 			build:   aptIndex(packages+".gz", nil, stanzas("Package: slow\nVersion: 1.0\nArchitecture: amd64\n\n")),
 			handler: trickle("/Release")},
+		{name: "rpm-gz-bomb", spec: rpmSpec, want: "1073741824",
+			build: rpmRepo(func(w io.Writer) error { return rpmPrimary(w, "", 1<<30/len(rpmPackage("bomb", ""))+1000) })},
+		{name: "rpm-20k-requires", spec: rpmSpec, want: "too many",
+			build: rpmRepo(func(w io.Writer) error {
+				return rpmPrimary(w, strings.Repeat(`<rpm:entry name="libdep.so"/>`+"\n", 20000), 1)
+			})},
 		{name: "apk-gz-bomb", spec: apkSpec, want: "1073741824", build: apkIndex(apkBomb)},
 		{name: "apk-huge-record", spec: apkSpec, want: "too long",
 			build: apkIndex(stanzas("P:huge\nV:1.0-r0\nA:x86_64\nT:" + strings.Repeat("x", 2<<20) + "\n\n"))},
@@ -474,4 +480,63 @@ func alpmJunk(tw *tar.Writer, size int64) error {
 	}
 	_, err := io.CopyN(tw, rand.NewChaCha8([32]byte{9}), size)
 	return err
+}
+
+var rpmSpec = repo.Spec{Distro: "hostile", Format: repo.FormatRPMMD, Suite: "41", Components: []string{"Everything"}, Architectures: []string{"x86_64"}}
+
+// rpmPackage is one <package> of primary.xml, with requires entries.
+func rpmPackage(name, requires string) string {
+	return `<package type="rpm"><name>` + name + `</name><arch>x86_64</arch><version epoch="0" ver="1.0" rel="1"/>` +
+		`<checksum type="sha256" pkgid="YES">` + strings.Repeat("ab", 32) + `</checksum><summary>hostile</summary>` +
+		`<description>a package repeated until the index is past the limit</description><packager></packager><url></url>` +
+		`<time file="1764547200" build="1764547200"/><size package="1" installed="1" archive="1"/>` +
+		`<location href="Packages/` + name + `-1.0-1.x86_64.rpm"/><format><rpm:license>MIT</rpm:license>` +
+		`<rpm:requires>` + requires + `</rpm:requires></format></package>` + "\n"
+}
+
+// rpmPrimary writes a primary.xml of n packages.
+func rpmPrimary(w io.Writer, requires string, n int) error {
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+`<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="%d">`+"\n", n)
+	pkg := rpmPackage("hostile", requires)
+	for range n {
+		if _, err := io.WriteString(w, pkg); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "</metadata>\n")
+	return err
+}
+
+// rpmRepo builds repodata/ with a primary.xml.gz gen writes, named by its
+// hash, and a repomd.xml that gives no open-size.
+func rpmRepo(gen func(io.Writer) error) func(dir string) error {
+	return func(dir string) error {
+		return cached(dir, func() error {
+			os_ := filepath.Join(dir, "41", "Everything", "x86_64", "os")
+			tmp := filepath.Join(os_, "repodata", "primary.xml.gz")
+			if err := writeCompressed(tmp, gen); err != nil {
+				return err
+			}
+			e, err := entryOf(os_, "repodata/primary.xml.gz")
+			if err != nil {
+				return err
+			}
+			href := "repodata/" + e.sha256 + "-primary.xml.gz"
+			if err := os.Rename(tmp, filepath.Join(os_, href)); err != nil {
+				return err
+			}
+			repomd := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<repomd xmlns="http://linux.duke.edu/metadata/repo" xmlns:rpm="http://linux.duke.edu/metadata/rpm">
+  <revision>1764547200</revision>
+  <data type="primary">
+    <checksum type="sha256">%s</checksum>
+    <location href="%s"/>
+    <timestamp>1764547200</timestamp>
+    <size>%d</size>
+  </data>
+</repomd>
+`, e.sha256, href, e.size)
+			return os.WriteFile(filepath.Join(os_, "repodata", "repomd.xml"), []byte(repomd), 0o644)
+		})
+	}
 }

@@ -226,7 +226,7 @@ func runCase(o opts, tc client.Client, c hostileCase) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	outcome.outcome = strings.ReplaceAll(outcome.outcome, mirror+"/", "")
+	outcome.outcome = longHash.ReplaceAllString(strings.ReplaceAll(outcome.outcome, mirror+"/", ""), "$1…")
 	outcome.rss, err = measure.PeakRSS(strconv.Itoa(worker.Process.Pid))
 	if err != nil {
 		return result{}, err
@@ -299,6 +299,9 @@ func innermost(err error) string {
 		err = next
 	}
 }
+
+// longHash is a SHA256 in a file name, shortened in outcomes.
+var longHash = regexp.MustCompile(`([0-9a-f]{8})[0-9a-f]{56}`)
 
 func cut(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
