@@ -106,6 +106,10 @@ func (c *Compare) CompareSnapshots(ctx context.Context, in CompareInput) (out Co
 	defer hb.finish(&err)
 	st := c.storage()
 	done, ok, err := st.Committed(ctx, p)
+	if errors.Is(err, compare.ErrCorrupt) {
+		// Read again, the same bytes: retrying cannot help.
+		return out, corrupt(err)
+	}
 	if err != nil {
 		return out, err
 	}

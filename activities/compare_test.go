@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -177,6 +178,37 @@ func TestCompareSnapshotsBadInput(t *testing.T) {
 				t.Errorf("committed %q after a failure", objs)
 			}
 		})
+	}
+}
+
+// TestCompareSnapshotsCorruptCommitted: a comparison committed before
+// whose summary no longer matches its manifest is refused as corrupt,
+// naming the object, once: reading it again gives the same bytes.
+func TestCompareSnapshotsCorruptCommitted(t *testing.T) {
+	a, env, st := compareSetup(t)
+	main := parsePackages(t, "../ecosystem/deb/testdata/bookworm-main-amd64.Packages", "amd64")
+	datasetstest.CommitPackages(t, st, oldPart, main)
+	datasetstest.CommitPackages(t, st, newPart, main)
+	res := compareOK(t, env, a)
+	ctx := context.Background()
+	key := datasets.CompareSummaries.DataKey(res.Partition)
+	rc, err := st.Get(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 1
+	if err := st.Put(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+	_, err = env.ExecuteActivity(a.CompareSnapshots, activities.CompareInput{Old: oldPart, New: newPart})
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) || !ae.NonRetryable() || ae.Type() != activities.ErrTypeCorrupt || !strings.Contains(err.Error(), key) {
+		t.Fatalf("err = %v, want a non-retryable %s naming %s", err, activities.ErrTypeCorrupt, key)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/store"
 )
 
 // Locate finds a committed snapshot by its names: distro and release, and
@@ -228,18 +229,23 @@ func (s Storage) candidate(ctx context.Context, p datasets.Partition) (Candidate
 // the keys whose signatures were verified when it was taken, in the order
 // first seen (every row repeats the Release's signers).
 func (s Storage) SignedBy(ctx context.Context, p datasets.Partition) ([]string, error) {
-	key := datasets.Snapshots.DataKey(p)
-	rc, err := s.Store.Get(ctx, key)
+	// Through the manifest, checked: signed_by decides what a comparison
+	// may use, so a flipped bit must not turn into another key.
+	key := datasets.Snapshots.ManifestKey(p)
+	m, ok, err := datasets.Committed(ctx, s.Store, datasets.Snapshots, p)
 	if err != nil {
-		return nil, fmt.Errorf("compare: %s: %w", key, err)
+		return nil, loadError(err)
 	}
-	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, maxSnapshotsObject+1))
+	if !ok {
+		return nil, fmt.Errorf("compare: %s: %w", key, store.ErrNotFound)
+	}
+	if len(m.Files) != 1 {
+		return nil, fmt.Errorf("compare: %s: %w: lists %d files, want 1", key, ErrCorrupt, len(m.Files))
+	}
+	key = m.Files[0].Key
+	data, err := datasets.ReadFile(ctx, s.Store, m.Files[0], maxSnapshotsObject)
 	if err != nil {
-		return nil, fmt.Errorf("compare: %s: %w", key, err)
-	}
-	if len(data) > maxSnapshotsObject {
-		return nil, fmt.Errorf("compare: %s: %w: larger than %d bytes", key, ErrCorrupt, maxSnapshotsObject)
+		return nil, loadError(err)
 	}
 	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
 	if err != nil {

@@ -3,6 +3,7 @@ package compare
 import (
 	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -137,5 +138,39 @@ func TestFind(t *testing.T) {
 	// Locate, which takes any snapshot, agrees with Find without trust.
 	if p, found, err := s.Locate(ctx, "debian", "bookworm", ""); err != nil || !found || p != forged {
 		t.Errorf("Locate = %+v, %v, %v", p, found, err)
+	}
+}
+
+// TestSignedByRefusesFlippedBits: signed_by decides what a comparison may
+// use, so the snapshots file is read checked against its manifest — a bit
+// flipped in it fails as corrupt, naming the file, instead of reading as
+// no key, or as another.
+func TestSignedByRefusesFlippedBits(t *testing.T) {
+	st, err := localfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	p := datasets.Partition{Distro: "debian", Release: "bookworm", Snapshot: "20261123T004514Z-aaaaaaaaaaaa"}
+	commitSigned(t, st, p, debianKey)
+	ctx := context.Background()
+	s := Storage{Store: st}
+	if got, err := s.SignedBy(ctx, p); err != nil || !slices.Equal(got, []string{debianKey}) {
+		t.Fatalf("SignedBy as committed = %v, %v", got, err)
+	}
+	key := datasets.Snapshots.DataKey(p)
+	clean := readObject(t, st, key)
+	offsets := []int{4, len(clean) / 2, len(clean) - 9}
+	if i := bytes.Index(clean, []byte(debianKey)); i >= 0 {
+		offsets = append(offsets, i+3) // the key itself, if stored plain
+	}
+	for _, off := range offsets {
+		flipped := bytes.Clone(clean)
+		flipped[off] ^= 1
+		putObject(t, st, key, flipped)
+		got, err := s.SignedBy(ctx, p)
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), key) {
+			t.Errorf("byte %d flipped: SignedBy = %v, %v; want an error wrapping ErrCorrupt naming %s", off, got, err, key)
+		}
 	}
 }
