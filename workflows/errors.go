@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.temporal.io/sdk/temporal"
 )
@@ -20,10 +21,19 @@ func stepError(step string, err error) error {
 	}
 	var ae *temporal.ApplicationError
 	if errors.As(err, &ae) {
-		return temporal.NewApplicationErrorWithOptions(step+": "+ae.Message(), ae.Type(),
+		return temporal.NewApplicationErrorWithOptions(named(step, ae.Message()), ae.Type(),
 			temporal.ApplicationErrorOptions{NonRetryable: ae.NonRetryable(), Cause: err})
 	}
-	return temporal.NewApplicationErrorWithCause(step+": "+innermost(err).Error(), "StepFailed", err)
+	return temporal.NewApplicationErrorWithCause(named(step, innermost(err).Error()), "StepFailed", err)
+}
+
+// named prefixes msg with the step, unless the package that failed already
+// did under the same name ("compare: compare: …" said nothing twice).
+func named(step, msg string) string {
+	if strings.HasPrefix(msg, step+": ") {
+		return msg
+	}
+	return step + ": " + msg
 }
 
 // innermost is the last error of err's chain: the failure itself, not the

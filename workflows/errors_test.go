@@ -39,3 +39,16 @@ func TestStepError(t *testing.T) {
 		})
 	}
 }
+
+// A failure its package already named after the step is not named twice.
+func TestStepErrorNamesOnce(t *testing.T) {
+	for _, in := range []error{
+		temporal.NewNonRetryableApplicationError("compare: datasets: x: corrupt object", "CorruptMetadata", nil),
+		errors.New("compare: datasets: x: corrupt object"),
+	} {
+		var ae *temporal.ApplicationError
+		if !errors.As(stepError("compare", in), &ae) || ae.Message() != "compare: datasets: x: corrupt object" {
+			t.Errorf("stepError(compare, %v) = %v", in, ae)
+		}
+	}
+}
