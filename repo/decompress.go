@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"strings"
 
@@ -77,11 +78,12 @@ func Decompressor(c Compression, r io.Reader) (io.Reader, func(), error) {
 		}
 		return zr, func() { zr.Close() }, nil
 	case "xz":
-		zr, err := xz.NewReader(&xzGuard{r: r})
+		g := &xzGuard{r: r}
+		zr, err := xz.NewReader(g)
 		if err != nil {
 			return nil, nil, corrupt(fmt.Errorf("xz header: %w", err))
 		}
-		return zr, func() {}, nil
+		return explained{zr, g}, func() {}, nil
 	case "zst":
 		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(256<<20), zstd.WithDecoderMaxWindow(MaxZstdWindow))
 		if err != nil {
@@ -101,13 +103,22 @@ func Decompressor(c Compression, r io.Reader) (io.Reader, func(), error) {
 const MaxZstdWindow = 32 << 20
 
 // MaxXZDictionary bounds the LZMA2 dictionary an xz block may ask for: the
-// decoder sets that much memory aside and fills it as it decodes, so a
+// decoder would set that much memory aside and fill it as it decodes, so a
 // bomb whose header asked for 2 GiB took a worker to 1.1 GB. 64 MiB is xz
-// -9's, the largest preset, which real archives use (this project's apt
-// fixture is made with it); an index of more than 64 MiB made with it
-// takes a worker to ~165 MB, past its 150 MB target (measured by
-// bench/hostile).
+// -9's, the largest preset; more is refused.
 const MaxXZDictionary = 64 << 20
+
+// XZDecodeDictionary is the most dictionary memory the decoder sets aside.
+// A block that asks for more (xz -8's 32 MiB is the most it uses; -9 asks
+// for 64 MiB) is decoded with this much, by rewriting its header's
+// dictionary size before the decoder reads it: a match never reaches back
+// further than the bytes decoded so far, so an index of up to 32 MiB
+// decodes exactly, and a larger one whose matches reach back further fails
+// as corrupt, saying so. With 64 MiB set aside, a bomb made with xz -9 took
+// a worker to 159–165 MB, past its 150 MB target (bench/hostile); with 32
+// MiB it stays at ~135 MB. Debian's and createrepo_c's indexes use 8 MiB
+// (xz -6).
+const XZDecodeDictionary = 32 << 20
 
 // xzGuard passes an xz file through to the decoder while following its
 // structure (https://tukaani.org/xz/xz-file-format.txt) — stream headers,
@@ -129,6 +140,9 @@ type xzGuard struct {
 	varints   uint64 // numbers of index records still to read
 	indexLen  int64  // bytes of the index so far, for its padding
 	tail      int    // the index's padding and CRC32 still to read
+
+	header bool  // feed just completed a block header (in buf)
+	asked  int64 // the largest dictionary a lowered block asked for
 }
 
 type xzState uint8
@@ -151,9 +165,25 @@ func (g *xzGuard) Read(p []byte) (int, error) {
 	if g.err != nil {
 		return 0, g.err
 	}
-	n, err := g.r.Read(p)
+	var n int
+	var err error
+	if rest := g.need - len(g.buf); g.state == xzBlockHeader && rest <= len(p) {
+		// The rest of a block header in one piece, so that it can be
+		// rewritten before the decoder sees it (the decoder asks for it
+		// whole).
+		n, err = io.ReadFull(g.r, p[:rest])
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = io.EOF
+		}
+	} else {
+		n, err = g.r.Read(p)
+	}
 	for i := 0; i < n; {
 		k, gerr := g.feed(p[i:n])
+		if gerr == nil && g.header {
+			g.header = false
+			gerr = g.lower(p[:i+k])
+		}
 		if gerr != nil {
 			g.err = corrupt(fmt.Errorf("xz: %w", gerr))
 			return 0, g.err
@@ -161,6 +191,57 @@ func (g *xzGuard) Read(p []byte) (int, error) {
 		i += k
 	}
 	return n, err
+}
+
+// lower rewrites the block header just completed, whose last byte ends
+// read, to ask for XZDecodeDictionary when it asks for more, with its
+// CRC32 made again. read holds the header but for its first byte at most.
+func (g *xzGuard) lower(read []byte) error {
+	h := g.buf
+	at, dict, err := checkBlockHeader(h)
+	if err != nil || dict <= XZDecodeDictionary {
+		return err
+	}
+	start := len(read) - len(h) // where h starts in read; -1: its size byte came before
+	if start+at < 0 {
+		return fmt.Errorf("a block asks for a dictionary of %d bytes, more than the %d decoded with, and its header came in pieces", dict, XZDecodeDictionary)
+	}
+	h[at] = xzDictionaryProps(XZDecodeDictionary)
+	binary.LittleEndian.PutUint32(h[len(h)-4:], crc32.ChecksumIEEE(h[:len(h)-4]))
+	copy(read[max(start, 0):], h[max(-start, 0):])
+	g.asked = max(g.asked, dict)
+	return nil
+}
+
+// explain says why a decoding error happened when a block was decoded
+// with less dictionary than it asked for.
+func (g *xzGuard) explain(err error) error {
+	if err == nil || g.asked == 0 || errors.Is(err, io.EOF) || g.err != nil {
+		return err
+	}
+	return corrupt(fmt.Errorf("xz: %w (a block asks for a dictionary of %d bytes and is decoded with %d: its matches reach back further)", err, g.asked, XZDecodeDictionary))
+}
+
+// explained is an xz decoder whose errors say when its dictionary was
+// lowered.
+type explained struct {
+	r io.Reader
+	g *xzGuard
+}
+
+func (e explained) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	return n, e.g.explain(err)
+}
+
+// xzDictionaryProps is the LZMA2 properties byte of dictionary size d, a
+// power of two of at least 4 KiB.
+func xzDictionaryProps(d int64) byte {
+	var p byte
+	for (int64(2|p&1) << (p/2 + 11)) < d {
+		p++
+	}
+	return p
 }
 
 // xzCheckSizes is the size of a block's check for each check type.
@@ -209,9 +290,7 @@ func (g *xzGuard) feed(b []byte) (int, error) {
 	case xzBlockHeader:
 		g.buf = append(g.buf, c)
 		if len(g.buf) == g.need {
-			if err := checkBlockHeader(g.buf); err != nil {
-				return 0, err
-			}
+			g.header = true // Read checks it, and lowers its dictionary
 			g.blockLen, g.state = int64(len(g.buf)), xzChunk
 		}
 	case xzChunk:
@@ -285,8 +364,9 @@ func (g *xzGuard) feed(b []byte) (int, error) {
 }
 
 // checkBlockHeader refuses a block header (CRC32 included) whose LZMA2
-// filter asks for a dictionary over MaxXZDictionary.
-func checkBlockHeader(h []byte) error {
+// filter asks for a dictionary over MaxXZDictionary, and returns where its
+// LZMA2 properties byte is and the dictionary it asks for.
+func checkBlockHeader(h []byte) (at int, dict int64, err error) {
 	pos, end := 2, len(h)-4
 	varint := func() (uint64, error) {
 		v, n := binary.Uvarint(h[pos:end])
@@ -300,21 +380,21 @@ func checkBlockHeader(h []byte) error {
 	for _, present := range []byte{0x40, 0x80} {
 		if flags&present != 0 {
 			if _, err := varint(); err != nil {
-				return err
+				return 0, 0, err
 			}
 		}
 	}
 	for range int(flags&3) + 1 {
 		id, err := varint()
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		size, err := varint()
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		if size > uint64(end-pos) {
-			return errors.New("block header: truncated filter properties")
+			return 0, 0, errors.New("block header: truncated filter properties")
 		}
 		props := h[pos : pos+int(size)]
 		pos += int(size)
@@ -322,16 +402,17 @@ func checkBlockHeader(h []byte) error {
 			continue
 		}
 		if len(props) != 1 || props[0] > 40 {
-			return errors.New("block header: invalid LZMA2 properties")
+			return 0, 0, errors.New("block header: invalid LZMA2 properties")
 		}
 		d := uint64(props[0])
-		dict := uint64(1<<32 - 1)
+		asks := uint64(1<<32 - 1)
 		if d < 40 {
-			dict = (2 | d&1) << (d/2 + 11)
+			asks = (2 | d&1) << (d/2 + 11)
 		}
-		if dict > MaxXZDictionary {
-			return fmt.Errorf("a block asks for a dictionary of %d bytes, more than the %d allowed", dict, MaxXZDictionary)
+		if asks > MaxXZDictionary {
+			return 0, 0, fmt.Errorf("a block asks for a dictionary of %d bytes, more than the %d allowed", asks, MaxXZDictionary)
 		}
+		at, dict = pos-1, int64(asks)
 	}
-	return nil
+	return at, dict, nil
 }

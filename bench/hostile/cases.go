@@ -65,7 +65,8 @@ func cases() []hostileCase {
 			build: aptIndex(packages+".xz", lyingPlain(100<<20), bomb)},
 		// A header asking for a 2 GiB dictionary, which the decoder
 		// would allocate and fill as it goes; one of 64 MiB (xz -9's), the
-		// most that is allowed; and one of 32 MiB (xz -8's).
+		// most that is allowed, decoded with 32 MiB; and one of 32 MiB
+		// (xz -8's).
 		{name: "xz-bomb-2GiB-dict", spec: aptSpec, want: "a dictionary of 2147483648 bytes",
 			build: aptIndex(packages+".xz", nil, bomb, dictionary(38))},
 		{name: "xz-bomb-64MiB-dict", spec: aptSpec, want: "limit of 1073741824",

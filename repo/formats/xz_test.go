@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
 
 	"github.com/distroscope/distroscope/repo"
 )
@@ -21,7 +24,8 @@ import (
 // aside, passes every structure xz writes — one block or many, sizes in
 // the block headers or not, every check, concatenated streams with padding
 // — and refuses a dictionary over 64 MiB (xz -9's) in any block. A bomb
-// whose header asked for 2 GiB took a worker to 1.1 GB.
+// whose header asked for 2 GiB took a worker to 1.1 GB. preset9-sha256.xz
+// asks for 64 MiB, and is decoded with 32 MiB (TestXZDictionaryLowered).
 func TestXZStructures(t *testing.T) {
 	const plainSHA256 = "fa57b72e5456c6650f28b46725c714bd603082a23f90cd90fa593a34455598fd"
 	for _, name := range []string{"preset6.xz", "preset0-crc32.xz", "preset8-sha256.xz", "preset9-sha256.xz", "blocks-none.xz", "threads-sized-blocks.xz", "concatenated-padded.xz"} {
@@ -100,4 +104,49 @@ func TestZstdWindow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestXZDictionaryLowered: a block that asks for more than
+// repo.XZDecodeDictionary (xz -9 asks for 64 MiB) is decoded with that
+// much — a bomb made with xz -9 took a worker past its 150 MB target. A
+// file whose matches stay within it decodes exactly, setting aside no more
+// (the decoder's allocations show it); one whose matches reach back
+// further fails as corrupt, saying why.
+func TestXZDictionaryLowered(t *testing.T) {
+	t.Run("preset9 decodes with less", func(t *testing.T) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		if _, err := unxz(t, "preset9-sha256.xz"); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		if got := after.TotalAlloc - before.TotalAlloc; got > repo.XZDecodeDictionary+8<<20 {
+			t.Errorf("decoding a file whose header asks for 64 MiB allocated %d MiB", got>>20)
+		}
+	})
+	t.Run("a match past it", func(t *testing.T) {
+		far := make([]byte, 64<<10)
+		rand.New(rand.NewSource(1)).Read(far)
+		plain := append(append(bytes.Clone(far), make([]byte, repo.XZDecodeDictionary+1<<20)...), far...)
+		var file bytes.Buffer
+		zw, err := xz.WriterConfig{DictCap: repo.MaxXZDictionary}.NewWriter(&file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zw.Write(plain)
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		r, closeDec, err := repo.Decompressor("xz", bytes.NewReader(file.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeDec()
+		got, err := io.ReadAll(r)
+		want := fmt.Sprintf("a block asks for a dictionary of %d bytes and is decoded with %d", repo.MaxXZDictionary, repo.XZDecodeDictionary)
+		if !errors.Is(err, repo.ErrCorrupt) || !strings.Contains(err.Error(), want) {
+			t.Errorf("decoded %d of %d bytes: %v; want corrupt, saying %q", len(got), len(plain), err, want)
+		}
+	})
 }
