@@ -65,14 +65,17 @@ type Transfer struct {
 }
 
 // The defaults of DefaultFetcher. A real mirror, even a distant one, sends
-// far more than 16 KB a second; a minute of less is a trickle, not a slow
-// link. The deadline then gives a 100 KB Release 66 s and a 65 MB index
-// 70 minutes, past the ingest's start-to-close: for large files it is the
-// rate floor that matters, for small ones the deadline.
+// far more than 16 KB a second; half a minute of less is a trickle, not a
+// slow link, and half a minute of nothing is a stall — either fails the
+// attempt well within the minute a hostile mirror may hold a worker's slot
+// (a Release trickled at a byte a second took 25 minutes to fail before
+// there were limits). The deadline then gives a 100 KB Release 66 s and a
+// 65 MB index 70 minutes, past the ingest's start-to-close: for large files
+// it is the rate floor that matters, for small ones the deadline.
 const (
-	DefaultIdleTimeout    = 60 * time.Second
+	DefaultIdleTimeout    = 30 * time.Second
 	DefaultMinRate        = 16_000
-	DefaultRateWindow     = 60 * time.Second
+	DefaultRateWindow     = 30 * time.Second
 	DefaultRequestTimeout = 60 * time.Second
 )
 

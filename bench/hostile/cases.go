@@ -89,10 +89,8 @@ func cases() []hostileCase {
 			build: aptIndex(packages+".gz", nil, stanzas("Package: latin\nVersion: 1.0\nArchitecture: amd64\nMaintainer: J\xfcrgen <j@example.org>\nDescription: caf\xe9\n\n"))},
 		{name: "huge-version", spec: aptSpec, want: "invalid version",
 			build: aptIndex(packages+".gz", nil, stanzas("Package: huge\nVersion: 1:"+strings.Repeat("9", 120<<10)+"!\nArchitecture: amd64\n\n"))},
-		// A Release sent one byte a second; the worker's fetch limits are
-		// shortened so the case takes seconds, not the default minute.
+		// A Release sent one byte a second, under the default fetch limits.
 		{name: "trickled-release", spec: aptSpec, want: "mirror sent",
-			env:     []string{"DISTROSCOPE_FETCH_RATE_WINDOW=15s", "DISTROSCOPE_FETCH_IDLE_TIMEOUT=15s"},
 			build:   aptIndex(packages+".gz", nil, stanzas("Package: slow\nVersion: 1.0\nArchitecture: amd64\n\n")),
 			handler: trickle("/Release")},
 		{name: "rpm-gz-bomb", spec: rpmSpec, want: "1073741824",

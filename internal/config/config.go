@@ -124,7 +124,7 @@ func Default() Config {
 		// defaults (internal/app's tests check).
 		Store: Store{URL: defaultStore(), S3Region: "us-east-1", S3PartSizeMiB: 16,
 			S3ConnectTimeout: 10 * time.Second, S3ResponseTimeout: 30 * time.Second, S3OpTimeout: time.Minute, S3MinRate: 1_000_000},
-		Fetch: Fetch{IdleTimeout: time.Minute, MinRate: 16_000, RateWindow: time.Minute, RequestTimeout: time.Minute,
+		Fetch: Fetch{IdleTimeout: 30 * time.Second, MinRate: 16_000, RateWindow: 30 * time.Second, RequestTimeout: time.Minute,
 			MaxUncompressedMiB: 1024},
 		Log:     Log{Level: "info", LokiQueue: 4096},
 		AptRoot: "/",
