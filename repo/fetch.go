@@ -55,6 +55,10 @@ type Fetcher struct {
 	// received so far: an activity reports them in its heartbeats, so a
 	// transfer that stops growing shows as one. It must be quick.
 	OnTransfer func(Transfer)
+	// TempDir is where a download that is kept on disk while it is read
+	// (a whole pacman database or APKINDEX at resolve) is spooled; "" is
+	// the system's. The worker sets its DISTROSCOPE_TEMP_DIR.
+	TempDir string
 }
 
 // Transfer is how far one download got.

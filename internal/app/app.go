@@ -64,6 +64,7 @@ func OpenStore(ctx context.Context, c config.Config) (store.Store, error) {
 func Fetcher(c config.Config) *repo.Fetcher {
 	f := repo.DefaultFetcher()
 	f.IdleTimeout, f.MinRate, f.RateWindow, f.RequestTimeout = c.Fetch.IdleTimeout, c.Fetch.MinRate, c.Fetch.RateWindow, c.Fetch.RequestTimeout
+	f.TempDir = c.TempDir
 	return f
 }
 

@@ -74,7 +74,7 @@ func scanWholeFile(ctx context.Context, f *repo.Fetcher, u string, scan scanFunc
 	if n > maxDBBytes {
 		return 0, "", time.Time{}, nil, repo.Corrupt(fmt.Errorf("formats: %s is %d bytes, more than the %d allowed", u, n, maxDBBytes))
 	}
-	tmp, err := os.CreateTemp("", "distroscope-resolve-*")
+	tmp, err := os.CreateTemp(f.TempDir, "distroscope-resolve-*")
 	if err != nil {
 		return 0, "", time.Time{}, nil, err
 	}
@@ -82,6 +82,9 @@ func scanWholeFile(ctx context.Context, f *repo.Fetcher, u string, scan scanFunc
 	defer tmp.Close()
 	h := sha256.New()
 	size, err = io.Copy(io.MultiWriter(tmp, h), io.LimitReader(rc, maxDBBytes+1))
+	if fe := (*repo.FetchError)(nil); errors.As(err, &fe) {
+		return 0, "", time.Time{}, nil, err // it names the URL and the reason already
+	}
 	if err != nil {
 		return 0, "", time.Time{}, nil, &repo.FetchError{URL: u, Reason: "reading: " + err.Error(), Err: err}
 	}

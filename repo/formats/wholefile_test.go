@@ -7,7 +7,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,5 +63,35 @@ func TestWholeFileResolveStreams(t *testing.T) {
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > junk/4 {
 		t.Errorf("resolving a %d MiB database allocated %d MiB", len(data)>>20, alloc>>20)
+	}
+}
+
+// TestWholeFileResolveSpoolsAndFails: the spool goes to the fetcher's
+// TempDir (the worker's DISTROSCOPE_TEMP_DIR), and a database the mirror
+// stops sending fails naming its URL and the reason once.
+func TestWholeFileResolveSpoolsAndFails(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100000")
+		w.Write([]byte("%NAME%\n"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	spec := repo.Spec{Format: repo.FormatALPM, Distro: "arch", Mirror: srv.URL, Suite: "rolling", Components: []string{"core"}, Architectures: []string{"x86_64"}}
+
+	f := repo.DefaultFetcher()
+	f.TempDir = filepath.Join(t.TempDir(), "no-such-folder")
+	if _, err := (formats.ALPM{}).Resolve(testContext(t), f, spec, time.Now()); err == nil || !strings.Contains(err.Error(), "no-such-folder") {
+		t.Errorf("with a TempDir that does not exist: %v, want an error naming it", err)
+	}
+
+	f = repo.DefaultFetcher()
+	f.TempDir, f.IdleTimeout = t.TempDir(), 300*time.Millisecond
+	_, err := (formats.ALPM{}).Resolve(testContext(t), f, spec, time.Now())
+	if err == nil || strings.Count(err.Error(), "/core.db") != 1 || !strings.Contains(err.Error(), "no data for") {
+		t.Errorf("a stalled database: %v, want the URL once and the reason", err)
+	}
+	if left, _ := os.ReadDir(f.TempDir); len(left) != 0 {
+		t.Errorf("the spool stayed: %v", left)
 	}
 }
