@@ -11,7 +11,7 @@ import (
 // limit), raised by what running activities reserve.
 //
 // Why: one limit cannot suit both kinds of work. An ingest keeps ~30 MB
-// live and the 100 MB default keeps its RSS small; a comparison of two
+// live and the 85 MiB default keeps its RSS small; a comparison of two
 // Debian releases keeps ~60 MB live for its whole run (both snapshots and
 // every package pair), and under the same limit the collector ran back to
 // back — half of a comparison's time. The comparison reserves its working
