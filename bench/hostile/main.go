@@ -294,11 +294,16 @@ func innermost(err error) string {
 	for {
 		next := errors.Unwrap(err)
 		if next == nil {
-			return err.Error()
+			// Temporal's framing of the cause it carried, "(type:
+			// corruptError, retryable: true)", describes the Go error, not
+			// the failure, which was not retried.
+			return framing.ReplaceAllString(err.Error(), "")
 		}
 		err = next
 	}
 }
+
+var framing = regexp.MustCompile(` \(type: [^()]*\)$`)
 
 // longHash is a SHA256 in a file name, shortened in outcomes.
 var longHash = regexp.MustCompile(`([0-9a-f]{8})[0-9a-f]{56}`)
