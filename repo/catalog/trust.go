@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/distroscope/distroscope/ecosystem/openpgp"
 	"github.com/distroscope/distroscope/repo"
@@ -77,6 +79,48 @@ func normalizeFingerprints(fprs []string) []string {
 	return slices.Compact(out)
 }
 
+// keyrings remembers the fingerprints of each keyring file read, by its
+// path, size and modification time: a command that starts a comparison
+// asks for both sides' keys and both run identities, and parsing Debian's
+// keyring took 15 ms each time — 45 ms of a 60 ms command.
+var keyrings = struct {
+	sync.Mutex
+	m map[keyringFile]keyringRead
+}{m: map[keyringFile]keyringRead{}}
+
+type keyringFile struct {
+	path  string
+	size  int64
+	mtime time.Time
+}
+
+type keyringRead struct {
+	fprs []string
+	err  error
+}
+
+// keyringFingerprints is the primary-key fingerprints of the OpenPGP
+// keyring at path, read once per version of the file.
+func keyringFingerprints(path string) ([]string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	k := keyringFile{path, fi.Size(), fi.ModTime()}
+	keyrings.Lock()
+	defer keyrings.Unlock()
+	if r, ok := keyrings.m[k]; ok {
+		return r.fprs, r.err
+	}
+	kr, err := openpgp.LoadKeyring([]string{path}, nil)
+	r := keyringRead{err: err}
+	if kr != nil {
+		r.fprs = kr.Fingerprints()
+	}
+	keyrings.m[k] = r
+	return r.fprs, r.err
+}
+
 // keysOf reads the keys spec trusts. A keyring that cannot be read is
 // returned by name in unread rather than failing: the policy still has to
 // differ from one that read it.
@@ -89,8 +133,10 @@ func keysOf(spec repo.Spec) (keys []trustedKey, unread []string) {
 			}
 		}
 		for _, path := range spec.SignedBy {
-			kr, err := openpgp.LoadKeyring([]string{path}, nil)
-			openpgpKeys(kr)
+			fprs, err := keyringFingerprints(path)
+			for _, f := range fprs {
+				keys = append(keys, trustedKey{id: "openpgp:" + f, signer: f})
+			}
 			if err != nil {
 				unread = append(unread, path)
 			}

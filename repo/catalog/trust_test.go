@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/repo/formats/formatstest"
@@ -142,5 +143,40 @@ func TestVerification(t *testing.T) {
 	}
 	if v, err := m.Verification("ubuntu-ports", "testdata/aptroot-list"); err != nil || !v.Optional {
 		t.Errorf("a [trusted=yes] source: %+v, %v; want optional", v, err)
+	}
+}
+
+// TestKeyringReadOnce: a keyring file is parsed once per version of it —
+// a comparison's start asks for it four times — and read again when it
+// changes.
+func TestKeyringReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keyring.gpg")
+	src, err := os.ReadFile(filepath.Join("..", "formats", "testdata", "apt", "keyring.gpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := os.ReadFile(filepath.Join("..", "formats", "testdata", "apt", "other-keyring.gpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first, err := keyringFingerprints(path)
+	if err != nil || len(first) == 0 {
+		t.Fatalf("keyringFingerprints = %v, %v", first, err)
+	}
+	again, _ := keyringFingerprints(path)
+	if &again[0] != &first[0] {
+		t.Error("the same keyring file was parsed again")
+	}
+	if err := os.WriteFile(path, other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(path, time.Now().Add(time.Hour), time.Now().Add(time.Hour))
+	changed, err := keyringFingerprints(path)
+	if err != nil || slices.Equal(changed, first) {
+		t.Errorf("after the file changed: %v, %v; want other keys", changed, err)
 	}
 }
