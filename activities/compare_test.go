@@ -212,29 +212,6 @@ func TestCompareSnapshotsCorruptCommitted(t *testing.T) {
 	}
 }
 
-// commitSnapshotRows commits p's snapshots partition, its Release verified
-// by signers, as a snapshot's commit writes it last.
-func commitSnapshotRows(t *testing.T, st store.Store, p datasets.Partition, signers ...string) {
-	t.Helper()
-	var buf bytes.Buffer
-	w := datasets.NewWriter(&buf, datasets.Snapshots, datasets.CompareSnapshotRows, 0)
-	if err := w.Write(&datasets.SnapshotRow{Origin: p.Distro, Codename: p.Release, SignedBy: signers, Component: "main", IndexArchitecture: "amd64"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	key := datasets.StagingKey(datasets.Snapshots, p, "snapshot")
-	if err := st.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Snapshots, Partition: p,
-		Parts: []datasets.StagedPart{{Key: key, Rows: 1}}, TempDir: t.TempDir()}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // LocateSnapshot takes a name's newest snapshot the trust accepts, through
 // the activity's serialised input and result: an unsigned impostor newer
 // than the signed snapshot is passed over, and said to be.
@@ -242,8 +219,8 @@ func TestLocateSnapshotUnderTrust(t *testing.T) {
 	a, env, st := compareSetup(t)
 	const key = "4CB50190207B4758A3F73A796ED0E7B82643E131"
 	impostor := datasets.Partition{Distro: oldPart.Distro, Release: oldPart.Release, Snapshot: "20270101T000000Z-cccccccccccc"}
-	commitSnapshotRows(t, st, oldPart, key)
-	commitSnapshotRows(t, st, impostor)
+	datasetstest.CommitSnapshot(t, st, oldPart, key)
+	datasetstest.CommitSnapshot(t, st, impostor)
 	locate := func(trust *compare.Trust) activities.LocateResult {
 		t.Helper()
 		v, err := env.ExecuteActivity(a.LocateSnapshot, activities.LocateInput{Distro: oldPart.Distro, Release: oldPart.Release, Trust: trust})

@@ -15,6 +15,7 @@ import (
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/store"
+	"github.com/distroscope/distroscope/store/storetest"
 )
 
 // streamingStore hands out objects as plain streams, as an S3 store does,
@@ -29,27 +30,6 @@ func (s streamingStore) Get(ctx context.Context, key string) (io.ReadCloser, err
 	return struct{ io.ReadCloser }{rc}, nil
 }
 
-func getObject(t *testing.T, st store.Store, key string) []byte {
-	t.Helper()
-	rc, err := st.Get(context.Background(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-func putObject(t *testing.T, st store.Store, key string, data []byte) {
-	t.Helper()
-	if err := st.Put(context.Background(), key, bytes.NewReader(data), int64(len(data))); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func sha256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
@@ -59,7 +39,7 @@ func sha256Hex(data []byte) string {
 func stageHashed(t *testing.T, st store.Store, key string, rows []datasets.PackageRow) (datasets.StagedPart, []byte) {
 	t.Helper()
 	data := writeRows(t, rows, 700)
-	putObject(t, st, key, data)
+	storetest.Put(t, st, key, data)
 	return datasets.StagedPart{Key: key, Rows: int64(len(rows)), SHA256: sha256Hex(data)}, data
 }
 
@@ -100,7 +80,7 @@ func TestPublishRecordsSHA256(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			data := getObject(t, st, m.Files[0].Key)
+			data := storetest.Get(t, st, m.Files[0].Key)
 			if f := m.Files[0]; f.SHA256 != sha256Hex(data) || f.Bytes != int64(len(data)) || !f.Verified() {
 				t.Errorf("manifest file %+v; the object has %d bytes, SHA-256 %s", f, len(data), sha256Hex(data))
 			}
@@ -132,7 +112,7 @@ func TestPublishRefusesFlippedStagedParts(t *testing.T) {
 				bad, _ := stageHashed(t, st, datasets.StagingKey(datasets.Packages, part, "main_arm64"), randomRows(3000, 9, "arm64"))
 				flipped := bytes.Clone(clean)
 				flipped[off] ^= 1 << 3
-				putObject(t, st, bad.Key, flipped)
+				storetest.Put(t, st, bad.Key, flipped)
 				staged = append(staged, bad)
 				_, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Packages, Partition: part, Parts: staged})
 				if !errors.Is(err, datasets.ErrCorrupt) || !strings.Contains(err.Error(), bad.Key) {
@@ -158,7 +138,7 @@ func TestOpenFile(t *testing.T) {
 	local := newStore(t)
 	m := datasetstest.CommitPackages(t, local, part, randomRows(2000, 4, "amd64"))
 	f := m.Files[0]
-	clean := getObject(t, local, f.Key)
+	clean := storetest.Get(t, local, f.Key)
 	damaged := map[string][]byte{"a byte short": clean[:len(clean)-1], "a byte more": append(bytes.Clone(clean), 0)}
 	for name, off := range flips(clean) {
 		b := bytes.Clone(clean)
@@ -188,7 +168,7 @@ func TestOpenFile(t *testing.T) {
 			read func(datasets.ManifestFile) ([]byte, error)
 		}{{"OpenFile", open}, {"ReadFile", read}} {
 			where := fmt.Sprintf("%s (spooled=%v)", reader.name, spooled)
-			putObject(t, local, f.Key, clean)
+			storetest.Put(t, local, f.Key, clean)
 			if got, err := reader.read(f); err != nil || !bytes.Equal(got, clean) {
 				t.Errorf("%s of the object as committed: %v", where, err)
 			}
@@ -196,7 +176,7 @@ func TestOpenFile(t *testing.T) {
 				t.Errorf("%s of an object whose manifest has no hash: %v", where, err)
 			}
 			for name, data := range damaged {
-				putObject(t, local, f.Key, data)
+				storetest.Put(t, local, f.Key, data)
 				if _, err := reader.read(f); !errors.Is(err, datasets.ErrCorrupt) || !strings.Contains(err.Error(), f.Key) {
 					t.Errorf("%s, %s: %v; want ErrCorrupt naming %s", where, name, err, f.Key)
 				}
@@ -209,7 +189,7 @@ func TestOpenFile(t *testing.T) {
 			}
 		}
 	}
-	putObject(t, local, f.Key, clean)
+	storetest.Put(t, local, f.Key, clean)
 	if _, err := datasets.ReadFile(ctx, local, f, f.Bytes-1); err == nil {
 		t.Errorf("ReadFile read an object over its limit")
 	}
@@ -221,9 +201,9 @@ func TestCorruptManifest(t *testing.T) {
 	st := newStore(t)
 	datasetstest.CommitPackages(t, st, part, randomRows(10, 1, "amd64"))
 	key := datasets.Packages.ManifestKey(part)
-	data := getObject(t, st, key)
+	data := storetest.Get(t, st, key)
 	data[0] ^= 1 // '{' becomes 'z'
-	putObject(t, st, key, data)
+	storetest.Put(t, st, key, data)
 	if _, _, err := datasets.Committed(context.Background(), st, datasets.Packages, part); !errors.Is(err, datasets.ErrCorrupt) || !strings.Contains(err.Error(), key) {
 		t.Errorf("Committed = %v; want ErrCorrupt naming %s", err, key)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"os/exec"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/distroscope/distroscope/repo/formats/formatstest"
 	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/store/s3store"
+	"github.com/distroscope/distroscope/store/storetest"
 )
 
 // TestCompareRefusesAFlippedBit reproduces silent corruption at rest: two
@@ -95,10 +95,10 @@ func TestCompareRefusesAFlippedBit(t *testing.T) {
 			old, nw := snapshot("oldrel"), snapshot("newrel")
 
 			key := datasets.Packages.DataKey(nw)
-			data := getObject(t, st, key)
+			data := storetest.Get(t, st, key)
 			off, bit, name, misread := silentFlip(t, data)
 			data[off] ^= 1 << bit
-			putObject(t, st, key, data)
+			storetest.Put(t, st, key, data)
 			t.Logf("flipped bit %d of byte %d of %s: Arrow reads %s as %s", bit, off, key, name, misread)
 
 			start := time.Now()
@@ -206,26 +206,5 @@ func checkFailedOnce(t *testing.T, e *verifyEnv, run startedRun, activityType, e
 	}
 	if attempts != 1 || !failed || !runFailed {
 		t.Errorf("%s: %d attempts, failed %v, run %s failed %v; want one attempt, failed, failing the run", activityType, attempts, failed, run.id, runFailed)
-	}
-}
-
-func getObject(t *testing.T, st store.Store, key string) []byte {
-	t.Helper()
-	rc, err := st.Get(context.Background(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-func putObject(t *testing.T, st store.Store, key string, data []byte) {
-	t.Helper()
-	if err := st.Put(context.Background(), key, bytes.NewReader(data), int64(len(data))); err != nil {
-		t.Fatalf("put %s: %v", key, err)
 	}
 }

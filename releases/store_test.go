@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,6 +18,7 @@ import (
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/store/localfs"
+	"github.com/distroscope/distroscope/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -63,20 +63,6 @@ func newStore(t *testing.T) store.Store {
 	return s
 }
 
-func readObject(t *testing.T, st store.Store, key string) []byte {
-	t.Helper()
-	rc, err := st.Get(context.Background(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
 // TestWriteRoundTrip commits both fixtures to a folder store and reads the
 // Parquet back: same rows (sorted by series), absent dates stored as nulls,
 // the partition and manifest as documented, nothing left staged; a second
@@ -117,7 +103,7 @@ func TestWriteRoundTrip(t *testing.T) {
 				t.Errorf("staging area after Write: %v %v", staged, err)
 			}
 
-			data := readObject(t, st, m.Files[0].Key)
+			data := storetest.Get(t, st, m.Files[0].Key)
 			pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
 			if err != nil {
 				t.Fatal(err)
@@ -182,7 +168,7 @@ func TestWriteRoundTrip(t *testing.T) {
 			if !reflect.DeepEqual(again, m) {
 				t.Errorf("second Write: %+v, want the first manifest %+v", again, m)
 			}
-			if !bytes.Equal(readObject(t, st, m.Files[0].Key), data) {
+			if !bytes.Equal(storetest.Get(t, st, m.Files[0].Key), data) {
 				t.Errorf("second Write rewrote the data")
 			}
 		})

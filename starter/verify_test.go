@@ -12,6 +12,7 @@ import (
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/analysis/compare"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/internal/app"
 	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/repo/formats/formatstest"
@@ -178,22 +179,7 @@ func TestDatasetsLsSaysWhoVerified(t *testing.T) {
 		t.Fatal(err)
 	}
 	for p, signers := range map[datasets.Partition][]string{signed: {fpr}, impostor: nil, forged: {"0123456789ABCDEF0123456789ABCDEF01234567"}} {
-		var buf bytes.Buffer
-		w := datasets.NewWriter(&buf, datasets.Snapshots, datasets.CompareSnapshotRows, 0)
-		if err := w.Write(&datasets.SnapshotRow{Origin: p.Distro, Codename: p.Release, SignedBy: signers, Component: "main", IndexArchitecture: "amd64"}); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		key := datasets.StagingKey(datasets.Snapshots, p, "test")
-		if err := st.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Snapshots, Partition: p,
-			Parts: []datasets.StagedPart{{Key: key, Rows: 1}}, TempDir: t.TempDir()}); err != nil {
-			t.Fatal(err)
-		}
+		datasetstest.CommitSnapshot(t, st, p, signers...)
 	}
 	app.CloseStore(st)
 	var out, errb bytes.Buffer

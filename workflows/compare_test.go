@@ -1,7 +1,6 @@
 package workflows_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/analysis/compare"
 	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/store/localfs"
@@ -195,24 +195,8 @@ func committedSnapshots(t *testing.T, snaps map[datasets.Partition][]string) sto
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	ctx := context.Background()
 	for p, signers := range snaps {
-		var buf bytes.Buffer
-		w := datasets.NewWriter(&buf, datasets.Snapshots, datasets.CompareSnapshotRows, 0)
-		if err := w.Write(&datasets.SnapshotRow{Origin: p.Distro, Codename: p.Release, SignedBy: signers, Component: "main", IndexArchitecture: "amd64"}); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		key := datasets.StagingKey(datasets.Snapshots, p, "snapshot")
-		if err := st.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Snapshots, Partition: p,
-			Parts: []datasets.StagedPart{{Key: key, Rows: 1}}, TempDir: t.TempDir()}); err != nil {
-			t.Fatal(err)
-		}
+		datasetstest.CommitSnapshot(t, st, p, signers...)
 	}
 	return st
 }

@@ -9,35 +9,10 @@ import (
 	"testing"
 
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/store"
+	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/store/localfs"
+	"github.com/distroscope/distroscope/store/storetest"
 )
-
-// commitSigned commits a snapshots partition for p, one row per index, as
-// a snapshot's commit does, recording signers as its signed_by.
-func commitSigned(t *testing.T, st store.Store, p datasets.Partition, signers ...string) {
-	t.Helper()
-	var buf bytes.Buffer
-	w := datasets.NewWriter(&buf, datasets.Snapshots, datasets.CompareSnapshotRows, 0)
-	for _, arch := range []string{"amd64", "arm64"} {
-		if err := w.Write(&datasets.SnapshotRow{Origin: p.Distro, Codename: p.Release, SignedBy: signers, Component: "main",
-			IndexArchitecture: arch, IndexPath: "main/binary-" + arch + "/Packages.xz"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	key := datasets.StagingKey(datasets.Snapshots, p, "snapshot")
-	if err := st.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Snapshots, Partition: p,
-		Parts: []datasets.StagedPart{{Key: key, Rows: 2}}, TempDir: t.TempDir()}); err != nil {
-		t.Fatal(err)
-	}
-}
 
 const (
 	debianKey = "4CB50190207B4758A3F73A796ED0E7B82643E131"
@@ -65,12 +40,12 @@ func TestFind(t *testing.T) {
 		apkNot   = part("v3.20", "20260102T000000Z-eeeeeeeeeeee")
 		broken   = part("sid", "20260101T000000Z-ffffffffffff")
 	)
-	commitSigned(t, st, real, debianKey)
-	commitSigned(t, st, impostor)
-	commitSigned(t, st, forged, otherKey)
-	commitSigned(t, st, apkOwn, "alpine-devel.rsa.pub")
-	commitSigned(t, st, apkNot, "alpine-devel.rsa.pub (not verified)")
-	commitSigned(t, st, broken, debianKey)
+	datasetstest.CommitSnapshot(t, st, real, debianKey)
+	datasetstest.CommitSnapshot(t, st, impostor)
+	datasetstest.CommitSnapshot(t, st, forged, otherKey)
+	datasetstest.CommitSnapshot(t, st, apkOwn, "alpine-devel.rsa.pub")
+	datasetstest.CommitSnapshot(t, st, apkNot, "alpine-devel.rsa.pub (not verified)")
+	datasetstest.CommitSnapshot(t, st, broken, debianKey)
 	ctx := context.Background()
 	if err := st.Put(ctx, datasets.Snapshots.DataKey(broken), strings.NewReader("not parquet"), 11); err != nil {
 		t.Fatal(err)
@@ -152,14 +127,14 @@ func TestSignedByRefusesFlippedBits(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	p := datasets.Partition{Distro: "debian", Release: "bookworm", Snapshot: "20261123T004514Z-aaaaaaaaaaaa"}
-	commitSigned(t, st, p, debianKey)
+	datasetstest.CommitSnapshot(t, st, p, debianKey)
 	ctx := context.Background()
 	s := Storage{Store: st}
 	if got, err := s.SignedBy(ctx, p); err != nil || !slices.Equal(got, []string{debianKey}) {
 		t.Fatalf("SignedBy as committed = %v, %v", got, err)
 	}
 	key := datasets.Snapshots.DataKey(p)
-	clean := readObject(t, st, key)
+	clean := storetest.Get(t, st, key)
 	offsets := []int{4, len(clean) / 2, len(clean) - 9}
 	if i := bytes.Index(clean, []byte(debianKey)); i >= 0 {
 		offsets = append(offsets, i+3) // the key itself, if stored plain
@@ -167,7 +142,7 @@ func TestSignedByRefusesFlippedBits(t *testing.T) {
 	for _, off := range offsets {
 		flipped := bytes.Clone(clean)
 		flipped[off] ^= 1
-		putObject(t, st, key, flipped)
+		storetest.Put(t, st, key, flipped)
 		got, err := s.SignedBy(ctx, p)
 		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), key) {
 			t.Errorf("byte %d flipped: SignedBy = %v, %v; want an error wrapping ErrCorrupt naming %s", off, got, err, key)

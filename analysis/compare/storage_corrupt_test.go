@@ -6,13 +6,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/datasets/datasetstest"
 	"github.com/distroscope/distroscope/store"
+	"github.com/distroscope/distroscope/store/storetest"
 )
 
 // flipOffsets are the bytes of a Parquet file of size bytes whose footer
@@ -38,28 +38,6 @@ func flipOffsets(size, footerLen int) map[string]int {
 	}
 }
 
-// readObject reads a whole object.
-func readObject(t *testing.T, st store.Store, key string) []byte {
-	t.Helper()
-	rc, err := st.Get(context.Background(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-func putObject(t *testing.T, st store.Store, key string, data []byte) {
-	t.Helper()
-	if err := st.Put(context.Background(), key, bytes.NewReader(data), int64(len(data))); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestLoadRefusesFlippedBits flips one bit at a time in a committed
 // packages file — in its data pages and in its footer — and checks that
 // loading it, alone or with the other side, fails as corrupt naming the
@@ -78,13 +56,13 @@ func TestLoadRefusesFlippedBits(t *testing.T) {
 			s := storageOf(t, st)
 			ctx := context.Background()
 			key := datasets.Packages.DataKey(newPart)
-			clean := readObject(t, local, key)
+			clean := storetest.Get(t, local, key)
 			footerLen := int(binary.LittleEndian.Uint32(clean[len(clean)-8:]))
 			for name, off := range flipOffsets(len(clean), footerLen) {
 				for _, bit := range []uint{0, 5} {
 					flipped := bytes.Clone(clean)
 					flipped[off] ^= 1 << bit
-					putObject(t, local, key, flipped)
+					storetest.Put(t, local, key, flipped)
 					snap, err := s.Load(ctx, newPart)
 					if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), key) {
 						rows := -1
@@ -99,7 +77,7 @@ func TestLoadRefusesFlippedBits(t *testing.T) {
 					}
 				}
 			}
-			putObject(t, local, key, clean)
+			storetest.Put(t, local, key, clean)
 			if _, _, err := s.LoadBoth(ctx, oldPart, newPart); err != nil {
 				t.Errorf("the file as committed: %v", err)
 			}
@@ -120,8 +98,8 @@ func TestLoadReadsOldManifests(t *testing.T) {
 		t.Fatalf("Load of a file without a recorded hash = %v, %v", snap, err)
 	}
 	key := datasets.Packages.DataKey(newPart)
-	data := readObject(t, st, key)
-	putObject(t, st, key, data[:len(data)-1])
+	data := storetest.Get(t, st, key)
+	storetest.Put(t, st, key, data[:len(data)-1])
 	if _, err := s.Load(context.Background(), newPart); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), key) {
 		t.Errorf("Load of a truncated file without a recorded hash = %v; want ErrCorrupt naming %s", err, key)
 	}
@@ -147,20 +125,20 @@ func TestCommitRecordsHashes(t *testing.T) {
 			t.Fatalf("%s: %v, %v", tb.Name, ok, err)
 		}
 		d := datasets.NewDigest()
-		d.Write(readObject(t, st, m.Files[0].Key))
+		d.Write(storetest.Get(t, st, m.Files[0].Key))
 		if err := m.Files[0].Check(d); err != nil || !m.Files[0].Verified() {
 			t.Errorf("%s: %v (manifest %+v)", tb.Name, err, m.Files[0])
 		}
 	}
 	for _, key := range []string{datasets.CompareSummaries.DataKey(pub.Partition), datasets.PackageChanges.ManifestKey(pub.Partition)} {
-		clean := readObject(t, st, key)
+		clean := storetest.Get(t, st, key)
 		data := bytes.Clone(clean)
 		data[0] ^= 1 // a Parquet file's magic; a manifest's opening brace
-		putObject(t, st, key, data)
+		storetest.Put(t, st, key, data)
 		if _, ok, err := s.Committed(ctx, pub.Partition); ok || !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), key) {
 			t.Errorf("Committed with a bit flipped in %s = %v, %v; want ErrCorrupt naming it", key, ok, err)
 		}
-		putObject(t, st, key, clean)
+		storetest.Put(t, st, key, clean)
 	}
 	if _, ok, err := s.Committed(ctx, pub.Partition); !ok || err != nil {
 		t.Errorf("Committed as committed = %v, %v", ok, err)

@@ -62,3 +62,33 @@ func RewriteManifest(t testing.TB, st store.Store, tb datasets.Table, m datasets
 		t.Fatal(err)
 	}
 }
+
+// CommitSnapshot commits the snapshots partition p of st as a snapshot's
+// commit leaves it, one row per index (main for amd64 and arm64), its
+// Release verified by signers (none: unverified).
+func CommitSnapshot(t testing.TB, st store.Store, p datasets.Partition, signers ...string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := datasets.NewWriter(&buf, datasets.Snapshots, datasets.CompareSnapshotRows, 0)
+	for _, arch := range []string{"amd64", "arm64"} {
+		if err := w.Write(&datasets.SnapshotRow{Origin: p.Distro, Codename: p.Release, SignedBy: signers, Component: "main",
+			IndexArchitecture: arch, IndexPath: "main/binary-" + arch + "/Packages.xz"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	key := datasets.StagingKey(datasets.Snapshots, p, "test")
+	if err := st.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Snapshots, Partition: p,
+		Parts: []datasets.StagedPart{{Key: key, Rows: 2}}, TempDir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -81,14 +81,17 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-func put(t *testing.T, s store.Store, key string, data []byte) {
+// Put stores data under key, failing t if it cannot: for tests that set a
+// store up, or change an object behind the code under test's back.
+func Put(t testing.TB, s store.Store, key string, data []byte) {
 	t.Helper()
 	if err := s.Put(t.Context(), key, bytes.NewReader(data), int64(len(data))); err != nil {
 		t.Fatalf("Put(%q, %d bytes): %v", key, len(data), err)
 	}
 }
 
-func get(t *testing.T, s store.Store, key string) []byte {
+// Get reads the whole object at key, failing t if it cannot.
+func Get(t testing.TB, s store.Store, key string) []byte {
 	t.Helper()
 	rc, err := s.Get(t.Context(), key)
 	if err != nil {
@@ -107,7 +110,7 @@ func get(t *testing.T, s store.Store, key string) []byte {
 
 func checkContent(t *testing.T, s store.Store, key string, want []byte) {
 	t.Helper()
-	got := get(t, s, key)
+	got := Get(t, s, key)
 	if !bytes.Equal(got, want) {
 		t.Errorf("Get(%q) = %d bytes (%.16x...), want %d bytes (%.16x...)", key, len(got), got, len(want), want)
 	}
@@ -162,7 +165,7 @@ func testRoundTrip(t *testing.T, s store.Store) {
 	} {
 		t.Run(tc.key, func(t *testing.T) {
 			data := content(tc.key, tc.size)
-			put(t, s, tc.key, data)
+			Put(t, s, tc.key, data)
 			checkContent(t, s, tc.key, data)
 			info, err := s.Stat(t.Context(), tc.key)
 			if err != nil {
@@ -191,7 +194,7 @@ func testLarge(t *testing.T, s store.Store) {
 	data := content("large", LargeSize)
 	start := time.Now()
 	// Known size from an io.ReaderAt (minio-go uploads parts in parallel).
-	put(t, s, "large/known", data)
+	Put(t, s, "large/known", data)
 	// Unknown size from a plain stream (buffered part by part).
 	if err := s.Put(t.Context(), "large/unknown", plainReader{bytes.NewReader(data)}, -1); err != nil {
 		t.Fatalf("Put(large/unknown, size -1): %v", err)
@@ -212,8 +215,8 @@ func testLarge(t *testing.T, s store.Store) {
 
 func testOverwrite(t *testing.T, s store.Store) {
 	first, second := content("first", 5000), content("second", 300)
-	put(t, s, "over/write", first)
-	put(t, s, "over/write", second)
+	Put(t, s, "over/write", first)
+	Put(t, s, "over/write", second)
 	checkContent(t, s, "over/write", second)
 	if keys := listKeys(t, s, "over/"); !slices.Equal(keys, []string{"over/write"}) {
 		t.Errorf("List(over/) after overwrite = %q, want the one key", keys)
@@ -221,7 +224,7 @@ func testOverwrite(t *testing.T, s store.Store) {
 }
 
 func testNotFound(t *testing.T, s store.Store) {
-	put(t, s, "present/x", []byte("x"))
+	Put(t, s, "present/x", []byte("x"))
 	for _, key := range []string{"missing", "present/missing", "present/x/below", "present"} {
 		checkAbsent(t, s, key)
 		if err := s.Copy(t.Context(), key, "copy-target"); !errors.Is(err, store.ErrNotFound) {
@@ -240,7 +243,7 @@ func testList(t *testing.T, s store.Store) {
 	sizes := map[string]int{}
 	for i, k := range keys {
 		sizes[k] = 10 * i
-		put(t, s, k, content(k, sizes[k]))
+		Put(t, s, k, content(k, sizes[k]))
 	}
 	for _, tc := range []struct {
 		prefix string
@@ -284,8 +287,8 @@ func testList(t *testing.T, s store.Store) {
 
 func testCopy(t *testing.T, s store.Store) {
 	src, old := content("src", 70_000), content("old", 10)
-	put(t, s, "copy/src", src)
-	put(t, s, "elsewhere/dst", old)
+	Put(t, s, "copy/src", src)
+	Put(t, s, "elsewhere/dst", old)
 	for _, dst := range []string{"copy/dst", "elsewhere/dst", "copy/empty-dst"} {
 		if err := s.Copy(t.Context(), "copy/src", dst); err != nil {
 			t.Fatalf("Copy(copy/src, %q): %v", dst, err)
@@ -293,7 +296,7 @@ func testCopy(t *testing.T, s store.Store) {
 		checkContent(t, s, dst, src)
 	}
 	checkContent(t, s, "copy/src", src)
-	put(t, s, "copy/empty", nil)
+	Put(t, s, "copy/empty", nil)
 	if err := s.Copy(t.Context(), "copy/empty", "copy/empty-dst"); err != nil {
 		t.Fatalf("Copy of an empty object: %v", err)
 	}
@@ -305,9 +308,9 @@ func testCopy(t *testing.T, s store.Store) {
 }
 
 func testDelete(t *testing.T, s store.Store) {
-	put(t, s, "del/a/b/c", []byte("c"))
-	put(t, s, "del/a/b/d", []byte("d"))
-	put(t, s, "del/e", []byte("e"))
+	Put(t, s, "del/a/b/c", []byte("c"))
+	Put(t, s, "del/a/b/d", []byte("d"))
+	Put(t, s, "del/e", []byte("e"))
 	if err := s.Delete(t.Context(), "del/a/b/c"); err != nil {
 		t.Fatalf("Delete(del/a/b/c): %v", err)
 	}
@@ -334,7 +337,7 @@ func testDelete(t *testing.T, s store.Store) {
 		t.Errorf("List after deleting everything = %q", keys)
 	}
 	// A key whose folder was pruned by the deletes can be written again.
-	put(t, s, "del/a/b/c", []byte("again"))
+	Put(t, s, "del/a/b/c", []byte("again"))
 	checkContent(t, s, "del/a/b/c", []byte("again"))
 }
 
@@ -347,7 +350,7 @@ var InvalidKeys = []string{
 
 func testInvalidKeys(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	put(t, s, "valid", []byte("v"))
+	Put(t, s, "valid", []byte("v"))
 	for _, key := range InvalidKeys {
 		if err := s.Put(ctx, key, strings.NewReader("x"), 1); err == nil {
 			t.Errorf("Put(%q) accepted an invalid key", key)
@@ -394,7 +397,7 @@ func (c *cancelingReader) Read(p []byte) (int, error) {
 }
 
 func testCanceled(t *testing.T, s store.Store) {
-	put(t, s, "kept", []byte("kept"))
+	Put(t, s, "kept", []byte("kept"))
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	checkCanceled := func(op string, err error) {
@@ -493,7 +496,7 @@ func testFailedPut(t *testing.T, s store.Store) {
 
 			// A failed overwrite keeps the previous object whole.
 			old := content("old "+tc.name, 1234)
-			put(t, s, key, old)
+			Put(t, s, key, old)
 			if err := s.Put(t.Context(), key, tc.reader(data), tc.size); err == nil {
 				t.Fatalf("overwriting Put(%q) from a failing or mis-sized reader succeeded", key)
 			}
