@@ -2,16 +2,14 @@ package integration
 
 import (
 	"bytes"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/distroscope/distroscope/repo/formats/formatstest"
+	"github.com/distroscope/distroscope/store/storetest"
 )
 
 // These tests hold the binaries to what issue 9 asks of a store that
@@ -20,45 +18,13 @@ import (
 // log line; a local store whose folder was removed under a running worker
 // failed every write until the worker restarted.
 
-// silentEndpoint is a TCP listener on 127.0.0.1 that accepts connections,
-// reads what it is sent and never answers: a hung S3 endpoint.
-func silentEndpoint(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns sync.WaitGroup
-	done := make(chan struct{})
-	t.Cleanup(func() {
-		close(done)
-		ln.Close()
-		conns.Wait()
-	})
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			go func() {
-				defer conns.Done()
-				go func() { <-done; c.Close() }()
-				io.Copy(io.Discard, c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
 // TestSilentS3EndpointFailsPromptly: with the store on a silent S3
 // endpoint and its deadlines configured short (DISTROSCOPE_S3_OP_TIMEOUT
 // 2 s where the default is a minute), the worker binary's start-up and
 // `distroscope datasets ls` each exit non-zero within a few seconds,
 // saying what they were waiting for and from where.
 func TestSilentS3EndpointFailsPromptly(t *testing.T) {
-	addr := silentEndpoint(t)
+	addr := storetest.SilentEndpoint(t)
 	const opTimeout = 2 * time.Second
 	s3env := []string{"DISTROSCOPE_STORE=s3://silent-bucket/datasets", "DISTROSCOPE_S3_ENDPOINT=" + addr,
 		"AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s", "DISTROSCOPE_S3_OP_TIMEOUT=" + opTimeout.String(),

@@ -6,11 +6,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -313,38 +311,6 @@ func TestNewRejects(t *testing.T) {
 	}
 }
 
-// silentServer is a TCP listener on 127.0.0.1 that accepts connections,
-// reads what it is sent and never answers: a hung S3 endpoint.
-func silentServer(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns sync.WaitGroup
-	done := make(chan struct{})
-	t.Cleanup(func() {
-		close(done)
-		ln.Close()
-		conns.Wait()
-	})
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			go func() {
-				defer conns.Done()
-				go func() { <-done; c.Close() }()
-				io.Copy(io.Discard, c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
 // TestSilentServerFailsEveryOperation: against an endpoint that accepts
 // connections and never answers, every operation — creating the bucket at
 // start-up included — fails within its deadline (plus a margin for a
@@ -352,7 +318,7 @@ func silentServer(t testing.TB) string {
 // waiting for, instead of hanging: minio-go alone waits a minute per
 // request and retries ten times.
 func TestSilentServerFailsEveryOperation(t *testing.T) {
-	addr := silentServer(t)
+	addr := storetest.SilentEndpoint(t)
 	opts := Options{Endpoint: addr, AccessKey: "k", SecretKey: "s", OpTimeout: 500 * time.Millisecond,
 		ResponseTimeout: 200 * time.Millisecond, CreateBucket: true}
 	const margin = 2 * time.Second
