@@ -21,9 +21,9 @@ func TestVercmpBatchAnswersEveryLine(t *testing.T) {
 		{"a line over 64 KiB", "1 2\n" + long + " 1\n2 2\n", []string{"--batch"}, 2, "<\n?\n=\n",
 			[]string{"stdin line 2: longer than 65536 bytes", "1 of the input lines could not be compared"}},
 		{"a long invalid version in a line", "1 2\n1:" + strings.Repeat("9", 60<<10) + "- 1\n", nil, 2, "<\n?\n",
-			[]string{`stdin line 2: dpkg: version "1:99`, `… (61443 bytes): revision number is empty`}},
+			[]string{`stdin line 2: dpkg: version "1:99`, `…(61443 bytes): revision number is empty`}},
 		{"a long invalid version in the arguments", "", []string{"1:" + long + "-", "1"}, 2, "",
-			[]string{`vercmp: dpkg: version "1:99`, `… (71683 bytes): revision number is empty`}},
+			[]string{`vercmp: dpkg: version "1:99`, `…(71683 bytes): revision number is empty`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, tc.stdin, nil, append([]string{"vercmp", "--format", "deb"}, tc.args...)...)

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/distroscope/distroscope/version/internal/quote"
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // ErrInvalid is wrapped by Validate's errors.
@@ -195,7 +195,7 @@ func Validate(v string) error {
 		t.next()
 	}
 	if t.kind != tokEnd {
-		return fmt.Errorf("apk: version %s: %w from byte %d", quote.Short(v), ErrInvalid, len(v)-len(t.rest))
+		return fmt.Errorf("apk: version %s: %w from byte %d", ecosystem.Quote(v), ErrInvalid, len(v)-len(t.rest))
 	}
 	return nil
 }

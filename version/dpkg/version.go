@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/distroscope/distroscope/version/internal/quote"
+	"github.com/distroscope/distroscope/ecosystem"
 )
 
 // ErrInvalid is wrapped by every *SyntaxError, for callers that only need
@@ -27,7 +27,7 @@ type SyntaxError struct {
 // Error quotes the version cut short (Version keeps it whole): it is
 // untrusted input, possibly kilobytes of it.
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("dpkg: version %s: %s", quote.Short(e.Version), e.Reason)
+	return fmt.Sprintf("dpkg: version %s: %s", ecosystem.Quote(e.Version), e.Reason)
 }
 
 func (e *SyntaxError) Unwrap() error { return ErrInvalid }
