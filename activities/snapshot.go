@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -171,13 +172,23 @@ func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestR
 		return out, classify(err)
 	}
 	hb.report("staging " + key)
+	// The part's SHA-256, which the commit checks the staged object
+	// against: a byte changed between staging and commit would otherwise
+	// be hashed into the manifest as the truth.
+	d := datasets.NewDigest()
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return out, err
+	}
+	if _, err := io.Copy(d, tmp); err != nil {
+		return out, fmt.Errorf("activities: hash %s: %w", tmp.Name(), err)
+	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return out, err
 	}
 	if err := s.Store.Put(ctx, key, tmp, res.ParquetBytes); err != nil {
 		return out, fmt.Errorf("activities: stage %s: %w", key, err)
 	}
-	out = IngestResult{Staged: datasets.StagedPart{Key: key, Rows: res.Rows}, Fetch: res}
+	out = IngestResult{Staged: datasets.StagedPart{Key: key, Rows: res.Rows, SHA256: d.SHA256()}, Fetch: res}
 	receipt, _ := json.Marshal(out)
 	if err := s.Store.Put(ctx, receiptKey, bytes.NewReader(receipt), int64(len(receipt))); err != nil {
 		return out, fmt.Errorf("activities: stage %s: %w", receiptKey, err)
@@ -262,6 +273,11 @@ func (s *Snapshot) CommitSnapshot(ctx context.Context, in CommitInput) (out Comm
 	pkgM, err := datasets.Publish(ctx, s.Store, datasets.PublishInput{
 		Table: datasets.Packages, Partition: p, Parts: staged, Manifest: base, TempDir: s.TempDir, Now: now,
 	})
+	if errors.Is(err, datasets.ErrCorrupt) {
+		// A staged part changed after it was written: Publish deleted
+		// it, and a run started again stages it afresh.
+		return out, corrupt(err)
+	}
 	if err != nil {
 		return out, err
 	}

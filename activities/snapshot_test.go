@@ -29,6 +29,7 @@ import (
 	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/repo/formats/formatstest"
 	"github.com/distroscope/distroscope/store/localfs"
+	"github.com/distroscope/distroscope/store/storetest"
 )
 
 // countingMirror serves a fixture tree and counts index fetches.
@@ -450,5 +451,59 @@ func TestMaxUncompressedIsTheHardCap(t *testing.T) {
 	var ae *temporal.ApplicationError
 	if !errors.As(err, &ae) || !ae.NonRetryable() || !strings.Contains(ae.Error(), "more than the limit of 100") {
 		t.Fatalf("err = %v, want a non-retryable error naming the limit of 100", err)
+	}
+}
+
+// TestFlippedStagedPartIsNotCommitted: an ingest records its staged part's
+// SHA-256, and the commit checks the part against it — a byte changed in
+// between fails the commit, non-retryably, naming the part, with nothing
+// committed; the part is gone, so the index's next ingest fetches it again
+// and the commit then succeeds.
+func TestFlippedStagedPartIsNotCommitted(t *testing.T) {
+	a, env, src, mirror := setup(t, formatstest.Path(t, "repo"))
+	v, err := env.ExecuteActivity(a.ResolveRelease, activities.ResolveInput{Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res activities.ResolveResult
+	v.Get(&res)
+	ingest := func(ix repo.Index) activities.IngestResult {
+		t.Helper()
+		v, err := env.ExecuteActivity(a.IngestIndex, activities.IngestInput{Partition: res.Resolved.Partition, Index: ix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r activities.IngestResult
+		v.Get(&r)
+		return r
+	}
+	var parts []activities.IngestResult
+	for _, ix := range res.Resolved.Indexes {
+		parts = append(parts, ingest(ix))
+	}
+	key := parts[0].Staged.Key
+	if parts[0].Staged.SHA256 == "" {
+		t.Fatalf("staged part %s recorded no SHA-256", key)
+	}
+	data := storetest.Get(t, a.Store, key)
+	data[len(data)/2] ^= 1
+	storetest.Put(t, a.Store, key, data)
+
+	in := activities.CommitInput{Resolved: res.Resolved, Parts: parts, WorkflowID: "wf", RunID: "run"}
+	_, err = env.ExecuteActivity(a.CommitSnapshot, in)
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) || !ae.NonRetryable() || ae.Type() != activities.ErrTypeCorrupt || !strings.Contains(err.Error(), key) {
+		t.Fatalf("commit with a flipped staged part: %v; want a non-retryable %s naming %s", err, activities.ErrTypeCorrupt, key)
+	}
+	if _, ok, _ := datasets.Committed(t.Context(), a.Store, datasets.Packages, res.Resolved.Partition); ok {
+		t.Error("packages committed from a flipped part")
+	}
+	fetched := mirror.indexFetches()
+	parts[0] = ingest(res.Resolved.Indexes[0])
+	if mirror.indexFetches() != fetched+1 {
+		t.Errorf("the index was not fetched again (%d fetches)", mirror.indexFetches()-fetched)
+	}
+	if _, err := env.ExecuteActivity(a.CommitSnapshot, in); err != nil {
+		t.Errorf("commit after staging again: %v", err)
 	}
 }
