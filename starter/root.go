@@ -70,6 +70,7 @@ func newRootCommand(c *cli) *cobra.Command {
 		compareCommand(c),
 		datasetsCommand(c),
 		sourcesCommand(c),
+		planCommand(c),
 		releasesCommand(c),
 		janitorCommand(c),
 		vercmpCommand(c),

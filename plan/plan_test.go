@@ -1,0 +1,165 @@
+package plan_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/distroscope/distroscope/plan"
+	"github.com/distroscope/distroscope/repo/catalog"
+)
+
+func load(t *testing.T, name string) (*plan.Plan, error) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	return plan.Parse(f, name)
+}
+
+func testCatalog(t *testing.T) *catalog.Catalog {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "catalog.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c, err := catalog.Parse(f, "catalog.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestResolve: a plan resolves to its snapshots — a source's catalogue
+// suites when it names none — and its comparisons, consecutive ones
+// expanded in the order the suites are listed; Write prints the graph.
+func TestResolve(t *testing.T) {
+	p, err := load(t, "nightly.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := plan.Resolve(p, testCatalog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, n := range g.Snapshots {
+		names = append(names, n.Name)
+	}
+	if got, want := strings.Join(names, " "), "debian/bookworm debian/trixie alpine/v3.20 alpine/v3.21"; got != want {
+		t.Errorf("snapshots %s, want %s", got, want)
+	}
+	want := []plan.Edge{{Old: "debian/bookworm", New: "debian/trixie"}, {Old: "alpine/v3.20", New: "alpine/v3.21"}, {Old: "debian/trixie", New: "alpine/v3.21"}}
+	if len(g.Comparisons) != len(want) {
+		t.Fatalf("comparisons %v, want %v", g.Comparisons, want)
+	}
+	for i := range want {
+		if g.Comparisons[i] != want[i] {
+			t.Errorf("comparison %d = %v, want %v", i, g.Comparisons[i], want[i])
+		}
+	}
+	if p.Retention != 400*24*time.Hour {
+		t.Errorf("retention %v", p.Retention)
+	}
+	var out bytes.Buffer
+	g.Write(&out, time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC))
+	for _, s := range []string{
+		`plan nightly (nightly.yaml): cron "30 2 * * *" in Europe/Berlin, next run 2026-12-07T02:30:00+01:00`,
+		"retention: snapshots older than 400 days are removed",
+		"  debian/trixie  (apt, http://127.0.0.1:1/debian)  → debian/bookworm → debian/trixie, debian/trixie → alpine/v3.21",
+		"comparisons (3):",
+	} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("Write does not say %q:\n%s", s, out.String())
+		}
+	}
+}
+
+// TestMistakes: every mistake of a plan is reported at once, each naming
+// the file and its line — unknown keys, unknown sources, comparisons of
+// suites the plan does not snapshot, a date that never comes, a retention
+// that is not one.
+func TestMistakes(t *testing.T) {
+	p, err := load(t, "mistakes.yaml")
+	if err == nil {
+		_, err = plan.Resolve(p, testCatalog(t))
+	}
+	if err == nil {
+		t.Fatal("mistakes.yaml parsed and resolved")
+	}
+	for _, want := range []string{
+		`mistakes.yaml line 3: cron "0 0 30 2 *" never runs`,
+		`mistakes.yaml line 4: unknown key "time_zon" in the schedule`,
+		`mistakes.yaml line 7: unknown key "suits" in a snapshot`,
+		`mistakes.yaml line 15: retention "forever": want a number of days`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the errors do not say %q:\n%v", want, err)
+		}
+	}
+	// The parse mistakes stop it before the catalogue's are looked for;
+	// those are found once the file parses.
+	p, err = plan.Parse(strings.NewReader(`name: x
+schedule: {every: 24h}
+snapshots:
+  - source: debian
+    suites: [bookworm, trixie]
+  - source: fedora
+comparisons:
+  - from: debian/bookworm
+    to: debian/sid
+  - consecutive: alpine
+  - from: debian/trixie
+    to: debian/trixie
+  - consecutive: debian
+  - from: debian/bookworm
+    to: debian/trixie
+`), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = plan.Resolve(p, testCatalog(t))
+	for _, want := range []string{
+		`x.yaml line 6: no catalogue source "fedora"`,
+		`x.yaml line 8: comparison debian/bookworm → debian/sid: the plan does not snapshot debian/sid`,
+		`x.yaml line 10: consecutive alpine: the plan snapshots 0 suites of it`,
+		`x.yaml line 11: comparison debian/trixie → debian/trixie compares a snapshot with itself`,
+		`x.yaml line 14: comparison debian/bookworm → debian/trixie is already made at line 13`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("the errors do not say %q:\n%v", want, err)
+		}
+	}
+}
+
+// TestSchedules: intervals count from the epoch, with their offset, as
+// Temporal's do; a cron runs in its time zone; impossible ones are refused.
+func TestSchedules(t *testing.T) {
+	p, err := load(t, "interval.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 6, 13, 0, 0, 0, time.UTC)
+	if got, want := p.Schedule.Next(now), time.Date(2026, 12, 6, 18, 30, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("every 6h offset 30m: next after %v = %v, want %v", now, got, want)
+	}
+	for _, tc := range []struct{ schedule, want string }{
+		{`{cron: "61 * * * *"}`, `cron "61 * * * *"`},
+		{`{cron: "0 2 * * *", every: 24h}`, "the schedule is either cron or every"},
+		{`{every: 10m}`, "every 10m0s: a plan's runs are at least an hour apart"},
+		{`{every: 24h, offset: 25h}`, "offset 25h0m0s must be less than every"},
+		{`{cron: "0 2 * * *", time_zone: Mars/Olympus}`, `time_zone "Mars/Olympus"`},
+		{`{}`, "the schedule needs cron or every"},
+	} {
+		_, err := plan.Parse(strings.NewReader("name: x\nschedule: "+tc.schedule+"\nsnapshots: [{source: debian}]\n"), "x.yaml")
+		if err == nil || !strings.Contains(err.Error(), "x.yaml line 2: "+tc.want) {
+			t.Errorf("schedule %s: %v, want %q", tc.schedule, err, tc.want)
+		}
+	}
+}

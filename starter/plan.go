@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/distroscope/distroscope/plan"
+	"github.com/distroscope/distroscope/repo/catalog"
+)
+
+const planLong = `A plan file (YAML) says what a nightly run tracks: which catalogue sources and suites to
+snapshot, which comparisons to make, the schedule (a five-field cron expression or an
+interval, in a time zone) and how long snapshots are kept:
+
+  name: nightly
+  schedule: {cron: "30 2 * * *", time_zone: Europe/Berlin}   # or {every: 24h, offset: 2h}
+  retention: 400d
+  snapshots:
+    - source: debian                   # a catalogue name; suites default to the catalogue's
+    - source: alpine
+      suites: [v3.20, v3.21]
+  comparisons:
+    - consecutive: debian              # each listed suite against the next
+    - {from: debian/trixie, to: alpine/v3.21}
+
+'plan check' reads it against the sources catalogue and reports every mistake with its line
+— unknown keys and sources, comparisons of suites the plan does not snapshot, schedules
+that never run — or prints what it resolves to: each snapshot, the comparisons that use
+it, and the next run.`
+
+func planCommand(c *cli) *cobra.Command {
+	check := &cobra.Command{
+		Use:     "check PLAN",
+		Short:   "Validate a plan file and print the snapshots and comparisons it resolves to",
+		Long:    planLong,
+		Example: "  distroscope plan check plans/nightly.yaml\n  distroscope plan check --catalog ./sources.yaml plans/nightly.yaml",
+		Args:    cobra.ExactArgs(1),
+		RunE:    func(cmd *cobra.Command, args []string) error { return c.planCheck(cmd, args[0]) },
+	}
+	cmd := groupCommand(&cobra.Command{
+		Use:     "plan",
+		Short:   "Plan files: what a nightly run snapshots and compares, and when",
+		Long:    planLong,
+		Example: "  distroscope plan check plans/nightly.yaml",
+	})
+	cmd.AddCommand(check)
+	return cmd
+}
+
+func (c *cli) planCheck(cmd *cobra.Command, path string) error {
+	cfg, err := c.config(cmd)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	defer f.Close()
+	p, err := plan.Parse(f, path)
+	if err != nil {
+		return err
+	}
+	cat, err := catalog.Load(cfg.CatalogPath(), cfg.AptRoot)
+	if err != nil {
+		return err
+	}
+	g, err := plan.Resolve(p, cat)
+	if err != nil {
+		return err
+	}
+	g.Write(c.stdout, time.Now())
+	return nil
+}
