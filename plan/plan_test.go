@@ -163,3 +163,24 @@ func TestSchedules(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse: whatever the file holds, Parse returns a plan or errors —
+// never panics — and a plan it returns has what every plan needs.
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"nightly.yaml", "mistakes.yaml", "interval.yaml"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := plan.Parse(bytes.NewReader(data), "fuzz.yaml")
+		if err != nil {
+			return
+		}
+		if p.Name == "" || len(p.Snapshots) == 0 || (p.Schedule.Cron == "" && p.Schedule.Every == 0) || p.Schedule.Location == nil {
+			t.Fatalf("a plan without what every plan needs: %+v", p)
+		}
+	})
+}
