@@ -159,7 +159,11 @@ func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestR
 		return out, classify(err)
 	}
 	logger := activity.GetLogger(ctx)
-	res, err := repo.Ingest(ctx, s.Fetcher.WithProgress(hb.transfer), in.Index, format.Source.Parse, tmp, repo.IngestOptions{
+	// The part's SHA-256, taken as it is written, which the commit checks
+	// the staged object against: a byte changed between here and the
+	// commit would otherwise be hashed into the manifest as the truth.
+	d := datasets.NewDigest()
+	res, err := repo.Ingest(ctx, s.Fetcher.WithProgress(hb.transfer), in.Index, format.Source.Parse, io.MultiWriter(tmp, d), repo.IngestOptions{
 		OnProgress: func(p repo.Progress) { hb.rows(p.Rows) },
 		// A mirror without by-hash/ (the canonical name is fetched
 		// instead, verified the same) or caught mid-sync (fetched again)
@@ -172,15 +176,8 @@ func (s *Snapshot) IngestIndex(ctx context.Context, in IngestInput) (out IngestR
 		return out, classify(err)
 	}
 	hb.report("staging " + key)
-	// The part's SHA-256, which the commit checks the staged object
-	// against: a byte changed between staging and commit would otherwise
-	// be hashed into the manifest as the truth.
-	d := datasets.NewDigest()
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return out, err
-	}
-	if _, err := io.Copy(d, tmp); err != nil {
-		return out, fmt.Errorf("activities: hash %s: %w", tmp.Name(), err)
+	if d.Size() != res.ParquetBytes {
+		return out, fmt.Errorf("activities: stage %s: the ingest wrote %d bytes and says %d", key, d.Size(), res.ParquetBytes)
 	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return out, err
