@@ -63,36 +63,13 @@ func compared(t *testing.T, s Storage) Result {
 	return res
 }
 
-// commitSnapshotRow commits a snapshots partition for p, as a snapshot's
-// commit does last.
-func commitSnapshotRow(t *testing.T, st store.Store, p datasets.Partition) {
-	t.Helper()
-	var buf bytes.Buffer
-	w := datasets.NewWriter(&buf, datasets.Snapshots, datasets.CompareSnapshotRows, 0)
-	if err := w.Write(&datasets.SnapshotRow{Origin: p.Distro, Codename: p.Release, Component: "main", IndexArchitecture: "amd64"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	key := datasets.StagingKey(datasets.Snapshots, p, "snapshot")
-	if err := st.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := datasets.Publish(ctx, st, datasets.PublishInput{Table: datasets.Snapshots, Partition: p,
-		Parts: []datasets.StagedPart{{Key: key, Rows: 1}}, TempDir: t.TempDir()}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestLocate(t *testing.T) {
 	st := localStore(t)
 	older := datasets.Partition{Distro: "debian", Release: "trixie", Snapshot: "20250101T000000Z-111111111111"}
 	newer := datasets.Partition{Distro: "debian", Release: "trixie", Snapshot: "20260101T000000Z-222222222222"}
 	ubuntu := datasets.Partition{Distro: "ubuntu", Release: "trixie", Snapshot: "20270101T000000Z-333333333333"}
 	for _, p := range []datasets.Partition{newer, ubuntu, older} {
-		commitSnapshotRow(t, st, p)
+		datasetstest.CommitSnapshot(t, st, p)
 	}
 	// packages without a snapshots manifest is a snapshot whose commit
 	// did not finish: not committed.
