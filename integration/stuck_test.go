@@ -220,6 +220,42 @@ func TestTricklingIndexIsRetried(t *testing.T) {
 	}
 }
 
+// hangOneIngest starts a snapshot, detached, whose main/amd64 index the
+// mirror sends the first bytes of and then nothing, on a worker that runs
+// one activity at a time with every fetch limit off — so that nothing but
+// the server can end the attempt — and waits until the ingest hangs. The
+// run is terminated when the test ends.
+func hangOneIngest(t *testing.T) (*hostileMirror, *stuckEnv, startedRun) {
+	t.Helper()
+	m, mirror := newHostileMirror(t, "hang", 0, isMainAmd64)
+	e := newStuckEnv(t, 1, "DISTROSCOPE_FETCH_IDLE_TIMEOUT=0s", "DISTROSCOPE_FETCH_MIN_RATE=0", "DISTROSCOPE_FETCH_REQUEST_TIMEOUT=0s")
+	started := e.run(t, append(fixtureArgs(t, mirror), "--detach")...)
+	runs := startedRuns(t, started.stderr)
+	if started.code != 0 || len(runs) != 1 {
+		t.Fatalf("the start: %s", started)
+	}
+	t.Cleanup(func() { e.c.TerminateWorkflow(context.Background(), runs[0].id, runs[0].runID, "test over") })
+	waitFor(t, time.Minute, "the ingest of main/amd64 to hang", func() bool { return m.held.Load() > 0 })
+	return m, e, runs[0]
+}
+
+// waitGone waits for the hung attempt's connection to the mirror to close
+// after since (when what happened), and fails t if that took more than
+// three heartbeat throttles, or a minute passed.
+func waitGone(t *testing.T, m *hostileMirror, e *stuckEnv, since time.Time, what string) {
+	t.Helper()
+	select {
+	case gone := <-m.gone:
+		took := gone.Sub(since)
+		t.Logf("the attempt closed its connection to the mirror %v after %s", took.Round(time.Millisecond), what)
+		if limit := 3 * workflows.HeartbeatThrottle; took > limit {
+			t.Errorf("the attempt closed its connection %v after %s, more than %v", took, what, limit)
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("the attempt kept its connection to the mirror a minute after %s:\n%s", what, e.worker.out.String())
+	}
+}
+
 // TestTerminatedRunStopsItsAttempt: an ingest hangs on a mirror that sent
 // an index's first bytes and then nothing, with every fetch limit off so
 // that nothing but the server can end it, on a worker that runs one
@@ -229,14 +265,7 @@ func TestTricklingIndexIsRetried(t *testing.T) {
 // workflows.HeartbeatThrottle), the worker's temp dir is empty again, and
 // the worker's one slot takes the next run, which commits.
 func TestTerminatedRunStopsItsAttempt(t *testing.T) {
-	m, mirror := newHostileMirror(t, "hang", 0, isMainAmd64)
-	e := newStuckEnv(t, 1, "DISTROSCOPE_FETCH_IDLE_TIMEOUT=0s", "DISTROSCOPE_FETCH_MIN_RATE=0", "DISTROSCOPE_FETCH_REQUEST_TIMEOUT=0s")
-	started := e.run(t, append(fixtureArgs(t, mirror), "--detach")...)
-	runs := startedRuns(t, started.stderr)
-	if started.code != 0 || len(runs) != 1 {
-		t.Fatalf("the start: %s", started)
-	}
-	waitFor(t, time.Minute, "the ingest of main/amd64 to hang", func() bool { return m.held.Load() > 0 })
+	m, e, run := hangOneIngest(t)
 	// The attempt has begun writing its part: the check below means something.
 	time.Sleep(500 * time.Millisecond)
 	if len(e.leftovers(t)) == 0 {
@@ -244,19 +273,10 @@ func TestTerminatedRunStopsItsAttempt(t *testing.T) {
 	}
 
 	terminated := time.Now()
-	if err := e.c.TerminateWorkflow(context.Background(), runs[0].id, runs[0].runID, "test: stuck"); err != nil {
+	if err := e.c.TerminateWorkflow(context.Background(), run.id, run.runID, "test: stuck"); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case gone := <-m.gone:
-		took := gone.Sub(terminated)
-		t.Logf("the worker closed its connection to the mirror %v after the run was terminated", took.Round(time.Millisecond))
-		if limit := 3 * workflows.HeartbeatThrottle; took > limit {
-			t.Errorf("the worker closed its connection %v after the run was terminated, more than %v", took, limit)
-		}
-	case <-time.After(time.Minute):
-		t.Fatalf("the worker kept its connection to the mirror a minute after the run was terminated:\n%s", e.worker.out.String())
-	}
+	waitGone(t, m, e, terminated, "the run was terminated")
 	waitFor(t, 10*time.Second, "the worker's temp dir to be empty", func() bool { return len(e.leftovers(t)) == 0 })
 
 	// The slot is free: the next run (the fixture as it is) commits.
@@ -276,15 +296,7 @@ func TestTerminatedRunStopsItsAttempt(t *testing.T) {
 // to the mirror closes within seconds, and the worker's one slot takes the
 // next attempt, which asks the mirror again.
 func TestTimedOutAttemptStops(t *testing.T) {
-	m, mirror := newHostileMirror(t, "hang", 0, isMainAmd64)
-	e := newStuckEnv(t, 1, "DISTROSCOPE_FETCH_IDLE_TIMEOUT=0s", "DISTROSCOPE_FETCH_MIN_RATE=0", "DISTROSCOPE_FETCH_REQUEST_TIMEOUT=0s")
-	started := e.run(t, append(fixtureArgs(t, mirror), "--detach")...)
-	runs := startedRuns(t, started.stderr)
-	if started.code != 0 || len(runs) != 1 {
-		t.Fatalf("the start: %s", started)
-	}
-	t.Cleanup(func() { e.c.TerminateWorkflow(context.Background(), runs[0].id, runs[0].runID, "test over") })
-	waitFor(t, time.Minute, "the ingest of main/amd64 to hang", func() bool { return m.held.Load() > 0 })
+	m, e, _ := hangOneIngest(t)
 
 	if err := e.worker.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
@@ -295,16 +307,7 @@ func TestTimedOutAttemptStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	thawed := time.Now()
-	select {
-	case gone := <-m.gone:
-		took := gone.Sub(thawed)
-		t.Logf("the timed-out attempt closed its connection to the mirror %v after the worker was thawed", took.Round(time.Millisecond))
-		if limit := 3 * workflows.HeartbeatThrottle; took > limit {
-			t.Errorf("the timed-out attempt closed its connection %v after the worker was thawed, more than %v", took, limit)
-		}
-	case <-time.After(time.Minute):
-		t.Fatalf("the timed-out attempt kept its connection to the mirror a minute after the worker was thawed:\n%s", e.worker.out.String())
-	}
+	waitGone(t, m, e, thawed, "the worker was thawed")
 	waitFor(t, 30*time.Second, "the next attempt to take the worker's one slot", func() bool { return m.bad.Load() >= 2 })
 }
 
