@@ -51,6 +51,8 @@ start_temporal() { # state port uiport
 		--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
 		--dynamic-config-value system.enableActivityEagerExecution=true \
 		--search-attribute DistroscopeDistro=Keyword --search-attribute DistroscopeRelease=Keyword \
+		--search-attribute DistroscopePlan=Keyword --search-attribute DistroscopeLogicalDate=Datetime \
+		--search-attribute DistroscopeStage=Keyword \
 		>"$log" 2>&1 </dev/null &
 	echo $! >"$pidf"
 	wait_port Temporal 127.0.0.1 "$port" 60 "$log"

@@ -25,6 +25,10 @@ type Metrics struct {
 	activities *prometheus.HistogramVec
 	failures   *prometheus.CounterVec
 
+	nightlyLast     *prometheus.GaugeVec
+	nightlyRuns     *prometheus.CounterVec
+	scheduleSkipped *prometheus.GaugeVec
+
 	lokiDropped atomic.Uint64
 	temporal    *temporalCollector
 }
@@ -54,9 +58,22 @@ func NewMetrics() *Metrics {
 			Namespace: "distroscope", Name: "activity_failures_total",
 			Help: "Failed pipeline activities, by activity and kind of failure.",
 		}, []string{"activity", "kind"}),
+		nightlyLast: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "distroscope", Name: "nightly_last_success_timestamp_seconds",
+			Help: "When the last nightly run of each plan that failed nothing finished (Unix time); alert when it is older than a day and a bit.",
+		}, []string{"plan"}),
+		nightlyRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "distroscope", Name: "nightly_runs_total",
+			Help: "Nightly runs recorded, by plan and outcome (succeeded, or failed: some stage failed or was skipped).",
+		}, []string{"plan", "outcome"}),
+		scheduleSkipped: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "distroscope", Name: "schedule_skipped_runs",
+			Help: "Scheduled runs the plan's Temporal Schedule did not start, as it counts them: overlap (a run still going past the buffer) or missed (no server within the catch-up window).",
+		}, []string{"plan", "reason"}),
 		temporal: newTemporalCollector(),
 	}
 	m.reg.MustRegister(m.rows, m.bytes, m.indexBytes, m.activities, m.failures, m.temporal,
+		m.nightlyLast, m.nightlyRuns, m.scheduleSkipped,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Namespace: "distroscope", Name: "loki_dropped_entries_total",
 			Help: "Log entries dropped because the queue to Loki was full or closed.",
@@ -126,4 +143,23 @@ func (m *Metrics) LokiDropped() uint64 {
 		return 0
 	}
 	return m.lokiDropped.Load()
+}
+
+// NightlyRecorded counts a recorded nightly run of plan and, when none of
+// its stages failed, sets the plan's last success to finished.
+func (m *Metrics) NightlyRecorded(plan string, failed int, finished time.Time) {
+	outcome := "succeeded"
+	if failed > 0 {
+		outcome = "failed"
+	} else {
+		m.nightlyLast.WithLabelValues(plan).Set(float64(finished.Unix()))
+	}
+	m.nightlyRuns.WithLabelValues(plan, outcome).Inc()
+}
+
+// ScheduleCounters sets the runs plan's schedule skipped for overlap and
+// missed for the catch-up window, as the schedule counts them.
+func (m *Metrics) ScheduleCounters(plan string, overlap, missed int64) {
+	m.scheduleSkipped.WithLabelValues(plan, "overlap").Set(float64(overlap))
+	m.scheduleSkipped.WithLabelValues(plan, "missed").Set(float64(missed))
 }

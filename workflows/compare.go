@@ -133,9 +133,8 @@ func CompareWorkflow(ctx workflow.Context, in CompareInput) (activities.CompareR
 			return activities.CompareResult{}, temporal.NewNonRetryableApplicationError(err.Error(), activities.ErrTypeInvalid, err)
 		}
 		progress.Phase, progress.Side = "snapshotting", side.String()
-		child := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: side.SnapshotWorkflowID})
-		var snap SnapshotResult
-		if err := workflow.ExecuteChildWorkflow(child, SnapshotWorkflowName, SnapshotInput{Source: *side.Spec}).Get(ctx, &snap); err != nil {
+		snap, err := runSnapshotChild(ctx, side.SnapshotWorkflowID, SnapshotInput{Source: *side.Spec}, "snapshot "+side.String()+" for compare "+in.Old.String()+" → "+in.New.String())
+		if err != nil {
 			return activities.CompareResult{}, stepError("snapshot "+side.String(), err)
 		}
 		parts[i] = snap.Partition
@@ -163,5 +162,6 @@ func CompareWorkflow(ctx workflow.Context, in CompareInput) (activities.CompareR
 	}
 	res.Old, res.New = used[0], used[1]
 	progress.Phase = "done"
+	workflow.SetCurrentDetails(ctx, CompareSummary(res))
 	return res, nil
 }

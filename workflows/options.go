@@ -20,6 +20,9 @@ import (
 //	LocateSnapshot    local      30 s            —          10        ~4 min (1 s … 1 min apart)
 //	CompareSnapshots  long       15 min          15 s       8         ~3 min (2 s … 1 min apart, jittered)
 //	SyncReleases      short      30 s            —          10        ~4 min (1 s … 1 min apart)
+//	FindNightly       local      30 s            —          10        ~4 min (1 s … 1 min apart)
+//	RecordNightly     short      30 s            —          10        ~4 min (1 s … 1 min apart)
+//	AwaitRun          long       24 h            15 s       10        ~4 min (1 s … 1 min apart)
 //
 // Long and remote activities heartbeat every second from their own
 // goroutine while they run (activities.HeartbeatInterval), whatever the
@@ -130,6 +133,19 @@ var (
 	// partition per distribution out: well under a second; what fails it
 	// transiently is the store.
 	syncReleasesOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         retry(10),
+	}
+	// awaitOptions: waits for a snapshot run started elsewhere, as long as
+	// that run may take (its execution timeout is a day); it heartbeats, so
+	// a dead worker's wait moves to another within HeartbeatTimeout.
+	awaitOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 24 * time.Hour,
+		HeartbeatTimeout:    HeartbeatTimeout,
+		RetryPolicy:         retry(10),
+	}
+	// recordNightlyOptions: one JSON object of some KB to the store.
+	recordNightlyOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         retry(10),
 	}

@@ -172,6 +172,7 @@ func SnapshotWorkflow(ctx workflow.Context, in SnapshotInput) (SnapshotResult, e
 		progress.Rows = res.Committed.Rows
 		out := resultFromCommit(*res.Committed, rel)
 		out.Reused = true
+		workflow.SetCurrentDetails(ctx, snapshotSummary(out))
 		return out, nil
 	}
 
@@ -211,7 +212,9 @@ func SnapshotWorkflow(ctx workflow.Context, in SnapshotInput) (SnapshotResult, e
 		return SnapshotResult{}, stepError("commit "+progress.Partition, err)
 	}
 	progress.Phase = "done"
-	return resultFromCommit(commit, rel), nil
+	out := resultFromCommit(commit, rel)
+	workflow.SetCurrentDetails(ctx, snapshotSummary(out))
+	return out, nil
 }
 
 func resultFromCommit(c activities.CommitResult, rel repo.Resolved) SnapshotResult {
