@@ -35,7 +35,16 @@ type Plan struct {
 	Comparisons []Comparison
 	// Retention is how long snapshots are kept; 0 keeps them all.
 	Retention time.Duration
-	Line      map[string]int // the line of each top-level key
+	// Concurrency is how many child runs (snapshots, comparisons) a run
+	// keeps going at once; 0 is the nightly's default.
+	Concurrency int
+	// Timeout bounds one run; 0 is ExecutionTimeout's default, nine tenths
+	// of the shortest interval between two runs.
+	Timeout time.Duration
+	// PauseOnFailure pauses the schedule after a failed run, until
+	// someone unpauses it.
+	PauseOnFailure bool
+	Line           map[string]int // the line of each top-level key
 }
 
 // Schedule says when the plan runs: a cron expression (five fields, as
@@ -122,10 +131,24 @@ func Parse(r io.Reader, name string) (*Plan, error) {
 				p.Comparisons = append(p.Comparisons, c)
 			}
 		},
-		"retention": func(k, v *yaml.Node) { p.Retention = d.days(v, "retention") },
+		"retention":   func(k, v *yaml.Node) { p.Retention = d.days(v, "retention") },
+		"concurrency": func(k, v *yaml.Node) { p.Concurrency = d.integer(v, "concurrency", 1, 256) },
+		"timeout":     func(k, v *yaml.Node) { p.Timeout = d.duration(v, "timeout") },
+		"pause_on_failure": func(k, v *yaml.Node) {
+			if err := v.Decode(&p.PauseOnFailure); err != nil || v.Kind != yaml.ScalarNode {
+				d.fail(v, "pause_on_failure must be true or false")
+			}
+		},
 	}, p.Line)
 	if p.Name == "" {
 		d.fail(top, "the plan needs a name")
+	} else if !validName(p.Name) {
+		d.fail(top, "name %q: letters, digits, '.', '_' and '-' only (it names the schedule, its runs and their records)", p.Name)
+	}
+	if p.Timeout > 0 && p.Schedule.Line > 0 {
+		if iv := p.Schedule.Interval(); iv > 0 && p.Timeout >= iv {
+			d.fail(top, "timeout %s must be shorter than the %s between two runs, or a slow night would overlap the next", p.Timeout, iv)
+		}
 	}
 	if p.Schedule.Line == 0 {
 		d.fail(top, "the plan needs a schedule (cron or every)")
@@ -220,6 +243,27 @@ func (d *decoder) duration(n *yaml.Node, key string) time.Duration {
 	return v
 }
 
+func (d *decoder) integer(n *yaml.Node, key string, lo, hi int) int {
+	v, err := strconv.Atoi(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil || v < lo || v > hi {
+		d.fail(n, "%s must be a whole number from %d to %d", key, lo, hi)
+		return 0
+	}
+	return v
+}
+
+func validName(s string) bool {
+	if len(s) > 100 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return s != "." && s != ".."
+}
+
 // days reads "400d" (days) or a Go duration of whole days.
 func (d *decoder) days(n *yaml.Node, key string) time.Duration {
 	s := d.str(n, key)
@@ -292,6 +336,47 @@ func (s Schedule) Next(t time.Time) time.Time {
 	// Intervals count from the Unix epoch, as Temporal's do.
 	n := t.Add(-s.Offset).Truncate(s.Every).Add(s.Every + s.Offset)
 	return n.In(s.Location)
+}
+
+// Interval is the shortest time between two runs: Every, or for a cron
+// expression the shortest gap among its runs over the coming year (a
+// weekday-only schedule's is a day, not the weekend's three).
+func (s Schedule) Interval() time.Duration {
+	if s.Cron == "" {
+		return s.Every
+	}
+	sched, err := cron.ParseStandard(s.Cron)
+	if err != nil || s.Location == nil {
+		return 0
+	}
+	var shortest time.Duration
+	t := sched.Next(time.Date(2025, 1, 1, 0, 0, 0, 0, s.Location))
+	for end := t.AddDate(1, 0, 0); !t.IsZero() && t.Before(end); {
+		n := sched.Next(t)
+		if n.IsZero() {
+			break
+		}
+		if n.Format("2006-01-02 15:04") == t.Format("2006-01-02 15:04") {
+			// The hour clocks go back comes twice; it is one run.
+			t = n
+			continue
+		}
+		if gap := n.Sub(t); shortest == 0 || gap < shortest {
+			shortest = gap
+		}
+		t = n
+	}
+	return shortest
+}
+
+// ExecutionTimeout bounds one run: the plan's timeout, or nine tenths of
+// the shortest interval, so that a run that hangs has ended before the
+// next is due and the schedule's overlap buffer never holds more than one.
+func (p *Plan) ExecutionTimeout() time.Duration {
+	if p.Timeout > 0 {
+		return p.Timeout
+	}
+	return p.Schedule.Interval() * 9 / 10
 }
 
 // String says the schedule as a person would.

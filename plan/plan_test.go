@@ -164,6 +164,45 @@ func TestSchedules(t *testing.T) {
 	}
 }
 
+// TestRunLimits: a run's timeout is shorter than the time between two runs
+// — nine tenths of the shortest, by default —
+// and what bounds a run is checked with its line.
+func TestRunLimits(t *testing.T) {
+	p, err := load(t, "nightly.yaml") // 02:30 daily in Europe/Berlin
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 02:30 comes twice the night clocks go back; it is one run, not two
+	// an hour apart.
+	if got, want := p.Schedule.Interval(), 24*time.Hour; got != want {
+		t.Errorf("the shortest interval of a daily cron in Berlin = %v, want %v", got, want)
+	}
+	if got, want := p.ExecutionTimeout(), 24*time.Hour*9/10; got != want {
+		t.Errorf("ExecutionTimeout = %v, want %v", got, want)
+	}
+	for _, tc := range []struct{ extra, want string }{
+		{"timeout: 6h\n", "x.yaml line 1: timeout 6h0m0s must be shorter than the 6h0m0s between two runs"},
+		{"concurrency: 0\n", "x.yaml line 4: concurrency must be a whole number from 1 to 256"},
+		{"pause_on_failure: maybe\n", "x.yaml line 4: pause_on_failure must be true or false"},
+	} {
+		_, err := plan.Parse(strings.NewReader("name: x\nschedule: {every: 6h}\nsnapshots: [{source: debian}]\n"+tc.extra), "x.yaml")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.extra, err, tc.want)
+		}
+	}
+	_, err = plan.Parse(strings.NewReader("name: a/b\nschedule: {every: 6h}\nsnapshots: [{source: debian}]\n"), "x.yaml")
+	if err == nil || !strings.Contains(err.Error(), `name "a/b": letters, digits`) {
+		t.Errorf("a name with a slash: %v", err)
+	}
+	p, err = plan.Parse(strings.NewReader("name: x\nschedule: {every: 6h}\nsnapshots: [{source: debian}]\ntimeout: 5h\nconcurrency: 3\npause_on_failure: true\n"), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ExecutionTimeout() != 5*time.Hour || p.Concurrency != 3 || !p.PauseOnFailure {
+		t.Errorf("timeout %v, concurrency %d, pause on failure %t; want 5h, 3, true", p.ExecutionTimeout(), p.Concurrency, p.PauseOnFailure)
+	}
+}
+
 // FuzzParse: whatever the file holds, Parse returns a plan or errors —
 // never panics — and a plan it returns has what every plan needs.
 func FuzzParse(f *testing.F) {

@@ -383,7 +383,11 @@ func (n *nightly) compare(ctx workflow.Context, c NightlyComparison, old, nw act
 	f, settle := workflow.NewFuture(ctx)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		in := c.Input
-		in.Old.Snapshot, in.New.Snapshot = snapshotID(old.Partition), snapshotID(nw.Partition)
+		// The sides are the partitions the snapshots committed: the
+		// distribution as its Release names itself, which need not be the
+		// catalogue's name for the source.
+		in.Old.Distro, in.Old.Release, in.Old.Snapshot = splitPartition(old.Partition)
+		in.New.Distro, in.New.Release, in.New.Snapshot = splitPartition(nw.Partition)
 		in.Old.Spec, in.New.Spec = nil, nil
 		in.Old.SnapshotWorkflowID, in.New.SnapshotWorkflowID = "", ""
 		id := CompareRunID(in, n.in.Identity)
@@ -406,11 +410,11 @@ func (n *nightly) compare(ctx workflow.Context, c NightlyComparison, old, nw act
 	return f
 }
 
-func snapshotID(partition string) string {
-	if i := strings.LastIndexByte(partition, '/'); i >= 0 {
-		return partition[i+1:]
-	}
-	return partition
+// splitPartition splits "DISTRO/RELEASE/SNAPSHOT".
+func splitPartition(p string) (distro, release, snapshot string) {
+	distro, rest, _ := strings.Cut(p, "/")
+	release, snapshot, _ = strings.Cut(rest, "/")
+	return distro, release, snapshot
 }
 
 // runSnapshotChild runs a snapshot as a child under id — the ID a user's
