@@ -488,10 +488,16 @@ func (g Graph) Write(w io.Writer, now time.Time) {
 	p := g.Plan
 	fmt.Fprintf(w, "plan %s (%s): %s, next run %s\n", p.Name, p.File, p.Schedule, p.Schedule.Next(now).Format(time.RFC3339))
 	if p.Retention > 0 {
-		fmt.Fprintf(w, "retention: snapshots older than %d days are removed\n", int(p.Retention/(24*time.Hour)))
+		// Read and checked now; the trends work applies it (issue 11).
+		fmt.Fprintf(w, "retention: %d days (kept in the plan; nothing removes snapshots yet)\n", int(p.Retention/(24*time.Hour)))
 	} else {
 		fmt.Fprintln(w, "retention: none (every snapshot is kept)")
 	}
+	conc := "the nightly's default"
+	if p.Concurrency > 0 {
+		conc = strconv.Itoa(p.Concurrency)
+	}
+	fmt.Fprintf(w, "runs: %s child runs at once, each run ends within %s, pause on failure: %t\n", conc, p.ExecutionTimeout(), p.PauseOnFailure)
 	fmt.Fprintf(w, "snapshots (%d):\n", len(g.Snapshots))
 	for _, n := range g.Snapshots {
 		var uses []string
