@@ -170,6 +170,7 @@ func (c *cli) compare(cfg config.Config, in workflows.CompareInput, wait bool) e
 		ID: workflows.CompareRunID(in, runIdentity(cfg, "")), TaskQueue: cfg.Temporal.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            "compare " + in.Old.String() + " → " + in.New.String(),
 	}, workflows.CompareWorkflowName, in)
 	if err != nil {
 		return err

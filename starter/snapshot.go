@@ -158,6 +158,8 @@ func (c *cli) snapshot(cfg config.Config, sources []repo.Spec, detach, wait bool
 			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 			WorkflowExecutionTimeout: 24 * time.Hour,
+			StaticSummary:            "snapshot " + label(src),
+			StaticDetails:            fmt.Sprintf("%s %s, components %s, architectures %s", src.FormatOrApt(), src.Mirror, strings.Join(src.Components, ", "), strings.Join(src.Architectures, ", ")),
 		}
 		run, err := tc.ExecuteWorkflow(ctx, opts, workflows.SnapshotWorkflowName,
 			workflows.SnapshotInput{Source: src, SetSearchAttributes: setSA})
