@@ -28,15 +28,33 @@ func (c *cli) dial(cfg config.Config) (client.Client, error) {
 // searchAttributesRegistered reports whether the namespace knows the
 // Distroscope* search attributes; runs only set them when it does.
 func searchAttributesRegistered(ctx context.Context, c client.Client, ns string) bool {
+	return attributesRegistered(ctx, c, ns, workflows.SearchAttrDistro, workflows.SearchAttrRelease)
+}
+
+// nightlySearchAttributesRegistered reports whether the namespace knows
+// the nightly's search attributes (plan, logical date, stage) and those of
+// the snapshots it starts, which take the nightly's word for theirs: a
+// workflow upserting one the namespace lacks fails its task, over and over.
+func nightlySearchAttributesRegistered(ctx context.Context, c client.Client, ns string) bool {
+	return attributesRegistered(ctx, c, ns, workflows.SearchAttrPlan, workflows.SearchAttrLogicalDate, workflows.SearchAttrStage,
+		workflows.SearchAttrDistro, workflows.SearchAttrRelease)
+}
+
+// attributesRegistered reports whether the namespace has every one of the
+// custom search attributes names; false when the server cannot say.
+func attributesRegistered(ctx context.Context, c client.Client, ns string, names ...string) bool {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	resp, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: ns})
 	if err != nil {
 		return false
 	}
-	_, a := resp.GetCustomAttributes()[workflows.SearchAttrDistro]
-	_, b := resp.GetCustomAttributes()[workflows.SearchAttrRelease]
-	return a && b
+	for _, name := range names {
+		if _, ok := resp.GetCustomAttributes()[name]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // A worker polls its task queue again as soon as a poll returns, and the
