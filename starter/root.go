@@ -71,7 +71,6 @@ func newRootCommand(c *cli) *cobra.Command {
 		datasetsCommand(c),
 		sourcesCommand(c),
 		planCommand(c),
-		scheduleCommand(c),
 		nightlyCommand(c),
 		statusCommand(c),
 		releasesCommand(c),
