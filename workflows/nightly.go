@@ -488,14 +488,16 @@ func CompareSummary(r activities.CompareResult) string {
 }
 
 func thousands(n int64) string {
-	s := fmt.Sprint(n)
+	// The sign is cut from the digits, not from n: -n overflows for the
+	// smallest int64, which recursed until the stack overflowed.
+	s, sign := fmt.Sprint(n), ""
 	if n < 0 {
-		return "-" + thousands(-n)
+		s, sign = s[1:], "-"
 	}
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]
 	}
-	return s
+	return sign + s
 }
 
 // progress counts the outcomes and the running children.
