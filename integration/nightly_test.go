@@ -280,7 +280,7 @@ comparisons:
 		t.Fatalf("nightly run: %s", r)
 	}
 	id := "nightly/" + e.plan + "-2026-12-01T00:00:00Z"
-	if !strings.Contains(r.stderr, "run "+id+" (") || !strings.Contains(r.stderr, "nightly: snapshots") {
+	if !strings.Contains(r.stderr, "run "+id+" (") || !strings.Contains(r.stderr, "nightly [snapshots]: snapshots ") {
 		t.Errorf("nightly run does not say its run %s, or no progress line:\n%s", id, r)
 	}
 	snapshots := []string{"fixture-apt/oldrel", "fixture-apt/newrel", "fixture-apk/v3.18"}
@@ -385,7 +385,8 @@ func TestNightlyFailedBranch(t *testing.T) {
 	for _, n := range names {
 		entries = append(entries, main[n])
 	}
-	broken := formatstest.Serve(t, corruptRepo(t, "brokenrel", entries))
+	broken := unsignedRepo(t, "brokenrel", entries)
+	tamperIndex(t, filepath.Join(broken, "dists", "brokenrel", "main", "binary-amd64"))
 	e := newNightlyEnv(t, fmt.Sprintf(`  - name: fixture-broken
     format: apt
     mirror: %s
@@ -393,7 +394,7 @@ func TestNightlyFailedBranch(t *testing.T) {
     components: [main]
     architectures: [amd64]
     allow_unsigned: true
-`, broken))
+`, formatstest.Serve(t, broken)))
 	path := e.writePlan(t, `snapshots:
   - source: fixture-apt
     suites: [newrel]
