@@ -298,12 +298,12 @@ func (l *nightlyLine) UnmarshalJSON(data []byte) error {
 
 // line is one progress line:
 //
-//	nightly: snapshots   snapshots 2/5 (1 running, 1 failed)  comparisons 0/3  4.1s
+//	nightly [snapshots]: snapshots 2/5 (1 running, 1 failed)  comparisons 0/3  running: debian/trixie  4.1s
 func (l nightlyLine) line(elapsed time.Duration) string {
 	if l.Stage == "" || l.Stage == "done" {
 		return ""
 	}
-	s := fmt.Sprintf("nightly: %-11s snapshots %s  comparisons %s", l.Stage, countsText(l.Snapshots), countsText(l.Comparisons))
+	s := fmt.Sprintf("nightly [%s]: snapshots %s  comparisons %s", l.Stage, countsText(l.Snapshots), countsText(l.Comparisons))
 	if l.Running != "" {
 		s += "  running: " + l.Running
 	}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/plan"
+	"github.com/distroscope/distroscope/workflows"
 )
 
 // TestNightlyLogicalDate: a date is the plan's scheduled time that day in
@@ -50,5 +53,44 @@ snapshots: [{source: debian}]
 	logical := time.Date(2026, 12, 6, 1, 30, 0, 0, time.UTC)
 	if id := nightlyWorkflowID("nightly", logical.In(time.FixedZone("x", 3600))); id != "nightly/nightly-2026-12-06T01:30:00Z" {
 		t.Errorf("workflow ID %q", id)
+	}
+}
+
+// TestNightlyLines: the progress line comes from the query's answer (a
+// workflows.NightlyProgress, decoded into the comparable nightlyLine
+// follow needs), and the outcomes say each stage's status and why.
+func TestNightlyLines(t *testing.T) {
+	p := workflows.NightlyProgress{Plan: "nightly", Stage: "snapshots", Snapshots: workflows.StageCounts{Total: 5, Done: 1, Reused: 1, Running: 2, Failed: 1},
+		Comparisons: workflows.StageCounts{Total: 3}, Running: []string{"debian/trixie", "alpine/v3.21"}}
+	data, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l nightlyLine
+	if err := json.Unmarshal(data, &l); err != nil {
+		t.Fatal(err)
+	}
+	want := "nightly [snapshots]: snapshots 3/5 (2 running, 1 reused, 1 failed)  comparisons 0/3  running: debian/trixie, alpine/v3.21  4.1s"
+	if got := l.line(4100 * time.Millisecond); got != want {
+		t.Errorf("line\n%s\nwant\n%s", got, want)
+	}
+	rec := activities.NightlyRecord{Plan: "nightly", LogicalDate: time.Date(2026, 12, 6, 1, 30, 0, 0, time.UTC),
+		Snapshots: []activities.Outcome{{Name: "debian/trixie", Status: "done", Summary: "debian/trixie/X committed: 1 rows"},
+			{Name: "alpine/v3.21", Status: "failed", Error: "corrupt"}},
+		Comparisons: []activities.Outcome{{Name: "debian/trixie → alpine/v3.21", Status: "skipped", Error: "snapshot alpine/v3.21 failed"}}}
+	var b strings.Builder
+	printNightlyRecord(&b, rec, false)
+	wantRec := `nightly nightly of 2026-12-06T01:30:00Z: finished, 2 of 3 stages failed or skipped
+  snapshots:
+    debian/trixie: done — debian/trixie/X committed: 1 rows
+    alpine/v3.21: failed — corrupt
+  comparisons:
+    debian/trixie → alpine/v3.21: skipped — snapshot alpine/v3.21 failed
+`
+	if b.String() != wantRec {
+		t.Errorf("outcomes\n%s\nwant\n%s", b.String(), wantRec)
+	}
+	if got := strings.Join(failedStages(rec), ", "); got != "alpine/v3.21 (failed), debian/trixie → alpine/v3.21 (skipped)" {
+		t.Errorf("failed stages %q", got)
 	}
 }
