@@ -169,6 +169,11 @@ func NightlyWorkflow(ctx workflow.Context, in NightlyInput) (NightlyResult, erro
 			for _, o := range append(append([]activities.Outcome(nil), rec.Snapshots...), rec.Comparisons...) {
 				n.state.Outcomes[o.Name] = o
 			}
+			// Runs recorded before a reused night said its stage in the
+			// search attributes did not (docs/VERSIONING.md).
+			if workflow.GetVersion(ctx, "reused-night-upserts-stage", workflow.DefaultVersion, 1) >= 1 {
+				n.upsert(ctx)
+			}
 			n.details(ctx)
 			return NightlyResult{Record: *rec, Reused: true}, nil
 		}
@@ -456,7 +461,7 @@ func isAlreadyStarted(err error) bool {
 // record show for a failed child, without the layers that carried it.
 func rootMessage(err error) string {
 	var ae *temporal.ApplicationError
-	msg := err.Error()
+	msg := innermost(err).Error()
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		if errors.As(e, &ae) {
 			msg = ae.Message()
