@@ -71,6 +71,7 @@ func newRootCommand(c *cli) *cobra.Command {
 		datasetsCommand(c),
 		sourcesCommand(c),
 		planCommand(c),
+		scheduleCommand(c),
 		nightlyCommand(c),
 		statusCommand(c),
 		releasesCommand(c),
