@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,6 +50,7 @@ func TestRecordHistories(t *testing.T) {
 	workflows.RegisterSnapshot(w, &activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: t.TempDir(), Producer: "histories"})
 	workflows.RegisterCompare(w, &activities.Compare{Store: st, TempDir: t.TempDir(), Producer: "histories"})
 	workflows.RegisterReleases(w, &activities.Releases{Store: st})
+	workflows.RegisterNightly(w, &activities.Nightly{Store: st, Client: h.c})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -93,12 +95,14 @@ func TestRecordHistories(t *testing.T) {
 			next = append(next, s)
 		}
 	}
-	side := func(codename string, entries []string) workflows.CompareSide {
-		spec := repo.Spec{Mirror: formatstest.Serve(t, unsignedRepo(t, codename, entries)), Suite: codename,
-			Components: []string{"main"}, Architectures: []string{"amd64"}, AllowUnsigned: true}
+	sideAt := func(codename, mirror string) workflows.CompareSide {
+		spec := repo.Spec{Mirror: mirror, Suite: codename, Components: []string{"main"}, Architectures: []string{"amd64"}, AllowUnsigned: true}
 		return workflows.CompareSide{Distro: "distroscope-fixture", Release: codename, Spec: &spec,
 			SnapshotWorkflowID: workflows.SnapshotWorkflowID(spec) + "/" + h.queue,
 			Trust:              &compare.Trust{AllowUnverified: true, By: "the recorder"}}
+	}
+	side := func(codename string, entries []string) workflows.CompareSide {
+		return sideAt(codename, formatstest.Serve(t, unsignedRepo(t, codename, entries)))
 	}
 	oldSide, newSide, nextSide := side("oldrel", old), side("newrel", nw), side("nextrel", next)
 	for _, s := range []workflows.CompareSide{oldSide, newSide} {
@@ -108,13 +112,79 @@ func TestRecordHistories(t *testing.T) {
 	rec.run(t, "compare-committed", workflows.CompareWorkflowName, committed, "")
 	rec.run(t, "compare-reused", workflows.CompareWorkflowName, committed, "")
 	rec.run(t, "compare-child-snapshot", workflows.CompareWorkflowName, workflows.CompareInput{Old: newSide, New: nextSide}, "")
-	rec.save(t, "compare-child-snapshot.child", nextSide.SnapshotWorkflowID)
+	rec.save(t, "compare-child-snapshot.child", nextSide.SnapshotWorkflowID, "")
 
 	// A side neither committed nor given a spec fails at once, invalid.
 	missing := workflows.CompareSide{Distro: "distroscope-fixture", Release: "norel"}
 	rec.run(t, "compare-missing-side", workflows.CompareWorkflowName, workflows.CompareInput{Old: oldSide, New: missing}, activities.ErrTypeInvalid)
 
 	rec.run(t, "releases", workflows.ReleasesWorkflowName, activities.SyncReleasesInput{Dir: "../releases/testdata"}, "")
+
+	// A comparison's child whose snapshot is already running under its ID
+	// (a user's `distroscope snapshot`) attaches to that run through
+	// AwaitRun (the attach-running-snapshot change of runSnapshotChild).
+	held := &stallingMirror{root: unsignedRepo(t, "heldrel", nw), block: "/dists/heldrel/", release: make(chan struct{}), hits: map[string]int{}}
+	srv := httptest.NewServer(held)
+	defer srv.Close()
+	heldSide := sideAt("heldrel", srv.URL)
+	user := rec.start(t, heldSide.SnapshotWorkflowID, workflows.SnapshotWorkflowName, workflows.SnapshotInput{Source: *heldSide.Spec})
+	waitFor(t, time.Minute, "the held snapshot to fetch its Release", func() bool { return held.blocked.Load() > 0 })
+	attach := rec.start(t, "", workflows.CompareWorkflowName, workflows.CompareInput{Old: oldSide, New: heldSide})
+	waitFor(t, time.Minute, "the comparison's child start to find the snapshot running", func() bool {
+		return rec.has(t, attach.GetID(), enumspb.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED)
+	})
+	close(held.release)
+	rec.wait(t, "", user, "")
+	rec.wait(t, "compare-attach-running-snapshot", attach, "")
+
+	rec.nightlies(t, side, old, nw)
+}
+
+// nightlies records NightlyWorkflow: a plan of two snapshots and their
+// comparison, run for a night, then again for the same night (its record
+// reused); with a history limit of one event, so that it continues as new
+// after every child; and with a snapshot whose index is corrupt, which
+// fails that branch, skips the comparison and fails the run, recorded.
+func (r *recorder) nightlies(t *testing.T, side func(string, []string) workflows.CompareSide, old, nw []string) {
+	id := workflows.RunIdentity{TaskQueue: r.h.queue, Store: "recorder"}
+	plan := func(oldRel, newRel string, date time.Time) workflows.NightlyInput {
+		in := workflows.NightlyInput{Plan: "histories", Identity: id, LogicalDate: date, SetSearchAttributes: true}
+		for _, c := range []workflows.CompareSide{side(oldRel, old), side(newRel, nw)} {
+			in.Snapshots = append(in.Snapshots, workflows.NightlySnapshot{Name: "fixture/" + c.Release, Spec: *c.Spec,
+				WorkflowID: workflows.SnapshotRunID(*c.Spec, id)})
+		}
+		trust := &compare.Trust{AllowUnverified: true, By: "the recorder"}
+		in.Comparisons = []workflows.NightlyComparison{{Old: in.Snapshots[0].Name, New: in.Snapshots[1].Name,
+			Input: workflows.CompareInput{Old: workflows.CompareSide{Distro: "distroscope-fixture", Release: oldRel, Trust: trust},
+				New: workflows.CompareSide{Distro: "distroscope-fixture", Release: newRel, Trust: trust}}}}
+		return in
+	}
+	night := time.Date(2026, 12, 1, 1, 30, 0, 0, time.UTC)
+	fresh := plan("n1old", "n1new", night)
+	r.run(t, "nightly-fresh", workflows.NightlyWorkflowName, fresh, "")
+	r.run(t, "nightly-reused", workflows.NightlyWorkflowName, fresh, "")
+
+	cont := plan("n1old", "n1new", night.AddDate(0, 0, 1))
+	cont.Window, cont.MaxHistoryEvents = 1, 1
+	run := r.start(t, "", workflows.NightlyWorkflowName, cont)
+	first := run.GetRunID() // Get follows the chain, and the run ID with it
+	r.wait(t, "nightly-continued", run, "")
+	r.save(t, "nightly-continue-as-new", run.GetID(), first)
+
+	failed := plan("n3old", "n3new", night.AddDate(0, 0, 2))
+	bad := &failed.Snapshots[1].Spec
+	bad.Mirror = formatstest.Serve(t, corruptRepo(t, bad.Suite, nw))
+	failed.Snapshots[1].WorkflowID = workflows.SnapshotRunID(*bad, id)
+	r.run(t, "nightly-failed-branch", workflows.NightlyWorkflowName, failed, "NightlyFailed")
+}
+
+// corruptRepo is unsignedRepo with its Packages changed after the Release
+// listed it: the ingest fails, corrupt, not retried.
+func corruptRepo(t *testing.T, codename string, entries []string) string {
+	t.Helper()
+	root := unsignedRepo(t, codename, entries)
+	tamperIndex(t, filepath.Join(root, "dists", codename, "main", "binary-amd64"))
+	return root
 }
 
 type recorder struct {
@@ -122,39 +192,73 @@ type recorder struct {
 	n int
 }
 
-// run starts one workflow, waits for it to close, checks how it closed (a
-// failure of type wantErr, or success when wantErr is empty) and saves its
-// history as name.json; an empty name runs it without saving.
+// run starts one workflow, waits for it to close, checks how it closed
+// and saves its history as name.json (see wait).
 func (r *recorder) run(t *testing.T, name, workflow string, in any, wantErr string) {
+	t.Helper()
+	r.wait(t, name, r.start(t, "", workflow, in), wantErr)
+}
+
+// start starts one workflow under id, or a fresh ID when id is empty.
+func (r *recorder) start(t *testing.T, id, workflow string, in any) client.WorkflowRun {
+	t.Helper()
+	r.n++
+	if id == "" {
+		id = fmt.Sprintf("histories/%s/%s/%d", r.h.queue, workflow, r.n)
+	}
+	run, err := r.h.c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: r.h.queue}, workflow, in)
+	if err != nil {
+		t.Fatalf("start %s %s: %v", workflow, id, err)
+	}
+	return run
+}
+
+// wait waits for run to close, through its continue-as-new, checks how it
+// closed — a failure of type wantErr, or success when wantErr is empty —
+// and saves the history of its last run as name.json; an empty name saves
+// nothing.
+func (r *recorder) wait(t *testing.T, name string, run client.WorkflowRun, wantErr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	r.n++
-	id := fmt.Sprintf("histories/%s/%s/%d", r.h.queue, workflow, r.n)
-	run, err := r.h.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: r.h.queue}, workflow, in)
-	if err != nil {
-		t.Fatalf("%s: start: %v", name, err)
-	}
-	err = run.Get(ctx, nil)
+	err := run.Get(ctx, nil)
 	var ae *temporal.ApplicationError
 	switch {
 	case wantErr == "" && err != nil:
-		t.Fatalf("%s: %v", name, err)
+		t.Fatalf("%s (%s): %v", name, run.GetID(), err)
 	case wantErr != "" && (!errors.As(err, &ae) || ae.Type() != wantErr):
-		t.Fatalf("%s: err = %v, want a %s failure", name, err, wantErr)
+		t.Fatalf("%s (%s): err = %v, want a %s failure", name, run.GetID(), err, wantErr)
 	}
 	if name != "" {
-		r.save(t, name, id)
+		r.save(t, name, run.GetID(), "")
 	}
 }
 
-// save writes the closed run id's whole history to name.json.
-func (r *recorder) save(t *testing.T, name, id string) {
+// has reports whether the history of id's latest run holds an event of
+// type e yet.
+func (r *recorder) has(t *testing.T, id string, e enumspb.EventType) bool {
+	t.Helper()
+	it := r.h.c.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatalf("history of %s: %v", id, err)
+		}
+		if ev.EventType == e {
+			return true
+		}
+	}
+	return false
+}
+
+// save writes the whole history of run runID of id (its latest run if
+// runID is empty), which must be closed, to name.json.
+func (r *recorder) save(t *testing.T, name, id, runID string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var hist historypb.History
-	it := r.h.c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	it := r.h.c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
@@ -178,7 +282,8 @@ func (r *recorder) save(t *testing.T, name, id string) {
 
 func isClose(e enumspb.EventType) bool {
 	switch e {
-	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
+	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+		enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
 		return true
 	}
 	return false
