@@ -35,9 +35,13 @@ func TestScheduleOfAPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	name := randomName("sched-")
+	// A daily plan whose hour is half a day away: no night of its own
+	// comes while the test runs.
+	hour := (time.Now().UTC().Hour() + 12) % 24
+	cron := fmt.Sprintf("0 %d * * *", hour)
 	planFile := filepath.Join(t.TempDir(), "nightly.yaml")
 	writePlan := func(extra string) {
-		text := "name: " + name + "\nschedule: {cron: \"0 2 * * *\"}\nsnapshots: [{source: fixture}]\n" + extra
+		text := "name: " + name + "\nschedule: {cron: \"" + cron + "\"}\nsnapshots: [{source: fixture}]\n" + extra
 		if err := os.WriteFile(planFile, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +75,7 @@ func TestScheduleOfAPlan(t *testing.T) {
 		t.Errorf("first apply: %s", r)
 	}
 	d := describe()
-	for k, want := range map[string]string{"spec": `cron "0 2 * * *" in UTC`, "overlap": "BUFFER_ONE", "catch-up window": "24h0m0s",
+	for k, want := range map[string]string{"spec": fmt.Sprintf("cron %q in UTC", cron), "overlap": "BUFFER_ONE", "catch-up window": "24h0m0s",
 		"run timeout": "21h36m0s", "pause on failure": "false", "state": "active"} {
 		if d[k] != want {
 			t.Errorf("describe: %s is %q, want %q\n%s", k, d[k], want, d[""])
@@ -91,10 +95,10 @@ func TestScheduleOfAPlan(t *testing.T) {
 		t.Errorf("describe after the update: run timeout %q, want 12h0m0s\n%s", d["run timeout"], d[""])
 	}
 
-	// The last two 02:00 UTC that are at least a minute past.
+	// The plan's last two nights.
 	now := time.Now().UTC()
-	night2 := now.Truncate(24 * time.Hour).Add(2 * time.Hour)
-	if night2.After(now.Add(-time.Minute)) {
+	night2 := now.Truncate(24 * time.Hour).Add(time.Duration(hour) * time.Hour)
+	if night2.After(now) {
 		night2 = night2.Add(-24 * time.Hour)
 	}
 	night1 := night2.Add(-24 * time.Hour)

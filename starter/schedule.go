@@ -793,7 +793,7 @@ func (c *cli) scheduleBackfill(ctx context.Context, tc client.Client, cfg config
 	}
 	fmt.Fprintf(c.stdout, "%s: backfilling %d runs (%s), one after another (overlap %s); logical dates:\n", h.GetID(), len(times),
 		scheduleSpecText(d.Schedule.Spec), overlapName(backfillOverlap))
-	runID := workflows.NightlyScheduleWorkflowID(strings.TrimPrefix(h.GetID(), scheduleIDPrefix))
+	prefix := workflows.NightlyScheduleWorkflowID(strings.TrimPrefix(h.GetID(), scheduleIDPrefix))
 	for i, t := range times {
 		if len(times) > 12 && i >= 10 && i < len(times)-1 {
 			if i == 10 {
@@ -801,7 +801,7 @@ func (c *cli) scheduleBackfill(ctx context.Context, tc client.Client, cfg config
 			}
 			continue
 		}
-		fmt.Fprintf(c.stdout, "  %s  %s-%s\n", t.AsTime().In(loc).Format(time.RFC3339), runID, t.AsTime().UTC().Format(time.RFC3339))
+		fmt.Fprintf(c.stdout, "  %s  %s-%s\n", t.AsTime().In(loc).Format(time.RFC3339), prefix, t.AsTime().UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"slices"
 	"strings"
@@ -183,5 +184,16 @@ func TestParseScheduleTime(t *testing.T) {
 	}
 	if _, err := parseScheduleTime("yesterday", berlin, false); err == nil || !strings.Contains(err.Error(), `"yesterday"`) {
 		t.Errorf("parseScheduleTime(yesterday) = %v, want an error naming it", err)
+	}
+}
+
+// apply refuses a plan with mistakes, naming each with its line, before
+// it dials Temporal (none answers at this address).
+func TestScheduleApplyRefusesAPlanWithMistakes(t *testing.T) {
+	env := map[string]string{"DISTROSCOPE_APT_ROOT": t.TempDir(), "DISTROSCOPE_CATALOG": "../plan/testdata/catalog.yaml", "TEMPORAL_ADDRESS": "127.0.0.1:1"}
+	var out, errb bytes.Buffer
+	code := run([]string{"schedule", "apply", "../plan/testdata/mistakes.yaml"}, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
+	if code != 1 || out.Len() != 0 || !strings.Contains(errb.String(), `mistakes.yaml line 7: unknown key "suits" in a snapshot`) {
+		t.Errorf("schedule apply mistakes.yaml: exit %d, printed %q, said %q", code, out.String(), errb.String())
 	}
 }
