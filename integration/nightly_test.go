@@ -429,8 +429,8 @@ comparisons:
 	if o := by["fixture-broken/brokenrel → fixture-apk/v3.18"]; !strings.Contains(o.Error, "fixture-broken/brokenrel failed") {
 		t.Errorf("the skipped comparison does not name the failed snapshot: %+v", o)
 	}
-	if o := by["fixture-broken/brokenrel"]; o.Error == "" {
-		t.Errorf("the failed snapshot says no reason: %+v", o)
+	if o := by["fixture-broken/brokenrel"]; !strings.Contains(o.Error, "ingest main/amd64: ") || !strings.Contains(o.Error, "/dists/brokenrel/main/binary-amd64/Packages") {
+		t.Errorf("the failed snapshot does not say which index failed, and why: %+v", o)
 	}
 	if _, ok := lineWith(r.stdout, "fixture-broken/brokenrel: failed — "); !ok {
 		t.Errorf("the outcomes do not say the snapshot failed:\n%s", r)

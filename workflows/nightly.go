@@ -457,21 +457,22 @@ func isAlreadyStarted(err error) bool {
 	return errors.As(err, &started)
 }
 
-// rootMessage is the innermost failure's message: what the UI and the
-// record show for a failed child, without the layers that carried it.
+// rootMessage is what the UI and the record show for a failed child: the
+// message of the child's own failure — its failing step, which names the
+// cause ("ingest main/amd64: repo: …/Packages: SHA256 … does not match …")
+// — or its timeout, without the layers that carried it; the innermost
+// failure is often a bare sentinel ("corrupt repository metadata") that
+// names nothing. A failure with neither is said by its innermost error.
 func rootMessage(err error) string {
-	var ae *temporal.ApplicationError
-	msg := innermost(err).Error()
 	for e := err; e != nil; e = errors.Unwrap(e) {
-		if errors.As(e, &ae) {
-			msg = ae.Message()
-		}
-		var te *temporal.TimeoutError
-		if errors.As(e, &te) {
-			msg = fmt.Sprintf("timed out (%v)", te.TimeoutType())
+		switch e := e.(type) {
+		case *temporal.ApplicationError:
+			return e.Message()
+		case *temporal.TimeoutError:
+			return fmt.Sprintf("timed out (%v)", e.TimeoutType())
 		}
 	}
-	return msg
+	return innermost(err).Error()
 }
 
 // snapshotSummary is one line on a committed snapshot.
