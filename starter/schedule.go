@@ -83,7 +83,7 @@ Nights that pass while the schedule is paused are neither run nor counted as mis
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withSchedule(cmd, args[0], func(ctx context.Context, tc client.Client, cfg config.Config, h client.ScheduleHandle) error {
 				if err := h.Pause(ctx, client.SchedulePauseOptions{Note: orDefault(note, "paused with distroscope schedule pause")}); err != nil {
-					return fmt.Errorf("pause %s: %w", h.GetID(), err)
+					return scheduleError(h.GetID(), err)
 				}
 				fmt.Fprintf(c.stdout, "%s: paused; no run starts until 'distroscope schedule unpause %s'\n", h.GetID(), args[0])
 				return nil
@@ -99,7 +99,7 @@ Nights that pass while the schedule is paused are neither run nor counted as mis
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withSchedule(cmd, args[0], func(ctx context.Context, tc client.Client, cfg config.Config, h client.ScheduleHandle) error {
 				if err := h.Unpause(ctx, client.ScheduleUnpauseOptions{Note: orDefault(note, "unpaused with distroscope schedule unpause")}); err != nil {
-					return fmt.Errorf("unpause %s: %w", h.GetID(), err)
+					return scheduleError(h.GetID(), err)
 				}
 				fmt.Fprintf(c.stdout, "%s: unpaused\n", h.GetID())
 				return nil
