@@ -303,7 +303,12 @@ func (d *decoder) schedule(n *yaml.Node) Schedule {
 			d.fail(n, "offset goes with every, not with cron")
 		}
 		sched, err := cron.ParseStandard(s.Cron)
-		if err != nil {
+		if f := strings.Fields(s.Cron); err == nil && len(f) == 5 && f[2] != "*" && f[2] != "?" && f[4] != "*" && f[4] != "?" {
+			// Temporal runs such a schedule on days that match both, cron
+			// on days that match either: the plan would say one thing and
+			// the schedule do another.
+			d.fail(n, "cron %q restricts both the day of the month and the day of the week; Temporal would run only on days matching both, cron on days matching either: restrict one", s.Cron)
+		} else if err != nil {
 			d.fail(n, "cron %q: %v (five fields: minute hour day-of-month month day-of-week)", s.Cron, err)
 		} else if loc != nil && sched.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, loc)).IsZero() {
 			d.fail(n, "cron %q never runs (no such date)", s.Cron)

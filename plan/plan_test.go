@@ -157,6 +157,7 @@ func TestSchedules(t *testing.T) {
 		{`{every: 24h, offset: 25h}`, "offset 25h0m0s must be less than every"},
 		{`{cron: "0 2 * * *", time_zone: Mars/Olympus}`, `time_zone "Mars/Olympus"`},
 		{`{}`, "the schedule needs cron or every"},
+		{`{cron: "0 2 1 * MON"}`, `cron "0 2 1 * MON" restricts both the day of the month and the day of the week`},
 	} {
 		_, err := plan.Parse(strings.NewReader("name: x\nschedule: "+tc.schedule+"\nsnapshots: [{source: debian}]\n"), "x.yaml")
 		if err == nil || !strings.Contains(err.Error(), "x.yaml line 2: "+tc.want) {
