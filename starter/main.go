@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"strings"
+
 	// Plans name time zones; a minimal container has no zoneinfo.
 	_ "time/tzdata"
 )
