@@ -13,6 +13,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -59,6 +60,7 @@ func TestRecordHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recorder{h: h}
+	rec.requireSearchAttributes(t)
 
 	// A tampered index fails its ingest non-retryably: the run fails after
 	// every ingest has finished, with nothing committed. First, as the
@@ -190,6 +192,25 @@ func corruptRepo(t *testing.T, codename string, entries []string) string {
 type recorder struct {
 	h *harness
 	n int
+}
+
+// requireSearchAttributes fails at once, saying what to do, when the
+// server lacks the search attributes the recorded runs set: their upserts
+// would fail every workflow task until the recorder gave up.
+func (r *recorder) requireSearchAttributes(t *testing.T) {
+	t.Helper()
+	resp, err := r.h.c.OperatorService().ListSearchAttributes(context.Background(),
+		&operatorservice.ListSearchAttributesRequest{Namespace: "default"})
+	if err != nil {
+		t.Fatalf("list search attributes: %v", err)
+	}
+	for _, name := range []string{workflows.SearchAttrDistro, workflows.SearchAttrRelease, workflows.SearchAttrPlan,
+		workflows.SearchAttrLogicalDate, workflows.SearchAttrStage} {
+		if _, ok := resp.GetCustomAttributes()[name]; !ok {
+			t.Fatalf("the Temporal server has no search attribute %s: restart it with scripts/stack.sh, which registers them "+
+				"(bash scripts/stack.sh down .state/test; go tool task histories)", name)
+		}
+	}
 }
 
 // run starts one workflow, waits for it to close, checks how it closed
