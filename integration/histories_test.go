@@ -181,7 +181,8 @@ func (r *recorder) nightlies(t *testing.T, side func(string, []string) workflows
 }
 
 // corruptRepo is unsignedRepo with its Packages changed after the Release
-// listed it: the ingest fails, corrupt, not retried.
+// listed it: the ingest fetches it again a few times, as from a mirror in
+// the middle of a sync, then fails it as corrupt, which is not retried.
 func corruptRepo(t *testing.T, codename string, entries []string) string {
 	t.Helper()
 	root := unsignedRepo(t, codename, entries)
