@@ -486,11 +486,18 @@ func snapshotSummary(r SnapshotResult) string {
 }
 
 // CompareSummary is one line on a comparison: "debian/bookworm →
-// debian/trixie: 14,001 added, 2,110 removed, 30,401 upgraded …".
+// debian/trixie: 14,001 added, 2,110 removed, 30,401 upgraded …", with
+// the packages no rule paired when there are any or the comparison is
+// across distributions — there, most of the packages may be just that,
+// and "0 added, 0 removed, … 0 same" would say nothing happened.
 func CompareSummary(r activities.CompareResult) string {
 	s := r.Summary
-	return fmt.Sprintf("%s/%s → %s/%s: %s added, %s removed, %s upgraded, %s downgraded, %s same", s.OldDistro, s.OldRelease,
+	line := fmt.Sprintf("%s/%s → %s/%s: %s added, %s removed, %s upgraded, %s downgraded, %s same", s.OldDistro, s.OldRelease,
 		s.NewDistro, s.NewRelease, thousands(s.Added), thousands(s.Removed), thousands(s.Upgraded), thousands(s.Downgraded), thousands(s.Same))
+	if s.CrossDistro || s.Unmatched > 0 {
+		line += ", " + thousands(s.Unmatched) + " unmatched"
+	}
+	return line
 }
 
 func thousands(n int64) string {
