@@ -75,7 +75,7 @@ type Outcome struct {
 	Point   string
 	Running []Activity
 	// Redone is the activity work the disrupted attempts had done, from
-	// each one's start to the moment its work stopped: what their retries
+	// each one's start to the kill: what their retries
 	// repeat.
 	Redone time.Duration
 	// ToProgress is the time from the restart to the run's next completed
@@ -166,18 +166,18 @@ func (s *Session) Run(ctx context.Context, start func(context.Context) (string, 
 // progress does not, as the run's end is progress too.
 func (s *Session) disrupt(ctx, runCtx context.Context, run *Run, pt Point, reached Reached, armNext func() Reached) (o Outcome, next Reached, err error) {
 	o = Outcome{Point: pt.Name}
-	stopped, err := reached(runCtx, run)
-	if err != nil {
+	// The hold's time is when the mirror or the store stopped answering;
+	// the attempt may still have worked on what it had received, so the
+	// work is counted to the kill, right after.
+	if _, err = reached(runCtx, run); err != nil {
 		return o, nil, err
-	}
-	if pt.Detail != nil {
-		o.Point += " (" + pt.Detail() + ")"
 	}
 	if o.Running, err = run.Running(ctx); err != nil {
 		return o, nil, err
 	}
+	killed := time.Now()
 	for _, a := range o.Running {
-		if d := stopped.Sub(a.Started); d > 0 {
+		if d := killed.Sub(a.Started); d > 0 {
 			o.Redone += d
 		}
 	}
@@ -190,6 +190,9 @@ func (s *Session) disrupt(ctx, runCtx context.Context, run *Run, pt Point, reach
 	restarted, err := disrupt(ctx, s)
 	if err != nil {
 		return o, nil, err
+	}
+	if pt.Detail != nil { // after the kill: it reads the held file
+		o.Point += " (" + pt.Detail() + ")"
 	}
 	p, err := s.progress(ctx, run, restarted, next)
 	if err != nil {
