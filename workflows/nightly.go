@@ -266,6 +266,7 @@ func (n *nightly) run(ctx workflow.Context) (continueAsNew bool, err error) {
 	draining := false
 	for {
 		if !draining {
+			started := false
 			for inFlight < window {
 				start := n.next()
 				if start == nil {
@@ -274,6 +275,7 @@ func (n *nightly) run(ctx workflow.Context) (continueAsNew bool, err error) {
 				n.running[start.name] = true
 				f := start.run(ctx, n)
 				inFlight++
+				started = true
 				sel.AddFuture(f, func(f workflow.Future) {
 					var o activities.Outcome
 					_ = f.Get(ctx, &o) // the child's future never fails: see startChild
@@ -281,6 +283,10 @@ func (n *nightly) run(ctx workflow.Context) (continueAsNew bool, err error) {
 					n.state.Outcomes[o.Name] = o
 					inFlight--
 				})
+			}
+			if started {
+				// The UI says what runs now, not only what finished.
+				n.details(ctx)
 			}
 		}
 		if inFlight == 0 {
