@@ -296,6 +296,9 @@ comparisons:
 	if len(rec.Snapshots) != 3 || len(rec.Comparisons) != 2 || rec.Failed() != 0 || rec.WorkflowID != id {
 		t.Fatalf("record: %+v", rec)
 	}
+	if s := by["fixture-apt/newrel → fixture-apk/v3.18"].Summary; !strings.HasSuffix(s, " unmatched") || strings.HasSuffix(s, " 0 unmatched") {
+		t.Errorf("the cross-distro comparison's summary %q does not count the packages no rule paired", s)
+	}
 	for _, name := range comparisons {
 		o := by[name]
 		var res activities.CompareResult
@@ -498,6 +501,19 @@ comparisons:
 		}
 		return false
 	})
+	running := e.run(t, "status", id)
+	if running.code != 0 {
+		t.Fatalf("status of the running nightly: %s", running)
+	}
+	for _, want := range []string{id + " (run ", "): running", "progress: snapshots: snapshots ", "running: fixture-held/heldrel",
+		"fixture-held/heldrel: " + snapshotID + " (running)"} {
+		if !strings.Contains(running.stdout, want) {
+			t.Errorf("status of the running nightly does not say %q:\n%s", want, running)
+		}
+	}
+	if _, ok := lineWith(running.stdout, "- snapshots: 0 of 2 finished", "2 running"); !ok {
+		t.Errorf("the running nightly's current details do not say its two snapshots run:\n%s", running)
+	}
 	release()
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -14,6 +14,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/workflows"
@@ -123,12 +124,7 @@ func runStatus(ctx context.Context, tc client.Client, id, runID string) (*status
 			st.Progress = v
 		}
 		if st.Type == workflows.NightlyWorkflowName {
-			raw, err := tc.DescribeWorkflowExecution(ctx, st.WorkflowID, st.RunID)
-			if err == nil {
-				for _, ch := range raw.GetPendingChildren() {
-					st.Children = append(st.Children, childRun{WorkflowID: ch.GetWorkflowId(), Status: "running"})
-				}
-			}
+			st.Children = runningChildren(ctx, tc, st.WorkflowID, st.RunID, st.Progress)
 		}
 		return st, nil
 	}
@@ -154,6 +150,45 @@ func runStatus(ctx context.Context, tc client.Client, id, runID string) (*status
 		}
 	}
 	return st, nil
+}
+
+// runningChildren are the runs a running nightly waits on: each running
+// snapshot by the workflow ID its input gives it — a child, or a run it
+// attached to, which is no child of its own — and each child run the
+// server lists pending that is not one of those (the comparisons, whose
+// IDs the nightly computes once their snapshots are committed).
+func runningChildren(ctx context.Context, tc client.Client, id, runID string, progress json.RawMessage) []childRun {
+	var p workflows.NightlyProgress
+	_ = json.Unmarshal(progress, &p)
+	var in workflows.NightlyInput
+	it := tc.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if it.HasNext() {
+		if ev, err := it.Next(); err == nil {
+			if a := ev.GetWorkflowExecutionStartedEventAttributes(); a != nil {
+				_ = converter.GetDefaultDataConverter().FromPayloads(a.GetInput(), &in)
+			}
+		}
+	}
+	ids := map[string]string{}
+	for _, s := range in.Snapshots {
+		ids[s.Name] = s.WorkflowID
+	}
+	var out []childRun
+	listed := map[string]bool{}
+	for _, name := range p.Running {
+		if wid, ok := ids[name]; ok {
+			out = append(out, childRun{Name: name, WorkflowID: wid, Status: "running"})
+			listed[wid] = true
+		}
+	}
+	if raw, err := tc.DescribeWorkflowExecution(ctx, id, runID); err == nil {
+		for _, ch := range raw.GetPendingChildren() {
+			if !listed[ch.GetWorkflowId()] {
+				out = append(out, childRun{WorkflowID: ch.GetWorkflowId(), Status: "running"})
+			}
+		}
+	}
+	return out
 }
 
 // statusName is a run's status as a person says it: ContinuedAsNew →
