@@ -366,6 +366,17 @@ comparisons:
 		}
 	}
 
+	// A child's status says what it committed, by its workflow type.
+	snap := e.run(t, "status", by["fixture-apt/oldrel"].WorkflowID)
+	if _, ok := lineWith(snap.stdout, "result: "+by["fixture-apt/oldrel"].Partition+" committed: ", " rows from 1 indexes"); snap.code != 0 || !ok ||
+		!strings.Contains(snap.stdout, "SnapshotWorkflow ") {
+		t.Errorf("status of the snapshot %s: %s", by["fixture-apt/oldrel"].WorkflowID, snap)
+	}
+	cmp := e.run(t, "status", by[comparisons[0]].WorkflowID)
+	if cmp.code != 0 || !strings.Contains(cmp.stdout, "result: "+by[comparisons[0]].Summary+"\n") || !strings.Contains(cmp.stdout, "CompareWorkflow ") {
+		t.Errorf("status of the comparison %s: %s", by[comparisons[0]].WorkflowID, cmp)
+	}
+
 	before := storeListing(t, e.store)
 	again := e.run(t, "nightly", "run", "--date", nightlyNight, path)
 	if again.code != 0 || !strings.Contains(again.stdout, "already recorded, reused") {
