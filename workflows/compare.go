@@ -81,7 +81,7 @@ func CompareRunID(in CompareInput, id RunIdentity) string {
 	var b strings.Builder
 	for _, s := range []CompareSide{in.Old, in.New} {
 		if t := s.Trust; t != nil {
-			fmt.Fprintf(&b, "keys=%s;allow-unverified=%t;", strings.Join(t.Keys, ","), t.AllowUnverified)
+			b.WriteString(fmt.Sprintf("keys=%s;allow-unverified=%t;", strings.Join(t.Keys, ","), t.AllowUnverified))
 		} else {
 			b.WriteString("any;")
 		}

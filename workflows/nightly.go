@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -446,14 +445,12 @@ func runSnapshotChild(ctx workflow.Context, id string, in SnapshotInput, summary
 	if workflow.GetVersion(ctx, "attach-running-snapshot", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return res, err
 	}
+	// AwaitRun returns the run's result as JSON; the data converter reads
+	// it into the snapshot's result, as it would the child's.
 	var nightly *activities.Nightly
-	var raw json.RawMessage
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, awaitOptions), nightly.AwaitRun,
-		activities.AwaitInput{WorkflowID: id}).Get(ctx, &raw); err != nil {
+		activities.AwaitInput{WorkflowID: id}).Get(ctx, &res); err != nil {
 		return res, stepError("wait for the running "+id, err)
-	}
-	if err := json.Unmarshal(raw, &res); err != nil {
-		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("the result of %s: %v", id, err), activities.ErrTypeInvalid, err)
 	}
 	return res, nil
 }
@@ -563,21 +560,21 @@ func (n *nightly) progress() NightlyProgress {
 func (n *nightly) details(ctx workflow.Context) {
 	p := n.progress()
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** — %s\n\n", n.title(), p.Stage)
+	b.WriteString(fmt.Sprintf("**%s** — %s\n\n", n.title(), p.Stage))
 	for _, st := range []struct {
 		name string
 		c    StageCounts
 	}{{"snapshots", p.Snapshots}, {"comparisons", p.Comparisons}} {
-		fmt.Fprintf(&b, "- %s: %d of %d finished — %d reused, %d done, %d running, %d failed, %d skipped\n", st.name,
-			st.c.Reused+st.c.Done+st.c.Failed+st.c.Skipped, st.c.Total, st.c.Reused, st.c.Done, st.c.Running, st.c.Failed, st.c.Skipped)
+		b.WriteString(fmt.Sprintf("- %s: %d of %d finished — %d reused, %d done, %d running, %d failed, %d skipped\n", st.name,
+			st.c.Reused+st.c.Done+st.c.Failed+st.c.Skipped, st.c.Total, st.c.Reused, st.c.Done, st.c.Running, st.c.Failed, st.c.Skipped))
 	}
 	if len(p.Running) > 0 {
-		fmt.Fprintf(&b, "\nrunning: %s\n", strings.Join(p.Running, ", "))
+		b.WriteString(fmt.Sprintf("\nrunning: %s\n", strings.Join(p.Running, ", ")))
 	}
 	if len(p.Failed) > 0 {
 		b.WriteString("\nfailed:\n")
 		for _, f := range p.Failed {
-			fmt.Fprintf(&b, "- %s\n", f)
+			b.WriteString(fmt.Sprintf("- %s\n", f))
 		}
 	}
 	workflow.SetCurrentDetails(ctx, b.String())

@@ -76,11 +76,11 @@ func RegisterSnapshot(w worker.Registry, a *activities.Snapshot) {
 // which adds the run's identity.
 func SnapshotWorkflowID(src repo.Spec) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s", strings.TrimRight(src.Mirror, "/"), src.Suite,
-		strings.Join(src.Components, ","), strings.Join(src.Architectures, ","))
+	h.Write([]byte(fmt.Sprintf("%s\x00%s\x00%s\x00%s", strings.TrimRight(src.Mirror, "/"), src.Suite,
+		strings.Join(src.Components, ","), strings.Join(src.Architectures, ","))))
 	if src.FormatOrApt() != repo.FormatApt {
 		// Only non-apt keys carry these; apt IDs stay what they were.
-		fmt.Fprintf(h, "\x00%s\x00%s\x00%s", src.Format, src.URLTemplate, src.Distro)
+		h.Write([]byte(fmt.Sprintf("\x00%s\x00%s\x00%s", src.Format, src.URLTemplate, src.Distro)))
 	}
 	prefix := "snapshot/"
 	if src.Distro != "" {
@@ -115,13 +115,13 @@ type RunIdentity struct {
 // lax and strict runs apart.
 func (id RunIdentity) hash(src *repo.Spec) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "policy\x00%s\x00queue\x00%s\x00store\x00%s", id.Policy, id.TaskQueue, id.Store)
+	h.Write([]byte(fmt.Sprintf("policy\x00%s\x00queue\x00%s\x00store\x00%s", id.Policy, id.TaskQueue, id.Store)))
 	if src != nil {
-		fmt.Fprintf(h, "\x00unsigned\x00%t\x00expired\x00%t", src.AllowUnsigned, src.AllowExpired)
+		h.Write([]byte(fmt.Sprintf("\x00unsigned\x00%t\x00expired\x00%t", src.AllowUnsigned, src.AllowExpired)))
 		if id.Policy == "" {
 			// Without the keys, the keyrings as named are all there is.
-			fmt.Fprintf(h, "\x00signed-by\x00%s\x00%x\x00%s", strings.Join(src.SignedBy, ","),
-				sha256.Sum256([]byte(src.SignedByInline)), strings.Join(src.SignedByFingerprints, ","))
+			h.Write([]byte(fmt.Sprintf("\x00signed-by\x00%s\x00%x\x00%s", strings.Join(src.SignedBy, ","),
+				sha256.Sum256([]byte(src.SignedByInline)), strings.Join(src.SignedByFingerprints, ","))))
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
