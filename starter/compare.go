@@ -171,6 +171,10 @@ func (c *cli) compare(cfg config.Config, in workflows.CompareInput, wait bool) e
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		StaticSummary:            "compare " + in.Old.String() + " → " + in.New.String(),
+		// A side may be snapshotted first (a snapshot's own bound is a
+		// day); the bound is what lets an old workflow branch go
+		// (docs/VERSIONING.md).
+		WorkflowExecutionTimeout: 24 * time.Hour,
 	}, workflows.CompareWorkflowName, in)
 	if err != nil {
 		return err

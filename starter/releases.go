@@ -66,6 +66,10 @@ func (c *cli) releasesSync(cfg config.Config, dir string, wait bool) error {
 	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.ReleasesWorkflowID, TaskQueue: cfg.Temporal.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		// Seconds of work; the bound is what lets an old workflow branch
+		// go (docs/VERSIONING.md).
+		WorkflowExecutionTimeout: time.Hour,
+		StaticSummary:            "releases from " + dir,
 	}, workflows.ReleasesWorkflowName, activities.SyncReleasesInput{Dir: dir})
 	if err != nil {
 		return err
