@@ -630,7 +630,8 @@ func TestNightlyContinuesAsNew(t *testing.T) {
 	}
 
 	st := e.run(t, "status", "--run-id", first, id)
-	if st.code != 0 || !strings.Contains(st.stdout, ": continued as new") {
+	if st.code != 0 || !strings.Contains(st.stdout, ": continued as new") || !strings.Contains(st.stdout, "continued in run ") ||
+		strings.Contains(st.stdout, "\n  failed: ") {
 		t.Errorf("status of the first run: %s", st)
 	}
 	js := e.run(t, "status", "--json", id)

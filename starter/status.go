@@ -88,6 +88,7 @@ type status struct {
 	Progress         json.RawMessage           `json:"progress,omitempty"`
 	Result           json.RawMessage           `json:"result,omitempty"`
 	Failure          string                    `json:"failure,omitempty"`
+	ContinuedAs      string                    `json:"continued_as,omitempty"` // the next run, for a run that continued as new
 	Children         []childRun                `json:"children,omitempty"`
 	Link             string                    `json:"link"`
 	record           *activities.NightlyRecord // a nightly's, closed
@@ -125,6 +126,16 @@ func runStatus(ctx context.Context, tc client.Client, id, runID string) (*status
 		}
 		if st.Type == workflows.NightlyWorkflowName {
 			st.Children = runningChildren(ctx, tc, st.WorkflowID, st.RunID, st.Progress)
+		}
+		return st, nil
+	}
+	if d.Status == enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW {
+		// Its result is the next run's: say which run that is.
+		it := tc.GetWorkflowHistory(ctx, st.WorkflowID, st.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+		if it.HasNext() {
+			if ev, err := it.Next(); err == nil {
+				st.ContinuedAs = ev.GetWorkflowExecutionContinuedAsNewEventAttributes().GetNewExecutionRunId()
+			}
 		}
 		return st, nil
 	}
@@ -277,6 +288,9 @@ func (st *status) write(w io.Writer) {
 	}
 	if st.Failure != "" {
 		fmt.Fprintf(w, "  failed: %s\n", st.Failure)
+	}
+	if st.ContinuedAs != "" {
+		fmt.Fprintf(w, "  continued in run %s (distroscope status --run-id %s %s)\n", st.ContinuedAs, st.ContinuedAs, st.WorkflowID)
 	}
 	st.writeResult(w)
 	if len(st.Children) > 0 {
