@@ -449,6 +449,14 @@ comparisons:
 	if _, ok := lineWith(r.stdout, "fixture-broken/brokenrel: failed — "); !ok {
 		t.Errorf("the outcomes do not say the snapshot failed:\n%s", r)
 	}
+	id := "nightly/" + e.plan + "-2026-12-01T00:00:00Z"
+	st := e.run(t, "status", id)
+	for _, want := range []string{": failed\n", "\n  failed: ", "fixture-broken/brokenrel: failed — ingest main/amd64: ",
+		"fixture-broken/brokenrel: " + by["fixture-broken/brokenrel"].WorkflowID + " (failed)"} {
+		if st.code != 0 || !strings.Contains(st.stdout, want) {
+			t.Errorf("status of the failed nightly does not say %q:\n%s", want, st)
+		}
+	}
 }
 
 // TestNightlyAttachesToARunningSnapshot: a user's `distroscope snapshot`
