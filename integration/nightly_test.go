@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -280,7 +281,7 @@ comparisons:
 		t.Fatalf("nightly run: %s", r)
 	}
 	id := "nightly/" + e.plan + "-2026-12-01T00:00:00Z"
-	if !strings.Contains(r.stderr, "run "+id+" (") || !strings.Contains(r.stderr, "nightly [snapshots]: snapshots ") {
+	if !strings.Contains(r.stderr, "run "+id+" (") || !regexp.MustCompile(`nightly \[(snapshots|comparisons)\]: snapshots [0-3]/3 `).MatchString(r.stderr) {
 		t.Errorf("nightly run does not say its run %s, or no progress line:\n%s", id, r)
 	}
 	snapshots := []string{"fixture-apt/oldrel", "fixture-apt/newrel", "fixture-apk/v3.18"}
