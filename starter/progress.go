@@ -67,7 +67,7 @@ func follow[P comparable](ctx context.Context, c client.Client, run client.Workf
 				out.progress(s)
 			}
 		}
-		for _, s := range seen.lines(label, pendingActivities(ctx, c, run.GetID(), run.GetRunID()), time.Now()) {
+		for _, s := range seen.lines(label, run.GetID(), pendingActivities(ctx, c, run.GetID(), run.GetRunID()), time.Now()) {
 			out.progress(s)
 		}
 	}
@@ -119,8 +119,9 @@ func pendingActivities(ctx context.Context, c client.Client, id, runID string) [
 // so that each new attempt is said once.
 type retries map[string]int32
 
-// lines are the retry lines for the attempts not reported yet.
-func (r retries) lines(label string, pending []pendingActivity, now time.Time) []string {
+// lines are the retry lines for the attempts not reported yet. A child's
+// line says which child: a nightly follows dozens.
+func (r retries) lines(label, runID string, pending []pendingActivity, now time.Time) []string {
 	var out []string
 	for _, p := range pending {
 		key := p.workflowID + "\x00" + p.info.GetActivityId()
@@ -129,9 +130,35 @@ func (r retries) lines(label string, pending []pendingActivity, now time.Time) [
 			continue
 		}
 		r[key] = attempt
-		out = append(out, retryLine(label, p.info, now))
+		l := label
+		if p.workflowID != runID {
+			l += " › " + childName(p.workflowID)
+		}
+		out = append(out, retryLine(l, p.info, now))
 	}
 	return out
+}
+
+// childName is a child's workflow ID without the hashes that end it:
+// "snapshot/debian/bookworm/0a1b2c3d4e5f/…" is "snapshot/debian/bookworm".
+func childName(id string) string {
+	parts := strings.Split(id, "/")
+	for len(parts) > 1 && isHash(parts[len(parts)-1]) {
+		parts = parts[:len(parts)-1]
+	}
+	return strings.Join(parts, "/")
+}
+
+func isHash(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // retryLine says that an activity failed and will run again, when, how

@@ -160,12 +160,12 @@ func TestRetriesSayEachAttemptOnce(t *testing.T) {
 		{[]pendingActivity{act("w", "1", 1), act("w", "2", 1)}, nil},
 		{[]pendingActivity{act("w", "1", 2), act("w", "2", 1)}, []string{"x: retrying Ingest1 (attempt 2 of 6)"}},
 		{[]pendingActivity{act("w", "1", 2), act("w", "2", 1)}, nil},
-		{[]pendingActivity{act("w", "1", 3), act("w", "2", 2), act("child", "1", 2)},
-			[]string{"x: retrying Ingest1 (attempt 3 of 6)", "x: retrying Ingest2 (attempt 2 of 6)", "x: retrying Ingest1 (attempt 2 of 6)"}},
+		{[]pendingActivity{act("w", "1", 3), act("w", "2", 2), act("snapshot/debian/trixie/0a1b2c3d4e5f/f5e4d3c2b1a0", "1", 2)},
+			[]string{"x: retrying Ingest1 (attempt 3 of 6)", "x: retrying Ingest2 (attempt 2 of 6)", "x › snapshot/debian/trixie: retrying Ingest1 (attempt 2 of 6)"}},
 		{nil, nil}, // the server did not answer
-		{[]pendingActivity{act("w", "1", 3), act("w", "2", 2), act("child", "1", 2)}, nil},
+		{[]pendingActivity{act("w", "1", 3), act("w", "2", 2), act("snapshot/debian/trixie/0a1b2c3d4e5f/f5e4d3c2b1a0", "1", 2)}, nil},
 	} {
-		if got := r.lines("x", tc.pending, now); !slices.Equal(got, tc.want) {
+		if got := r.lines("x", "w", tc.pending, now); !slices.Equal(got, tc.want) {
 			t.Errorf("poll %d: got %q, want %q", i, got, tc.want)
 		}
 	}
