@@ -1,9 +1,10 @@
+//go:build histories
+
 package integration
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -26,15 +27,15 @@ import (
 	"github.com/distroscope/distroscope/workflows"
 )
 
-// recordHistories opts in to TestRecordHistories: recording rewrites files
-// under workflows/testdata, which a test run must not do unasked.
-var recordHistories = flag.Bool("record-histories", false,
-	"record every workflow's history into workflows/testdata/histories (go tool task histories)")
-
 // historiesDir is where workflows/replay_test.go reads them from.
 const historiesDir = "../workflows/testdata/histories"
 
-// TestRecordHistories runs each workflow, in each of the paths its
+// TestRecordHistories is built only with -tags histories (go tool task
+// histories): recording rewrites files under workflows/testdata, which a
+// test run must not do unasked, and an opt-in test would otherwise show
+// as a skip in every run.
+//
+// It runs each workflow, in each of the paths its
 // commands can take, on a real worker against the Temporal dev server, and
 // saves every closed run's history as JSON — the format `temporal workflow
 // show --output json` writes — for workflows/replay_test.go to replay
@@ -42,9 +43,6 @@ const historiesDir = "../workflows/testdata/histories"
 // record). Files of the same name are overwritten; others, histories of
 // an older behaviour kept on purpose, are left alone.
 func TestRecordHistories(t *testing.T) {
-	if !*recordHistories {
-		t.Skip("records only when asked: go tool task histories (go test ./integration -run TestRecordHistories -args -record-histories)")
-	}
 	_, st := folderStore(t)
 	h := newHarness(t, st)
 	w := worker.New(h.c, h.queue, worker.Options{})
@@ -309,26 +307,4 @@ func isClose(e enumspb.EventType) bool {
 		return true
 	}
 	return false
-}
-
-// tamperIndex flips a byte in every file of an index, by-hash copies
-// too, keeping their sizes: only the Release's hashes can tell.
-func tamperIndex(t *testing.T, dir string) {
-	t.Helper()
-	tampered := 0
-	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err != nil || fi.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		data[len(data)/2] ^= 0x55
-		tampered++
-		return os.WriteFile(p, data, 0o644)
-	})
-	if err != nil || tampered == 0 {
-		t.Fatalf("tamper %s: %v (%d files)", dir, err, tampered)
-	}
 }
