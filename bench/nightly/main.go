@@ -715,7 +715,7 @@ func report(o opts, in *inProcessRun, tr temporalRun) {
 			small = j
 		}
 	}
-	fmt.Printf("  (the smallest snapshot, %s: %d rows in %.3f CPU-s, an upper bound of the fixed part)\n", small.name, small.rows, small.work.Seconds()*k)
+	fmt.Printf("  (beside it, the smallest snapshot, %s: %d rows in %.3f CPU-s)\n", small.name, small.rows, small.work.Seconds()*k)
 	fmt.Printf("  Repology's night: %d repositories, %d rows, each snapshotted and compared with the night before:\n", repologyRepos, repologyRows)
 	fmt.Printf("  work = %d × (%.3f + %.3f) s + %d × %.2f µs + 2 × %d × %.2f µs = %.0f CPU-seconds\n",
 		repologyRepos, fs.fixed, fc.fixed, repologyRows, fs.perRow*1e6, repologyRows, fc.perRow*1e6, work)
