@@ -43,6 +43,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -460,6 +461,42 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// procCPU is the CPU time (user + system) the processes match picks, by
+// their command line and parent, have used: /proc/PID/stat's utime and
+// stime, in the kernel's clock ticks (100 a second).
+func procCPU(match func(cmdline string, ppid int) bool) time.Duration {
+	var total time.Duration
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid := d.Name()
+		if pid[0] < '0' || pid[0] > '9' {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + pid + "/cmdline")
+		if err != nil || len(cmdline) == 0 {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			continue
+		}
+		// Fields after the command name, which is in parentheses: state,
+		// ppid, ..., utime (the 14th field), stime (the 15th).
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		if !match(strings.ReplaceAll(string(cmdline), "\x00", " "), ppid) {
+			continue
+		}
+		utime, _ := strconv.ParseInt(f[11], 10, 64)
+		stime, _ := strconv.ParseInt(f[12], 10, 64)
+		total += time.Duration(utime+stime) * (time.Second / 100)
+	}
+	return total
+}
+
 // loadAverage is the machine's one-minute load average: a shared machine's
 // other work slows both runs, and says how much.
 func loadAverage() string {
@@ -481,6 +518,9 @@ type temporalRun struct {
 	runs      int
 	rss       int64
 	storeDir  string
+	// CPU time over the run: the worker's, the dev server's, the
+	// command's, and this process's (serving the tree).
+	cpuWorker, cpuServer, cpuCLI, cpuServing time.Duration
 }
 
 // throughTemporal runs `distroscope nightly run PLAN` against a fresh dev
@@ -506,9 +546,20 @@ func throughTemporal(o opts, planPath, catPath string) (temporalRun, error) {
 	cmd := exec.Command(filepath.Join(o.bin, "distroscope"), "nightly", "run", "--wait", planPath)
 	cmd.Env = append(stack.Env, "DISTROSCOPE_CATALOG="+catPath)
 	cmd.Stdout, cmd.Stderr = out, out
+	cpu0 := cpuTime()
 	start := time.Now()
 	err = cmd.Run()
 	tr.cli = time.Since(start)
+	tr.cpuServing = cpuTime() - cpu0
+	if cmd.ProcessState != nil {
+		tr.cpuCLI = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	tr.cpuWorker = procCPU(func(cmdline string, ppid int) bool {
+		return ppid == os.Getpid() && strings.HasSuffix(strings.Fields(cmdline)[0], "distroscope-worker")
+	})
+	tr.cpuServer = procCPU(func(cmdline string, _ int) bool {
+		return strings.Contains(cmdline, "start-dev") && strings.Contains(cmdline, state)
+	})
 	if err != nil {
 		tail, _ := os.ReadFile(logPath)
 		if len(tail) > 4000 {
@@ -656,6 +707,8 @@ func report(o opts, in *inProcessRun, tr temporalRun) {
 		overhead = tr.took.Seconds()/in.took.Seconds() - 1
 		fmt.Printf("%-46s %+11.1f%% %14s ≤ +10%% %s\n", "orchestration overhead", 100*overhead, "", verdict(overhead <= 0.10))
 		fmt.Printf("%-46s %10.1fMB %14s ≤ 300 MB %s\n", "worker peak RSS (VmHWM)", float64(tr.rss)/(1<<20), "", verdict(tr.rss <= 300<<20))
+		fmt.Printf("CPU time of the Temporal run: worker %.1fs, dev server %.1fs, the command %.1fs, serving the tree %.1fs (in-process: %.1fs in all)\n",
+			tr.cpuWorker.Seconds(), tr.cpuServer.Seconds(), tr.cpuCLI.Seconds(), tr.cpuServing.Seconds(), in.cpu.Seconds())
 	}
 
 	// The model: a job's work is a fixed part and a part per row, fitted
