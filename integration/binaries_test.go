@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,14 +22,65 @@ import (
 // buildBinaries builds the worker and the CLI the way `go tool task build` does.
 func buildBinaries(t *testing.T) (worker, cli string) {
 	t.Helper()
-	dir := t.TempDir()
-	worker, cli = filepath.Join(dir, "distroscope-worker"), filepath.Join(dir, "distroscope")
-	for out, pkg := range map[string]string{worker: "../workers", cli: "../starter"} {
-		if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, b)
-		}
+	return binary(t, "../workers"), binary(t, "../starter")
+}
+
+// buildWorker is the worker binary.
+func buildWorker(t *testing.T) string {
+	t.Helper()
+	return binary(t, "../workers")
+}
+
+// cliBinary is the distroscope CLI binary.
+func cliBinary(t *testing.T) string {
+	t.Helper()
+	return binary(t, "../starter")
+}
+
+var (
+	binariesMu  sync.Mutex
+	binariesDir string
+	binaries    = map[string]string{}
+)
+
+// binary builds the command in pkg once per test process — a build is
+// 10–20 s of the 2-core machine's CI, and a dozen tests use each binary —
+// and returns its path; TestMain removes them.
+func binary(t *testing.T, pkg string) string {
+	t.Helper()
+	binariesMu.Lock()
+	defer binariesMu.Unlock()
+	if bin, ok := binaries[pkg]; ok {
+		return bin
 	}
-	return worker, cli
+	if binariesDir == "" {
+		dir, err := os.MkdirTemp("", "distroscope-integration-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		binariesDir = dir
+	}
+	name := map[string]string{"../workers": "distroscope-worker", "../starter": "distroscope"}[pkg]
+	if name == "" {
+		name = filepath.Base(pkg)
+	}
+	bin := filepath.Join(binariesDir, name)
+	start := time.Now()
+	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	t.Logf("built %s in %v", name, time.Since(start).Round(time.Millisecond))
+	binaries[pkg] = bin
+	return bin
+}
+
+// TestMain removes the binaries the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binariesDir != "" {
+		os.RemoveAll(binariesDir)
+	}
+	os.Exit(code)
 }
 
 func TestBinariesAnswerVersion(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -163,18 +162,6 @@ func TestSIGTERMHandsBackAStalledIngest(t *testing.T) {
 		t.Errorf("the run finished %v after SIGTERM, more than %v", took, limit)
 	}
 	checkRetriedAfter(t, h, run, "IngestIndex", enumspb.TIMEOUT_TYPE_UNSPECIFIED, activities.ErrTypeInterrupted)
-}
-
-// buildWorker builds the worker binary as `go tool task build` does.
-func buildWorker(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "distroscope-worker")
-	start := time.Now()
-	if out, err := exec.Command("go", "build", "-o", bin, "../workers").CombinedOutput(); err != nil {
-		t.Fatalf("go build ../workers: %v\n%s", err, out)
-	}
-	t.Logf("built the worker in %v", time.Since(start).Round(time.Millisecond))
-	return bin
 }
 
 // workerEnv is the environment of a worker binary on h's task queue.

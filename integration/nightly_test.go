@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -35,32 +34,6 @@ import (
 // fixture repositories served on 127.0.0.1 — two releases of an apt
 // archive (so a consecutive comparison exists) and an Alpine index (a
 // comparison across distributions).
-
-var (
-	nightlyWorkerOnce sync.Once
-	nightlyWorkerPath string
-	nightlyWorkerErr  error
-)
-
-// nightlyWorkerBinary builds the worker binary once for this file's tests.
-func nightlyWorkerBinary(t *testing.T) string {
-	t.Helper()
-	nightlyWorkerOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "distroscope-nightly-worker-")
-		if err != nil {
-			nightlyWorkerErr = err
-			return
-		}
-		nightlyWorkerPath = filepath.Join(dir, "distroscope-worker")
-		if out, err := exec.Command("go", "build", "-o", nightlyWorkerPath, "../workers").CombinedOutput(); err != nil {
-			nightlyWorkerErr = fmt.Errorf("go build ../workers: %v\n%s", err, out)
-		}
-	})
-	if nightlyWorkerErr != nil {
-		t.Fatal(nightlyWorkerErr)
-	}
-	return nightlyWorkerPath
-}
 
 // nightlyEnv is verifyEnv (the CLI's environment) with the worker binary
 // on its queue and store, a catalogue of the fixture sources, and plans.
@@ -119,7 +92,7 @@ func newNightlyEnv(t *testing.T, extra string) *nightlyEnv {
 	if err := os.WriteFile(e.catalog, []byte(cat), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	startWorkerProcess(t, nightlyWorkerBinary(t), []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
+	startWorkerProcess(t, buildWorker(t), []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
 		"TEMPORAL_ADDRESS=" + e.temporal, "TEMPORAL_NAMESPACE=default", "DISTROSCOPE_TASK_QUEUE=" + e.queue,
 		"DISTROSCOPE_STORE=" + e.store, "DISTROSCOPE_METRICS_ADDR=", "DISTROSCOPE_LOG_LEVEL=info"})
 	return e

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,10 +37,7 @@ func TestProofNightlyKilled(t *testing.T) {
 	}
 	defer tc.Close()
 	bin := buildWorker(t)
-	cli := filepath.Join(filepath.Dir(bin), "distroscope")
-	if out, err := exec.Command("go", "build", "-o", cli, "../starter").CombinedOutput(); err != nil {
-		t.Fatalf("go build ../starter: %v\n%s", err, out)
-	}
+	cli := cliBinary(t)
 
 	fixture, err := proof.ServeMirror(formatstest.Path(t, "repo"))
 	if err != nil {

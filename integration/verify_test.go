@@ -31,32 +31,6 @@ import (
 // comparison never takes an impostor's snapshot for a distribution's own
 // without saying so.
 
-var (
-	cliOnce sync.Once
-	cliPath string
-	cliErr  error
-)
-
-// cliBinary builds the distroscope CLI once for the tests of this file.
-func cliBinary(t *testing.T) string {
-	t.Helper()
-	cliOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "distroscope-verify-cli-")
-		if err != nil {
-			cliErr = err
-			return
-		}
-		cliPath = filepath.Join(dir, "distroscope")
-		if out, err := exec.Command("go", "build", "-o", cliPath, "../starter").CombinedOutput(); err != nil {
-			cliErr = fmt.Errorf("go build ../starter: %v\n%s", err, out)
-		}
-	})
-	if cliErr != nil {
-		t.Fatal(cliErr)
-	}
-	return cliPath
-}
-
 // verifyEnv is one user's setup: the CLI and the test's worker share a
 // Temporal, a task queue and a folder store; no apt sources, and the
 // catalogue only when the test writes one.
