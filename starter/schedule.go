@@ -262,18 +262,9 @@ func scheduleOptions(p *plan.Plan, in workflows.NightlyInput, queue string) clie
 
 // withSchedule runs do with a handle on plan's schedule, under a deadline.
 func (c *cli) withSchedule(cmd *cobra.Command, plan string, do func(context.Context, client.Client, config.Config, client.ScheduleHandle) error) error {
-	cfg, err := c.config(cmd)
-	if err != nil {
-		return err
-	}
-	tc, err := c.dial(cfg)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	return do(ctx, tc, cfg, tc.ScheduleClient().GetHandle(ctx, scheduleIDOf(plan)))
+	return c.withTemporal(cmd, func(ctx context.Context, tc client.Client, cfg config.Config) error {
+		return do(ctx, tc, cfg, tc.ScheduleClient().GetHandle(ctx, scheduleIDOf(plan)))
+	})
 }
 
 // scheduleError names the schedule, and says what to do when there is none.
@@ -652,17 +643,13 @@ func writeScheduleDescription(w io.Writer, id string, d *client.ScheduleDescript
 
 // scheduleLs lists the nightly schedules.
 func (c *cli) scheduleLs(cmd *cobra.Command) error {
-	cfg, err := c.config(cmd)
-	if err != nil {
-		return err
-	}
-	tc, err := c.dial(cfg)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	return c.withTemporal(cmd, func(ctx context.Context, tc client.Client, cfg config.Config) error {
+		return c.listSchedules(ctx, tc, cfg)
+	})
+}
+
+// listSchedules prints every nightly schedule.
+func (c *cli) listSchedules(ctx context.Context, tc client.Client, cfg config.Config) error {
 	it, err := tc.ScheduleClient().List(ctx, client.ScheduleListOptions{})
 	if err != nil {
 		return fmt.Errorf("schedule ls: %w", err)

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/distroscope/distroscope/activities"
+	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/workflows"
 )
 
@@ -43,29 +44,20 @@ func statusCommand(c *cli) *cobra.Command {
 		Example: statusExample,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := c.config(cmd)
-			if err != nil {
-				return err
-			}
-			tc, err := c.dial(cfg)
-			if err != nil {
-				return err
-			}
-			defer tc.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			st, err := runStatus(ctx, tc, args[0], runID)
-			if err != nil {
-				return err
-			}
-			st.Link = uiLink(cfg, st.WorkflowID, st.RunID)
-			if asJSON {
-				enc := json.NewEncoder(c.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
-			}
-			st.write(c.stdout)
-			return nil
+			return c.withTemporal(cmd, func(ctx context.Context, tc client.Client, cfg config.Config) error {
+				st, err := runStatus(ctx, tc, args[0], runID)
+				if err != nil {
+					return err
+				}
+				st.Link = uiLink(cfg, st.WorkflowID, st.RunID)
+				if asJSON {
+					enc := json.NewEncoder(c.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(st)
+				}
+				st.write(c.stdout)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&runID, "run-id", "", "the run of the workflow ID (default: its latest)")

@@ -215,3 +215,21 @@ func noWorker(ctx context.Context) *noWorkerError {
 func leftQueued(nw *noWorkerError) error {
 	return fmt.Errorf("%w; the runs stay queued, and a worker started later finishes them", nw)
 }
+
+// withTemporal runs do with a client of the configured Temporal and a
+// minute's deadline: the commands that only talk to the server (schedule,
+// status) and finish in seconds.
+func (c *cli) withTemporal(cmd *cobra.Command, do func(context.Context, client.Client, config.Config) error) error {
+	cfg, err := c.config(cmd)
+	if err != nil {
+		return err
+	}
+	tc, err := c.dial(cfg)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return do(ctx, tc, cfg)
+}
