@@ -12,8 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -273,24 +271,9 @@ func TestHashMismatchFailsAndCommitsNothing(t *testing.T) {
 	h.startWorker(t, repo.DefaultFetcher())
 	root := formatstest.CopyRepo(t)
 	dir := formatstest.IndexDir(root, "main/amd64")
-	tampered := 0
-	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err != nil || fi.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		data[len(data)/2] ^= 0x55 // same size, different content: only the hash can tell
-		tampered++
-		return os.WriteFile(p, data, 0o644)
-	})
-	if err != nil || tampered == 0 {
-		t.Fatalf("tamper: %v (%d files)", err, tampered)
-	}
+	tamperIndex(t, dir) // same size, different content: only the hash can tell
 	_, keyring := formatstest.Repo(t)
-	_, err = h.snapshot(t, fixtureSource(formatstest.Serve(t, root), keyring))
+	_, err := h.snapshot(t, fixtureSource(formatstest.Serve(t, root), keyring))
 	var ae *temporal.ApplicationError
 	if !errors.As(err, &ae) || ae.Type() != activities.ErrTypeCorrupt || !strings.Contains(ae.Message(), "main/amd64") ||
 		!strings.Contains(ae.Message(), "SHA256") {
