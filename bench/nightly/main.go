@@ -34,6 +34,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -48,13 +49,16 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"golang.org/x/sync/errgroup"
 
@@ -186,8 +190,8 @@ func run() error {
 		return fmt.Errorf("in-process: %w", err)
 	}
 	in.cpu = cpuTime() - cpu0
-	fmt.Printf("in-process: %s (%s of CPU), %d rows snapshotted, %d comparisons; load average %s → %s\n",
-		in.took.Round(time.Millisecond), in.cpu.Round(time.Millisecond), in.rows, len(in.compared), load0, loadAverage())
+	fmt.Printf("in-process: %s (%s of CPU), %d rows snapshotted, %d comparisons, %d activity attempts retried; load average %s → %s\n",
+		in.took.Round(time.Millisecond), in.cpu.Round(time.Millisecond), in.rows, len(in.compared), in.retries, load0, loadAverage())
 
 	var tr temporalRun
 	if !o.noTemporal {
@@ -257,6 +261,7 @@ type job struct {
 type inProcessRun struct {
 	took      time.Duration
 	cpu       time.Duration // the process's CPU time over the run
+	retries   int64         // activity attempts failed and tried again
 	rows      int64
 	snapshots map[string]*job // by SOURCE/SUITE
 	compared  []*job
@@ -367,6 +372,7 @@ func inProcess(g plan.Graph, cat *catalog.Catalog, o opts, heap *membudget.Budge
 		}
 	}
 	r.took = time.Since(start)
+	r.retries = a.retries.Load()
 	for name, p := range r.partitions {
 		r.committed[partName(p)] = r.snapshots[name].rows
 	}
@@ -376,33 +382,45 @@ func inProcess(g plan.Graph, cat *catalog.Catalog, o opts, heap *membudget.Budge
 // acts runs the worker's activities in-process, each in its own test
 // activity environment, at most cap(slots) at once.
 type acts struct {
-	snap  *activities.Snapshot
-	cmp   *activities.Compare
-	slots chan struct{}
+	snap    *activities.Snapshot
+	cmp     *activities.Compare
+	slots   chan struct{}
+	retries atomic.Int64
 }
 
 // silent drops the activities' log lines (one per index staged).
 var silent = tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 
 // exec runs one activity in a slot and adds the time it held the slot to
-// j's work.
+// j's work. A failure that is not marked non-retryable is tried again, up
+// to maxAttempts in all, as the worker's retry policies would (the
+// attempt's delay aside), and counted.
 func (a *acts) exec(j *job, fn any, in any, out any) error {
 	a.slots <- struct{}{}
 	defer func() { <-a.slots }()
 	start := time.Now()
-	var s testsuite.WorkflowTestSuite
-	s.SetLogger(silent)
-	env := s.NewTestActivityEnvironment()
-	env.RegisterActivity(a.snap)
-	env.RegisterActivity(a.cmp)
-	v, err := env.ExecuteActivity(fn, in)
-	if err == nil {
-		err = v.Get(out)
+	defer func() { a.addWork(j, time.Since(start)) }()
+	var err error
+	for attempt := 1; ; attempt++ {
+		var s testsuite.WorkflowTestSuite
+		s.SetLogger(silent)
+		env := s.NewTestActivityEnvironment()
+		env.RegisterActivity(a.snap)
+		env.RegisterActivity(a.cmp)
+		var v converter.EncodedValue
+		if v, err = env.ExecuteActivity(fn, in); err == nil {
+			return v.Get(out)
+		}
+		var appErr *temporal.ApplicationError
+		if attempt == maxAttempts || errors.As(err, &appErr) && appErr.NonRetryable() {
+			return err
+		}
+		a.retries.Add(1)
 	}
-	d := time.Since(start)
-	a.addWork(j, d)
-	return err
 }
+
+// maxAttempts bounds the in-process run's attempts of one activity.
+const maxAttempts = 5
 
 var workMu sync.Mutex
 
