@@ -231,14 +231,20 @@ func write(ctx context.Context, root *os.Root, key string, r io.Reader, size int
 }
 
 // rename moves the finished temporary file to key, creating its folders. A
-// concurrent Delete may prune a just-created empty folder before the rename,
-// so a vanished folder is recreated a few times before giving up.
+// concurrent Delete may prune a just-created empty folder before the rename
+// or while MkdirAll makes it, and a concurrent Put may make one first, so
+// the folders are made again a few times before giving up.
 func rename(root *os.Root, tmpName, key string) error {
 	dir := path.Dir(key)
 	var err error
 	for range 8 {
 		if dir != "." {
 			if err = root.MkdirAll(dir, 0o755); err != nil {
+				if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrExist) && !isObject(root, dir) {
+					// A Delete pruned a folder MkdirAll had just made, or
+					// another Put made one MkdirAll was making: again.
+					continue
+				}
 				if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
 					return fmt.Errorf("a parent of the key is an object, not a folder: %w", err)
 				}
@@ -254,6 +260,18 @@ func rename(root *os.Root, tmpName, key string) error {
 		return fmt.Errorf("key is a folder holding other objects: %w", err)
 	}
 	return err
+}
+
+// isObject says whether a file, not a folder, is at dir or one of its
+// parents now: what makes MkdirAll's EEXIST a conflict rather than a race
+// with another Put or a Delete.
+func isObject(root *os.Root, dir string) bool {
+	for d := dir; d != "."; d = path.Dir(d) {
+		if fi, err := root.Lstat(d); err == nil && !fi.IsDir() {
+			return true
+		}
+	}
+	return false
 }
 
 // syncDir makes a rename durable. Failure only weakens durability after a

@@ -2,7 +2,9 @@ package localfs
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -342,5 +344,38 @@ func put(t *testing.T, s store.Store, key string, data []byte) {
 	t.Helper()
 	if err := s.Put(t.Context(), key, bytes.NewReader(data), int64(len(data))); err != nil {
 		t.Fatalf("Put(%q): %v", key, err)
+	}
+}
+
+// TestPutBesideADeleteThatPrunesItsFolder: a Delete removes the folders it
+// empties, so a Put into the same folder at the same moment finds its
+// parent gone between making it and renaming into it, or while making it
+// (MkdirAll's ENOENT). Both are retried; neither fails the Put.
+func TestPutBesideADeleteThatPrunesItsFolder(t *testing.T) {
+	st := newStore(t, t.TempDir())
+	ctx := context.Background()
+	const rounds = 400
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*rounds)
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range rounds {
+				key := fmt.Sprintf("_staging/a/b/c/%d-%d", w, i)
+				if err := st.Put(ctx, key, strings.NewReader("x"), 1); err != nil {
+					errs <- fmt.Errorf("put %s: %w", key, err)
+					continue
+				}
+				if err := st.Delete(ctx, key); err != nil {
+					errs <- fmt.Errorf("delete %s: %w", key, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
