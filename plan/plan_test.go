@@ -205,6 +205,23 @@ func TestRunLimits(t *testing.T) {
 	}
 }
 
+// TestExamplePlan: the example the README names parses (its sources are
+// the catalogue of the machine it runs on, so only parsing is checked).
+func TestExamplePlan(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "plans", "nightly.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := plan.Parse(f, "plans/nightly.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "nightly" || len(p.Snapshots) != 1 || len(p.Comparisons) != 1 || p.Concurrency != 4 {
+		t.Errorf("the example plan reads as %+v", p)
+	}
+}
+
 // FuzzParse: whatever the file holds, Parse returns a plan or errors —
 // never panics — and a plan it returns has what every plan needs.
 func FuzzParse(f *testing.F) {
