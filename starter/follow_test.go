@@ -100,11 +100,14 @@ func TestFollowShowsRetries(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, workflow, label string
-		progress              bool // the run itself answers the progress query
-		cause                 string
+		// lineLabel matches what starts a retry line: the label, and for a
+		// child's activity which child.
+		lineLabel string
+		progress  bool // the run itself answers the progress query
+		cause     string
 	}{
-		{"the run's own activity", "FlakySnapshot", "bookworm", true, "resolve bookworm: Release: 404 Not Found"},
-		{"a child's activity", "FlakyCompare", "compare", false, "snapshot debian/bookworm: resolve bookworm: Release: 404 Not Found"},
+		{"the run's own activity", "FlakySnapshot", "bookworm", `bookworm`, true, "resolve bookworm: Release: 404 Not Found"},
+		{"a child's activity", "FlakyCompare", "compare", `compare › \S+-FlakyCompare-child`, false, "snapshot debian/bookworm: resolve bookworm: Release: 404 Not Found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -131,7 +134,7 @@ func TestFollowShowsRetries(t *testing.T) {
 			out := stderr.String()
 			for attempt := 2; attempt <= 3; attempt++ {
 				re := regexp.MustCompile(fmt.Sprintf(`(?m)^%s: retrying ResolveRelease( in [12] s)? \(attempt %d of 4\): dial tcp 127\.0\.0\.1:9: connect: connection refused$`,
-					tc.label, attempt))
+					tc.lineLabel, attempt))
 				if n := len(re.FindAllString(out, -1)); n != 1 {
 					t.Errorf("%d lines for attempt %d, want 1:\n%s", n, attempt, out)
 				}
