@@ -208,12 +208,12 @@ func TestRunLimits(t *testing.T) {
 // TestExamplePlan: the example the README names parses (its sources are
 // the catalogue of the machine it runs on, so only parsing is checked).
 func TestExamplePlan(t *testing.T) {
-	f, err := os.Open(filepath.Join("..", "plans", "nightly.yaml"))
+	f, err := os.Open(filepath.Join("..", "docs", "nightly.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p, err := plan.Parse(f, "plans/nightly.yaml")
+	p, err := plan.Parse(f, "docs/nightly.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
