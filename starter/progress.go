@@ -292,11 +292,17 @@ func ownMessage(err error) (msg string, ok bool) {
 
 // timeoutName says a timeout type in words: StartToClose → start-to-close.
 func timeoutName(t enumspb.TimeoutType) string {
+	return lowerWords(t.String(), '-')
+}
+
+// lowerWords splits an enum's CamelCase name into lower-case words joined
+// by sep: StartToClose → start-to-close.
+func lowerWords(name string, sep byte) string {
 	var b strings.Builder
-	for i, r := range t.String() {
+	for i, r := range name {
 		if unicode.IsUpper(r) {
 			if i > 0 {
-				b.WriteByte('-')
+				b.WriteByte(sep)
 			}
 			r = unicode.ToLower(r)
 		}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/spf13/cobra"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -197,17 +196,7 @@ func runningChildren(ctx context.Context, tc client.Client, id, runID string, pr
 // statusName is a run's status as a person says it: ContinuedAsNew →
 // "continued as new".
 func statusName(s enumspb.WorkflowExecutionStatus) string {
-	var b strings.Builder
-	for i, r := range s.String() {
-		if unicode.IsUpper(r) {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			r = unicode.ToLower(r)
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return lowerWords(s.String(), ' ')
 }
 
 // currentDetails are the details the workflow set last (SetCurrentDetails),
