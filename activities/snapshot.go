@@ -87,11 +87,17 @@ func (s *Snapshot) ResolveRelease(ctx context.Context, in ResolveInput) (out Res
 	if err != nil {
 		return out, classify(err)
 	}
-	rel, err := src.Resolve(ctx, s.Fetcher.WithProgress(hb.transfer), in.Source, s.now())
+	// A backfill's spec says the time to verify at (the archive's date);
+	// every format verifies at the time it is given.
+	at := in.Source.VerificationTime(s.now())
+	rel, err := src.Resolve(ctx, s.Fetcher.WithProgress(hb.transfer), in.Source, at)
 	if err != nil {
 		return out, classify(err)
 	}
 	out.Resolved = *rel
+	if out.Resolved.VerifiedAsOf.IsZero() {
+		out.Resolved.VerifiedAsOf = at.UTC()
+	}
 	// The snapshots table is published last, so its manifest means the
 	// whole snapshot is committed.
 	snapM, ok, err := datasets.Committed(ctx, s.Store, datasets.Snapshots, rel.Partition)
@@ -327,7 +333,7 @@ func (s *Snapshot) stageSnapshotRows(ctx context.Context, rel repo.Resolved, par
 			IndexPath: part.Fetch.Path, Compression: part.Fetch.Compression.String(), IndexSize: part.Fetch.CompressedBytes,
 			IndexSHA256: part.Fetch.SHA256, UncompressedSize: part.Fetch.UncompressedBytes, Rows: part.Staged.Rows,
 			FetchedAt: now, InvalidUTF8Rows: part.Fetch.InvalidUTF8Rows, InvalidUTF8Fields: part.Fetch.InvalidUTF8Fields,
-			InvalidUTF8Columns: part.Fetch.InvalidUTF8Columns,
+			InvalidUTF8Columns: part.Fetch.InvalidUTF8Columns, VerifiedAsOf: verifiedAsOf(rel, now),
 		}
 		if err := w.Write(&row); err != nil {
 			return "", 0, err
@@ -344,4 +350,14 @@ func (s *Snapshot) stageSnapshotRows(ctx context.Context, rel repo.Resolved, par
 		return "", 0, fmt.Errorf("activities: stage %s: %w", key, err)
 	}
 	return key, int64(len(parts)), nil
+}
+
+// verifiedAsOf is the time the snapshot's Release was verified at, for its
+// record: a backfill's archive date, else the resolve's clock — or, for a
+// run resolved before Resolved carried it, the commit's.
+func verifiedAsOf(rel repo.Resolved, now time.Time) time.Time {
+	if !rel.VerifiedAsOf.IsZero() {
+		return rel.VerifiedAsOf
+	}
+	return now
 }

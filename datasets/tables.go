@@ -109,6 +109,11 @@ type SnapshotRow struct {
 	InvalidUTF8Rows    int64    `parquet:"invalid_utf8_rows,optional"`
 	InvalidUTF8Fields  int64    `parquet:"invalid_utf8_fields,optional"`
 	InvalidUTF8Columns []string `parquet:"invalid_utf8_columns,optional,list"`
+	// VerifiedAsOf is the time the Release's signatures and Valid-Until
+	// were checked at: when the snapshot was taken, or, for a backfill from
+	// a dated archive, the archive's date — its key may have expired since.
+	// Optional at the end as the columns above; zero in older snapshots.
+	VerifiedAsOf time.Time `parquet:"verified_as_of,optional,timestamp(millisecond)"`
 }
 
 // Table names one dataset and pins its schema version. The version is part

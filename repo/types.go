@@ -62,6 +62,15 @@ type Spec struct {
 	// WithFiles asks formats that can (rpm-md filelists, pacman .files) to
 	// fill the files column.
 	WithFiles bool `json:"with_files,omitempty"`
+	// Archive is the URL of the source's dated archive, with {date}
+	// (ArchiveDateLayout, UTC) where a snapshot archive puts its timestamp:
+	// the mirror as it was at that time. Only backfills read it (AtDate).
+	Archive string `json:"archive,omitempty"`
+	// VerifyAsOf, when set, is the time signatures, keys and Valid-Until
+	// are checked at instead of now: a backfill verifies an archived
+	// Release as of the date the archive served it, when its key and
+	// Valid-Until were current, not as of today (VerificationTime).
+	VerifyAsOf time.Time `json:"verify_as_of,omitzero"`
 }
 
 // FormatOrApt is the spec's format, apt when unset.
@@ -126,6 +135,9 @@ type Resolved struct {
 	ReleaseURL    string             `json:"release_url"`
 	Signers       []string           `json:"signers,omitempty"`
 	Indexes       []Index            `json:"indexes"`
+	// VerifiedAsOf is the time the Release's signatures and Valid-Until
+	// were checked at: the resolve's clock, or the spec's VerifyAsOf.
+	VerifiedAsOf time.Time `json:"verified_as_of,omitzero"`
 }
 
 // ParseFunc reads one decompressed, verified index and emits its rows; name

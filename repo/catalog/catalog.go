@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -41,6 +42,11 @@ type Entry struct {
 	AllowUnsigned bool              `yaml:"allow_unsigned"`
 	AllowExpired  bool              `yaml:"allow_expired"`
 	WithFiles     bool              `yaml:"with_files"`
+	// Archive is the source's dated archive, for backfills: a URL whose
+	// {date} an archive timestamp (YYYYMMDDThhmmssZ, UTC) replaces, the
+	// part before dists/ as mirror is — as distributions' snapshot
+	// archives serve the mirror as it was at any time.
+	Archive string `yaml:"archive"`
 
 	// Where the entry was read from.
 	File string `yaml:"-"`
@@ -204,6 +210,9 @@ func validate(e Entry, at func(string) string) error {
 	if e.URLTemplate != "" && !strings.Contains(e.URLTemplate, "{mirror}") {
 		return fmt.Errorf("catalog: %s: source %q: url_template must start from {mirror}", at("url_template"), e.Name)
 	}
+	if err := validateArchive(e); err != nil {
+		return fmt.Errorf("catalog: %s: source %q: %w", at("archive"), e.Name, err)
+	}
 	for _, k := range e.Keyring {
 		if _, err := os.Stat(k); err != nil {
 			return fmt.Errorf("catalog: %s: source %q: keyring %s: %w", at("keyring"), e.Name, k, err)
@@ -352,6 +361,9 @@ func (c *Catalog) Specs(ref, defaultArch string) ([]repo.Spec, error) {
 				AllowUnsigned: e.AllowUnsigned || e.trusted, AllowExpired: e.AllowExpired,
 				MinPackages: e.MinPackages, WithFiles: e.WithFiles,
 			}
+			if m == e.Mirror {
+				spec.Archive = e.Archive // the archive is of the main mirror (see validateArchive)
+			}
 			if spec.Format == repo.FormatApt {
 				spec.Distro, spec.Release = "", "" // apt names its partition from the signed Release
 			}
@@ -359,4 +371,28 @@ func (c *Catalog) Specs(ref, defaultArch string) ([]repo.Spec, error) {
 		}
 	}
 	return out, nil
+}
+
+// validateArchive checks a dated archive URL: one {date}, and an http(s)
+// or file URL once it is filled. An archive mirrors the main mirror only:
+// per-architecture mirrors (Ubuntu's ports) would need one archive each,
+// which nothing asks for yet, so the two are not allowed together.
+func validateArchive(e Entry) error {
+	if e.Archive == "" {
+		return nil
+	}
+	if n := strings.Count(e.Archive, repo.ArchiveDatePlaceholder); n != 1 {
+		return fmt.Errorf("archive %q must hold %s once, where the archive's timestamp (YYYYMMDDThhmmssZ) goes", e.Archive, repo.ArchiveDatePlaceholder)
+	}
+	u, err := url.Parse(repo.ExpandArchive(e.Archive, time.Unix(0, 0)))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file") || (u.Scheme != "file" && u.Host == "") {
+		return fmt.Errorf("archive %q is not an http(s) or file URL", e.Archive)
+	}
+	if u.User != nil {
+		return fmt.Errorf("archive URLs must not carry credentials")
+	}
+	if len(e.Mirrors) > 0 {
+		return fmt.Errorf("archive cannot be used with mirrors (per-architecture mirrors would need an archive each)")
+	}
+	return nil
 }

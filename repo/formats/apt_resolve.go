@@ -26,8 +26,11 @@ const maxReleaseBytes = 32 << 20
 // AllowUnsigned), an expired Valid-Until (unless AllowExpired), a Release
 // that does not parse, or components and architectures it does not offer;
 // with ErrNoSuchSuite (an ErrInvalidSource) when the mirror has neither
-// InRelease nor Release for the suite.
+// InRelease nor Release for the suite. Signatures, keys and Valid-Until
+// are checked at now, or as of the spec's VerifyAsOf when it has one (a
+// dated archive's Release, signed by a key that has expired since).
 func (Apt) Resolve(ctx context.Context, f *repo.Fetcher, src repo.Spec, now time.Time) (*repo.Resolved, error) {
+	now = src.VerificationTime(now)
 	if src.Mirror == "" || src.Suite == "" {
 		return nil, repo.Invalid(fmt.Errorf("apt: a source needs a mirror and a suite"))
 	}
@@ -43,8 +46,8 @@ func (Apt) Resolve(ctx context.Context, f *repo.Fetcher, src repo.Spec, now time
 		return nil, repo.Corrupt(fmt.Errorf("apt: %s: %w", releaseURL, err))
 	}
 	if !rel.ValidUntil.IsZero() && now.After(rel.ValidUntil) && !src.AllowExpired {
-		return nil, repo.Corrupt(fmt.Errorf("apt: %s expired at %s (Valid-Until); pass --allow-expired to snapshot it anyway",
-			releaseURL, rel.ValidUntil.UTC().Format(time.RFC3339)))
+		return nil, repo.Corrupt(fmt.Errorf("apt: %s expired at %s (Valid-Until%s); pass --allow-expired to snapshot it anyway",
+			releaseURL, rel.ValidUntil.UTC().Format(time.RFC3339), asOf(src)))
 	}
 	if rel.Date.IsZero() {
 		return nil, repo.Corrupt(fmt.Errorf("apt: %s has no Date field", releaseURL))
@@ -77,7 +80,7 @@ func (Apt) Resolve(ctx context.Context, f *repo.Fetcher, src repo.Spec, now time
 		Source: src, Partition: part,
 		Origin: rel.Origin, Label: rel.Label, Suite: rel.Suite, Codename: rel.Codename, Version: rel.Version,
 		Date: rel.Date.UTC(), ValidUntil: rel.ValidUntil.UTC(), ReleaseSHA256: releaseHash, ReleaseURL: releaseURL,
-		Signers: signers,
+		Signers: signers, VerifiedAsOf: now.UTC(),
 	}
 	if rel.ValidUntil.IsZero() {
 		res.ValidUntil = time.Time{}
@@ -98,6 +101,14 @@ func (Apt) Resolve(ctx context.Context, f *repo.Fetcher, src repo.Spec, now time
 		}
 	}
 	return res, nil
+}
+
+// asOf says, in an expiry message, the time a backfill checked at.
+func asOf(src repo.Spec) string {
+	if src.VerifyAsOf.IsZero() {
+		return ""
+	}
+	return ", checked as of " + src.VerifyAsOf.UTC().Format(time.RFC3339)
 }
 
 func pickIndex(rel *deb.Release, src repo.Spec, comp, arch string, order []repo.Compression) (repo.Index, error) {
