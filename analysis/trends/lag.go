@@ -1,6 +1,3 @@
-// Package trends follows releases across their snapshots: the history of
-// every package version, the series of one point per snapshot, and each
-// source package's lag behind the other tracked distributions.
 package trends
 
 import (
@@ -34,18 +31,21 @@ type Peer struct {
 //     that is all versions of two ecosystems have in common; Version is
 //     the raw version that upstream came from.
 //   - Its project is rules.Map(format, source, true).Name (the binary
-//     rules for a package without a source). When no peer has that
-//     project, the projects of its binaries (main flavor only, in binary
-//     name order) are tried: the rules map Debian's source python-requests
-//     to itself but its binary python3-requests, like Arch's and Alpine's
-//     packages, to python:requests, which is what crossmap.Compare's
-//     pairing by source, then binary, does too.
+//     rules for a package without a source), and the projects of its
+//     binaries of the main flavor count too: the default rules map
+//     Debian's and Fedora's source python-requests to python-requests, but
+//     their binary python3-requests, Arch's python-requests and Alpine's
+//     py3-requests to python:requests. Of all those projects, the one some
+//     peer has the newest upstream version of is the source's (ties: the
+//     first peer, then the source's own project, then its binaries' in
+//     name order). Binaries of a flavor (-dev, -doc) are left out as
+//     crossmap.Compare leaves them: they pair only with the same flavor.
 //   - Each peer is collapsed the same way: every package counts under its
-//     source's project and, for the main flavor, its binary's project,
-//     each project keeping its newest upstream version. Across peers, the
-//     newest wins; between equal upstream versions the first peer in
-//     (distro, release, snapshot) order, and within a peer the greatest
-//     raw version text, so the row does not depend on the input order.
+//     source's project and its main-flavor binary's project, each keeping
+//     its newest upstream version. Across peers the newest wins; between
+//     equal upstream versions the first peer in (distro, release,
+//     snapshot) order, and within a peer the greatest raw version text, so
+//     that the row does not depend on the input order.
 //   - matched counts the sources whose project some peer has. A row is
 //     emitted when the newest peer upstream is newer than the source's
 //     (upstream.Compare > 0), unless the snapshot also has another source
@@ -79,6 +79,7 @@ func ComputeLag(date time.Time, cur []PackageVersion, peers []Peer, prev []datas
 	type candidate struct {
 		src     *source
 		project string
+		newest  peerNewest
 	}
 	var found []candidate
 	best := map[string]string{} // project → highest upstream among cur's matched sources
@@ -86,12 +87,12 @@ func ComputeLag(date time.Time, cur []PackageVersion, peers []Peer, prev []datas
 		if s.upstream == "" {
 			continue
 		}
-		project, ok := s.match(m, newest)
+		project, n, ok := s.match(m, newest)
 		if !ok {
 			continue
 		}
 		matched++
-		found = append(found, candidate{s, project})
+		found = append(found, candidate{s, project, n})
 		if b, ok := best[project]; !ok || upstream.Compare(s.upstream, b) > 0 {
 			best[project] = s.upstream
 		}
@@ -102,7 +103,7 @@ func ComputeLag(date time.Time, cur []PackageVersion, peers []Peer, prev []datas
 		prevBySource[prev[i].Source] = &prev[i]
 	}
 	for _, c := range found {
-		s, n := c.src, newest[c.project]
+		s, n := c.src, c.newest
 		if upstream.Compare(n.upstream, s.upstream) <= 0 || upstream.Compare(s.upstream, best[c.project]) < 0 {
 			continue
 		}
@@ -153,28 +154,32 @@ func newer(up, version, bestUp, bestVersion string) bool {
 }
 
 // mapper caches the rules' mapping: a snapshot repeats each source once
-// per binary and each binary once per index architecture, and peers of
-// one format share most names.
+// per binary and each binary once per index architecture, and the rules
+// are a few dozen regular expressions. The caches are keyed by format,
+// then name, so that lookups hash one string.
 type mapper struct {
-	rules *crossmap.Rules
-	cache map[mapKey]crossmap.Canonical
-}
-
-type mapKey struct {
-	format, name string
-	source       bool
+	rules         *crossmap.Rules
+	sources, bins map[string]map[string]crossmap.Canonical
 }
 
 func newMapper(rules *crossmap.Rules) *mapper {
-	return &mapper{rules: rules, cache: map[mapKey]crossmap.Canonical{}}
+	return &mapper{rules: rules, sources: map[string]map[string]crossmap.Canonical{}, bins: map[string]map[string]crossmap.Canonical{}}
 }
 
 func (m *mapper) Map(format, name string, source bool) crossmap.Canonical {
-	k := mapKey{format, name, source}
-	c, ok := m.cache[k]
+	caches := m.bins
+	if source {
+		caches = m.sources
+	}
+	cache, ok := caches[format]
+	if !ok {
+		cache = map[string]crossmap.Canonical{}
+		caches[format] = cache
+	}
+	c, ok := cache[name]
 	if !ok {
 		c = m.rules.Map(format, name, source)
-		m.cache[k] = c
+		cache[name] = c
 	}
 	return c
 }
@@ -201,6 +206,7 @@ func (m *mapper) binaryProject(format, name string) string {
 type peerNewest struct {
 	upstream, version string
 	peer              int // index into ComputeLag's peers
+	rank              int // position of that peer in (distro, release, snapshot) order
 }
 
 // collapsePeers returns each project's newest upstream version among the
@@ -216,7 +222,7 @@ func collapsePeers(peers []Peer, m *mapper) map[string]peerNewest {
 		return cmp.Or(strings.Compare(pa.Distro, pb.Distro), strings.Compare(pa.Release, pb.Release), strings.Compare(pa.Snapshot, pb.Snapshot))
 	})
 	newest := map[string]peerNewest{}
-	offer := func(project, up, version string, peer int) {
+	offer := func(project, up, version string, peer, rank int) {
 		if project == "" {
 			return
 		}
@@ -224,17 +230,17 @@ func collapsePeers(peers []Peer, m *mapper) map[string]peerNewest {
 		if ok && (n.peer != peer && upstream.Compare(up, n.upstream) <= 0 || n.peer == peer && !newer(up, version, n.upstream, n.version)) {
 			return
 		}
-		newest[project] = peerNewest{up, version, peer}
+		newest[project] = peerNewest{up, version, peer, rank}
 	}
-	for _, i := range order {
+	for rank, i := range order {
 		for j := range peers[i].Packages {
 			p := &peers[i].Packages[j]
 			up := upstream.Normalize(p.Format, p.Version)
 			if !comparableUpstream(up) {
 				continue
 			}
-			offer(m.sourceProject(p), up, p.Version, i)
-			offer(m.binaryProject(p.Format, p.Package), up, p.Version, i)
+			offer(m.sourceProject(p), up, p.Version, i, rank)
+			offer(m.binaryProject(p.Format, p.Package), up, p.Version, i, rank)
 		}
 	}
 	return newest
@@ -248,20 +254,30 @@ type source struct {
 	srcProject        string
 }
 
-// match returns the first project of the source that a peer has: its
-// own, then its binaries' in name order.
-func (s *source) match(m *mapper, newest map[string]peerNewest) (string, bool) {
-	if _, ok := newest[s.srcProject]; ok {
-		return s.srcProject, true
-	}
-	for _, b := range s.binaries {
-		if k := m.binaryProject(s.format, b); k != "" {
-			if _, ok := newest[k]; ok {
-				return k, true
+// match returns the project of the source some peer has the newest
+// upstream version of, among the source's own project and its binaries'
+// (see ComputeLag), and that version.
+func (s *source) match(m *mapper, newest map[string]peerNewest) (project string, best peerNewest, ok bool) {
+	consider := func(key string) {
+		n, found := newest[key]
+		if !found || key == project {
+			return
+		}
+		if ok {
+			c := upstream.Compare(n.upstream, best.upstream)
+			if c < 0 || c == 0 && n.rank >= best.rank {
+				return
 			}
 		}
+		project, best, ok = key, n, true
 	}
-	return "", false
+	consider(s.srcProject)
+	for _, b := range s.binaries {
+		if k := m.binaryProject(s.format, b); k != "" {
+			consider(k)
+		}
+	}
+	return project, best, ok
 }
 
 // collapseSources groups cur by source, sorted by name, each with its
