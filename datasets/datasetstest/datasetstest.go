@@ -92,3 +92,12 @@ func CommitSnapshot(t testing.TB, st store.Store, p datasets.Partition, signers 
 		t.Fatal(err)
 	}
 }
+
+// CommitRelease commits rows as snapshot p of st, whole: its packages
+// partition, then its snapshots partition (which commits the snapshot),
+// its Release verified by signers (none: unverified).
+func CommitRelease(t testing.TB, st store.Store, p datasets.Partition, rows []datasets.PackageRow, signers ...string) {
+	t.Helper()
+	CommitPackages(t, st, p, rows)
+	CommitSnapshot(t, st, p, signers...)
+}
