@@ -23,7 +23,7 @@ type Peer struct {
 // ComputeLag returns the outdated sources of cur (sorted by source) and how many of cur's sources a peer matched.
 //
 // It is Repology's "outdated" status, computed per snapshot so that the
-// history keeps every day's answer:
+// history keeps every day's answer. Nil rules are crossmap.DefaultRules.
 //
 //   - A source package of cur is Source, or Package when Source is empty.
 //     Its upstream version is the highest upstream.Normalize of its
@@ -37,8 +37,8 @@ type Peer struct {
 //     their binary python3-requests, Arch's python-requests and Alpine's
 //     py3-requests to python:requests. Of all those projects, the one some
 //     peer has the newest upstream version of is the source's (ties: the
-//     first peer, then the source's own project, then its binaries' in
-//     name order). Binaries of a flavor (-dev, -doc) are left out as
+//     first peer in the order below, then the source's own project, then
+//     its binaries' in name order). Binaries of a flavor (-dev, -doc) are left out as
 //     crossmap.Compare leaves them: they pair only with the same flavor.
 //   - Each peer is collapsed the same way: every package counts under its
 //     source's project and its main-flavor binary's project, each keeping
@@ -46,7 +46,9 @@ type Peer struct {
 //     equal upstream versions the first peer in (distro, release,
 //     snapshot) order, and within a peer the greatest raw version text, so
 //     that the row does not depend on the input order.
-//   - matched counts the sources whose project some peer has. A row is
+//   - matched counts the sources one of whose projects some peer has
+//     (crossmap.Compare pairs by binary name too, with the same risk: a
+//     binary named like an unrelated project elsewhere). A row is
 //     emitted when the newest peer upstream is newer than the source's
 //     (upstream.Compare > 0), unless the snapshot also has another source
 //     of the same project at a higher upstream version: that one is the
@@ -65,8 +67,8 @@ type Peer struct {
 //     starts a new lag.
 //
 // Time is O(n log n) in the entries (maps, one sort of the sources and of
-// each source's binaries) and memory proportional to the distinct sources
-// and projects; the rules map each distinct (format, name) once.
+// each source's binaries) and memory proportional to the distinct names
+// and projects: the rules map each distinct (format, name) once, cached.
 func ComputeLag(date time.Time, cur []PackageVersion, peers []Peer, prev []datasets.PackageLagRow, rules *crossmap.Rules) (rows []datasets.PackageLagRow, matched int64) {
 	if rules == nil {
 		rules = crossmap.DefaultRules()
