@@ -43,6 +43,11 @@ func (c *stringColumn) append(v string) error {
 	return nil
 }
 
+func (c *stringColumn) reserve(rows int, bytes int64) {
+	c.end = make([]uint32, 0, rows)
+	c.b.Grow(reserveBytes(bytes))
+}
+
 func (c *stringColumn) finish() {
 	c.data = c.b.String()
 	c.b = strings.Builder{}
@@ -77,6 +82,8 @@ func (c *internedColumn) append(v string) {
 	c.codes = append(c.codes, code)
 }
 
+func (c *internedColumn) reserve(rows int) { c.codes = make([]uint32, 0, rows) }
+
 func (c *internedColumn) finish() { c.index = nil }
 
 func (c *internedColumn) at(i int) string { return c.values[c.codes[i]] }
@@ -90,13 +97,28 @@ const readBatchRows = 8192
 // million rows; a footer claiming more is corrupt.
 const maxFileRows = 1 << 26
 
+// columnSink takes the columns readColumns decodes.
+type columnSink interface {
+	// reserve makes room for rows rows before the first batch; bytes are
+	// each column's uncompressed size by the footer, a hint of its text.
+	reserve(rows int, bytes map[string]int64)
+	appendBatch(rec arrow.RecordBatch) error
+}
+
+// maxReserve bounds what a file's own claims make reserve allocate, so
+// that a hostile footer cannot make it allocate more than a real file
+// needs.
+const maxReserve = 1 << 28
+
+// reserveBytes is a footer's claim of a column's bytes, bounded.
+func reserveBytes(n int64) int { return int(min(max(n, 0), maxReserve)) }
+
 // readColumns decodes the named top-level columns of the Parquet object
-// key (r, of size bytes) with Arrow, never the others, handing each record
-// batch to add. Arrow panics on some corrupt files instead of returning an
+// key (r, of size bytes) with Arrow, never the others, into sink. Arrow panics on some corrupt files instead of returning an
 // error; that panic, a missing column and a decoding error are all errors
 // wrapping datasets.ErrCorrupt that name the object. Columns are decoded on
 // the calling goroutine so such a panic can be recovered here.
-func readColumns(ctx context.Context, r io.ReaderAt, size int64, key string, cols []string, add func(rec arrow.RecordBatch) error) (err error) {
+func readColumns(ctx context.Context, r io.ReaderAt, size int64, key string, cols []string, sink columnSink) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = corrupt(key, "%v", p)
@@ -111,12 +133,14 @@ func readColumns(ctx context.Context, r io.ReaderAt, size int64, key string, col
 	schema := pf.MetaData().Schema
 	var leaves []int
 	found := map[string]bool{}
+	leafName := map[int]string{}
 	for i := 0; i < schema.NumColumns(); i++ {
 		path := schema.Column(i).ColumnPath()
 		for _, c := range cols {
 			if len(path) > 0 && path[0] == c {
 				leaves = append(leaves, i)
 				found[c] = true
+				leafName[i] = c
 			}
 		}
 	}
@@ -129,6 +153,16 @@ func readColumns(ctx context.Context, r io.ReaderAt, size int64, key string, col
 	if rows < 0 || rows > maxFileRows {
 		return corrupt(key, "claims %d rows", rows)
 	}
+	bytes := map[string]int64{}
+	md := pf.MetaData()
+	for g := 0; g < md.NumRowGroups(); g++ {
+		for leaf, name := range leafName {
+			if cc, err := md.RowGroup(g).ColumnChunk(leaf); err == nil {
+				bytes[name] += cc.TotalUncompressedSize()
+			}
+		}
+	}
+	sink.reserve(int(min(rows, maxReserve/8)), bytes)
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: readBatchRows}, alloc)
 	if err != nil {
 		return corrupt(key, "%v", err)
@@ -148,7 +182,7 @@ func readColumns(ctx context.Context, r io.ReaderAt, size int64, key string, col
 		if n > rows {
 			return corrupt(key, "holds more rows than the %d it declares", rows)
 		}
-		if err := add(rec); err != nil {
+		if err := sink.appendBatch(rec); err != nil {
 			return corrupt(key, "row %d: %v", n-rec.NumRows(), err)
 		}
 	}

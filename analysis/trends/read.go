@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/distroscope/distroscope/datasets"
@@ -36,13 +35,13 @@ func (s Storage) dataFile(ctx context.Context, t datasets.Table, p datasets.Part
 
 // readColumnsOf opens data object f, checked against its manifest, and
 // decodes the named columns with Arrow.
-func (s Storage) readColumnsOf(ctx context.Context, f datasets.ManifestFile, cols []string, add func(arrow.RecordBatch) error) error {
+func (s Storage) readColumnsOf(ctx context.Context, f datasets.ManifestFile, cols []string, sink columnSink) error {
 	r, err := datasets.OpenFile(ctx, s.Store, f, s.TempDir)
 	if err != nil {
 		return fmt.Errorf("trends: %w", err)
 	}
 	defer r.Close()
-	return readColumns(ctx, r, r.Size(), f.Key, cols, add)
+	return readColumns(ctx, r, r.Size(), f.Key, cols, sink)
 }
 
 // readEntries reads the columns of snapshot p's packages the trends use.
@@ -52,7 +51,7 @@ func (s Storage) readEntries(ctx context.Context, p datasets.Partition) (*entrie
 		return nil, datasets.ManifestFile{}, err
 	}
 	e := &entries{}
-	if err := s.readColumnsOf(ctx, m.Files[0], packagesColumns, e.appendBatch); err != nil {
+	if err := s.readColumnsOf(ctx, m.Files[0], packagesColumns, e); err != nil {
 		return nil, datasets.ManifestFile{}, err
 	}
 	e.finish()
@@ -66,7 +65,7 @@ func (s Storage) readHistory(ctx context.Context, p datasets.Partition) (*histor
 		return nil, datasets.ManifestFile{}, err
 	}
 	h := &history{}
-	if err := s.readColumnsOf(ctx, m.Files[0], historyColumns, h.appendBatch); err != nil {
+	if err := s.readColumnsOf(ctx, m.Files[0], historyColumns, h); err != nil {
 		return nil, datasets.ManifestFile{}, err
 	}
 	h.finish()

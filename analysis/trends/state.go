@@ -19,6 +19,14 @@ type entries struct {
 // packagesColumns are the columns of the packages table entries read.
 var packagesColumns = []string{"package", "index_architecture", "version", "source", "format"}
 
+func (e *entries) reserve(rows int, bytes map[string]int64) {
+	e.pkg.reserve(rows, bytes["package"])
+	e.version.reserve(rows, bytes["version"])
+	e.source.reserve(rows, bytes["source"])
+	e.arch.reserve(rows)
+	e.format.reserve(rows)
+}
+
 func (e *entries) appendBatch(rec arrow.RecordBatch) error {
 	n := int(rec.NumRows())
 	for _, c := range []struct {
@@ -83,6 +91,20 @@ type history struct {
 // carries each row over.
 var historyColumns = []string{"package", "index_architecture", "version", "source", "upstream", "format",
 	"first_snapshot", "first_seen", "last_snapshot", "last_seen", "snapshots", "current"}
+
+func (h *history) reserve(rows int, bytes map[string]int64) {
+	h.pkg.reserve(rows, bytes["package"])
+	h.version.reserve(rows, bytes["version"])
+	h.source.reserve(rows, bytes["source"])
+	h.upstream.reserve(rows, bytes["upstream"])
+	for _, c := range []*internedColumn{&h.arch, &h.format, &h.firstSnap, &h.lastSnap} {
+		c.reserve(rows)
+	}
+	h.firstSeen = make([]int64, 0, rows)
+	h.lastSeen = make([]int64, 0, rows)
+	h.snapshots = make([]int64, 0, rows)
+	h.current = make([]bool, 0, rows)
+}
 
 func (h *history) appendBatch(rec arrow.RecordBatch) error {
 	n := int(rec.NumRows())
