@@ -17,19 +17,19 @@ import (
 )
 
 var (
-	day1 = time.Date(2026, 7, 11, 10, 16, 37, 0, time.UTC)
-	day2 = day1.AddDate(0, 0, 1)
-	day3 = day1.AddDate(0, 0, 2)
-	day4 = day1.AddDate(0, 0, 3)
-	day5 = day1.AddDate(0, 0, 4)
+	lagDay1 = time.Date(2026, 7, 11, 10, 16, 37, 0, time.UTC)
+	lagDay2 = lagDay1.AddDate(0, 0, 1)
+	lagDay3 = lagDay1.AddDate(0, 0, 2)
+	lagDay4 = lagDay1.AddDate(0, 0, 3)
+	lagDay5 = lagDay1.AddDate(0, 0, 4)
 )
 
-func part(distro, release string) datasets.Partition {
+func lagPart(distro, release string) datasets.Partition {
 	return datasets.Partition{Distro: distro, Release: release, Snapshot: "s1"}
 }
 
-// versionsOf reads rows of the packages table as the lag reads them.
-func versionsOf(rows []datasets.PackageRow) []PackageVersion {
+// lagVersionsOf reads rows of the packages table as the lag reads them.
+func lagVersionsOf(rows []datasets.PackageRow) []PackageVersion {
 	out := make([]PackageVersion, len(rows))
 	for i, r := range rows {
 		out[i] = PackageVersion{Package: r.Package, Source: r.Source, Version: r.Version, Format: r.Format}
@@ -116,14 +116,14 @@ func TestLagLibversionVectors(t *testing.T) {
 			peerNewer bool
 		}{{c[0], c[1], order < 0}, {c[1], c[0], order > 0}} {
 			cur := []PackageVersion{{Package: "hello", Source: "hello", Version: v.cur}}
-			peers := []Peer{{Partition: part("other", "r"), Packages: []PackageVersion{{Package: "hello", Source: "hello", Version: v.peer}}}}
-			rows, matched := ComputeLag(day1, cur, peers, nil, rules)
+			peers := []Peer{{Partition: lagPart("other", "r"), Packages: []PackageVersion{{Package: "hello", Source: "hello", Version: v.peer}}}}
+			rows, matched := ComputeLag(lagDay1, cur, peers, nil, rules)
 			comparable := !notComparable[v.cur] && !notComparable[v.peer]
 			var want []datasets.PackageLagRow
 			if comparable && v.peerNewer {
 				want = []datasets.PackageLagRow{{Source: "hello", Project: "hello", Version: v.cur, Upstream: v.cur,
 					NewestUpstream: v.peer, NewestVersion: v.peer, NewestDistro: "other", NewestRelease: "r",
-					OutdatedSince: day1, Binaries: []string{"hello"}}}
+					OutdatedSince: lagDay1, Binaries: []string{"hello"}}}
 				outdated++
 			}
 			wantMatched := int64(0)
@@ -150,18 +150,18 @@ func TestLagLibversionVectors(t *testing.T) {
 // 3.18: both have openssl (Debian 3.0.17, Alpine 3.1.2), under source
 // names the rules leave alone, and nothing else in common.
 func TestLagRealIndexes(t *testing.T) {
-	debian := versionsOf(formatstest.ParsePackages(t, "../../ecosystem/deb/testdata/bookworm-updates-main-amd64.Packages", "main", "amd64"))
-	alpine := versionsOf(formatstest.Rows(t, repo.FormatAPK, "../../ecosystem/apk/testdata/alpine-3.18-aarch64.APKINDEX.tar.gz", repo.Index{Component: "main", Architecture: "aarch64"}))
+	debian := lagVersionsOf(formatstest.ParsePackages(t, "../../ecosystem/deb/testdata/bookworm-updates-main-amd64.Packages", "main", "amd64"))
+	alpine := lagVersionsOf(formatstest.Rows(t, repo.FormatAPK, "../../ecosystem/apk/testdata/alpine-3.18-aarch64.APKINDEX.tar.gz", repo.Index{Component: "main", Architecture: "aarch64"}))
 
-	rows, matched := ComputeLag(day1, debian, []Peer{{Partition: part("alpine", "v3.18"), Packages: alpine}}, nil, nil)
+	rows, matched := ComputeLag(lagDay1, debian, []Peer{{Partition: lagPart("alpine", "v3.18"), Packages: alpine}}, nil, nil)
 	checkLag(t, rows, matched, []datasets.PackageLagRow{{
 		Source: "openssl", Project: "openssl", Version: "3.0.17-1~deb12u2", Upstream: "3.0.17",
 		NewestUpstream: "3.1.2", NewestVersion: "3.1.2-r0", NewestDistro: "alpine", NewestRelease: "v3.18",
-		OutdatedSince: day1, Binaries: []string{"libssl-dev", "libssl-doc", "libssl3", "openssl"},
+		OutdatedSince: lagDay1, Binaries: []string{"libssl-dev", "libssl-doc", "libssl3", "openssl"},
 	}}, 1)
 
 	// The other way round Alpine's openssl is matched and newest.
-	rows, matched = ComputeLag(day1, alpine, []Peer{{Partition: part("debian", "bookworm-updates"), Packages: debian}}, nil, nil)
+	rows, matched = ComputeLag(lagDay1, alpine, []Peer{{Partition: lagPart("debian", "bookworm-updates"), Packages: debian}}, nil, nil)
 	checkLag(t, rows, matched, nil, 1)
 }
 
@@ -179,7 +179,7 @@ func TestLagNameRules(t *testing.T) {
 	debian := func(newest, version, distro, release, project string) []datasets.PackageLagRow {
 		return []datasets.PackageLagRow{{Source: "python-requests", Project: project, Version: "2.28.1+dfsg-1", Upstream: "2.28.1",
 			NewestUpstream: newest, NewestVersion: version, NewestDistro: distro, NewestRelease: release,
-			OutdatedSince: day1, Binaries: []string{"python3-requests"}}}
+			OutdatedSince: lagDay1, Binaries: []string{"python3-requests"}}}
 	}
 	for _, tc := range []struct {
 		name        string
@@ -204,14 +204,14 @@ func TestLagNameRules(t *testing.T) {
 		{"fedora vs alpine", "fedora/40", []string{"alpine/v3.20"}, []datasets.PackageLagRow{{
 			Source: "python-requests", Project: "python:requests", Version: "2.31.0-3.fc40", Upstream: "2.31.0",
 			NewestUpstream: "2.32.3", NewestVersion: "2.32.3-r0", NewestDistro: "alpine", NewestRelease: "v3.20",
-			OutdatedSince: day1, Binaries: []string{"python3-requests"}}}, 1},
+			OutdatedSince: lagDay1, Binaries: []string{"python3-requests"}}}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var peers []Peer
 			for _, p := range tc.peers {
 				peers = append(peers, peer(p))
 			}
-			rows, matched := ComputeLag(day1, pkgs[tc.cur], peers, nil, rules)
+			rows, matched := ComputeLag(lagDay1, pkgs[tc.cur], peers, nil, rules)
 			checkLag(t, rows, matched, tc.want, tc.wantMatched)
 		})
 	}
@@ -226,7 +226,7 @@ func TestLagOutdatedSince(t *testing.T) {
 		return []PackageVersion{{Package: "curl", Source: "curl", Version: v, Format: "deb"}, {Package: "libcurl4", Source: "curl", Version: v, Format: "deb"}}
 	}
 	arch := func(v string) []Peer {
-		return []Peer{{Partition: part("archlinux", "core"), Packages: []PackageVersion{{Package: "curl", Source: "curl", Version: v, Format: "alpm"}}}}
+		return []Peer{{Partition: lagPart("archlinux", "core"), Packages: []PackageVersion{{Package: "curl", Source: "curl", Version: v, Format: "alpm"}}}}
 	}
 	row := func(version, up, newestVersion, newest string, since time.Time) datasets.PackageLagRow {
 		return datasets.PackageLagRow{Source: "curl", Project: "curl", Version: version, Upstream: up,
@@ -239,11 +239,11 @@ func TestLagOutdatedSince(t *testing.T) {
 		cur, peer string
 		want      []datasets.PackageLagRow
 	}{
-		{day1, "7.88.1-10+deb12u8", "8.11.0-1", []datasets.PackageLagRow{row("7.88.1-10+deb12u8", "7.88.1", "8.11.0-1", "8.11.0", day1)}},
-		{day2, "7.88.1-10+deb12u9", "8.11.1-2", []datasets.PackageLagRow{row("7.88.1-10+deb12u9", "7.88.1", "8.11.1-2", "8.11.1", day1)}},
-		{day3, "8.11.0-1", "8.11.1-2", []datasets.PackageLagRow{row("8.11.0-1", "8.11.0", "8.11.1-2", "8.11.1", day3)}},
-		{day4, "8.11.1-1", "8.11.1-2", nil},
-		{day5, "8.11.1-1", "8.12.0-1", []datasets.PackageLagRow{row("8.11.1-1", "8.11.1", "8.12.0-1", "8.12.0", day5)}},
+		{lagDay1, "7.88.1-10+deb12u8", "8.11.0-1", []datasets.PackageLagRow{row("7.88.1-10+deb12u8", "7.88.1", "8.11.0-1", "8.11.0", lagDay1)}},
+		{lagDay2, "7.88.1-10+deb12u9", "8.11.1-2", []datasets.PackageLagRow{row("7.88.1-10+deb12u9", "7.88.1", "8.11.1-2", "8.11.1", lagDay1)}},
+		{lagDay3, "8.11.0-1", "8.11.1-2", []datasets.PackageLagRow{row("8.11.0-1", "8.11.0", "8.11.1-2", "8.11.1", lagDay3)}},
+		{lagDay4, "8.11.1-1", "8.11.1-2", nil},
+		{lagDay5, "8.11.1-1", "8.12.0-1", []datasets.PackageLagRow{row("8.11.1-1", "8.11.1", "8.12.0-1", "8.12.0", lagDay5)}},
 	} {
 		rows, matched := ComputeLag(step.date, deb(step.cur), arch(step.peer), prev, nil)
 		t.Run(step.date.Format(time.DateOnly), func(t *testing.T) { checkLag(t, rows, matched, step.want, 1) })
@@ -264,10 +264,10 @@ func TestLagDeterministic(t *testing.T) {
 	peers := []Peer{
 		// Two Alpine snapshots and Arch at 1.5.6: the first in (distro,
 		// release) order is alpine/v3.19.
-		{Partition: part("archlinux", "core"), Packages: []PackageVersion{{Package: "zstd", Source: "zstd", Version: "1.5.6-1", Format: "alpm"}}},
-		{Partition: part("alpine", "v3.20"), Packages: []PackageVersion{{Package: "zstd", Source: "zstd", Version: "1.5.6-r0", Format: "apk"}}},
+		{Partition: lagPart("archlinux", "core"), Packages: []PackageVersion{{Package: "zstd", Source: "zstd", Version: "1.5.6-1", Format: "alpm"}}},
+		{Partition: lagPart("alpine", "v3.20"), Packages: []PackageVersion{{Package: "zstd", Source: "zstd", Version: "1.5.6-r0", Format: "apk"}}},
 		// Within a peer, equal upstream versions pick the greatest text.
-		{Partition: part("alpine", "v3.19"), Packages: []PackageVersion{
+		{Partition: lagPart("alpine", "v3.19"), Packages: []PackageVersion{
 			{Package: "zstd-libs", Source: "zstd", Version: "1.5.6-r0", Format: "apk"},
 			{Package: "zstd", Source: "zstd", Version: "1.5.6-r1", Format: "apk"},
 			{Package: "zstd-dev", Source: "zstd", Version: "1.5.6-r0", Format: "apk"},
@@ -275,9 +275,9 @@ func TestLagDeterministic(t *testing.T) {
 	}
 	want := []datasets.PackageLagRow{{Source: "libzstd", Project: "zstd", Version: "1.5.4+dfsg2-5", Upstream: "1.5.4",
 		NewestUpstream: "1.5.6", NewestVersion: "1.5.6-r1", NewestDistro: "alpine", NewestRelease: "v3.19",
-		OutdatedSince: day1, Binaries: []string{"libzstd-dev", "libzstd1", "zstd"}}}
+		OutdatedSince: lagDay1, Binaries: []string{"libzstd-dev", "libzstd1", "zstd"}}}
 
-	rows, matched := ComputeLag(day1, cur, peers, nil, nil)
+	rows, matched := ComputeLag(lagDay1, cur, peers, nil, nil)
 	checkLag(t, rows, matched, want, 1)
 
 	slices.Reverse(cur)
@@ -285,7 +285,7 @@ func TestLagDeterministic(t *testing.T) {
 	for i := range peers {
 		slices.Reverse(peers[i].Packages)
 	}
-	rows, matched = ComputeLag(day1, cur, peers, nil, nil)
+	rows, matched = ComputeLag(lagDay1, cur, peers, nil, nil)
 	checkLag(t, rows, matched, want, 1)
 }
 
@@ -294,7 +294,7 @@ func TestLagDeterministic(t *testing.T) {
 // project the snapshot also has newer (Repology's legacy).
 func TestLagSkips(t *testing.T) {
 	arch := func(pkgs ...PackageVersion) []Peer {
-		return []Peer{{Partition: part("archlinux", "extra"), Packages: pkgs}}
+		return []Peer{{Partition: lagPart("archlinux", "extra"), Packages: pkgs}}
 	}
 	for _, tc := range []struct {
 		name        string
@@ -319,7 +319,7 @@ func TestLagSkips(t *testing.T) {
 			arch(PackageVersion{Package: "meta", Source: "meta", Version: "1.1-1", Format: "alpm"}),
 			[]datasets.PackageLagRow{{Source: "meta", Project: "meta", Version: "1.0-1", Upstream: "1.0",
 				NewestUpstream: "1.1", NewestVersion: "1.1-1", NewestDistro: "archlinux", NewestRelease: "extra",
-				OutdatedSince: day1, Binaries: []string{"meta", "meta-data"}}}, 1},
+				OutdatedSince: lagDay1, Binaries: []string{"meta", "meta-data"}}}, 1},
 		// python3.11 and python3.12 are both python: only the newer one is
 		// behind Arch's python; both are matched.
 		{"legacy", []PackageVersion{
@@ -328,23 +328,23 @@ func TestLagSkips(t *testing.T) {
 			arch(PackageVersion{Package: "python", Source: "python", Version: "3.12.7-1", Format: "alpm"}),
 			[]datasets.PackageLagRow{{Source: "python3.12", Project: "python", Version: "3.12.6-1", Upstream: "3.12.6",
 				NewestUpstream: "3.12.7", NewestVersion: "3.12.7-1", NewestDistro: "archlinux", NewestRelease: "extra",
-				OutdatedSince: day1, Binaries: []string{"python3.12"}}}, 2},
+				OutdatedSince: lagDay1, Binaries: []string{"python3.12"}}}, 2},
 		// Without a source, the binary rules name the project.
 		{"no source", []PackageVersion{{Package: "zlib1g", Version: "1:1.2.13.dfsg-1", Format: "deb"}},
 			arch(PackageVersion{Package: "zlib", Source: "zlib", Version: "1:1.3.1-2", Format: "alpm"}),
 			[]datasets.PackageLagRow{{Source: "zlib1g", Project: "zlib", Version: "1:1.2.13.dfsg-1", Upstream: "1.2.13",
 				NewestUpstream: "1.3.1", NewestVersion: "1:1.3.1-2", NewestDistro: "archlinux", NewestRelease: "extra",
-				OutdatedSince: day1, Binaries: []string{"zlib1g"}}}, 1},
+				OutdatedSince: lagDay1, Binaries: []string{"zlib1g"}}}, 1},
 		// … whatever flavor they give it: a package without a source is
 		// its own source.
 		{"no source, a flavor", []PackageVersion{{Package: "zlib1g-dev", Version: "1:1.2.13.dfsg-1", Format: "deb"}},
 			arch(PackageVersion{Package: "zlib", Source: "zlib", Version: "1:1.3.1-2", Format: "alpm"}),
 			[]datasets.PackageLagRow{{Source: "zlib1g-dev", Project: "zlib", Version: "1:1.2.13.dfsg-1", Upstream: "1.2.13",
 				NewestUpstream: "1.3.1", NewestVersion: "1:1.3.1-2", NewestDistro: "archlinux", NewestRelease: "extra",
-				OutdatedSince: day1, Binaries: []string{"zlib1g-dev"}}}, 1},
+				OutdatedSince: lagDay1, Binaries: []string{"zlib1g-dev"}}}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rows, matched := ComputeLag(day1, tc.cur, tc.peers, nil, nil)
+			rows, matched := ComputeLag(lagDay1, tc.cur, tc.peers, nil, nil)
 			checkLag(t, rows, matched, tc.want, tc.wantMatched)
 		})
 	}
@@ -358,7 +358,7 @@ func TestLagRowsSorted(t *testing.T) {
 		cur = append(cur, PackageVersion{Package: name, Source: name, Version: "1.0-1", Format: "deb"})
 		peer = append(peer, PackageVersion{Package: name, Source: name, Version: "2.0-1", Format: "alpm"})
 	}
-	rows, matched := ComputeLag(day1, cur, []Peer{{Partition: part("archlinux", "core"), Packages: peer}}, nil, nil)
+	rows, matched := ComputeLag(lagDay1, cur, []Peer{{Partition: lagPart("archlinux", "core"), Packages: peer}}, nil, nil)
 	if matched != 5 || len(rows) != 5 || !slices.IsSortedFunc(rows, func(a, b datasets.PackageLagRow) int { return datasets.ComparePackageLagRows(&a, &b) }) {
 		t.Errorf("matched %d, rows %+v", matched, rows)
 	}
@@ -378,14 +378,14 @@ func BenchmarkComputeLag(b *testing.B) {
 	}
 	cur := snapshot("deb", func(i int) string { return fmt.Sprintf("1:%d.%d.0+dfsg-1", i%50+1, i%7) })
 	peers := []Peer{
-		{Partition: part("alpine", "v3.20"), Packages: snapshot("apk", func(i int) string { return fmt.Sprintf("%d.%d.%d-r0", i%50+1, i%7, i%2) })},
-		{Partition: part("archlinux", "extra"), Packages: snapshot("alpm", func(i int) string { return fmt.Sprintf("%d.%d.0-1", i%50+1, i%7) })},
-		{Partition: part("fedora", "40"), Packages: snapshot("rpm", func(i int) string { return fmt.Sprintf("%d.%d.0-1.fc40", i%50+1, i%7) })},
+		{Partition: lagPart("alpine", "v3.20"), Packages: snapshot("apk", func(i int) string { return fmt.Sprintf("%d.%d.%d-r0", i%50+1, i%7, i%2) })},
+		{Partition: lagPart("archlinux", "extra"), Packages: snapshot("alpm", func(i int) string { return fmt.Sprintf("%d.%d.0-1", i%50+1, i%7) })},
+		{Partition: lagPart("fedora", "40"), Packages: snapshot("rpm", func(i int) string { return fmt.Sprintf("%d.%d.0-1.fc40", i%50+1, i%7) })},
 	}
 	rules := crossmap.DefaultRules()
 	b.ReportAllocs()
 	for b.Loop() {
-		rows, matched := ComputeLag(day1, cur, peers, nil, rules)
+		rows, matched := ComputeLag(lagDay1, cur, peers, nil, rules)
 		if matched != sources || len(rows) != sources/2 {
 			b.Fatalf("matched %d, %d rows", matched, len(rows))
 		}
