@@ -63,14 +63,27 @@ type NightlyRecord struct {
 	Finished    time.Time `json:"finished"`
 	Snapshots   []Outcome `json:"snapshots"`
 	Comparisons []Outcome `json:"comparisons"`
+	Trends      []Outcome `json:"trends,omitempty"`
+	// Retention is the plan's retention applied after everything else,
+	// when the plan has one.
+	Retention *Outcome `json:"retention,omitempty"`
 	// ScheduleID is the Temporal Schedule that started the run, if one did.
 	ScheduleID string `json:"schedule_id,omitempty"`
+}
+
+// Outcomes are every stage's, in the record's order.
+func (r NightlyRecord) Outcomes() []Outcome {
+	out := append(append(append([]Outcome(nil), r.Snapshots...), r.Comparisons...), r.Trends...)
+	if r.Retention != nil {
+		out = append(out, *r.Retention)
+	}
+	return out
 }
 
 // Failed counts the stages that failed or were skipped because one did.
 func (r NightlyRecord) Failed() int {
 	n := 0
-	for _, o := range append(append([]Outcome(nil), r.Snapshots...), r.Comparisons...) {
+	for _, o := range r.Outcomes() {
 		if o.Status == StatusFailed || o.Status == StatusSkipped {
 			n++
 		}

@@ -51,7 +51,17 @@ func nightlyInput(cfg config.Config, g plan.Graph, cat *catalog.Catalog) (workfl
 		spec := specs[0]
 		spec.AptRoot = cfg.AptRoot
 		in.Snapshots = append(in.Snapshots, workflows.NightlySnapshot{Name: n.Name, Spec: spec, WorkflowID: snapshotRunID(cfg, spec)})
+		source, _, _ := strings.Cut(n.Name, "/")
+		// A source the catalogue names no keys for gets no trends, as it
+		// can be in no comparison: nothing says whose snapshots its
+		// series may take.
+		trust, err := sideTrust(cat, nil, cfg.AptRoot, source, false)
+		if err != nil {
+			continue
+		}
+		in.Trends = append(in.Trends, workflows.NightlyTrends{Snapshot: n.Name, Trust: trust})
 	}
+	in.Retention = g.Plan.Retention
 	for _, e := range g.Comparisons {
 		c := workflows.NightlyComparison{Old: e.Old, New: e.New}
 		sides := []*workflows.CompareSide{&c.Input.Old, &c.Input.New}

@@ -235,7 +235,7 @@ func failedNightlyRecord(err error) (activities.NightlyRecord, bool) {
 // failedStages names each stage that failed or was skipped.
 func failedStages(rec activities.NightlyRecord) []string {
 	var names []string
-	for _, o := range append(append([]activities.Outcome(nil), rec.Snapshots...), rec.Comparisons...) {
+	for _, o := range rec.Outcomes() {
 		if o.Status == activities.StatusFailed || o.Status == activities.StatusSkipped {
 			names = append(names, o.Name+" ("+o.Status+")")
 		}
@@ -250,13 +250,16 @@ func printNightlyRecord(w io.Writer, rec activities.NightlyRecord, reused bool) 
 	case reused:
 		state = "already recorded, reused"
 	case rec.Failed() > 0:
-		state = fmt.Sprintf("finished, %d of %d stages failed or skipped", rec.Failed(), len(rec.Snapshots)+len(rec.Comparisons))
+		state = fmt.Sprintf("finished, %d of %d stages failed or skipped", rec.Failed(), len(rec.Outcomes()))
 	}
 	fmt.Fprintf(w, "nightly %s of %s: %s\n", rec.Plan, rec.LogicalDate.Format(time.RFC3339), state)
 	for _, stage := range []struct {
 		name     string
 		outcomes []activities.Outcome
-	}{{"snapshots", rec.Snapshots}, {"comparisons", rec.Comparisons}} {
+	}{{"snapshots", rec.Snapshots}, {"comparisons", rec.Comparisons}, {"trends", rec.Trends}} {
+		if len(stage.outcomes) == 0 && stage.name == "trends" {
+			continue
+		}
 		fmt.Fprintf(w, "  %s:\n", stage.name)
 		for _, o := range stage.outcomes {
 			fmt.Fprintf(w, "    %s\n", outcomeLine(o))

@@ -145,7 +145,7 @@ func runStatus(ctx context.Context, tc client.Client, id, runID string) (*status
 		}
 	}
 	if st.record != nil {
-		for _, o := range append(append([]activities.Outcome(nil), st.record.Snapshots...), st.record.Comparisons...) {
+		for _, o := range st.record.Outcomes() {
 			if o.WorkflowID != "" {
 				st.Children = append(st.Children, childRun{Name: o.Name, WorkflowID: o.WorkflowID, Status: o.Status})
 			}

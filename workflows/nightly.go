@@ -11,6 +11,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
+	"github.com/distroscope/distroscope/analysis/compare"
+	"github.com/distroscope/distroscope/analysis/trends"
 	"github.com/distroscope/distroscope/repo"
 )
 
@@ -25,6 +27,8 @@ const (
 	SearchAttrStage       = "DistroscopeStage"
 	// DefaultWindow is how many child runs a nightly keeps going at once.
 	DefaultWindow = 8
+	// retentionStage names the retention's outcome in a night's record.
+	retentionStage = "retention"
 	// DefaultMaxHistoryEvents is the history length after which a nightly
 	// continues as new: a tenth of the server's 50K-event hard limit, and
 	// well below its 10K warning.
@@ -63,11 +67,30 @@ type NightlyComparison struct {
 // Name is "OLD → NEW".
 func (c NightlyComparison) Name() string { return c.Old + " → " + c.New }
 
+// NightlyTrends brings the trends of the release one snapshot of the
+// nightly tracks up to date. The release is the partition the snapshot
+// committed; its peers are the other snapshots' releases of other
+// distributions.
+type NightlyTrends struct {
+	Snapshot string `json:"snapshot"`
+	// Trust says which committed snapshots of the release the series may
+	// use, as for a comparison's side.
+	Trust *compare.Trust `json:"trust,omitempty"`
+}
+
+// Name is "trends of SOURCE/SUITE".
+func (t NightlyTrends) Name() string { return "trends of " + t.Snapshot }
+
 // NightlyInput is a plan resolved by the starter.
 type NightlyInput struct {
 	Plan        string              `json:"plan"`
 	Snapshots   []NightlySnapshot   `json:"snapshots"`
 	Comparisons []NightlyComparison `json:"comparisons"`
+	// Trends are updated once every snapshot of the night has ended.
+	Trends []NightlyTrends `json:"trends,omitempty"`
+	// Retention, when set, removes the tracked releases' snapshots older
+	// than it, as of the logical date, once everything else has ended.
+	Retention time.Duration `json:"retention,omitempty"`
 	// Identity is the run identity of the comparisons' IDs (CompareRunID).
 	Identity RunIdentity `json:"identity"`
 	// Window is how many children run at once (DefaultWindow if 0).
@@ -119,9 +142,10 @@ type StageCounts struct {
 type NightlyProgress struct {
 	Plan        string      `json:"plan"`
 	LogicalDate time.Time   `json:"logical_date"`
-	Stage       string      `json:"stage"` // snapshots, comparisons, recording, done
+	Stage       string      `json:"stage"` // snapshots, comparisons, trends, retention, recording, done
 	Snapshots   StageCounts `json:"snapshots"`
 	Comparisons StageCounts `json:"comparisons"`
+	Trends      StageCounts `json:"trends,omitzero"`
 	Running     []string    `json:"running,omitempty"`
 	// Failed lists the failed and skipped stages with their reasons.
 	Failed     []string `json:"failed,omitempty"`
@@ -165,7 +189,7 @@ func NightlyWorkflow(ctx workflow.Context, in NightlyInput) (NightlyResult, erro
 		}
 		if rec != nil && rec.Failed() == 0 {
 			n.stage = "done"
-			for _, o := range append(append([]activities.Outcome(nil), rec.Snapshots...), rec.Comparisons...) {
+			for _, o := range rec.Outcomes() {
 				n.state.Outcomes[o.Name] = o
 			}
 			// Runs recorded before a reused night said its stage in the
@@ -204,7 +228,7 @@ func NightlyWorkflow(ctx workflow.Context, in NightlyInput) (NightlyResult, erro
 	if failed := rec.Failed(); failed > 0 {
 		return NightlyResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("%s: %d of %d stages failed or were skipped: %s", n.title(), failed,
-				len(rec.Snapshots)+len(rec.Comparisons), strings.Join(n.progress().Failed, "; ")),
+				len(rec.Outcomes()), strings.Join(n.progress().Failed, "; ")),
 			"NightlyFailed", nil, rec)
 	}
 	return NightlyResult{Record: rec}, nil
@@ -328,6 +352,17 @@ func (n *nightly) next() *start {
 			return &start{name: name, run: func(ctx workflow.Context, n *nightly) workflow.Future { return n.compare(ctx, c, old, nw) }}
 		}
 	}
+	if n.snapshotsEnded() {
+		for _, t := range n.in.Trends {
+			name := t.Name()
+			if _, ok := n.state.Outcomes[name]; ok || n.running[name] {
+				continue
+			}
+			if o := n.state.Outcomes[t.Snapshot]; succeeded(o) {
+				return &start{name: name, run: func(ctx workflow.Context, n *nightly) workflow.Future { return n.trends(ctx, t) }}
+			}
+		}
+	}
 	for _, s := range n.in.Snapshots {
 		if _, ok := n.state.Outcomes[s.Name]; ok || n.running[s.Name] {
 			continue
@@ -335,6 +370,18 @@ func (n *nightly) next() *start {
 		return &start{name: s.Name, run: func(ctx workflow.Context, n *nightly) workflow.Future { return n.snapshot(ctx, s) }}
 	}
 	return nil
+}
+
+// snapshotsEnded tells whether every snapshot of the night has an outcome:
+// trends wait for them all, so that each release's lag is measured against
+// its peers' snapshots of the same night.
+func (n *nightly) snapshotsEnded() bool {
+	for _, s := range n.in.Snapshots {
+		if _, ok := n.state.Outcomes[s.Name]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func succeeded(o activities.Outcome) bool {
@@ -354,6 +401,15 @@ func (n *nightly) skipUnreachable() {
 					Error: "snapshot " + side + " " + o.Status}
 				break
 			}
+		}
+	}
+	for _, t := range n.in.Trends {
+		if _, ok := n.state.Outcomes[t.Name()]; ok || n.running[t.Name()] {
+			continue
+		}
+		if o, ok := n.state.Outcomes[t.Snapshot]; ok && !succeeded(o) {
+			n.state.Outcomes[t.Name()] = activities.Outcome{Name: t.Name(), Status: activities.StatusSkipped,
+				Error: "snapshot " + t.Snapshot + " " + o.Status}
 		}
 	}
 }
@@ -418,6 +474,68 @@ func (n *nightly) compare(ctx workflow.Context, c NightlyComparison, old, nw act
 		settle.Set(o, nil)
 	})
 	return f
+}
+
+// trends brings the trends of t's release up to date, its lag measured
+// against the releases of other distributions this night snapshotted.
+func (n *nightly) trends(ctx workflow.Context, t NightlyTrends) workflow.Future {
+	f, settle := workflow.NewFuture(ctx)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		own := n.state.Outcomes[t.Snapshot]
+		distro, release, snapshot := splitPartition(own.Partition)
+		in := TrendsInput{Release: trends.Release{Distro: distro, Release: release, Trust: t.Trust},
+			LogicalDates: map[string]time.Time{snapshot: n.state.LogicalDate}}
+		for _, peer := range n.in.Trends {
+			o := n.state.Outcomes[peer.Snapshot]
+			pd, pr, _ := splitPartition(o.Partition)
+			if !succeeded(o) || pd == distro {
+				continue
+			}
+			in.Peers = append(in.Peers, trends.Release{Distro: pd, Release: pr, Trust: peer.Trust})
+		}
+		id := TrendsWorkflowID(distro, release)
+		o := activities.Outcome{Name: t.Name(), WorkflowID: id}
+		res, err := runTrendsChild(ctx, id, in, fmt.Sprintf("trends of %s/%s (%s)", distro, release, n.title()))
+		if err != nil {
+			o.Status, o.Error = activities.StatusFailed, rootMessage(err)
+		} else {
+			o.Status = activities.StatusDone
+			if res.Computed == 0 {
+				o.Status = activities.StatusReused
+			}
+			if res.Last != nil {
+				p := res.Last.Partition
+				o.Partition = p.Distro + "/" + p.Release + "/" + p.Snapshot
+			}
+			o.Summary = TrendsSummary(res)
+		}
+		settle.Set(o, nil)
+	})
+	return f
+}
+
+// runTrendsChild runs a release's trends as a child under id, or, when a
+// run of that ID is already going (a user's `distroscope trends`, a
+// backfill's), waits for that run and then runs its own: the running one
+// may have planned before tonight's snapshot was committed.
+func runTrendsChild(ctx workflow.Context, id string, in TrendsInput, summary string) (TrendsResult, error) {
+	child := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: id, RetryPolicy: childRetry,
+		StaticSummary: summary})
+	var res TrendsResult
+	for attempt := 0; ; attempt++ {
+		err := workflow.ExecuteChildWorkflow(child, TrendsWorkflowName, in).Get(ctx, &res)
+		if err == nil || !isAlreadyStarted(err) || attempt == 2 {
+			return res, err
+		}
+		// Whatever became of the other run, this one runs after it.
+		var nightly *activities.Nightly
+		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, awaitOptions), nightly.AwaitRun,
+			activities.AwaitInput{WorkflowID: id}).Get(ctx, nil)
+		var app *temporal.ApplicationError
+		if err != nil && !(errors.As(err, &app) && app.Type() == activities.ErrTypeAwaitedRunFailed) {
+			return res, stepError("wait for the running "+id, err)
+		}
+	}
 }
 
 // splitPartition splits "DISTRO/RELEASE/SNAPSHOT".
@@ -549,8 +667,16 @@ func (n *nightly) progress() NightlyProgress {
 	for _, c := range n.in.Comparisons {
 		count(&p.Comparisons, c.Name())
 	}
-	if p.Stage == "snapshots" && p.Snapshots.Running == 0 && p.Comparisons.Running > 0 {
-		p.Stage = "comparisons"
+	for _, t := range n.in.Trends {
+		count(&p.Trends, t.Name())
+	}
+	if p.Stage == "snapshots" && p.Snapshots.Running == 0 {
+		switch {
+		case p.Trends.Running > 0:
+			p.Stage = "trends"
+		case p.Comparisons.Running > 0:
+			p.Stage = "comparisons"
+		}
 	}
 	return p
 }
@@ -564,7 +690,10 @@ func (n *nightly) details(ctx workflow.Context) {
 	for _, st := range []struct {
 		name string
 		c    StageCounts
-	}{{"snapshots", p.Snapshots}, {"comparisons", p.Comparisons}} {
+	}{{"snapshots", p.Snapshots}, {"comparisons", p.Comparisons}, {"trends", p.Trends}} {
+		if st.c.Total == 0 && st.name == "trends" {
+			continue
+		}
 		b.WriteString(fmt.Sprintf("- %s: %d of %d finished — %d reused, %d done, %d running, %d failed, %d skipped\n", st.name,
 			st.c.Reused+st.c.Done+st.c.Failed+st.c.Skipped, st.c.Total, st.c.Reused, st.c.Done, st.c.Running, st.c.Failed, st.c.Skipped))
 	}
@@ -604,6 +733,12 @@ func (n *nightly) record(ctx workflow.Context) activities.NightlyRecord {
 	}
 	for _, c := range n.in.Comparisons {
 		rec.Comparisons = append(rec.Comparisons, n.state.Outcomes[c.Name()])
+	}
+	for _, t := range n.in.Trends {
+		rec.Trends = append(rec.Trends, n.state.Outcomes[t.Name()])
+	}
+	if o, ok := n.state.Outcomes[retentionStage]; ok {
+		rec.Retention = &o
 	}
 	return rec
 }

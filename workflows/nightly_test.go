@@ -23,6 +23,7 @@ import (
 
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/analysis/compare"
+	"github.com/distroscope/distroscope/analysis/trends"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/workflows"
@@ -109,6 +110,7 @@ func newNightlyRun(t *testing.T) *nightlyRun {
 	workflows.RegisterNightly(env, &activities.Nightly{})
 	workflows.RegisterSnapshot(env, &activities.Snapshot{})
 	workflows.RegisterCompare(env, &activities.Compare{})
+	workflows.RegisterTrends(env, &activities.Trends{})
 	var a *activities.Nightly
 	env.OnActivity(a.FindNightly, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.FindNightlyInput) (*activities.NightlyRecord, error) {
@@ -575,5 +577,72 @@ func TestCompareSummary(t *testing.T) {
 		if want := "debian/bookworm → debian/trixie: " + tc.want; got != want {
 			t.Errorf("CompareSummary(%v) =\n%q\nwant\n%q", c, got, want)
 		}
+	}
+}
+
+// The trends of each tracked release run once every snapshot of the night
+// has ended, for the release its snapshot committed and with the night's
+// logical date for that snapshot; a release whose snapshot failed gets
+// its trends skipped, naming the snapshot.
+func TestNightlyTrendsAfterTheSnapshots(t *testing.T) {
+	r := newNightlyRun(t)
+	r.snapshotFails = func(suite string, _ int) error {
+		if suite == "c" {
+			return temporal.NewNonRetryableApplicationError("c: Release signed by no trusted key", activities.ErrTypeInvalid, nil)
+		}
+		return nil
+	}
+	var got []workflows.TrendsInput
+	r.env.OnWorkflow(workflows.TrendsWorkflow, mock.Anything, mock.Anything).Return(
+		func(ctx workflow.Context, in workflows.TrendsInput) (workflows.TrendsResult, error) {
+			name := "trends of " + snapshotName(strings.TrimPrefix(in.Release.Release, "rel-"))
+			r.mu.Lock()
+			got = append(got, in)
+			r.mu.Unlock()
+			if err := r.child(ctx, name, 10*time.Second); err != nil {
+				return workflows.TrendsResult{}, err
+			}
+			p := nightlyPartition(strings.TrimPrefix(in.Release.Release, "rel-"))
+			return workflows.TrendsResult{Release: in.Release.Distro + "/" + in.Release.Release, Snapshots: 3, Computed: 1,
+				Last: &trends.Applied{Partition: p}}, nil
+		})
+	in := nightlyInput()
+	for _, s := range []string{"a", "c"} {
+		in.Trends = append(in.Trends, workflows.NightlyTrends{Snapshot: snapshotName(s), Trust: nightlyTrust})
+	}
+	r.env.ExecuteWorkflow(workflows.NightlyWorkflow, in)
+
+	if len(r.recorded) != 1 {
+		t.Fatalf("%d records committed, want 1", len(r.recorded))
+	}
+	rec := r.recorded[0]
+	if got, want := statuses(rec.Trends), []string{"trends of src/a=done", "trends of src/c=skipped"}; !slices.Equal(got, want) {
+		t.Errorf("recorded trends %v, want %v", got, want)
+	}
+	if o := rec.Trends[1]; o.Error != "snapshot src/c failed" {
+		t.Errorf("skipped trends' error = %q, want it to name the snapshot", o.Error)
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d trends runs, want 1 (src/a's)", len(got))
+	}
+	a := nightlyPartition("a")
+	if in := got[0]; in.Release.Distro != a.Distro || in.Release.Release != a.Release || !reflect.DeepEqual(in.Release.Trust, nightlyTrust) ||
+		!in.LogicalDates[a.Snapshot].Equal(time.Date(2026, 12, 6, 1, 30, 0, 0, time.UTC)) || len(in.Peers) != 0 {
+		t.Errorf("trends input %+v", in)
+	}
+	if r.childIDs["trends of src/a"] != workflows.TrendsWorkflowID(a.Distro, a.Release) {
+		t.Errorf("trends child ID %q", r.childIDs["trends of src/a"])
+	}
+	// Every snapshot ended before the trends started.
+	for _, s := range nightlySuites {
+		if s == "c" {
+			continue
+		}
+		if r.index("end "+snapshotName(s)) > r.index("start trends of src/a") {
+			t.Errorf("trends of src/a started before %s ended: %v", snapshotName(s), r.log)
+		}
+	}
+	if o := rec.Trends[0]; o.Partition != a.Distro+"/"+a.Release+"/"+a.Snapshot || !strings.Contains(o.Summary, "1 states computed") {
+		t.Errorf("trends outcome %+v", o)
 	}
 }

@@ -23,6 +23,9 @@ import (
 //	FindNightly       local      30 s            —          10        ~4 min (1 s … 1 min apart)
 //	RecordNightly     short      10 s            —          10        ~4 min (1 s … 1 min apart)
 //	AwaitRun          long       24 h            15 s       10        ~4 min (1 s … 1 min apart)
+//	PlanTrends        long       10 min          15 s       10        ~4 min (1 s … 1 min apart)
+//	RemoveTrendsStates long      10 min          15 s       10        ~4 min (1 s … 1 min apart)
+//	ApplyTrends       long       15 min          15 s       8         ~3 min (1 s … 1 min apart)
 //
 // Long and remote activities heartbeat every second from their own
 // goroutine while they run (activities.HeartbeatInterval), whatever the
@@ -152,6 +155,31 @@ var (
 	recordNightlyOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy:         retry(10),
+	}
+	// planTrendsOptions: lists a release's snapshots and trends states and
+	// reads one manifest per state — a year of daily snapshots is ~1,100
+	// small reads, seconds on a local store, longer on a remote one: it
+	// heartbeats.
+	planTrendsOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Minute,
+		HeartbeatTimeout:    HeartbeatTimeout,
+		RetryPolicy:         retry(10),
+	}
+	// removeTrendsOptions: a few deletions per stale state; a backfill of
+	// a year makes at most a year of states stale.
+	removeTrendsOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Minute,
+		HeartbeatTimeout:    HeartbeatTimeout,
+		RetryPolicy:         retry(10),
+	}
+	// applyTrendsOptions: one state — the previous history, the snapshot
+	// and its peers read, three small tables written — is about a
+	// comparison's work (bench/trends), seconds for sid; what fails it
+	// transiently is the store.
+	applyTrendsOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 15 * time.Minute,
+		HeartbeatTimeout:    HeartbeatTimeout,
+		RetryPolicy:         retry(8),
 	}
 	// locateOptions: lists the snapshots table's manifests, a few reads
 	// per committed snapshot, within the workflow task (see above).
