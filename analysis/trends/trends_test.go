@@ -477,7 +477,7 @@ func TestApplyReuses(t *testing.T) {
 
 // TestApplyCompletesPartialState: an Apply that stopped after publishing
 // package_history is completed on the same inputs, and removed and
-// written again when its snapshot's packages changed since.
+// written again on others.
 func TestApplyCompletesPartialState(t *testing.T) {
 	snaps := series(t)[:2]
 	s := storageOf(t, localStore(t))
@@ -493,6 +493,21 @@ func TestApplyCompletesPartialState(t *testing.T) {
 	a, err := s.Apply(ctx, step, nil)
 	if err != nil || a.Reused || !equalTrend(a.Trend, applied[1].Trend) {
 		t.Fatalf("Apply on a partial state = %+v, %v", a, err)
+	}
+	// Partly written again, then applied without the peer: the history
+	// published on the peer is not kept.
+	for _, tb := range []datasets.Table{datasets.PackageTrends, datasets.PackageLag} {
+		if err := s.Store.Delete(ctx, tb.ManifestKey(snaps[1].p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step.Peers = nil
+	if a, err = s.Apply(ctx, step, nil); err != nil || a.Reused || len(a.Trend.Peers) != 0 {
+		t.Fatalf("Apply on a partial state of other inputs = %+v, %v", a, err)
+	}
+	m, _, err := datasets.Committed(ctx, s.Store, datasets.PackageHistory, snaps[1].p)
+	if err != nil || len(m.Inputs) != 2 || m.Inputs[1].Path != datasets.Packages.DataKey(snaps[1].p) {
+		t.Errorf("history manifest inputs = %+v, %v; want the previous state's and the snapshot's", m.Inputs, err)
 	}
 }
 
