@@ -3,6 +3,7 @@ package trends
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -16,9 +17,11 @@ import (
 	"github.com/distroscope/distroscope/analysis/compare"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/datasets/datasetstest"
+	"github.com/distroscope/distroscope/internal/testenv"
 	"github.com/distroscope/distroscope/repo/formats/formatstest"
 	"github.com/distroscope/distroscope/store"
 	"github.com/distroscope/distroscope/store/localfs"
+	"github.com/distroscope/distroscope/store/s3store"
 )
 
 // The fixture series (testdata/README.md): six snapshots of a release
@@ -623,4 +626,28 @@ func TestSeriesAndDaily(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOnMinIO updates the series one snapshot at a time in MinIO, where
+// every object read is spooled rather than read in place, and finds the
+// datasets a local folder computes from scratch, byte for byte.
+func TestOnMinIO(t *testing.T) {
+	env := testenv.MinIO(t)
+	ctx := context.Background()
+	st, err := s3store.New(ctx, "distroscope-trends-test", "trends-"+strings.ToLower(rand.Text())[:12],
+		s3store.Options{Endpoint: env.Endpoint, Region: env.Region, AccessKey: env.AccessKey, SecretKey: env.SecretKey, CreateBucket: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		objs, _ := st.List(ctx, "")
+		for _, o := range objs {
+			st.Delete(ctx, o.Key)
+		}
+	})
+	snaps := series(t)
+	remote, local := storageOf(t, st), storageOf(t, localStore(t))
+	incremental(t, remote, snaps, nil)
+	fromScratch(t, local, snaps, nil)
+	sameDatasets(t, remote, local, snaps)
 }
