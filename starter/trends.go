@@ -237,11 +237,11 @@ func (c *cli) trends(cfg config.Config, ref string, o trendsOptions) error {
 	if dir == "" {
 		dir = filepath.Join("distroscope-trends", o.release.Distro+"-"+o.release.Release)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("trends: report: %w", err)
-	}
 	for _, out := range outs {
-		path := filepath.Join(dir, out.Name)
+		path := filepath.Join(dir, filepath.FromSlash(out.Name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("trends: report: %w", err)
+		}
 		if err := os.WriteFile(path, out.Data, 0o644); err != nil {
 			return fmt.Errorf("trends: report: %w", err)
 		}
