@@ -36,7 +36,7 @@ func (c comparators) of(format string) (version.Comparator, error) {
 	return cmp, nil
 }
 
-// newer reports whether version a of format is newer than b.
+// compare orders versions a and b of format the format's own way.
 func (c comparators) compare(format, a, b string) (int, error) {
 	cmp, err := c.of(format)
 	if err != nil {
