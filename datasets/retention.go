@@ -314,23 +314,26 @@ func (r *retainer) histories(ctx context.Context, rel ReleaseName) error {
 
 // remove removes partition p of tables: an intent first, then Remove (the
 // manifests, then the data), then the intent. A dry run only reports.
+//
+// The report lists a removal once it is done, so that a pass that failed
+// reports exactly what it removed.
 func (r *retainer) remove(ctx context.Context, p Partition, tables []Table, why string) error {
+	if !r.p.DryRun {
+		if err := r.putIntent(ctx, p, tables); err != nil {
+			return err
+		}
+		if err := Remove(ctx, r.st, p, tables...); err != nil {
+			return fmt.Errorf("datasets: retention: %w", err)
+		}
+	}
 	for _, t := range tables {
 		r.rep.Removed = append(r.rep.Removed, RetentionItem{Table: t.Name, Partition: p, Why: why})
+		if r.progress != nil && !r.p.DryRun {
+			r.progress(p, t.Name)
+		}
 	}
 	if r.p.DryRun {
 		return nil
-	}
-	if err := r.putIntent(ctx, p, tables); err != nil {
-		return err
-	}
-	if err := Remove(ctx, r.st, p, tables...); err != nil {
-		return fmt.Errorf("datasets: retention: %w", err)
-	}
-	for _, t := range tables {
-		if r.progress != nil {
-			r.progress(p, t.Name)
-		}
 	}
 	return r.dropIntent(ctx, p, tables[0].Name)
 }

@@ -493,8 +493,9 @@ func (g Graph) Write(w io.Writer, now time.Time) {
 	p := g.Plan
 	fmt.Fprintf(w, "plan %s (%s): %s, next run %s\n", p.Name, p.File, p.Schedule, p.Schedule.Next(now).Format(time.RFC3339))
 	if p.Retention > 0 {
-		// Read and checked now; the trends work applies it (issue 11).
-		fmt.Fprintf(w, "retention: %d days (kept in the plan; nothing removes snapshots yet)\n", int(p.Retention/(24*time.Hour)))
+		// datasets.Retain applies it: `distroscope retention`, and the
+		// nightly after its snapshots.
+		fmt.Fprintf(w, "retention: %d days (snapshots whose Release is older are removed, each release's newest kept; trends and comparisons stay)\n", int(p.Retention/(24*time.Hour)))
 	} else {
 		fmt.Fprintln(w, "retention: none (every snapshot is kept)")
 	}

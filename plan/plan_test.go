@@ -71,7 +71,7 @@ func TestResolve(t *testing.T) {
 	g.Write(&out, time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC))
 	for _, s := range []string{
 		`plan nightly (nightly.yaml): cron "30 2 * * *" in Europe/Berlin, next run 2026-12-07T02:30:00+01:00`,
-		"retention: 400 days (kept in the plan; nothing removes snapshots yet)",
+		"retention: 400 days (snapshots whose Release is older are removed, each release's newest kept; trends and comparisons stay)",
 		"runs: the nightly's default child runs at once, each run ends within 21h36m0s, pause on failure: false",
 		"  debian/trixie  (apt, http://127.0.0.1:1/debian)  → debian/bookworm → debian/trixie, debian/trixie → alpine/v3.21",
 		"comparisons (3):",
