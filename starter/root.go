@@ -68,6 +68,7 @@ func newRootCommand(c *cli) *cobra.Command {
 	root.AddCommand(
 		snapshotCommand(c),
 		compareCommand(c),
+		backfillCommand(c),
 		trendsCommand(c),
 		datasetsCommand(c),
 		sourcesCommand(c),

@@ -103,6 +103,7 @@ func run(args []string) error {
 	workflows.RegisterCompare(w, &activities.Compare{Store: st, TempDir: cfg.TempDir, Producer: producer, Rules: rules, Heap: heap})
 	workflows.RegisterReleases(w, &activities.Releases{Store: st})
 	workflows.RegisterNightly(w, &activities.Nightly{Store: st, Client: c, Metrics: metrics})
+	workflows.RegisterBackfill(w)
 	workflows.RegisterTrends(w, &activities.Trends{Store: st, TempDir: cfg.TempDir, Producer: producer, Rules: rules, Heap: heap})
 
 	logger.Info("worker starting", "version", version.Short(), "task_queue", cfg.Temporal.TaskQueue,
