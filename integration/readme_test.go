@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/distroscope/distroscope/activities"
+	"github.com/distroscope/distroscope/analysis/trends"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/testenv"
 	"github.com/distroscope/distroscope/repo"
@@ -311,6 +312,7 @@ func TestREADMEQueries(t *testing.T) {
 	w := worker.New(h.c, h.queue, worker.Options{})
 	workflows.RegisterSnapshot(w, &activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: t.TempDir(), Producer: "integration test"})
 	workflows.RegisterCompare(w, &activities.Compare{Store: st, TempDir: t.TempDir(), Producer: "integration test"})
+	workflows.RegisterTrends(w, &activities.Trends{Store: st, TempDir: t.TempDir(), Producer: "integration test"})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -363,6 +365,18 @@ func TestREADMEQueries(t *testing.T) {
 	}
 	if s := cmp.Summary; s.Upgraded == 0 || s.Downgraded == 0 || s.Added == 0 || s.Removed == 0 {
 		t.Fatalf("summary %+v: the next release should upgrade, downgrade, add and remove", s)
+	}
+
+	// `distroscope trends` of the fixture's release, as the demo's last
+	// step runs it.
+	trun, err := h.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.TrendsWorkflowID(old.Partition.Distro, old.Partition.Release) + "/" + h.queue,
+		TaskQueue: h.queue}, workflows.TrendsWorkflowName, workflows.TrendsInput{Release: trends.Release{Distro: old.Partition.Distro, Release: old.Partition.Release}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tres workflows.TrendsResult
+	if err := trun.Get(ctx, &tres); err != nil || tres.Computed != 1 {
+		t.Fatalf("trends of %s: %+v, %v", old.Partition.Release, tres, err)
 	}
 
 	// `distroscope datasets show` of each release, as the demo's last
