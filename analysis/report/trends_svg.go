@@ -159,10 +159,18 @@ func layoutTrendChart(spec trendChartSpec, d TrendsData) svgChart {
 	for i := range pts {
 		has[i] = !spec.Deltas || !isFirst(pts[i])
 	}
+	// raw[s][i] is what the table shows; values[s][i] what is drawn: a
+	// value that is not a number (an age of no package, say) is drawn at
+	// zero rather than poisoning the scale.
+	raw := make([][]float64, len(spec.Series))
 	for s, ser := range spec.Series {
-		values[s] = make([]float64, len(pts))
+		raw[s], values[s] = make([]float64, len(pts)), make([]float64, len(pts))
 		for i := range pts {
-			values[s][i] = ser.Value(&pts[i].Row)
+			v := ser.Value(&pts[i].Row)
+			raw[s][i] = v
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				values[s][i] = v
+			}
 		}
 	}
 	for i := range pts {
@@ -209,7 +217,7 @@ func layoutTrendChart(spec trendChartSpec, d TrendsData) svgChart {
 				base := 0.0
 				for s, ser := range spec.Series {
 					v := values[s][i]
-					parts = append(parts, format(v)+" "+ser.Label)
+					parts = append(parts, format(raw[s][i])+" "+ser.Label)
 					if v == 0 {
 						continue
 					}
@@ -233,7 +241,7 @@ func layoutTrendChart(spec trendChartSpec, d TrendsData) svgChart {
 					d.WriteString(" L")
 				}
 				d.WriteString(x.String() + "," + y.String())
-				l.Markers = append(l.Markers, marker{X: x, Y: y, Title: date(i) + ": " + format(values[s][i]) + unit + " " + ser.Label})
+				l.Markers = append(l.Markers, marker{X: x, Y: y, Title: date(i) + ": " + format(raw[s][i]) + unit + " " + ser.Label})
 			}
 			l.D = d.String()
 			c.Lines = append(c.Lines, l)
@@ -250,7 +258,7 @@ func layoutTrendChart(spec trendChartSpec, d TrendsData) svgChart {
 		row := []string{date(i), pts[i].Snapshot}
 		for s := range spec.Series {
 			if has[i] {
-				row = append(row, format(values[s][i]))
+				row = append(row, format(raw[s][i]))
 			} else {
 				row = append(row, "—")
 			}
@@ -265,7 +273,7 @@ func layoutTrendChart(spec trendChartSpec, d TrendsData) svgChart {
 	last := make([]string, len(spec.Series))
 	for s, ser := range spec.Series {
 		labels[s] = ser.Label
-		last[s] = format(values[s][len(pts)-1]) + unit + " " + ser.Label
+		last[s] = format(raw[s][len(pts)-1]) + unit + " " + ser.Label
 	}
 	c.Desc = kind + " of " + strings.Join(labels, ", ") + " in " + d.Distro + "/" + d.Release + " at " + plural(len(pts), "snapshot") +
 		" from " + date(0) + " to " + date(len(pts)-1) + ". "
@@ -407,7 +415,8 @@ func newValueScale(lo, hi float64, counts bool, y0, y1 float64) valueScale {
 		step = max(step, 1)
 	}
 	s := valueScale{lo: math.Floor(lo/step) * step, hi: math.Ceil(hi/step) * step, y0: y0, y1: y1}
-	for i := 0; ; i++ {
+	// at most trendMaxYTicks steps, and one more for rounding
+	for i := 0; i <= trendMaxYTicks+1; i++ {
 		v := s.lo + float64(i)*step
 		if v > s.hi+step/2 {
 			break

@@ -441,6 +441,14 @@ func affine(t *testing.T, what string, values, ys []float64) {
 	}
 }
 
+// drawn is the value a chart draws for v: zero for what is not a number.
+func drawn(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}
+
 // checkCharts checks every chart of d's page: one marker per point per
 // line, a path with one vertex per point, one bar per point, every
 // coordinate finite and inside the chart, heights proportional to the
@@ -502,7 +510,7 @@ func checkCharts(t *testing.T, d TrendsData) {
 				rects := elements(g, "rect", "")
 				var sum float64
 				for _, s := range spec.Series {
-					sum += s.Value(&d.Points[i].Row)
+					sum += drawn(s.Value(&d.Points[i].Row))
 				}
 				if !has(i) {
 					if len(rects) != 0 {
@@ -542,7 +550,7 @@ func checkCharts(t *testing.T, d TrendsData) {
 					if vertices[i] != [2]float64{x, y} {
 						t.Errorf("chart %s: vertex %d %v, marker at (%v, %v)", spec.ID, i, vertices[i], x, y)
 					}
-					values, ys = append(values, spec.Series[s].Value(&d.Points[i].Row)), append(ys, y)
+					values, ys = append(values, drawn(spec.Series[s].Value(&d.Points[i].Row))), append(ys, y)
 				}
 				affine(t, "chart "+spec.ID+" "+spec.Series[s].Key, values, ys)
 			}
@@ -582,6 +590,9 @@ func TestTrendsCharts(t *testing.T) {
 		r := &zero.Points[i].Row
 		*r = datasets.PackageTrendRow{ReleaseDate: r.ReleaseDate, PreviousSnapshot: r.PreviousSnapshot}
 	}
+	notANumber := trendsFixture()
+	notANumber.Points[3].Row.VersionAgeMedianDays = math.NaN()
+	notANumber.Points[4].Row.VersionAgeP90Days = math.Inf(1)
 	sameDay := trendsFixture()
 	sameDay.Points = trendPoints(4)
 	for i := range sameDay.Points {
@@ -597,6 +608,7 @@ func TestTrendsCharts(t *testing.T) {
 		{"two points", withPoints(trendPoints(2))},
 		{"a year", withPoints(trendPoints(365))},
 		{"all zero", zero},
+		{"not a number", notANumber},
 		{"one day", sameDay},
 	}
 	for _, c := range cases {
@@ -687,8 +699,17 @@ func TestTrendsHTMLSelfContained(t *testing.T) {
 
 func checkSelfContained(t *testing.T, doc *html.Node, page string) {
 	t.Helper()
-	if i := strings.Index(strings.ToLower(page), "http"); i >= 0 && !strings.HasPrefix(page[i:], "http-equiv") {
-		t.Errorf("page mentions http at byte %d: %q", i, page[max(i-40, 0):min(i+40, len(page))])
+	// any http but the meta element's http-equiv
+	lower := strings.ToLower(page)
+	for i := strings.Index(lower, "http"); i >= 0; {
+		if !strings.HasPrefix(lower[i:], "http-equiv=") {
+			t.Errorf("page mentions http at byte %d: %q", i, page[max(i-40, 0):min(i+40, len(page))])
+		}
+		j := strings.Index(lower[i+1:], "http")
+		if j < 0 {
+			break
+		}
+		i += 1 + j
 	}
 	if strings.Contains(page, "url(") || strings.Contains(page, "@import") {
 		t.Error("CSS loads a resource")
