@@ -108,6 +108,10 @@ func (t *Trends) ApplyTrends(ctx context.Context, in ApplyTrendsInput) (out tren
 	switch {
 	case errors.Is(err, compare.ErrNotCommitted), errors.Is(err, trends.ErrNotCommitted):
 		return out, invalid(err)
+	case errors.Is(err, trends.ErrStale):
+		// The state is committed on other inputs: the plan is out of date,
+		// and only a new plan (the next run) can say what to do.
+		return out, invalid(err)
 	case errors.Is(err, datasets.ErrCorrupt), errors.Is(err, compare.ErrCorrupt):
 		return out, corrupt(err)
 	case err != nil:
