@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,6 +101,9 @@ type svgChart struct {
 	Lines                      []line
 	BarGroups                  []barGroup
 	Table                      chartTable
+	// Empty says, inside the plot, why a chart of deltas draws nothing:
+	// its only point is the first snapshot of the history.
+	Empty string
 }
 
 type tick struct {
@@ -264,6 +268,9 @@ func layoutTrendChart(spec trendChartSpec, d TrendsData) svgChart {
 			}
 		}
 		c.Table.Rows = append(c.Table.Rows, row)
+	}
+	if !slices.Contains(has, true) {
+		c.Empty = "The first snapshot of the history: nothing to compare it with."
 	}
 	kind := "Line chart"
 	if spec.Bars {

@@ -62,7 +62,7 @@ func trendPoints(n int) []TrendPoint {
 		r.VersionAgeMedianDays = 118.5 + float64(i)*0.75
 		r.VersionAgeMeanDays = 201.25 + float64(i)/3
 		r.VersionAgeP90Days = 402 + float64(i%9)
-		r.LagMatched, r.LagOutdated = int64(3402+i), int64(611-2*i+i%5)
+		r.LagMatched, r.LagOutdated = int64(3402+i), int64(611-2*(i%60)+i%5)
 		r.Peers = []string{"fedora/42/" + snapshotOf(day.Add(-3*time.Hour), 1000+i), "alpine/v3.22/" + snapshotOf(day.Add(-5*time.Hour), 2000+i)}
 		pts[i] = TrendPoint{Snapshot: snapshotOf(day, i), Row: r}
 		prev = pts[i].Snapshot
@@ -499,6 +499,10 @@ func checkCharts(t *testing.T, d TrendsData) {
 		}
 
 		has := func(i int) bool { return !spec.Deltas || !isFirst(d.Points[i]) }
+		empty := elements(svg, "text", "empty")
+		if want := spec.Deltas && n == 1 && isFirst(d.Points[0]); (len(empty) == 1) != want {
+			t.Errorf("chart %s: %d notes that it has nothing to show, want one: %v", spec.ID, len(empty), want)
+		}
 		if spec.Bars {
 			groups := elements(svg, "g", "bar")
 			if len(groups) != n {
