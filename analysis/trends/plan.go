@@ -59,7 +59,7 @@ func (s Storage) Plan(ctx context.Context, target Release, peers []Release, logi
 		if err != nil {
 			return Plan{}, err
 		}
-		hist, ok, err := s.validState(ctx, p, in)
+		hist, ok, err := s.validState(ctx, p, in, prev == nil)
 		if err != nil {
 			return Plan{}, err
 		}
@@ -202,7 +202,12 @@ func inputOf(f datasets.ManifestFile) datasets.Input {
 // says (its previous state and p's packages; see inputs), and returns its
 // package_history object as the next state's input. A state whose
 // manifests cannot be read is not valid: it is computed again.
-func (s Storage) validState(ctx context.Context, p datasets.Partition, in []datasets.Input) (datasets.Input, bool, error) {
+//
+// The first snapshot of the series may have a state built on an older
+// one's (first): retention removes a release's old snapshots and their
+// superseded history, and the state of the oldest snapshot kept, which
+// carries the history of everything before it, stays valid.
+func (s Storage) validState(ctx context.Context, p datasets.Partition, in []datasets.Input, first bool) (datasets.Input, bool, error) {
 	m, err := s.dataFile(ctx, datasets.PackageHistory, p)
 	if errors.Is(err, ErrNotCommitted) || errors.Is(err, datasets.ErrCorrupt) {
 		return datasets.Input{}, false, nil
@@ -210,18 +215,26 @@ func (s Storage) validState(ctx context.Context, p datasets.Partition, in []data
 	if err != nil {
 		return datasets.Input{}, false, err
 	}
-	if !sameBase(m.Inputs, in) {
+	recorded := m.Inputs
+	if first {
+		for len(recorded) > 0 && isHistory(recorded[0]) {
+			recorded = recorded[1:]
+		}
+	}
+	if !sameBase(recorded, in) {
 		return datasets.Input{}, false, nil
 	}
 	return inputOf(m.Files[0]), true, nil
 }
+
+// isHistory tells a state's input that is a package_history object.
+func isHistory(in datasets.Input) bool { return strings.HasPrefix(in.Path, datasets.PackageHistory.Prefix()) }
 
 // sameBase reports whether recorded, a state's inputs, hold the same
 // previous state and the same packages object of the state's own
 // snapshot as want (whose first inputs are those; peers do not count: a
 // state stays valid when a peer takes a new snapshot later that day).
 func sameBase(recorded, want []datasets.Input) bool {
-	isHistory := func(in datasets.Input) bool { return strings.HasPrefix(in.Path, datasets.PackageHistory.Prefix()) }
 	// The previous state's object, if any, then the snapshot's own.
 	base := func(ins []datasets.Input) []datasets.Input {
 		for i, in := range ins {

@@ -651,3 +651,42 @@ func TestOnMinIO(t *testing.T) {
 	fromScratch(t, local, snaps, nil)
 	sameDatasets(t, remote, local, snaps)
 }
+
+// TestRetainedSeriesStaysValid removes the oldest snapshots of a series
+// and their superseded history as the plan's retention does
+// (datasets.Retain): the oldest state kept, which carries the history of
+// what was removed, stays valid, so a new snapshot is one step on top of
+// it, and the kept trend rows are untouched.
+func TestRetainedSeriesStaysValid(t *testing.T) {
+	snaps := series(t)
+	s := storageOf(t, localStore(t))
+	incremental(t, s, snaps[:5], nil)
+	ctx := context.Background()
+	kept := objectBytes(t, s.Store, datasets.PackageTrends.DataKey(snaps[2].p))
+	rep, err := datasets.Retain(ctx, s.Store, datasets.RetentionPolicy{
+		Releases: []datasets.ReleaseName{{Distro: snaps[0].p.Distro, Release: snaps[0].p.Release}},
+		MaxAge:   snaps[4].date.Sub(snaps[2].date) + time.Minute, Now: snaps[4].date}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Removed) == 0 {
+		t.Fatalf("retention removed nothing: %+v", rep)
+	}
+	if pl := plan(t, s, nil); len(pl.Steps) != 0 || len(pl.Stale) != 0 {
+		t.Fatalf("plan after retention = %+v, want nothing to do", pl)
+	}
+	datasetstest.CommitRelease(t, s.Store, snaps[5].p, snaps[5].rows)
+	pl := plan(t, s, nil)
+	if len(pl.Steps) != 1 || pl.Steps[0].Target != snaps[5].p || len(pl.Stale) != 0 {
+		t.Fatalf("plan after a new snapshot = %+v, want one step", pl)
+	}
+	applyPlan(t, s, pl)
+	// The new state is the one a full series gives: its history still
+	// knows the removed snapshots.
+	all := storageOf(t, localStore(t))
+	fromScratch(t, all, snaps, nil)
+	sameDatasets(t, s, all, snaps[5:])
+	if got := objectBytes(t, s.Store, datasets.PackageTrends.DataKey(snaps[2].p)); !bytes.Equal(got, kept) {
+		t.Error("a kept trend row changed")
+	}
+}
