@@ -305,17 +305,27 @@ func plural(n int, what string) string {
 	return strconv.Itoa(n) + " " + what + "s"
 }
 
-// rangeText names the range asked for, when one was.
+// rangeText names the range asked for, in parentheses after a space, when
+// one was.
 func rangeText(since, until time.Time) string {
+	if r := rangeWords(since, until); r != "" {
+		return " (" + r + ")"
+	}
+	return ""
+}
+
+// rangeWords names the range asked for: "since D", "until D", "D to D",
+// or "" when it is open at both ends.
+func rangeWords(since, until time.Time) string {
 	switch {
 	case since.IsZero() && until.IsZero():
 		return ""
 	case until.IsZero():
-		return " (since " + since.UTC().Format(dayLayout) + ")"
+		return "since " + since.UTC().Format(dayLayout)
 	case since.IsZero():
-		return " (until " + until.UTC().Format(dayLayout) + ")"
+		return "until " + until.UTC().Format(dayLayout)
 	}
-	return " (" + since.UTC().Format(dayLayout) + " to " + until.UTC().Format(dayLayout) + ")"
+	return since.UTC().Format(dayLayout) + " to " + until.UTC().Format(dayLayout)
 }
 
 // printable escapes what a terminal would act on (escape sequences,
@@ -365,7 +375,7 @@ func newTrendsView(d TrendsData, lag []*datasets.PackageLagRow) trendsView {
 		Title:       "Trends of " + d.Distro + "/" + d.Release,
 		Distro:      d.Distro,
 		Release:     d.Release,
-		Range:       strings.TrimSpace(strings.Trim(rangeText(d.Since, d.Until), " ()")),
+		Range:       rangeWords(d.Since, d.Until),
 		Points:      len(d.Points),
 		LagSnapshot: d.LagSnapshot,
 		Producer:    d.Producer,
