@@ -36,6 +36,9 @@ func janitorCommand(c *cli) *cobra.Command {
 				for _, k := range rep.UncommittedFiles {
 					fmt.Fprintf(c.stdout, "removed uncommitted %s\n", k)
 				}
+				for _, k := range rep.Referenced {
+					fmt.Fprintf(c.stdout, "kept %s: a committed manifest lists it\n", k)
+				}
 				fmt.Fprintf(c.stdout, "janitor: %d staged and %d uncommitted objects removed from %s\n",
 					len(rep.StagedDeleted), len(rep.UncommittedFiles), storeRoot(cfg))
 				return nil

@@ -16,18 +16,12 @@ import (
 	"github.com/distroscope/distroscope/store/localfs"
 )
 
-// runRetention runs a command line as runCLI does, with the retention
-// command in the tree even before root.go lists it.
+// runRetention runs a command line as runCLI does.
 func runRetention(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	c := &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }}
 	root := newRootCommand(c)
-	if cmd, _, err := root.Find([]string{"retention"}); err != nil || cmd == root {
-		cmd := retentionCommand(c)
-		markFailures(cmd)
-		root.AddCommand(cmd)
-	}
 	root.SetArgs(args)
 	code := 0
 	if _, err := root.ExecuteC(); err != nil {

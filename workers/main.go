@@ -105,6 +105,7 @@ func run(args []string) error {
 	workflows.RegisterNightly(w, &activities.Nightly{Store: st, Client: c, Metrics: metrics})
 	workflows.RegisterBackfill(w)
 	workflows.RegisterTrends(w, &activities.Trends{Store: st, TempDir: cfg.TempDir, Producer: producer, Rules: rules, Heap: heap})
+	workflows.RegisterRetention(w, &activities.Retention{Store: st})
 
 	logger.Info("worker starting", "version", version.Short(), "task_queue", cfg.Temporal.TaskQueue,
 		"temporal", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace, "store", st.String())

@@ -13,6 +13,7 @@ import (
 	"github.com/distroscope/distroscope/activities"
 	"github.com/distroscope/distroscope/analysis/compare"
 	"github.com/distroscope/distroscope/analysis/trends"
+	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/repo"
 )
 
@@ -160,6 +161,9 @@ func RegisterNightly(w worker.Registry, a *activities.Nightly) {
 	w.RegisterActivity(a)
 }
 
+// RegisterRetention registers the retention activity a nightly ends with.
+func RegisterRetention(w worker.Registry, a *activities.Retention) { w.RegisterActivity(a) }
+
 // NightlyScheduleWorkflowID is the workflow ID a plan's schedule gives its
 // runs; the server appends the scheduled time ("nightly/PLAN-2026-12-06T01:30:00Z").
 func NightlyScheduleWorkflowID(plan string) string { return "nightly/" + plan }
@@ -214,6 +218,12 @@ func NightlyWorkflow(ctx workflow.Context, in NightlyInput) (NightlyResult, erro
 		return NightlyResult{}, err
 	}
 
+	if in.Retention > 0 {
+		n.stage = "retention"
+		n.upsert(ctx)
+		n.details(ctx)
+		n.retention(ctx)
+	}
 	n.stage = "recording"
 	n.upsert(ctx)
 	rec := n.record(ctx)
@@ -538,6 +548,32 @@ func runTrendsChild(ctx workflow.Context, id string, in TrendsInput, summary str
 	}
 }
 
+// retention applies the plan's retention, as of the logical date, to the
+// releases tonight's snapshots committed and those the plan's earlier
+// nights recorded, and settles its outcome: a failure fails the night, not
+// the other stages.
+func (n *nightly) retention(ctx workflow.Context) {
+	o := activities.Outcome{Name: retentionStage}
+	in := activities.RetentionInput{Plan: n.in.Plan, MaxAge: n.in.Retention, Now: n.state.LogicalDate}
+	for _, s := range n.in.Snapshots {
+		if out := n.state.Outcomes[s.Name]; succeeded(out) {
+			distro, release, _ := splitPartition(out.Partition)
+			in.Releases = append(in.Releases, datasets.ReleaseName{Distro: distro, Release: release})
+		}
+	}
+	var r *activities.Retention
+	var res activities.RetentionResult
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, retentionOptions), r.ApplyRetention, in).Get(ctx, &res); err != nil {
+		o.Status, o.Error = activities.StatusFailed, rootMessage(err)
+	} else {
+		o.Status = activities.StatusDone
+		o.Rows = int64(len(res.Removed))
+		o.Summary = fmt.Sprintf("retention of %d days over %d releases: %d partitions removed, %d kept past it (each release's newest)",
+			int(n.in.Retention/(24*time.Hour)), len(res.Releases), len(res.Removed), len(res.Kept))
+	}
+	n.state.Outcomes[retentionStage] = o
+}
+
 // splitPartition splits "DISTRO/RELEASE/SNAPSHOT".
 func splitPartition(p string) (distro, release, snapshot string) {
 	distro, rest, _ := strings.Cut(p, "/")
@@ -669,6 +705,9 @@ func (n *nightly) progress() NightlyProgress {
 	}
 	for _, t := range n.in.Trends {
 		count(&p.Trends, t.Name())
+	}
+	if o, ok := n.state.Outcomes[retentionStage]; ok && o.Status == activities.StatusFailed {
+		p.Failed = append(p.Failed, retentionStage+": "+o.Error)
 	}
 	if p.Stage == "snapshots" && p.Snapshots.Running == 0 {
 		switch {

@@ -111,6 +111,7 @@ func newNightlyRun(t *testing.T) *nightlyRun {
 	workflows.RegisterSnapshot(env, &activities.Snapshot{})
 	workflows.RegisterCompare(env, &activities.Compare{})
 	workflows.RegisterTrends(env, &activities.Trends{})
+	workflows.RegisterRetention(env, &activities.Retention{})
 	var a *activities.Nightly
 	env.OnActivity(a.FindNightly, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.FindNightlyInput) (*activities.NightlyRecord, error) {
@@ -644,5 +645,59 @@ func TestNightlyTrendsAfterTheSnapshots(t *testing.T) {
 	}
 	if o := rec.Trends[0]; o.Partition != a.Distro+"/"+a.Release+"/"+a.Snapshot || !strings.Contains(o.Summary, "1 states computed") {
 		t.Errorf("trends outcome %+v", o)
+	}
+}
+
+// A plan's retention is applied once everything else has ended, as of the
+// night's logical date, to the releases tonight's snapshots committed; a
+// failed retention fails the night, naming it, after the record.
+func TestNightlyRetention(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fail=%t", fail), func(t *testing.T) {
+			r := newNightlyRun(t)
+			var got []activities.RetentionInput
+			var ret *activities.Retention
+			r.env.OnActivity(ret.ApplyRetention, mock.Anything, mock.Anything).Return(
+				func(_ context.Context, in activities.RetentionInput) (activities.RetentionResult, error) {
+					r.mu.Lock()
+					got = append(got, in)
+					r.log = append(r.log, "retention")
+					r.mu.Unlock()
+					if fail {
+						return activities.RetentionResult{}, temporal.NewNonRetryableApplicationError("manifest does not decode", activities.ErrTypeCorrupt, nil)
+					}
+					return activities.RetentionResult{Releases: in.Releases, RetentionReport: datasets.RetentionReport{
+						Removed: []datasets.RetentionItem{{Table: "snapshots"}, {Table: "packages"}}}}, nil
+				})
+			in := nightlyInput()
+			in.Retention = 30 * 24 * time.Hour
+			r.env.ExecuteWorkflow(workflows.NightlyWorkflow, in)
+			if len(got) != 1 {
+				t.Fatalf("%d retention attempts, want 1", len(got))
+			}
+			if g := got[0]; g.Plan != "tonight" || g.MaxAge != in.Retention || !g.Now.Equal(in.LogicalDate) || len(g.Releases) != len(nightlySuites) ||
+				g.Releases[0] != (datasets.ReleaseName{Distro: "debian", Release: "rel-a"}) {
+				t.Errorf("retention input %+v", g)
+			}
+			if r.log[len(r.log)-1] != "retention" {
+				t.Errorf("retention did not run last: %v", r.log)
+			}
+			if len(r.recorded) != 1 || r.recorded[0].Retention == nil {
+				t.Fatalf("records %+v, want one with the retention's outcome", r.recorded)
+			}
+			o := *r.recorded[0].Retention
+			err := r.env.GetWorkflowError()
+			if !fail {
+				if err != nil || o.Status != activities.StatusDone || o.Rows != 2 || !strings.Contains(o.Summary, "2 partitions removed") {
+					t.Errorf("outcome %+v, error %v", o, err)
+				}
+				return
+			}
+			var ae *temporal.ApplicationError
+			if o.Status != activities.StatusFailed || !errors.As(err, &ae) || ae.Type() != "NightlyFailed" ||
+				!strings.Contains(ae.Message(), "retention: manifest does not decode") {
+				t.Errorf("outcome %+v, error %v", o, err)
+			}
+		})
 	}
 }

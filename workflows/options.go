@@ -26,6 +26,7 @@ import (
 //	PlanTrends        long       10 min          15 s       10        ~4 min (1 s … 1 min apart)
 //	RemoveTrendsStates long      10 min          15 s       10        ~4 min (1 s … 1 min apart)
 //	ApplyTrends       long       15 min          15 s       8         ~3 min (1 s … 1 min apart)
+//	ApplyRetention    long       10 min          15 s       10        ~4 min (1 s … 1 min apart)
 //
 // Long and remote activities heartbeat every second from their own
 // goroutine while they run (activities.HeartbeatInterval), whatever the
@@ -180,6 +181,15 @@ var (
 		StartToCloseTimeout: 15 * time.Minute,
 		HeartbeatTimeout:    HeartbeatTimeout,
 		RetryPolicy:         retry(8),
+	}
+	// retentionOptions: a first pass over a year of daily snapshots is
+	// ~2,400 store calls (listing, intents, manifests, deletions), a minute
+	// on a remote store; later nights remove a snapshot or two. It
+	// heartbeats every second, and every step is safe to run again.
+	retentionOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Minute,
+		HeartbeatTimeout:    HeartbeatTimeout,
+		RetryPolicy:         retry(10),
 	}
 	// locateOptions: lists the snapshots table's manifests, a few reads
 	// per committed snapshot, within the workflow task (see above).
