@@ -265,6 +265,9 @@ func printNightlyRecord(w io.Writer, rec activities.NightlyRecord, reused bool) 
 			fmt.Fprintf(w, "    %s\n", outcomeLine(o))
 		}
 	}
+	if rec.Retention != nil {
+		fmt.Fprintf(w, "  %s\n", outcomeLine(*rec.Retention))
+	}
 }
 
 // outcomeLine is one stage's outcome: "debian/trixie: done — debian/trixie/… committed: …".
