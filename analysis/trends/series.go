@@ -40,16 +40,37 @@ func within(t, since, until time.Time) bool {
 }
 
 // Daily keeps the last point of each UTC day of ReleaseDate, in order:
-// a daily series from a release snapshotted several times a day.
+// a daily series from a release snapshotted several times a day. The
+// counts of a day are its last snapshot's, but its changes are the day's:
+// each point's deltas are against the snapshot just before it, so the
+// added, removed, upgraded, downgraded and new-upstream counts of the
+// points dropped that day are added to the one kept, and its previous
+// snapshot becomes the previous day's. (A package added and removed the
+// same day counts in both: churn, not the net change.)
 func Daily(points []Point) []Point {
 	var out []Point
+	first := 0 // the day's first point
 	for i, p := range points {
 		if i+1 < len(points) && sameDay(p.Row.ReleaseDate, points[i+1].Row.ReleaseDate) {
 			continue
 		}
+		for _, q := range points[first:i] {
+			addChanges(&p.Row, q.Row)
+		}
+		p.Row.PreviousSnapshot = points[first].Row.PreviousSnapshot
 		out = append(out, p)
+		first = i + 1
 	}
 	return out
+}
+
+// addChanges adds the changes of r to sum.
+func addChanges(sum *datasets.PackageTrendRow, r datasets.PackageTrendRow) {
+	sum.Added += r.Added
+	sum.Removed += r.Removed
+	sum.Upgraded += r.Upgraded
+	sum.Downgraded += r.Downgraded
+	sum.NewUpstream += r.NewUpstream
 }
 
 func sameDay(a, b time.Time) bool {

@@ -690,3 +690,32 @@ func TestRetainedSeriesStaysValid(t *testing.T) {
 		t.Error("a kept trend row changed")
 	}
 }
+
+// TestDailySumsTheDaysChanges: the point Daily keeps for a day carries
+// the changes of every snapshot of that day, against the day before.
+func TestDailySumsTheDaysChanges(t *testing.T) {
+	day := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
+	pt := func(id, prev string, at time.Time, added, removed, upgraded int64) Point {
+		return Point{Partition: datasets.Partition{Snapshot: id}, Row: datasets.PackageTrendRow{ReleaseDate: at, PreviousSnapshot: prev,
+			Packages: 100, Added: added, Removed: removed, Upgraded: upgraded, NewUpstream: upgraded}}
+	}
+	points := []Point{
+		pt("a", "", day(1, 6), 100, 0, 0),
+		pt("b", "a", day(2, 6), 1, 2, 3),
+		pt("c", "b", day(2, 18), 4, 0, 5),
+		pt("d", "c", day(3, 6), 0, 1, 0),
+	}
+	got := Daily(points)
+	if len(got) != 3 || got[0].Partition.Snapshot != "a" || got[1].Partition.Snapshot != "c" || got[2].Partition.Snapshot != "d" {
+		t.Fatalf("Daily = %+v", got)
+	}
+	if r := got[1].Row; r.PreviousSnapshot != "a" || r.Added != 5 || r.Removed != 2 || r.Upgraded != 8 || r.NewUpstream != 8 || r.Packages != 100 {
+		t.Errorf("day 2 = %+v, want c's counts with b's and c's changes, against a", r)
+	}
+	if r := got[2].Row; r.PreviousSnapshot != "c" || r.Removed != 1 || r.Added != 0 {
+		t.Errorf("day 3 = %+v", r)
+	}
+	if points[2].Row.Added != 4 {
+		t.Error("Daily changed its input")
+	}
+}
