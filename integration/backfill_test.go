@@ -95,6 +95,10 @@ func TestBackfillThroughTheCLI(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "fx: 5 dates, 3 distinct snapshots (3 committed, 0 already committed), 0 failed") {
 		t.Fatalf("backfill: %s", r)
 	}
+	// Then the release's trends, over the three snapshots.
+	if !strings.Contains(r.stdout, "3 snapshots, 3 states computed, 0 already committed") {
+		t.Errorf("the backfill did not bring the trends up to date:\n%s", r.stdout)
+	}
 	if !strings.Contains(r.stderr, "backfill fx: 1 suites × 5 dates: run backfill/fx/") || !strings.Contains(r.stderr, "/5 dates, ") {
 		t.Errorf("no start or progress line: %s", r.stderr)
 	}

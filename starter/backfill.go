@@ -13,6 +13,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/distroscope/distroscope/analysis/trends"
+	"github.com/distroscope/distroscope/internal/app"
 	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/repo/catalog"
@@ -149,6 +151,26 @@ func backfillInput(cfg config.Config, ref string, f backfillFlags, now time.Time
 	}
 	in = workflows.BackfillInput{Source: name, Specs: specs, From: from, To: to, Step: f.step,
 		Identity: runIdentity(cfg, catalog.PolicyOf(specs[0]).String())}
+	// The trends of each backfilled release are brought up to date after
+	// its dates, as `distroscope trends` would: its lag against every
+	// release of another distribution the store has. A source nothing
+	// says how to verify gets none, as it gets no comparison.
+	if trust, err := sideTrust(cat, nil, cfg.AptRoot, name, false); err == nil {
+		in.Trends = &workflows.BackfillTrends{Trust: trust}
+		if st, err := openStore(cfg); err == nil {
+			others, err := otherReleases(context.Background(), st, name)
+			app.CloseStore(st)
+			if err != nil {
+				return in, fmt.Errorf("backfill: %w", err)
+			}
+			for _, o := range others {
+				pd, pr, _ := strings.Cut(o, "/")
+				if t, err := sideTrust(cat, nil, cfg.AptRoot, pd, false); err == nil {
+					in.Trends.Peers = append(in.Trends.Peers, trends.Release{Distro: pd, Release: pr, Trust: t})
+				}
+			}
+		}
+	}
 	return in, nil
 }
 
@@ -216,6 +238,9 @@ func (c *cli) backfill(cfg config.Config, in workflows.BackfillInput, detach, wa
 func backfillProgressLine(p workflows.BackfillProgress, elapsed time.Duration) string {
 	line := fmt.Sprintf("backfill %s: %d/%d dates, %d distinct snapshots (%d committed, %d already committed), %d failed",
 		p.Source, p.DatesDone, p.DatesTotal, p.Distinct, p.Committed, p.Reused, p.Failed)
+	if p.Stage == "trends" {
+		line += " — updating trends"
+	}
 	if p.Running != "" {
 		line += " — " + p.Running
 	}
@@ -229,6 +254,12 @@ func printBackfillResult(w io.Writer, res workflows.BackfillResult, took time.Du
 	fmt.Fprintf(w, "%s, in %s\n", workflows.BackfillSummary(res), took.Round(time.Millisecond))
 	for _, s := range res.Suites {
 		fmt.Fprintf(w, "  %s: %d dates, %d distinct snapshots\n", s.Suite, len(s.Dates), len(s.Distinct))
+		switch {
+		case s.TrendsError != "":
+			fmt.Fprintf(w, "    trends FAILED: %s\n", s.TrendsError)
+		case s.Trends != "":
+			fmt.Fprintf(w, "    %s\n", s.Trends)
+		}
 		seen := map[string]bool{}
 		for _, d := range s.Dates {
 			at := d.Date.Format(repo.ArchiveDateLayout)

@@ -11,6 +11,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/distroscope/distroscope/analysis/compare"
+	"github.com/distroscope/distroscope/analysis/trends"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/repo"
 )
@@ -51,6 +53,18 @@ type BackfillInput struct {
 	// differently or write elsewhere (as RunIdentity does for snapshots).
 	Identity            RunIdentity `json:"identity"`
 	SetSearchAttributes bool        `json:"set_search_attributes,omitempty"`
+	// Trends, when set, brings the trends of each suite's release up to
+	// date once its dates have ended: the snapshots a backfill inserts
+	// into the past make the states after them stale.
+	Trends *BackfillTrends `json:"trends,omitempty"`
+}
+
+// BackfillTrends says which snapshots a backfilled release's trends may
+// use and which releases of other distributions its lag is measured
+// against (those of the suite's own distribution are left out).
+type BackfillTrends struct {
+	Trust *compare.Trust   `json:"trust,omitempty"`
+	Peers []trends.Release `json:"peers,omitempty"`
 }
 
 // BackfillDate is what one date of one suite gave.
@@ -70,6 +84,10 @@ type BackfillSuite struct {
 	Suite    string               `json:"suite"`
 	Dates    []BackfillDate       `json:"dates"`
 	Distinct []datasets.Partition `json:"distinct"`
+	// Trends is the summary of the release's trends update, or TrendsError
+	// why it failed.
+	Trends      string `json:"trends,omitempty"`
+	TrendsError string `json:"trends_error,omitempty"`
 }
 
 // BackfillResult is what a backfill did.
@@ -89,7 +107,7 @@ type BackfillResult struct {
 // BackfillProgress answers the backfill's progress query.
 type BackfillProgress struct {
 	Source     string `json:"source"`
-	Stage      string `json:"stage"` // snapshots, done
+	Stage      string `json:"stage"` // snapshots, trends, done
 	DatesTotal int    `json:"dates_total"`
 	DatesDone  int    `json:"dates_done"`
 	Distinct   int    `json:"distinct"`
@@ -231,21 +249,44 @@ func BackfillWorkflow(ctx workflow.Context, in BackfillInput) (BackfillResult, e
 	wg.Wait(ctx)
 	res.Dates, res.Distinct, res.Committed, res.Reused, res.Failed = progress.DatesDone, progress.Distinct, progress.Committed, progress.Reused, progress.Failed
 
-	// TRENDS: the trends child goes here — once every date has ended, one
-	// TrendsWorkflow per suite's release, over res.Suites[i].Distinct (the
-	// lead adds it; see NightlyWorkflow's trends stage).
+	if in.Trends != nil {
+		progress.Stage = "trends"
+		for i := range res.Suites {
+			suite := &res.Suites[i]
+			if len(suite.Distinct) == 0 {
+				continue
+			}
+			p := suite.Distinct[0]
+			ti := TrendsInput{Release: trends.Release{Distro: p.Distro, Release: p.Release, Trust: in.Trends.Trust}}
+			for _, peer := range in.Trends.Peers {
+				if peer.Distro != p.Distro {
+					ti.Peers = append(ti.Peers, peer)
+				}
+			}
+			tr, err := runTrendsChild(ctx, TrendsWorkflowID(p.Distro, p.Release), ti,
+				fmt.Sprintf("trends of %s/%s after backfill %s", p.Distro, p.Release, in.Source))
+			if err != nil {
+				suite.TrendsError = rootMessage(err)
+				continue
+			}
+			suite.Trends = TrendsSummary(tr)
+		}
+	}
 
 	progress.Stage = "done"
 	workflow.SetCurrentDetails(ctx, BackfillSummary(res))
-	if res.Failed > 0 {
-		var failed []string
-		for _, s := range res.Suites {
-			for _, d := range s.Dates {
-				if d.Error != "" {
-					failed = append(failed, fmt.Sprintf("%s at %s: %s", s.Suite, d.Date.Format(repo.ArchiveDateLayout), d.Error))
-				}
+	var failed []string
+	for _, s := range res.Suites {
+		for _, d := range s.Dates {
+			if d.Error != "" {
+				failed = append(failed, fmt.Sprintf("%s at %s: %s", s.Suite, d.Date.Format(repo.ArchiveDateLayout), d.Error))
 			}
 		}
+		if s.TrendsError != "" {
+			failed = append(failed, fmt.Sprintf("trends of %s: %s", s.Suite, s.TrendsError))
+		}
+	}
+	if len(failed) > 0 {
 		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("backfill %s: %d of %d dates failed: %s",
 			in.Source, res.Failed, res.Dates, strings.Join(failed, "; ")), ErrTypeBackfillFailed, nil, res)
 	}

@@ -13,6 +13,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/distroscope/distroscope/activities"
+	"github.com/distroscope/distroscope/analysis/compare"
+	"github.com/distroscope/distroscope/analysis/trends"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/repo"
 	"github.com/distroscope/distroscope/workflows"
@@ -42,6 +44,7 @@ type backfillRun struct {
 	overlap   []string
 	most      int
 	now       int
+	trends    []workflows.TrendsInput
 }
 
 func (r *backfillRun) run(t *testing.T, in workflows.BackfillInput) (workflows.BackfillResult, workflows.BackfillProgress, error) {
@@ -50,6 +53,14 @@ func (r *backfillRun) run(t *testing.T, in workflows.BackfillInput) (workflows.B
 	env := s.NewTestWorkflowEnvironment()
 	workflows.RegisterBackfill(env)
 	workflows.RegisterSnapshot(env, &activities.Snapshot{})
+	workflows.RegisterTrends(env, &activities.Trends{})
+	env.OnWorkflow(workflows.TrendsWorkflow, mock.Anything, mock.Anything).Return(
+		func(ctx workflow.Context, in workflows.TrendsInput) (workflows.TrendsResult, error) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.trends = append(r.trends, in)
+			return workflows.TrendsResult{Release: in.Release.Distro + "/" + in.Release.Release, Snapshots: 3, Computed: 3}, nil
+		})
 	env.OnWorkflow(workflows.SnapshotWorkflow, mock.Anything, mock.Anything).Return(
 		func(ctx workflow.Context, in workflows.SnapshotInput) (workflows.SnapshotResult, error) {
 			suite := in.Source.Suite
@@ -225,5 +236,33 @@ func TestBackfillDates(t *testing.T) {
 	}
 	if got := workflows.BackfillDates(from, from.Add(-time.Second), 0); len(got) != 0 {
 		t.Errorf("an empty range: %v", got)
+	}
+}
+
+// TestBackfillUpdatesTrends: with Trends set, each suite's release gets
+// its trends brought up to date once its dates ended, its lag measured
+// against the peers of other distributions only.
+func TestBackfillUpdatesTrends(t *testing.T) {
+	r := &backfillRun{committed: map[datasets.Partition]bool{}, running: map[string]int{}}
+	in := backfillInput("a")
+	trust := &compare.Trust{Keys: []string{"openpgp:AAAA"}}
+	in.Trends = &workflows.BackfillTrends{Trust: trust, Peers: []trends.Release{{Distro: "fx", Release: "b"}, {Distro: "peer", Release: "x"}}}
+	res, p, err := r.run(t, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.trends) != 1 {
+		t.Fatalf("%d trends runs, want one for suite a", len(r.trends))
+	}
+	got := r.trends[0]
+	if got.Release.Distro != "fx" || got.Release.Release != "a" || got.Release.Trust == nil || got.Release.Trust.Keys[0] != "openpgp:AAAA" ||
+		len(got.Peers) != 1 || got.Peers[0].Distro != "peer" {
+		t.Errorf("trends input %+v", got)
+	}
+	if s := res.Suites[0].Trends; !strings.Contains(s, "3 states computed") {
+		t.Errorf("suite a's trends: %q", s)
+	}
+	if p.Stage != "done" {
+		t.Errorf("progress %+v", p)
 	}
 }
