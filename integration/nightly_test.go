@@ -270,6 +270,27 @@ comparisons:
 	if len(rec.Snapshots) != 3 || len(rec.Comparisons) != 2 || rec.Failed() != 0 || rec.WorkflowID != id {
 		t.Fatalf("record: %+v", rec)
 	}
+	// The trends of every release the plan tracks, after the snapshots:
+	// the apt releases' lag measured against the Alpine release.
+	if len(rec.Trends) != 3 {
+		t.Errorf("the record has %d trends, want one per snapshot: %+v", len(rec.Trends), rec.Trends)
+	}
+	for _, o := range rec.Trends {
+		if o.Status != activities.StatusDone || !strings.Contains(o.Summary, "1 states computed") {
+			t.Errorf("%s: %s — %s %s", o.Name, o.Status, o.Summary, o.Error)
+			continue
+		}
+		var res workflows.TrendsResult
+		if err := e.c.GetWorkflow(context.Background(), o.WorkflowID, "").Get(context.Background(), &res); err != nil {
+			t.Fatalf("%s: the result of %s: %v", o.Name, o.WorkflowID, err)
+		}
+		snap := by[strings.TrimPrefix(o.Name, "trends of ")].Partition
+		if res.Last == nil || partitionName(res.Last.Partition) != snap || res.Last.Trend.Packages == 0 {
+			t.Errorf("%s: %+v, want the state of tonight's %s", o.Name, res.Last, snap)
+		} else if strings.HasPrefix(o.Name, "trends of fixture-apt/") && (len(res.Last.Trend.Peers) != 1 || !strings.HasPrefix(res.Last.Trend.Peers[0], "fixture-apk/v3.18/")) {
+			t.Errorf("%s: peers %v, want the night's Alpine snapshot", o.Name, res.Last.Trend.Peers)
+		}
+	}
 	if s := by["fixture-apt/newrel → fixture-apk/v3.18"].Summary; !strings.HasSuffix(s, " unmatched") || strings.HasSuffix(s, " 0 unmatched") {
 		t.Errorf("the cross-distro comparison's summary %q does not count the packages no rule paired", s)
 	}

@@ -228,7 +228,9 @@ func (s Storage) validState(ctx context.Context, p datasets.Partition, in []data
 }
 
 // isHistory tells a state's input that is a package_history object.
-func isHistory(in datasets.Input) bool { return strings.HasPrefix(in.Path, datasets.PackageHistory.Prefix()) }
+func isHistory(in datasets.Input) bool {
+	return strings.HasPrefix(in.Path, datasets.PackageHistory.Prefix())
+}
 
 // sameBase reports whether recorded, a state's inputs, hold the same
 // previous state and the same packages object of the state's own
