@@ -453,7 +453,13 @@ func (s *Snapshot) appendBatch(rec arrow.RecordBatch) error {
 }
 
 // stringsOf gives a reader of a string array's values, "" for nulls.
-func stringsOf(name string, a arrow.Array) (func(int) string, error) {
+func stringsOf(name string, a arrow.Array) (func(int) string, error) { return StringValues(name, a) }
+
+// StringValues gives a reader of the values of an Arrow array of strings —
+// plain, large, binary or dictionary-encoded, as Parquet readers hand them
+// out — with "" for nulls; name is the column's, for the error when the
+// array holds something else. The trends readers share it.
+func StringValues(name string, a arrow.Array) (func(int) string, error) {
 	switch a := a.(type) {
 	case *array.String:
 		return func(i int) string {
@@ -477,7 +483,7 @@ func stringsOf(name string, a arrow.Array) (func(int) string, error) {
 			return a.ValueString(i)
 		}, nil
 	case *array.Dictionary:
-		dict, err := stringsOf(name, a.Dictionary())
+		dict, err := StringValues(name, a.Dictionary())
 		if err != nil {
 			return nil, err
 		}

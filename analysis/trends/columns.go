@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/distroscope/distroscope/analysis/compare"
 	"github.com/distroscope/distroscope/datasets"
 )
 
@@ -218,45 +219,7 @@ func stringsOf(rec arrow.RecordBatch, name string) (func(int) string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return stringValues(name, a)
-}
-
-func stringValues(name string, a arrow.Array) (func(int) string, error) {
-	switch a := a.(type) {
-	case *array.String:
-		return func(i int) string {
-			if a.IsNull(i) {
-				return ""
-			}
-			return a.Value(i)
-		}, nil
-	case *array.LargeString:
-		return func(i int) string {
-			if a.IsNull(i) {
-				return ""
-			}
-			return a.Value(i)
-		}, nil
-	case *array.Binary:
-		return func(i int) string {
-			if a.IsNull(i) {
-				return ""
-			}
-			return a.ValueString(i)
-		}, nil
-	case *array.Dictionary:
-		dict, err := stringValues(name, a.Dictionary())
-		if err != nil {
-			return nil, err
-		}
-		return func(i int) string {
-			if a.IsNull(i) {
-				return ""
-			}
-			return dict(a.GetValueIndex(i))
-		}, nil
-	}
-	return nil, fmt.Errorf("column %q: want strings, got %s", name, a.DataType())
+	return compare.StringValues(name, a)
 }
 
 // int64sOf gives a reader of an integer or millisecond-timestamp column.

@@ -582,8 +582,19 @@ func TestPlanTrust(t *testing.T) {
 		pl.Steps[1].Previous != snaps[0].p.Snapshot || len(pl.Steps[0].Peers)+len(pl.Steps[1].Peers) != 0 {
 		t.Fatalf("plan = %+v, want S1 and S3 without peers", pl)
 	}
+	// Once their states are committed, S1 and S3 are not read again:
+	// with S1's snapshots file gone unreadable the plan still has nothing
+	// to do, while the impostor S2, which has no state, is still checked.
+	applyPlan(t, s, pl)
+	ctx := context.Background()
+	if err := s.Store.Put(ctx, datasets.Snapshots.DataKey(snaps[0].p), strings.NewReader("not parquet"), 11); err != nil {
+		t.Fatal(err)
+	}
+	if pl, err = s.Plan(ctx, trusted, nil, nil); err != nil || pl.Snapshots != 2 || pl.UpToDate != 2 || len(pl.Steps) != 0 {
+		t.Fatalf("plan once the states are committed = %+v, %v", pl, err)
+	}
 	trusted.Trust.AllowUnverified = true
-	if pl, err = s.Plan(context.Background(), trusted, nil, nil); err != nil || pl.Snapshots != 3 {
+	if pl, err = s.Plan(ctx, trusted, nil, nil); err != nil || pl.Snapshots != 3 {
 		t.Fatalf("plan allowing unverified = %+v, %v", pl, err)
 	}
 }
