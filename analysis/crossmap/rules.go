@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -65,6 +66,11 @@ type Rule struct {
 
 	re       *regexp.Regexp
 	template string
+	// prefix and suffix are literal text every match starts or ends with
+	// (see literalEnds): most names fail a rule on them, without running
+	// the regexp — a trends update maps every binary name of a release
+	// and its peers through every rule.
+	prefix, suffix string
 }
 
 // Rules is an ordered rule list: a name goes through the rules in order
@@ -191,6 +197,7 @@ func compile(s ruleSpec, where string) (Rule, error) {
 		return r, fmt.Errorf("rule %s: %w", r.Name, err)
 	}
 	r.re = re
+	r.prefix, r.suffix = literalEnds(expr)
 	if r.template == "" {
 		if re.NumSubexp() > 0 {
 			r.template = "$1"
@@ -199,6 +206,35 @@ func compile(s ruleSpec, where string) (Rule, error) {
 		}
 	}
 	return r, nil
+}
+
+// literalEnds returns the literal text every match of expr must start
+// with (when it is anchored at the start of the text) and end with (when
+// anchored at the end), "" when there is none or it is not plain
+// case-sensitive text.
+func literalEnds(expr string) (prefix, suffix string) {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return "", ""
+	}
+	re = re.Simplify()
+	if re.Op != syntax.OpConcat || len(re.Sub) < 2 {
+		return "", ""
+	}
+	literal := func(r *syntax.Regexp) string {
+		if r.Op != syntax.OpLiteral || r.Flags&syntax.FoldCase != 0 {
+			return ""
+		}
+		return string(r.Rune)
+	}
+	subs := re.Sub
+	if subs[0].Op == syntax.OpBeginText {
+		prefix = literal(subs[1])
+	}
+	if n := len(subs); subs[n-1].Op == syntax.OpEndText {
+		suffix = literal(subs[n-2])
+	}
+	return prefix, suffix
 }
 
 // DefaultRules returns the rules shipped with distroscope
@@ -273,6 +309,9 @@ func (r *Rules) Map(format, name string, source bool) Canonical {
 			continue
 		}
 		if (source && rule.On == OnBinary) || (!source && rule.On == OnSource) {
+			continue
+		}
+		if !strings.HasPrefix(c.Name, rule.prefix) || !strings.HasSuffix(c.Name, rule.suffix) {
 			continue
 		}
 		m := rule.re.FindStringSubmatchIndex(c.Name)

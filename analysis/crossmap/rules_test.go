@@ -2,6 +2,7 @@ package crossmap
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -143,5 +144,37 @@ func TestParseRulesTooLarge(t *testing.T) {
 	big := "rules: []\n# " + strings.Repeat("x", MaxRulesSize) + "\n"
 	if _, err := ParseRules(strings.NewReader(big), "big.yaml"); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestLiteralEnds pins the literal text a rule's matches must start and
+// end with, which Map checks before running the regexp: a wrong prefix or
+// suffix would make a rule miss names it matches.
+func TestLiteralEnds(t *testing.T) {
+	for _, tc := range []struct{ expr, prefix, suffix string }{
+		{`^libghc-(.+)-dev$`, "libghc-", "-dev"},
+		{`^(.+)-docs?$`, "", ""},
+		{`^python3?(\.[0-9]+)?$`, "python", ""},
+		{`^zlib1g$`, "zlib1g", "zlib1g"},
+		{`^` + regexp.QuoteMeta("python3-") + `(.+)$`, "python3-", ""},
+		{`(?i)^lib(.+)$`, "", ""},
+		{`lib(.+)-dev`, "", ""},
+		{`^a|^b`, "", ""},
+	} {
+		p, s := literalEnds(tc.expr)
+		if p != tc.prefix || s != tc.suffix {
+			t.Errorf("literalEnds(%q) = %q, %q; want %q, %q", tc.expr, p, s, tc.prefix, tc.suffix)
+		}
+	}
+	// Every default rule maps as its regexp alone does.
+	rules := DefaultRules()
+	for _, name := range []string{"libghc-text-dev", "python3-requests", "python3.12", "zlib1g", "libssl-dev", "openssl-doc", "ruby-rack", "perl-base", "x", ""} {
+		for _, r := range rules.list {
+			want := r.re.MatchString(name)
+			got := strings.HasPrefix(name, r.prefix) && strings.HasSuffix(name, r.suffix) && r.re.MatchString(name)
+			if got != want {
+				t.Errorf("rule %s on %q: with its literal ends %t, regexp alone %t", r.Name, name, got, want)
+			}
+		}
 	}
 }
