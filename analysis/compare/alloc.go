@@ -2,8 +2,11 @@ package compare
 
 import (
 	"fmt"
+
 	"math/bits"
 	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // recycler is an Arrow memory.Allocator that hands freed buffers out
@@ -26,6 +29,12 @@ type recycler struct {
 	free   [bits.UintSize][][]byte // by log2 of the capacity
 	pooled int
 }
+
+// NewAllocator returns an Arrow allocator that recycles the buffers one
+// file's read frees (see recycler), for readers of other tables that copy
+// batches out as ReadSnapshot does (the trends readers). Allocations over
+// 256 MiB panic, as they do in ReadSnapshot: the reader recovers it.
+func NewAllocator() memory.Allocator { return &recycler{} }
 
 const (
 	minClass  = 6 // 64 bytes

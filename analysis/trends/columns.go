@@ -10,7 +10,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -125,7 +124,9 @@ func readColumns(ctx context.Context, r io.ReaderAt, size int64, key string, col
 			err = corrupt(key, "%v", p)
 		}
 	}()
-	alloc := memory.NewGoAllocator()
+	// Buffers recycled across batches: the history is copied out batch by
+	// batch, and Go's allocator made every batch's buffers new garbage.
+	alloc := compare.NewAllocator()
 	pf, err := file.NewParquetReader(io.NewSectionReader(r, 0, size), file.WithReadProps(parquet.NewReaderProperties(alloc)))
 	if err != nil {
 		return corrupt(key, "%v", err)
