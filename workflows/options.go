@@ -13,20 +13,20 @@ import (
 // worker's attempt holds a run up, so each is sized to its activity's work,
 // not to the worst case of all of them:
 //
-//	activity          kind       start-to-close  heartbeat  attempts  transient failures retried over
-//	ResolveRelease    remote     10 min          15 s       10        ~5 min (2 s … 1 min apart, jittered)
-//	IngestIndex       long       30 min          15 s       10        ~5 min (2 s … 1 min apart, jittered)
-//	CommitSnapshot    long       15 min          15 s       10        ~5 min (2 s … 1 min apart, jittered)
-//	LocateSnapshot    local      30 s            —          10        ~4 min (1 s … 1 min apart)
-//	CompareSnapshots  long       15 min          15 s       8         ~3 min (2 s … 1 min apart, jittered)
-//	SyncReleases      short      30 s            —          10        ~4 min (1 s … 1 min apart)
-//	FindNightly       local      30 s            —          10        ~4 min (1 s … 1 min apart)
-//	RecordNightly     short      10 s            —          10        ~4 min (1 s … 1 min apart)
-//	AwaitRun          long       24 h            15 s       10        ~4 min (1 s … 1 min apart)
-//	PlanTrends        long       10 min          15 s       10        ~4 min (1 s … 1 min apart)
-//	RemoveTrendsStates long      10 min          15 s       10        ~4 min (1 s … 1 min apart)
-//	ApplyTrends       long       15 min          15 s       8         ~3 min (1 s … 1 min apart)
-//	ApplyRetention    long       10 min          15 s       10        ~4 min (1 s … 1 min apart)
+//	activity            kind       start-to-close  heartbeat  attempts  transient failures retried over
+//	ResolveRelease      remote     10 min          15 s       10        ~5 min (2 s … 1 min apart, jittered)
+//	IngestIndex         long       30 min          15 s       10        ~5 min (2 s … 1 min apart, jittered)
+//	CommitSnapshot      long       15 min          15 s       10        ~5 min (2 s … 1 min apart, jittered)
+//	LocateSnapshot      local      30 s            —          10        ~4 min (1 s … 1 min apart)
+//	CompareSnapshots    long       15 min          15 s       8         ~3 min (2 s … 1 min apart, jittered)
+//	SyncReleases        short      30 s            —          10        ~4 min (1 s … 1 min apart)
+//	FindNightly         local      30 s            —          10        ~4 min (1 s … 1 min apart)
+//	RecordNightly       short      10 s            —          10        ~4 min (1 s … 1 min apart)
+//	AwaitRun            long       24 h            15 s       10        ~4 min (1 s … 1 min apart)
+//	PlanTrends          long       10 min          15 s       10        ~4 min (1 s … 1 min apart)
+//	RemoveTrendsStates  long       10 min          15 s       10        ~4 min (1 s … 1 min apart)
+//	ApplyTrends         long       15 min          15 s       8         ~3 min (1 s … 1 min apart)
+//	ApplyRetention      long       10 min          15 s       10        ~4 min (1 s … 1 min apart)
 //
 // Long and remote activities heartbeat every second from their own
 // goroutine while they run (activities.HeartbeatInterval), whatever the
