@@ -99,10 +99,11 @@ func TestProofNightlyKilled(t *testing.T) {
 	}
 
 	_, want := pass("undisturbed", nil)
-	// Two snapshots of two tables, one comparison of three: their data and
-	// manifests, whatever else (reports) besides.
-	if objects, rows := want.RowCount(); objects != 7 || rows == 0 {
-		t.Fatalf("the undisturbed run committed %d Parquet files (%d rows), want 7", objects, rows)
+	// Two snapshots of two tables, one comparison of three, the trends
+	// of both releases of three: their data and manifests, whatever else
+	// (reports) besides.
+	if objects, rows := want.RowCount(); objects != 13 || rows == 0 {
+		t.Fatalf("the undisturbed run committed %d Parquet files (%d rows), want 13", objects, rows)
 	}
 	fixturePart := "distro=distroscope-fixture/release=fixture/"
 	got, c := pass("killed", func(p *proof.S3Proxy) []proof.Point {
@@ -111,6 +112,7 @@ func TestProofNightlyKilled(t *testing.T) {
 			proof.S3Point(p, "mid-commit fixture: packages data PUT", proof.PUT, datasets.Packages.Prefix()+fixturePart, "part-00000.parquet"),
 			proof.S3Point(p, "mid-compare: reading fixture", proof.GET, datasets.Packages.Prefix()+fixturePart, "part-00000.parquet"),
 			proof.S3Point(p, "mid-compare: package_changes PUT", proof.PUT, datasets.PackageChanges.Prefix(), ".parquet"),
+			proof.S3Point(p, "mid-trends: package_history PUT", proof.PUT, datasets.PackageHistory.Prefix(), ".parquet"),
 		}
 	})
 	var table strings.Builder

@@ -18,9 +18,10 @@ import (
 )
 
 // IgnoredColumns say when a run happened, not what it found (the
-// snapshots table's fetched_at): they differ between any two runs and are
-// left out of the row comparison.
-var IgnoredColumns = []string{"fetched_at"}
+// snapshots table's fetched_at and verified_as_of, the trends' nightly
+// logical_date): they differ between any two runs and are left out of the
+// row comparison.
+var IgnoredColumns = []string{"fetched_at", "verified_as_of", "logical_date"}
 
 // Contents is what a store holds after a nightly: every key outside the
 // staging area and the nightly records, and the rows of every Parquet
