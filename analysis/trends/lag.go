@@ -73,7 +73,13 @@ func ComputeLag(date time.Time, cur []PackageVersion, peers []Peer, prev []datas
 	if rules == nil {
 		rules = crossmap.DefaultRules()
 	}
-	m := newMapper(rules)
+	// Maps sized up front: grown by doubling, they rehashed a peer's
+	// ~100k projects several times over (a tenth of an update).
+	size := len(cur)
+	for _, p := range peers {
+		size += len(p.Packages)
+	}
+	m := newMapper(rules, size)
 	newest := collapsePeers(peers, m)
 	sources := collapseSources(cur, m)
 
@@ -161,11 +167,13 @@ func newer(up, version, bestUp, bestVersion string) bool {
 // then name, so that lookups hash one string.
 type mapper struct {
 	rules         *crossmap.Rules
+	size          int // the names expected, to size a cache
 	sources, bins map[string]map[string]crossmap.Canonical
 }
 
-func newMapper(rules *crossmap.Rules) *mapper {
-	return &mapper{rules: rules, sources: map[string]map[string]crossmap.Canonical{}, bins: map[string]map[string]crossmap.Canonical{}}
+// newMapper returns a mapper whose caches expect about size names.
+func newMapper(rules *crossmap.Rules, size int) *mapper {
+	return &mapper{rules: rules, size: size, sources: map[string]map[string]crossmap.Canonical{}, bins: map[string]map[string]crossmap.Canonical{}}
 }
 
 func (m *mapper) Map(format, name string, source bool) crossmap.Canonical {
@@ -175,7 +183,7 @@ func (m *mapper) Map(format, name string, source bool) crossmap.Canonical {
 	}
 	cache, ok := caches[format]
 	if !ok {
-		cache = map[string]crossmap.Canonical{}
+		cache = make(map[string]crossmap.Canonical, m.size)
 		caches[format] = cache
 	}
 	c, ok := cache[name]
@@ -223,7 +231,11 @@ func collapsePeers(peers []Peer, m *mapper) map[string]peerNewest {
 		pa, pb := peers[a].Partition, peers[b].Partition
 		return cmp.Or(strings.Compare(pa.Distro, pb.Distro), strings.Compare(pa.Release, pb.Release), strings.Compare(pa.Snapshot, pb.Snapshot))
 	})
-	newest := map[string]peerNewest{}
+	size := 0
+	for _, p := range peers {
+		size += 2 * len(p.Packages) // a source's project and a binary's
+	}
+	newest := make(map[string]peerNewest, size)
 	offer := func(project, up, version string, peer, rank int) {
 		if project == "" {
 			return
