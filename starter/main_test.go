@@ -65,6 +65,8 @@ func TestExitStatusAndStreams(t *testing.T) {
 		{"sources of a machine without any", "", []string{"sources"}, 0, "no sources: write a catalogue", ""},
 		{"sources ls with a catalogue", "", []string{"sources", "ls", "--catalog", "../repo/catalog/testdata/sources.yaml"}, 0,
 			"fedora  rpm-md  https://mirror.example.org/fedora/linux", ""},
+		{"sources ls shows a dated archive", "", []string{"sources", "ls", "--catalog", "testdata/archive-sources.yaml"}, 0,
+			"https://mirror.example.org/debian archive=https://archive.example.org/debian/{date}/", ""},
 		{"vercmp", "", []string{"vercmp", "--format", "deb", "1:1.0", "2.0"}, 0, ">\n", ""},
 		{"vercmp: -- before a version starting with -", "", []string{"vercmp", "--format", "rpm", "--", "1.0", "1.0"}, 0, "=\n", ""},
 		{"vercmp: pairs on stdin", "1.0 1.0-1\n2.0 1.9\n", []string{"vercmp", "--format", "deb"}, 0, "<\n>\n", ""},

@@ -60,6 +60,9 @@ func (c *cli) sourcesLs(cmd *cobra.Command) error {
 				mirror += " " + a + "=" + m
 			}
 		}
+		if e.Archive != "" {
+			mirror += " archive=" + e.Archive
+		}
 		archs := strings.Join(e.Architectures, ",")
 		if archs == "" {
 			archs = "(this machine's)"
