@@ -43,6 +43,15 @@ func openPage(t *testing.T, d Data) *page {
 		t.Fatal(err)
 	}
 
+	return openFile(t, exe, file)
+}
+
+// openFile loads the page file in a new headless Chromium (exe), its
+// console collected into the page's problems; the comparison's and the
+// trends' reports share it.
+func openFile(t *testing.T, exe, file string) *page {
+	t.Helper()
+	dir := filepath.Dir(file)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
 	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx,

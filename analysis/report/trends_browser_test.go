@@ -1,12 +1,10 @@
 package report
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -37,44 +35,7 @@ func openTrendsPage(t *testing.T, d TrendsData) *page {
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1200, 900),
-	)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelTab := chromedp.NewContext(ctx)
-	t.Cleanup(cancelTab)
-	p := &page{t: t, ctx: ctx, closeTab: cancelTab, collected: make(chan struct{})}
-	messages := chromedp.Console(ctx)
-	go func() {
-		defer close(p.collected)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			switch m.Type {
-			case chromedp.ConsoleLog, chromedp.ConsoleType("info"), chromedp.ConsoleType("debug"):
-			default:
-				p.problems = append(p.problems, string(m.Type)+": "+m.String())
-			}
-		}
-	}()
-	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+filepath.Join(dir, FileTrendsHTML)), chromedp.WaitReady("body")); err != nil {
-		t.Fatalf("chromium: load the page: %v", err)
-	}
-	return p
+	return openFile(t, exe, filepath.Join(dir, FileTrendsHTML))
 }
 
 // drawnChart is what the browser shows of one chart.
