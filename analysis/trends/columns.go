@@ -88,6 +88,53 @@ func (c *internedColumn) finish() { c.index = nil }
 
 func (c *internedColumn) at(i int) string { return c.values[c.codes[i]] }
 
+// stringDst and internedDst name a column of a record batch and the
+// column array its values are copied into.
+type (
+	stringDst struct {
+		name string
+		dst  *stringColumn
+	}
+	internedDst struct {
+		name string
+		dst  *internedColumn
+	}
+)
+
+// appendStrings copies every row of each named string column of rec into
+// its array.
+func appendStrings(rec arrow.RecordBatch, cols ...stringDst) error {
+	n := int(rec.NumRows())
+	for _, c := range cols {
+		get, err := stringsOf(rec, c.name)
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			if err := c.dst.append(get(i)); err != nil {
+				return fmt.Errorf("column %q: %w", c.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// appendInterned copies every row of each named string column of rec into
+// its interned array.
+func appendInterned(rec arrow.RecordBatch, cols ...internedDst) error {
+	n := int(rec.NumRows())
+	for _, c := range cols {
+		get, err := stringsOf(rec, c.name)
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			c.dst.append(get(i))
+		}
+	}
+	return nil
+}
+
 // readBatchRows bounds the Arrow record batches decoded at a time: each is
 // copied into column arrays and released.
 const readBatchRows = 8192

@@ -28,34 +28,13 @@ func (e *entries) reserve(rows int, bytes map[string]int64) {
 }
 
 func (e *entries) appendBatch(rec arrow.RecordBatch) error {
-	n := int(rec.NumRows())
-	for _, c := range []struct {
-		name string
-		dst  *stringColumn
-	}{{"package", &e.pkg}, {"version", &e.version}, {"source", &e.source}} {
-		get, err := stringsOf(rec, c.name)
-		if err != nil {
-			return err
-		}
-		for i := range n {
-			if err := c.dst.append(get(i)); err != nil {
-				return fmt.Errorf("column %q: %w", c.name, err)
-			}
-		}
+	if err := appendStrings(rec, stringDst{"package", &e.pkg}, stringDst{"version", &e.version}, stringDst{"source", &e.source}); err != nil {
+		return err
 	}
-	for _, c := range []struct {
-		name string
-		dst  *internedColumn
-	}{{"index_architecture", &e.arch}, {"format", &e.format}} {
-		get, err := stringsOf(rec, c.name)
-		if err != nil {
-			return err
-		}
-		for i := range n {
-			c.dst.append(get(i))
-		}
+	if err := appendInterned(rec, internedDst{"index_architecture", &e.arch}, internedDst{"format", &e.format}); err != nil {
+		return err
 	}
-	e.n += n
+	e.n += int(rec.NumRows())
 	return nil
 }
 
@@ -108,31 +87,13 @@ func (h *history) reserve(rows int, bytes map[string]int64) {
 
 func (h *history) appendBatch(rec arrow.RecordBatch) error {
 	n := int(rec.NumRows())
-	for _, c := range []struct {
-		name string
-		dst  *stringColumn
-	}{{"package", &h.pkg}, {"version", &h.version}, {"source", &h.source}, {"upstream", &h.upstream}} {
-		get, err := stringsOf(rec, c.name)
-		if err != nil {
-			return err
-		}
-		for i := range n {
-			if err := c.dst.append(get(i)); err != nil {
-				return fmt.Errorf("column %q: %w", c.name, err)
-			}
-		}
+	if err := appendStrings(rec, stringDst{"package", &h.pkg}, stringDst{"version", &h.version}, stringDst{"source", &h.source},
+		stringDst{"upstream", &h.upstream}); err != nil {
+		return err
 	}
-	for _, c := range []struct {
-		name string
-		dst  *internedColumn
-	}{{"index_architecture", &h.arch}, {"format", &h.format}, {"first_snapshot", &h.firstSnap}, {"last_snapshot", &h.lastSnap}} {
-		get, err := stringsOf(rec, c.name)
-		if err != nil {
-			return err
-		}
-		for i := range n {
-			c.dst.append(get(i))
-		}
+	if err := appendInterned(rec, internedDst{"index_architecture", &h.arch}, internedDst{"format", &h.format},
+		internedDst{"first_snapshot", &h.firstSnap}, internedDst{"last_snapshot", &h.lastSnap}); err != nil {
+		return err
 	}
 	for _, c := range []struct {
 		name string
