@@ -208,18 +208,12 @@ func (c *cli) backfill(cfg config.Config, in workflows.BackfillInput, detach, wa
 	if detach {
 		return nil
 	}
-	out := &lockedWriters{stdout: c.stdout, stderr: c.stderr}
-	ctx, stopWatching := c.followWorkers(ctx, tc, cfg, wait, missing, out)
-	defer stopWatching()
-	done := make(chan struct{})
-	go follow(ctx, tc, run, "backfill "+in.Source, out, done, func(p workflows.BackfillProgress) string {
-		return backfillProgressLine(p, time.Since(start))
-	})
 	var res workflows.BackfillResult
-	err = run.Get(ctx, &res)
-	close(done)
-	if nw := noWorker(ctx); nw != nil {
-		return fmt.Errorf("backfill: %w", leftQueued(nw))
+	left, err := await(c, ctx, tc, cfg, run, "backfill "+in.Source, wait, missing, func(p workflows.BackfillProgress) string {
+		return backfillProgressLine(p, time.Since(start))
+	}, &res)
+	if left != nil {
+		return fmt.Errorf("backfill: %w", left)
 	}
 	if err != nil {
 		var app *temporal.ApplicationError

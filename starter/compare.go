@@ -181,18 +181,12 @@ func (c *cli) compare(cfg config.Config, in workflows.CompareInput, wait bool) e
 	}
 	link := uiLink(cfg, run.GetID(), run.GetRunID())
 	fmt.Fprintf(c.stderr, "compare %s → %s: run %s (%s)\n", in.Old, in.New, run.GetID(), link)
-	out := &lockedWriters{stdout: c.stdout, stderr: c.stderr}
-	ctx, stopWatching := c.followWorkers(ctx, tc, cfg, wait, missing, out)
-	defer stopWatching()
-	done := make(chan struct{})
-	go follow(ctx, tc, run, "compare", out, done, func(p workflows.CompareProgress) string {
-		return compareProgressLine(p, time.Since(start))
-	})
 	var res activities.CompareResult
-	err = run.Get(ctx, &res)
-	close(done)
-	if nw := noWorker(ctx); nw != nil {
-		return fmt.Errorf("compare: %w\n  see %s", leftQueued(nw), link)
+	left, err := await(c, ctx, tc, cfg, run, "compare", wait, missing, func(p workflows.CompareProgress) string {
+		return compareProgressLine(p, time.Since(start))
+	}, &res)
+	if left != nil {
+		return fmt.Errorf("compare: %w\n  see %s", left, link)
 	}
 	if err != nil {
 		return fmt.Errorf("compare failed after %s: %s\n  see %s", time.Since(start).Round(time.Millisecond), rootCause(err), link)

@@ -216,6 +216,25 @@ func leftQueued(nw *noWorkerError) error {
 	return fmt.Errorf("%w; the runs stay queued, and a worker started later finishes them", nw)
 }
 
+// await follows one run to its end: progress lines from its query (follow,
+// under label), the workers watched as followWorkers does, its result read
+// into res. left is set when every worker went away while it waited (the
+// run stays queued, leftQueued says so); err is the run's own.
+func await[P comparable](c *cli, ctx context.Context, tc client.Client, cfg config.Config, run client.WorkflowRun, label string,
+	wait, missing bool, line func(P) string, res any) (left, err error) {
+	out := &lockedWriters{stdout: c.stdout, stderr: c.stderr}
+	ctx, stopWatching := c.followWorkers(ctx, tc, cfg, wait, missing, out)
+	defer stopWatching()
+	done := make(chan struct{})
+	go follow(ctx, tc, run, label, out, done, line)
+	err = run.Get(ctx, res)
+	close(done)
+	if nw := noWorker(ctx); nw != nil {
+		return leftQueued(nw), err
+	}
+	return nil, err
+}
+
 // withTemporal runs do with a client of the configured Temporal and a
 // minute's deadline: the commands that only talk to the server (schedule,
 // status) and finish in seconds.

@@ -276,18 +276,12 @@ func (c *cli) runTrends(ctx context.Context, cfg config.Config, in workflows.Tre
 	}
 	link := uiLink(cfg, run.GetID(), run.GetRunID())
 	fmt.Fprintf(c.stderr, "trends %s: run %s (%s)\n", name, run.GetID(), link)
-	out := &lockedWriters{stdout: c.stdout, stderr: c.stderr}
-	ctx, stopWatching := c.followWorkers(ctx, tc, cfg, wait, missing, out)
-	defer stopWatching()
-	done := make(chan struct{})
-	go follow(ctx, tc, run, "trends", out, done, func(p workflows.TrendsProgress) string {
-		return trendsProgressLine(p, time.Since(start))
-	})
 	var res workflows.TrendsResult
-	err = run.Get(ctx, &res)
-	close(done)
-	if nw := noWorker(ctx); nw != nil {
-		return fmt.Errorf("trends: %w\n  see %s", leftQueued(nw), link)
+	left, err := await(c, ctx, tc, cfg, run, "trends", wait, missing, func(p workflows.TrendsProgress) string {
+		return trendsProgressLine(p, time.Since(start))
+	}, &res)
+	if left != nil {
+		return fmt.Errorf("trends: %w\n  see %s", left, link)
 	}
 	if err != nil {
 		return fmt.Errorf("trends failed after %s: %s\n  see %s", time.Since(start).Round(time.Millisecond), rootCause(err), link)
