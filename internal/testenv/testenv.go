@@ -50,6 +50,14 @@ const (
 	AptMirror      Need = "apt-mirror"  // the first deb mirror of the apt sources, answering: its URI
 	AptLists       Need = "apt-lists"   // apt's bookworm main/amd64 list: its path
 	DebianKeys     Need = "debian-keyring"
+
+	// Tools the installed-package tests build real databases and trees with.
+	Rpmbuild    Need = "rpmbuild"    // rpmbuild: its path
+	Pacman      Need = "pacman"      // pacman (pacman -U --root, -Q, -Qkk): its path
+	Makepkg     Need = "makepkg"     // makepkg (run as an unprivileged user): its path
+	DBLoad      Need = "db5.3_load"  // Berkeley DB's db_load, to build rpm's bdb databases: its path
+	Debootstrap Need = "debootstrap" // debootstrap, to build real Debian root filesystems: its path
+	Fakeroot    Need = "fakeroot"    // fakeroot, which makepkg needs: its path
 )
 
 // how says how to get each need, for the skip message.
@@ -67,6 +75,12 @@ var how = map[Need]string{
 	AptMirror:      "configure a deb source in /etc/apt/sources.list{,.d} whose mirror answers",
 	AptLists:       "apt-get update on a Debian bookworm machine",
 	DebianKeys:     "apt-get install debian-archive-keyring",
+	Rpmbuild:       "apt-get install rpm (`go tool task test` does)",
+	Pacman:         "apt-get install pacman-package-manager (`go tool task test` does)",
+	Makepkg:        "apt-get install makepkg (`go tool task test` does)",
+	DBLoad:         "apt-get install db5.3-util (`go tool task test` does)",
+	Debootstrap:    "apt-get install debootstrap (`go tool task test` does)",
+	Fakeroot:       "apt-get install fakeroot (`go tool task test` does)",
 }
 
 // CI reports whether the tests run under CI, where missing needs fail.
@@ -207,6 +221,10 @@ func find(need Need) (string, error) {
 		return p, nil
 	case AptMirror:
 		return aptMirror()
+	case Rpmbuild, Pacman, Makepkg, Debootstrap, Fakeroot:
+		return program(string(need))
+	case DBLoad:
+		return program("db5.3_load", "db_load")
 	}
 	return "", fmt.Errorf("unknown need %q", need)
 }
