@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -210,31 +209,14 @@ func (s Storage) readSummary(ctx context.Context, m datasets.Manifest) (datasets
 	return rows[0], nil
 }
 
-// stageRows writes rows of table t as one staged part of partition p,
-// with the SHA-256 of what it wrote, which Publish checks it against.
+// stageRows stages a comparison's rows (datasets.StageRows), its errors
+// saying they are the comparison's.
 func stageRows[T any](ctx context.Context, st store.Store, tempDir string, t datasets.Table, p datasets.Partition, part string, rows []T, cmp func(a, b *T) int) (datasets.StagedPart, error) {
-	f, err := os.CreateTemp(tempDir, "distroscope-stage-*.parquet")
+	sp, err := datasets.StageRows(ctx, st, tempDir, t, p, part, rows, cmp)
 	if err != nil {
-		return datasets.StagedPart{}, fmt.Errorf("compare: stage %s: %w", t.Name, err)
+		return datasets.StagedPart{}, fmt.Errorf("compare: %w", err)
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	written := datasets.NewDigest()
-	w := datasets.NewWriter(io.MultiWriter(f, written), t, cmp, 0)
-	if err := w.WriteAll(rows); err != nil {
-		return datasets.StagedPart{}, fmt.Errorf("compare: stage %s: %w", t.Name, err)
-	}
-	if err := w.Close(); err != nil {
-		return datasets.StagedPart{}, fmt.Errorf("compare: stage %s: %w", t.Name, err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return datasets.StagedPart{}, fmt.Errorf("compare: stage %s: %w", t.Name, err)
-	}
-	key := datasets.StagingKey(t, p, part)
-	if err := st.Put(ctx, key, f, written.Size()); err != nil {
-		return datasets.StagedPart{}, fmt.Errorf("compare: stage %s: %w", key, err)
-	}
-	return datasets.StagedPart{Key: key, Rows: int64(len(rows)), SHA256: written.SHA256()}, nil
+	return sp, nil
 }
 
 // maxSmallObject bounds what readRows reads into memory.
