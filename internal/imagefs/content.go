@@ -1,0 +1,108 @@
+package imagefs
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+)
+
+// ReadFile returns the content of the regular file at p (symlinks
+// followed): the captured bytes, which the caller must not modify, or
+// else the bytes read from the dir: or file: source. It refuses files
+// larger than Limits.MaxCaptureBytes.
+func (t *Tree) ReadFile(p string) ([]byte, error) {
+	n, err := t.Resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	if n.Type != Regular || n.body == nil {
+		return nil, errorf(KindNoContent, p, "%s is a %s, not a regular file", n.Path, n.Type)
+	}
+	max := t.lim.MaxCaptureBytes
+	if n.Size > max {
+		return nil, errorf(KindFileTooLarge, p, "file of %d bytes, more than %d to read into memory", n.Size, max)
+	}
+	if n.body.captured {
+		return n.body.data, nil
+	}
+	r, done, err := t.open(n)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, &Error{Kind: KindNoContent, Path: p, Msg: "reading " + n.Path, Err: err}
+	}
+	if int64(len(data)) > max {
+		return nil, errorf(KindFileTooLarge, p, "file of more than %d bytes to read into memory", max)
+	}
+	return data, nil
+}
+
+// Digest returns the lowercase hex digest of the regular file n: computed
+// while its layer streamed, or now from captured bytes or from the dir:
+// or file: source (and then kept). It is safe for concurrent use. A file
+// of a streamed layer whose digest was not asked for in
+// ApplyOptions.Digests has none, and the error names the file and the
+// algorithm.
+func (t *Tree) Digest(n *Node, a Algo) (string, error) {
+	if n.Type != Regular || n.body == nil {
+		return "", errorf(KindNoContent, n.Path, "%s digest: a %s has no content", a, n.Type)
+	}
+	b := n.body
+	t.mu.Lock()
+	for _, d := range b.digests {
+		if d.algo == a {
+			t.mu.Unlock()
+			return d.hex, nil
+		}
+	}
+	t.mu.Unlock()
+	h, err := newHash(a)
+	if err != nil {
+		return "", &Error{Kind: KindNoContent, Path: n.Path, Msg: "digest", Err: err}
+	}
+	switch {
+	case b.captured:
+		h.Write(b.data)
+	case b.loc != locNone:
+		r, done, err := t.open(n)
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, r)
+		done()
+		if err != nil {
+			return "", &Error{Kind: KindNoContent, Path: n.Path, Msg: fmt.Sprintf("%s digest", a), Err: err}
+		}
+	default:
+		return "", errorf(KindNoContent, n.Path, "no %s digest: its layer was streamed without computing %s or keeping the file", a, a)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	t.mu.Lock()
+	b.digests = append(b.digests, digest{algo: a, hex: sum})
+	t.mu.Unlock()
+	return sum, nil
+}
+
+// open returns a reader of n's content from the tree's source.
+func (t *Tree) open(n *Node) (io.Reader, func(), error) {
+	switch n.body.loc {
+	case locTar:
+		return io.NewSectionReader(t.file, n.body.off, n.Size), func() {}, nil
+	case locDir:
+		// Through os.Root and without following a final symlink: the
+		// tree saw a regular file here, and reading must not leave the root
+		// if the directory changed since.
+		f, err := t.dir.OpenFile(strings.TrimPrefix(n.Path, "/"), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		if err != nil {
+			return nil, nil, &Error{Kind: KindNoContent, Path: n.Path, Msg: "opening the file again", Err: err}
+		}
+		return f, func() { f.Close() }, nil
+	}
+	return nil, nil, errorf(KindNoContent, n.Path, "the content was streamed and not kept")
+}
