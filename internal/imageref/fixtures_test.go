@@ -253,3 +253,12 @@ func uncompress(t *testing.T, b []byte) []byte {
 	}
 	return out
 }
+
+func mustPlatformDesc(t *testing.T, platform string) v1.Descriptor {
+	t.Helper()
+	p, err := v1.ParsePlatform(platform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v1.Descriptor{Platform: p}
+}

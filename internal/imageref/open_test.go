@@ -196,6 +196,14 @@ func TestOpenDockerArchive(t *testing.T) {
 		}
 		checkImage(t, got, img, id, false)
 	})
+	t.Run("oversized config", func(t *testing.T) {
+		// docker-archive has no manifest to bound but its small manifest.json.
+		raw, _ := img.RawConfigFile()
+		_, err := open(t, "docker-archive:"+writeDockerArchive(t, img), Options{MaxManifestBytes: int64(len(raw)) - 1})
+		if want := fmt.Sprintf("config %s.json is over the %d-byte limit", id.Hex, len(raw)-1); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err = %v, want %q", err, want)
+		}
+	})
 	t.Run("wrong platform", func(t *testing.T) {
 		_, err := open(t, "docker-archive:"+writeDockerArchive(t, img), Options{Platform: "linux/amd64"})
 		if err == nil || !strings.Contains(err.Error(), "is for linux/arm64/v8, not the requested linux/amd64") {
@@ -306,6 +314,12 @@ func TestRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	big := testImage(t, "linux/amd64")
+	rawConfig, _ := big.RawConfigFile()
+	rawManifest, _ := big.RawManifest()
+	bigConfig, bigManifest := int64(len(rawConfig)), len(rawManifest)
+	if int64(bigManifest) <= bigConfig+1 {
+		t.Fatalf("the test image's manifest (%d bytes) must be bigger than its config (%d)", bigManifest, bigConfig)
+	}
 	host := imagereftest.Serve(t, nil)
 	for _, c := range []struct {
 		name string
@@ -316,7 +330,8 @@ func TestRefused(t *testing.T) {
 		{"foreign", foreign, Options{}, "is non-distributable (application/vnd.docker.image.rootfs.foreign.diff.tar.gzip)"},
 		{"urls", withURLs, Options{}, "is non-distributable"},
 		{"media type", odd, Options{}, `has media type "application/vnd.example.squashfs", not a tar, tar+gzip or tar+zstd layer`},
-		{"oversized", big, Options{MaxManifestBytes: 300}, "over the 300-byte limit"},
+		// Bigger than the config, smaller than the manifest: the manifest's own bound.
+		{"oversized", big, Options{MaxManifestBytes: bigConfig + 1}, fmt.Sprintf("manifest %s is %d bytes, over the %d-byte limit", mustDigest(t, big), bigManifest, bigConfig+1)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.o.Insecure = true

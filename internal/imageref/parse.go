@@ -78,6 +78,11 @@ func Parse(s string) (Ref, error) {
 		}
 		return Ref{Scheme: sc, Value: s, Raw: s}, nil
 	}
+	// go-containerregistry takes "/x/y.tar" for a repository name; a path
+	// that is not there is a typo, not an image in Docker Hub.
+	if strings.HasPrefix(s, "/") || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") {
+		return Ref{}, fmt.Errorf("imageref: %q: no such file or directory (a registry reference does not start with a path)", s)
+	}
 	if _, err := name.ParseReference(s); err != nil {
 		return Ref{}, fmt.Errorf("imageref: %q: neither an existing file or directory nor a registry reference NAME[:TAG|@DIGEST] (%v); known schemes: %s", s, err, schemeList())
 	}
