@@ -103,12 +103,12 @@ func blobPath(h v1.Hash) string { return "blobs/" + h.Algorithm + "/" + h.Hex }
 
 func readLayout(ctx context.Context, src blobSource, what string, o Options) (*Image, error) {
 	l := &layoutReader{src: src, what: what, max: o.MaxManifestBytes}
-	if rc, _, err := src.open("oci-layout"); err != nil {
+	rc, _, err := src.open("oci-layout")
+	if err != nil {
 		return nil, fmt.Errorf("imageref: %s: not an OCI image layout (no oci-layout file): %w", what, err)
-	} else {
-		rc.Close()
 	}
-	rc, _, err := src.open("index.json")
+	rc.Close()
+	rc, _, err = src.open("index.json")
 	if err != nil {
 		return nil, fmt.Errorf("imageref: %s: no index.json: %w", what, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -485,5 +486,25 @@ func TestOpenRootfs(t *testing.T) {
 	}
 	if _, err := open(t, "file:"+filepath.Join(dir, "missing.tar"), Options{}); err == nil || !strings.Contains(err.Error(), "missing.tar") {
 		t.Errorf("file: of a missing file: err = %v", err)
+	}
+}
+
+// TestLocalReadStopsWithContext: a layer read from a file ends when its
+// context does, as a registry read would.
+func TestLocalReadStopsWithContext(t *testing.T) {
+	img := testImage(t, "linux/amd64")
+	got, err := open(t, "oci-dir:"+writeLayout(t, mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img})), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	rc, err := got.Layers[0].Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	cancel()
+	if _, err := rc.Read(make([]byte, 16)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("read after cancel: %v, want context.Canceled", err)
 	}
 }

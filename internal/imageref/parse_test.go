@@ -36,6 +36,7 @@ func TestParse(t *testing.T) {
 	ociTar := tarDir(t, writeLayout(t, mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img})))
 	dockerTar := writeDockerArchive(t, img)
 	ggcrTar := writeGgcrArchive(t, img)
+	docker25Tar := writeTar(t, [][2]string{{"blobs/sha256/x", "{}"}, {"index.json", "{}"}, {"manifest.json", "[]"}, {"oci-layout", "{}"}})
 
 	for _, c := range []struct {
 		in     string
@@ -58,6 +59,8 @@ func TestParse(t *testing.T) {
 		{in: ociTar, scheme: SchemeOCIArchive, value: ociTar},
 		{in: dockerTar, scheme: SchemeDockerArchive, value: dockerTar},
 		{in: ggcrTar, scheme: SchemeDockerArchive, value: ggcrTar},
+		// docker 25 and later save an OCI layout beside manifest.json.
+		{in: docker25Tar, scheme: SchemeDockerArchive, value: docker25Tar},
 		{in: "", err: "empty image reference"},
 		{in: "dir:", err: `nothing after "dir:"`},
 		{in: "registry:Not/Valid::ref", err: "not a registry reference"},
