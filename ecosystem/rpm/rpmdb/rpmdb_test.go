@@ -266,3 +266,57 @@ func ndbRecords(t testing.TB, b []byte) []record {
 	}
 	return out
 }
+
+// TestFileStatesAndGhosts: rpm -V skips a %ghost's content and every check
+// of a file not installed (--excludedocs, netshared) or replaced, and the
+// content of a wrong-colour file — whatever FILEVERIFYFLAGS says, so even
+// in a header whose verify flags check everything (rpmbuild already
+// clears a %ghost's content checks; older builders did not).
+func TestFileStatesAndGhosts(t *testing.T) {
+	const n = 6
+	digest := strings.Repeat("ab", 16)
+	modes := make([]byte, 0, 2*n)
+	for range n {
+		modes = append(modes, 0x81, 0xa4) // 0100644
+	}
+	u32s := func(v uint32) []byte { return be32(v, v, v, v, v, v) }
+	p, err := ParseHeader(buildHeader([]testEntry{
+		{tagName, typeString, 1, cstr("states")},
+		{tagVersion, typeString, 1, cstr("1")},
+		{tagRelease, typeString, 1, cstr("1")},
+		{tagOldFilenames, typeStringArray, n, cstr("/normal", "/ghost", "/replaced", "/notinstalled", "/netshared", "/wrongcolor")},
+		{tagFileSizes, typeInt32, n, u32s(7)},
+		{tagFileStates, typeChar, n, []byte{stateNormal, stateNormal, stateReplaced, stateNotInstalled, stateNetShared, stateWrongColor}},
+		{tagFileModes, typeInt16, n, modes},
+		{tagFileMTimes, typeInt32, n, u32s(1700000000)},
+		{tagFileDigests, typeStringArray, n, cstr(digest, digest, digest, digest, digest, digest)},
+		{tagFileFlags, typeInt32, n, be32(0, fileGhost, 0, 0, 0, 0)},
+		{tagFileUserName, typeStringArray, n, cstr("root", "root", "root", "root", "root", "root")},
+		{tagFileGroupName, typeStringArray, n, cstr("root", "root", "root", "root", "root", "root")},
+		{tagFileVerify, typeInt32, n, u32s(verifyAll)},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type checks struct{ digest, size, mtime, mode, owner, ghost bool }
+	want := map[string]checks{
+		"/normal":       {true, true, true, true, true, false},
+		"/ghost":        {false, false, false, true, true, true},
+		"/replaced":     {},
+		"/notinstalled": {ghost: true},
+		"/netshared":    {ghost: true},
+		"/wrongcolor":   {false, false, false, true, true, false},
+	}
+	for _, f := range p.Files {
+		got := checks{!f.Digest.IsZero(), f.HasSize, f.HasMTime, f.HasMode, f.HasOwner, f.Ghost}
+		if got != want[f.Path] {
+			t.Errorf("%s: %+v, want %+v", f.Path, got, want[f.Path])
+		}
+		if f.Digest.Algo != "" && f.Digest.Algo != installed.MD5 {
+			t.Errorf("%s: digest %s, want md5 (no FILEDIGESTALGO)", f.Path, f.Digest)
+		}
+	}
+	if len(p.Files) != n {
+		t.Fatalf("%d files", len(p.Files))
+	}
+}
