@@ -247,6 +247,9 @@ func checkManifest(m *v1.Manifest, mt types.MediaType, what string, maxBytes int
 	if mt != "" && !mt.IsImage() {
 		return fmt.Errorf("imageref: %s: media type %q is not an image manifest", what, mt)
 	}
+	if !m.Config.MediaType.IsConfig() {
+		return fmt.Errorf("imageref: %s: config media type %q is not an image config: an artifact, not a container image", what, m.Config.MediaType)
+	}
 	if m.Config.Size > maxBytes {
 		return fmt.Errorf("imageref: %s: config %s is %d bytes, over the %d-byte limit for manifests and configs", what, m.Config.Digest, m.Config.Size, maxBytes)
 	}

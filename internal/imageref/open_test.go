@@ -315,6 +315,7 @@ func TestRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	big := testImage(t, "linux/amd64")
+	artifact := mutate.ConfigMediaType(big, "application/vnd.cncf.helm.config.v1+json")
 	rawConfig, _ := big.RawConfigFile()
 	rawManifest, _ := big.RawManifest()
 	bigConfig, bigManifest := int64(len(rawConfig)), len(rawManifest)
@@ -331,6 +332,7 @@ func TestRefused(t *testing.T) {
 		{"foreign", foreign, Options{}, "is non-distributable (application/vnd.docker.image.rootfs.foreign.diff.tar.gzip)"},
 		{"urls", withURLs, Options{}, "is non-distributable"},
 		{"media type", odd, Options{}, `has media type "application/vnd.example.squashfs", not a tar, tar+gzip or tar+zstd layer`},
+		{"artifact", artifact, Options{}, `config media type "application/vnd.cncf.helm.config.v1+json" is not an image config`},
 		// Bigger than the config, smaller than the manifest: the manifest's own bound.
 		{"oversized", big, Options{MaxManifestBytes: bigConfig + 1}, fmt.Sprintf("manifest %s is %d bytes, over the %d-byte limit", mustDigest(t, big), bigManifest, bigConfig+1)},
 	} {
