@@ -106,7 +106,11 @@ func ReadBDB(b []byte) ([]installed.Package, error) {
 }
 
 type bdb struct {
-	b        []byte
+	b []byte
+	// copied counts the overflow bytes gathered so far: in a sound file
+	// each overflow page belongs to one item, so they add up to at most
+	// the file's size; items sharing a chain cannot multiply it.
+	copied   uint64
 	order    binary.ByteOrder
 	pageSize uint32
 	npages   uint32
@@ -210,6 +214,9 @@ func (db *bdb) value(pgno uint32, i int, item []byte) ([]byte, error) {
 		n := uint32(db.order.Uint16(page[22:]))
 		if db.header+n > db.pageSize || uint64(len(out))+uint64(n) > uint64(total) {
 			return nil, db.fail(next, "%d overflow bytes do not fit the page or the item's %d bytes", n, total)
+		}
+		if db.copied += uint64(n); db.copied > uint64(len(db.b)) {
+			return nil, db.fail(next, "overflow pages shared by several items")
 		}
 		out = append(out, page[db.header:db.header+n]...)
 		next = db.order.Uint32(page[16:])

@@ -262,12 +262,23 @@ func indexByte(b []byte, c byte) int {
 	return -1
 }
 
+// lookup returns the entry of a tag the reader maps. Those tags hold one
+// value, or one per file or directory, so a count over MaxFiles is refused
+// before anything is allocated for it.
+func (h *header) lookup(tag uint32) (entry, bool, *ParseError) {
+	e, ok := h.entries[tag]
+	if ok && e.count > MaxFiles {
+		return e, false, &ParseError{Package: h.hnum, Tag: tagString(tag), Err: fmt.Errorf("%w: %d values, over %d files", ErrTooLarge, e.count, MaxFiles)}
+	}
+	return e, ok, nil
+}
+
 // strs returns a string tag's values (the first translation of an
 // I18NSTRING), nil when the tag is absent.
 func (h *header) strs(tag uint32) ([]string, *ParseError) {
-	e, ok := h.entries[tag]
+	e, ok, err := h.lookup(tag)
 	if !ok {
-		return nil, nil
+		return nil, err
 	}
 	if e.typ != typeString && e.typ != typeStringArray && e.typ != typeI18NString {
 		return nil, h.fail(tag, "type %d, not a string", e.typ)
@@ -292,9 +303,9 @@ func (h *header) str(tag uint32) (string, *ParseError) {
 // ints returns an integer tag's values widened to uint64, nil when the
 // tag is absent.
 func (h *header) ints(tag uint32) ([]uint64, *ParseError) {
-	e, ok := h.entries[tag]
+	e, ok, err := h.lookup(tag)
 	if !ok {
-		return nil, nil
+		return nil, err
 	}
 	d := h.data[e.offset:e.end]
 	out := make([]uint64, e.count)
@@ -431,12 +442,9 @@ func (h *header) files() ([]installed.File, *ParseError) {
 	} else if paths, err = h.strs(tagOldFilenames); err != nil {
 		return nil, err
 	}
-	n := len(paths)
+	n := len(paths) // at most MaxFiles: lookup checked
 	if n == 0 {
 		return nil, nil
-	}
-	if n > MaxFiles {
-		return nil, &ParseError{Package: h.hnum, Tag: tagString(tagBaseNames), Err: fmt.Errorf("%w: %d files, over %d", ErrTooLarge, n, MaxFiles)}
 	}
 	ints := map[uint32][]uint64{}
 	for _, tag := range []uint32{tagFileModes, tagFileSizes, tagLongFileSizes, tagFileMTimes, tagFileFlags, tagFileVerify, tagFileStates} {

@@ -111,7 +111,7 @@ func TestHostileHeaders(t *testing.T) {
 			testEntry{tagFileDigests, typeStringArray, 1, cstr("zz")})},
 		{"unknown digest algorithm", ErrFormat, "unknown digest algorithm 99", built(name, version, release,
 			testEntry{tagOldFilenames, typeStringArray, 1, cstr("/a")}, testEntry{tagFileDigestAlgo, typeInt32, 1, be32(99)})},
-		{"too many files", ErrTooLarge, "files, over", built(name, version, release,
+		{"too many files", ErrTooLarge, "values, over", built(name, version, release,
 			testEntry{tagOldFilenames, typeStringArray, MaxFiles + 1, make([]byte, MaxFiles+1)})},
 	} {
 		mustFail(t, c.name, c.want, c.substr, c.read)
@@ -188,6 +188,32 @@ func TestHostileBDB(t *testing.T) {
 		{"item over the size limit", ErrTooLarge, "over", patch(item+8, u32(MaxHeaderSize+1))},
 		{"item length short of its chain", ErrFormat, "do not fit", patch(item+8, u32(10))},
 		{"duplicates", ErrFormat, "item type 2", patch(item, []byte{2})},
+		{"chains shared", ErrFormat, "shared by several items", func() ([]installed.Package, error) {
+			// every page a hash page whose items all point at one chain
+			b := bytes.Clone(good)
+			ref := bytes.Clone(good[item : item+12])
+			for pgno := 1; pgno < int(db.npages); pgno++ {
+				if pgno == int(ovPage) || good[pgno*ps+25] == pageOverflow {
+					continue
+				}
+				page := b[pgno*ps : (pgno+1)*ps]
+				clear(page)
+				le.PutUint32(page[8:], uint32(pgno))
+				page[25] = pageHash
+				nitems := (ps - bdbPageHeader) / (2 + 5 + 12 + 2)
+				le.PutUint16(page[20:], uint16(2*nitems))
+				end := ps
+				for i := 0; i < nitems; i++ {
+					end -= 5
+					copy(page[end:], []byte{itemKeyData, byte(i), byte(pgno), 0, 1})
+					le.PutUint16(page[bdbPageHeader+4*i:], uint16(end))
+					end -= 12
+					copy(page[end:], ref)
+					le.PutUint16(page[bdbPageHeader+4*i+2:], uint16(end))
+				}
+			}
+			return ReadBDB(b)
+		}},
 	} {
 		mustFail(t, c.name, c.want, c.substr, c.read)
 	}
