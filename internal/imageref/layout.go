@@ -35,9 +35,10 @@ func (d dirSource) open(name string) (io.ReadCloser, int64, error) {
 	return f, st.Size(), nil
 }
 
-type tarSource struct{ *tarIndex }
-
-func (t tarSource) open(name string) (io.ReadCloser, int64, error) { return t.tarIndex.open(name) }
+var (
+	_ blobSource = dirSource("")
+	_ blobSource = (*tarIndex)(nil)
+)
 
 func openOCIDir(ctx context.Context, r Ref, o Options) (*Image, error) {
 	st, err := os.Stat(r.Value)
@@ -57,7 +58,7 @@ func openOCIArchive(ctx context.Context, r Ref, o Options) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, err := readLayout(ctx, tarSource{ti}, "oci-archive:"+r.Value, o)
+	img, err := readLayout(ctx, ti, "oci-archive:"+r.Value, o)
 	if err != nil {
 		ti.Close()
 		return nil, err
