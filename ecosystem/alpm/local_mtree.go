@@ -73,7 +73,7 @@ func parseMTree(r io.Reader, file, member string) ([]MTreeEntry, error) {
 	fail := func(line int, err error) error {
 		return &ParseError{File: file, Member: member, Line: line, Err: err}
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReader(r)
 	var src io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -85,7 +85,7 @@ func parseMTree(r io.Reader, file, member string) ([]MTreeEntry, error) {
 	}
 	lr := &io.LimitedReader{R: src, N: MaxMTreeSize + 1}
 	sc := bufio.NewScanner(lr)
-	sc.Buffer(make([]byte, 0, 64<<10), MaxLineSize+1)
+	sc.Buffer(make([]byte, 0, 4<<10), MaxLineSize+1)
 	var (
 		entries  []MTreeEntry
 		defaults = map[string]string{}
