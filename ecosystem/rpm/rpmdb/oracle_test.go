@@ -250,10 +250,12 @@ func comparePackages(t *testing.T, root string, pkgs []installed.Package) {
 	// rpm prints no epoch as "(none)"; SourceVersion is empty when it
 	// equals Version, so the oracle line is built the same way.
 	var want []string
+	pubkeys := 0
 	for _, l := range strings.Split(strings.TrimSpace(rpmdbtest.Query(t, root,
 		"%{NAME}|%{EPOCH}|%{VERSION}-%{RELEASE}|%{ARCH}|%{SOURCERPM}\n", "-qa")), "\n") {
 		f := strings.Split(l, "|")
 		if f[0] == pubkeyName {
+			pubkeys++ // rpm -qa lists imported keys; Read leaves them out
 			continue
 		}
 		version := f[2]
@@ -272,8 +274,8 @@ func comparePackages(t *testing.T, root string, pkgs []installed.Package) {
 	if sortedLines(strings.Join(got, "\n")) != sortedLines(strings.Join(want, "\n")) {
 		t.Fatalf("packages:\n%s\nrpm -qa:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if len(pkgs) != 3 {
-		t.Fatalf("%d packages, want the fixture's 3", len(pkgs))
+	if len(pkgs) != 3 || pubkeys != 1 {
+		t.Fatalf("%d packages and %d keys, want the fixture's 3 and 1", len(pkgs), pubkeys)
 	}
 
 	const qf = "[%{=NAME}|%{FILENAMES}|%{FILEDIGESTS}|%{FILEMODES}|%{FILEFLAGS}|%{FILESIZES}|%{FILEUSERNAME}|%{FILEGROUPNAME}|%{FILEMTIMES}|%{FILELINKTOS}|%{=FILEDIGESTALGO}\n]"

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -95,7 +96,8 @@ for i in 1 2 3; do printf 'file %s\n' $i > %{buildroot}/usr/share/dsc-big/file-$
 // recorded but not installed, and rpm -V skips it: the database is rpm's
 // default backend (sqlite on Debian's rpm 4.18) at ROOT/var/lib/rpm. It
 // needs rpm and rpmbuild (testenv.RPM, testenv.Rpmbuild) and root, for the
-// owners and the setuid bit.
+// owners and the setuid bit. It also imports a key (rpm --import), which
+// rpm records as a gpg-pubkey pseudo-package.
 func BuildRoot(t testing.TB) string {
 	t.Helper()
 	rpmPath := testenv.Require(t, testenv.RPM)
@@ -119,7 +121,21 @@ func BuildRoot(t testing.TB) string {
 	}
 	run(t, rpmPath, "--root", root, "--dbpath", DBPath, "--initdb")
 	run(t, rpmPath, append([]string{"--root", root, "--dbpath", DBPath, "--nodeps", "--ignorearch", "--excludedocs", "-i"}, rpms...)...)
+	// A trusted key, as every distribution image has: rpm keeps it as a
+	// gpg-pubkey pseudo-package that rpm -qa lists.
+	run(t, rpmPath, "--root", root, "--dbpath", DBPath, "--import", signingKey(t))
 	return root
+}
+
+// signingKey is the rpm fixture repository's public key
+// (ecosystem/rpm/testdata/fixture-signing-key.asc).
+func signingKey(t testing.TB) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("rpmdbtest: cannot locate its own source file")
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "fixture-signing-key.asc")
 }
 
 // DBDir is the absolute path of the database BuildRoot made in root.
