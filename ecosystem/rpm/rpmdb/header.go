@@ -1,6 +1,7 @@
 package rpmdb
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -27,28 +28,30 @@ const (
 
 // Header tags (rpm's lib/rpmtag.h) and data types (RPM_*_TYPE).
 const (
-	tagName           = 1000
-	tagVersion        = 1001
-	tagRelease        = 1002
-	tagEpoch          = 1003
-	tagArch           = 1022
-	tagOldFilenames   = 1027
-	tagFileSizes      = 1028
-	tagFileStates     = 1029
-	tagFileModes      = 1030
-	tagFileMTimes     = 1034
-	tagFileDigests    = 1035
-	tagFileLinkTos    = 1036
-	tagFileFlags      = 1037
-	tagFileUserName   = 1039
-	tagFileGroupName  = 1040
-	tagSourceRPM      = 1044
-	tagFileVerify     = 1045
-	tagDirIndexes     = 1116
-	tagBaseNames      = 1117
-	tagDirNames       = 1118
-	tagLongFileSizes  = 5008
-	tagFileDigestAlgo = 5011
+	tagHeaderImage     = 61 // region tags: the first entry of a region
+	tagHeaderImmutable = 63
+	tagName            = 1000
+	tagVersion         = 1001
+	tagRelease         = 1002
+	tagEpoch           = 1003
+	tagArch            = 1022
+	tagOldFilenames    = 1027
+	tagFileSizes       = 1028
+	tagFileStates      = 1029
+	tagFileModes       = 1030
+	tagFileMTimes      = 1034
+	tagFileDigests     = 1035
+	tagFileLinkTos     = 1036
+	tagFileFlags       = 1037
+	tagFileUserName    = 1039
+	tagFileGroupName   = 1040
+	tagSourceRPM       = 1044
+	tagFileVerify      = 1045
+	tagDirIndexes      = 1116
+	tagBaseNames       = 1117
+	tagDirNames        = 1118
+	tagLongFileSizes   = 5008
+	tagFileDigestAlgo  = 5011
 
 	typeNull        = 0
 	typeChar        = 1
@@ -158,7 +161,10 @@ func (h *header) fail(tag uint32, format string, args ...any) *ParseError {
 // hdrblobInit and hdrblobVerifyInfo do: il and dl within limits, the
 // blob exactly 8+16·il+dl bytes, each entry of a known type, its offset
 // aligned for its type and its data (count values, or count
-// NUL-terminated strings) inside the store.
+// NUL-terminated strings) inside the store and after the previous entry's
+// — so that the strings of all entries are scanned once, not once per
+// entry that points at them. The first entry may be the region tag, whose
+// data (the region trailer) lies after the others', as rpm writes it.
 func readHeader(b []byte, hnum uint32) (*header, *ParseError) {
 	h := &header{hnum: hnum}
 	if len(b) > MaxHeaderSize {
@@ -180,6 +186,7 @@ func readHeader(b []byte, hnum uint32) (*header, *ParseError) {
 	index := b[8 : 8+16*il]
 	h.data = b[8+16*il:]
 	h.entries = make(map[uint32]entry, il)
+	var prevEnd uint32
 	for i := uint32(0); i < il; i++ {
 		e := index[16*i:]
 		tag := binary.BigEndian.Uint32(e)
@@ -196,11 +203,18 @@ func readHeader(b []byte, hnum uint32) (*header, *ParseError) {
 		if a := align(en.typ); en.offset%a != 0 {
 			return nil, h.fail(tag, "entry %d: offset %d not aligned to %d", i, en.offset, a)
 		}
+		region := i == 0 && tag >= tagHeaderImage && tag <= tagHeaderImmutable
+		if !region && en.offset < prevEnd {
+			return nil, h.fail(tag, "entry %d: offset %d overlaps the previous entry's data (to %d)", i, en.offset, prevEnd)
+		}
 		end, ok := dataEnd(h.data, en)
 		if !ok {
 			return nil, h.fail(tag, "entry %d: %d values of type %d from offset %d run past %d bytes of data", i, en.count, en.typ, en.offset, dl)
 		}
 		en.end = end
+		if !region {
+			prevEnd = end
+		}
 		h.entries[tag] = en
 	}
 	return h, nil
@@ -238,7 +252,7 @@ func dataEnd(data []byte, e entry) (uint32, bool) {
 		}
 		off := int(e.offset)
 		for n := uint32(0); n < e.count; n++ {
-			i := indexByte(data[off:], 0)
+			i := bytes.IndexByte(data[off:], 0)
 			if i < 0 {
 				return 0, false
 			}
@@ -251,15 +265,6 @@ func dataEnd(data []byte, e entry) (uint32, bool) {
 		return 0, false
 	}
 	return uint32(end), true
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // lookup returns the entry of a tag the reader maps. Those tags hold one

@@ -98,6 +98,11 @@ func TestHostileHeaders(t *testing.T) {
 		{"int32s past the end", ErrFormat, "run past", built(name, version, release, testEntry{tagEpoch, typeInt32, 2, be32(1)})},
 		{"misaligned", ErrFormat, "not aligned to 2", raw(entryOf(tagFileModes, 2, 1))},
 		{"STRING of two", ErrFormat, "run past", built(testEntry{tagName, typeString, 2, cstr("x", "y")})},
+		{"entries overlapping", ErrFormat, "overlaps the previous entry's data", raw(func() []byte {
+			b := buildHeader([]testEntry{name, version, release})
+			binary.BigEndian.PutUint32(b[8+16+8:], 0) // VERSION's offset: NAME's data
+			return b
+		}())},
 		{"NAME missing", ErrMissing, "NAME", built(version, release)},
 		{"NAME an integer", ErrFormat, "not a string", built(testEntry{tagName, typeInt32, 1, be32(7)}, version, release)},
 		{"EPOCH a string", ErrFormat, "not an integer", built(name, version, release, testEntry{tagEpoch, typeString, 1, cstr("2")})},
