@@ -361,6 +361,14 @@ func (a *applier) hardlink(hdr *tar.Header, p string) error {
 	}
 	target, ok := a.t.Lookup(tp)
 	if !ok {
+		// Written through a symlinked parent (lib -> usr/lib), the target
+		// is where put put it.
+		if d, err := a.parentDir(hdr.Name, tp, false); err == nil && d != nil {
+			target = d.child(path.Base(tp))
+			ok = target != nil
+		}
+	}
+	if !ok {
 		return errorf(KindHardlinkTarget, hdr.Name, "hardlink target %q is no earlier member", hdr.Linkname)
 	}
 	if target.Type == Dir {

@@ -319,6 +319,14 @@ func TestResolve(t *testing.T) {
 	if n, ok := tree.Lookup("/var/lib/rpm"); !ok || n.Type != Symlink {
 		t.Errorf("Lookup follows no symlink: %v", n)
 	}
+	for p, want := range map[string]string{"/lib/sysimage/rpm": "/usr/lib/sysimage/rpm", "/var/lib/rpm": "/var/lib/rpm", "/lib": "/lib", "/": "/"} {
+		if n, err := tree.Lstat(p); err != nil || n.Path != want {
+			t.Errorf("Lstat(%q) = %v, %v; want %s", p, n, err, want)
+		}
+	}
+	if _, err := tree.Lstat("/lib/nope"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Lstat of nothing: %v", err)
+	}
 	for p, kind := range map[string]Kind{"/etc/dangling": KindNotExist, "/etc/file/x": KindNotDir, "/nope": KindNotExist} {
 		_, err := tree.Resolve(p)
 		var e *Error
@@ -352,8 +360,8 @@ func TestResolve(t *testing.T) {
 // and nothing outside.
 func TestApplyFollowsSymlinkedParent(t *testing.T) {
 	tree := New(Limits{})
-	apply(t, tree, 0, layer(t, sym("evil", "/"), reg("evil/etc/passwd", "root"), sym("lib", "usr/lib"), dir("usr/lib/"), reg("lib/libc.so", "c")), ApplyOptions{})
-	for _, p := range []string{"/etc/passwd", "/usr/lib/libc.so"} {
+	apply(t, tree, 0, layer(t, sym("evil", "/"), reg("evil/etc/passwd", "root"), sym("lib", "usr/lib"), dir("usr/lib/"), reg("lib/libc.so", "c"), hard("lib/libc2.so", "lib/libc.so")), ApplyOptions{})
+	for _, p := range []string{"/etc/passwd", "/usr/lib/libc.so", "/usr/lib/libc2.so"} {
 		if n, ok := tree.Lookup(p); !ok || n.Type != Regular {
 			t.Errorf("%s: %v", p, n)
 		}

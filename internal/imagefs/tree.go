@@ -321,6 +321,32 @@ func (t *Tree) resolve(start *Node, comps []string, p string) (*Node, error) {
 	return n, nil
 }
 
+// Lstat returns the node at p as lstat(2) finds it in a chroot: symlinks
+// in its directories are followed (a usr-merged /bin/ls is /usr/bin/ls),
+// the last component is not.
+func (t *Tree) Lstat(p string) (*Node, error) {
+	comps := split(p)
+	if len(comps) == 0 {
+		return t.root, nil
+	}
+	last := comps[len(comps)-1]
+	if last == "." || last == ".." {
+		return t.Resolve(p)
+	}
+	dir, err := t.resolve(t.root, comps[:len(comps)-1], p)
+	if err != nil {
+		return nil, err
+	}
+	if dir.Type != Dir {
+		return nil, errorf(KindNotDir, p, "%s is not a directory", dir.Path)
+	}
+	n := dir.child(last)
+	if n == nil {
+		return nil, errorf(KindNotExist, p, "%s has no %q", dir.Path, last)
+	}
+	return n, nil
+}
+
 // ReadDir returns the children of the directory at p (symlinks followed),
 // sorted by name.
 func (t *Tree) ReadDir(p string) ([]*Node, error) {
