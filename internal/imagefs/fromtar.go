@@ -62,6 +62,7 @@ type offsetReader struct {
 	buf  []byte
 	r, w int   // buf[r:w] is unread
 	pos  int64 // the file offset of buf[r]
+	read int64 // bytes read from the file, to show what seeking saved
 }
 
 func (b *offsetReader) Read(p []byte) (int, error) {
@@ -69,6 +70,7 @@ func (b *offsetReader) Read(p []byte) (int, error) {
 		if len(p) >= len(b.buf) {
 			n, err := b.f.ReadAt(p, b.pos)
 			b.pos += int64(n)
+			b.read += int64(n)
 			if n > 0 && errors.Is(err, io.EOF) {
 				err = nil
 			}
@@ -76,6 +78,7 @@ func (b *offsetReader) Read(p []byte) (int, error) {
 		}
 		n, err := b.f.ReadAt(b.buf, b.pos)
 		b.r, b.w = 0, n
+		b.read += int64(n)
 		if n == 0 {
 			if err == nil {
 				err = io.ErrNoProgress

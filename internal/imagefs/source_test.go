@@ -355,3 +355,68 @@ func TestFromTarFile(t *testing.T) {
 		})
 	}
 }
+
+// TestFromTarFileSeeksOverBodies reads an uncompressed tar holding a
+// 64 MiB member nobody asks about: the tar reader seeks over it, and
+// less than a buffer around each header is read from the file.
+func TestFromTarFileSeeksOverBodies(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "big.tar")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := tar.NewWriter(f)
+	big := int64(64 << 20)
+	for _, h := range []*tar.Header{
+		{Typeflag: tar.TypeReg, Name: "usr/lib/big.so", Size: big, Mode: 0o644},
+		{Typeflag: tar.TypeReg, Name: "etc/passwd", Size: 5, Mode: 0o644},
+	} {
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Size == big {
+			// A hole: the file stays small on disk.
+			if _, err := f.Seek(big, io.SeekCurrent); err != nil {
+				t.Fatal(err)
+			}
+			tw = tar.NewWriter(f) // the writer's accounting is bypassed; the stream stays aligned (64 MiB is whole blocks)
+			continue
+		}
+		tw.Write([]byte("root\n"))
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	r, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tree := New(Limits{})
+	tree.file = r
+	or := &offsetReader{f: r, buf: make([]byte, 64<<10)}
+	if _, err := tree.apply(context.Background(), nil, ApplyOptions{Digests: []Algo{"sha256"}}, "file:"+p, &tarSource{r: or}); err != nil {
+		t.Fatal(err)
+	}
+	if or.read > 4*64<<10 {
+		t.Errorf("read %d bytes of a %d-byte tar, want only around its headers", or.read, or.pos)
+	}
+	n, _ := tree.Lookup("/etc/passwd")
+	if b, err := tree.ReadFile("/etc/passwd"); err != nil || string(b) != "root\n" {
+		t.Errorf("passwd: %q, %v", b, err)
+	}
+	if d, err := tree.Digest(n, "sha256"); err != nil || d != sha("root\n") {
+		t.Errorf("passwd sha256 %s, %v", d, err)
+	}
+}
+
+func TestApplyCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := New(Limits{}).Apply(ctx, strings.NewReader(string(layer(t, reg("a", "b")))), ApplyOptions{})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "imagefs: layer 0: ") {
+		t.Errorf("cancelled Apply: %v", err)
+	}
+}
