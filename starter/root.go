@@ -70,6 +70,7 @@ func newRootCommand(c *cli) *cobra.Command {
 		compareCommand(c),
 		backfillCommand(c),
 		trendsCommand(c),
+		imageCommand(c),
 		retentionCommand(c),
 		datasetsCommand(c),
 		sourcesCommand(c),

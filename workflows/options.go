@@ -27,6 +27,7 @@ import (
 //	RemoveTrendsStates  long       10 min          15 s       10        ~4 min (1 s … 1 min apart)
 //	ApplyTrends         long       15 min          15 s       8         ~3 min (1 s … 1 min apart)
 //	ApplyRetention      long       10 min          15 s       10        ~4 min (1 s … 1 min apart)
+//	AnalyzeImage        long       60 min          15 s       5         ~15 s (1 s … 8 s apart)
 //
 // Long and remote activities heartbeat every second from their own
 // goroutine while they run (activities.HeartbeatInterval), whatever the
@@ -190,6 +191,15 @@ var (
 		StartToCloseTimeout: 10 * time.Minute,
 		HeartbeatTimeout:    HeartbeatTimeout,
 		RetryPolicy:         retry(10),
+	}
+	// analyzeImageOptions: a debootstrap root filesystem takes about a
+	// second (bench:image), a multi-gigabyte image from a remote registry
+	// minutes; the heartbeat, not this cap, notices a dead worker. What
+	// fails it transiently is the registry or the store.
+	analyzeImageOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 60 * time.Minute,
+		HeartbeatTimeout:    HeartbeatTimeout,
+		RetryPolicy:         retry(5),
 	}
 	// locateOptions: lists the snapshots table's manifests, a few reads
 	// per committed snapshot, within the workflow task (see above).

@@ -1,0 +1,105 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/distroscope/distroscope/analysis/image"
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/internal/imageref"
+	"github.com/distroscope/distroscope/store"
+)
+
+// Image holds the dependencies of the image activities.
+type Image struct {
+	Store    store.Store
+	TempDir  string
+	Producer string
+	Now      func() time.Time
+	// Registry sets how registry: references are reached: credentials
+	// (default: the docker config of the worker's user), plain http.
+	Registry imageref.Options
+}
+
+// AnalyzeImageInput names the image: a reference with syft's scheme
+// prefixes (dir:, file:, oci-dir:, oci-archive:, docker-archive:,
+// registry:), read on the worker's machine, and a platform for indexes.
+type AnalyzeImageInput struct {
+	Ref      string `json:"ref"`
+	Platform string `json:"platform,omitempty"`
+}
+
+// AnalyzeImageResult says where the analysis is and what it found.
+type AnalyzeImageResult struct {
+	Partition datasets.Partition       `json:"partition"`
+	Key       string                   `json:"key"`
+	Reused    bool                     `json:"reused"` // committed before: nothing was read again
+	Summary   datasets.ImageSummaryRow `json:"summary"`
+}
+
+// AnalyzeImage opens the image, applies its layers in memory, compares
+// every owned file with its package's record and commits the three image
+// tables. It heartbeats every second, with the layer and entry it is at.
+// An image already analysed by this analyzer version (the same digest, the
+// same tarball, the same tree) is not read again.
+func (a *Image) AnalyzeImage(ctx context.Context, in AnalyzeImageInput) (res AnalyzeImageResult, err error) {
+	hb := startHeartbeat(ctx, "opening "+in.Ref)
+	defer hb.finish(&err)
+	ref, err := imageref.Parse(in.Ref)
+	if err != nil {
+		return res, invalid(err)
+	}
+	opts := a.Registry
+	opts.Platform = in.Platform
+	img, err := imageref.Open(ctx, ref, opts)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return res, invalid(err)
+		}
+		return res, interrupted(ctx, err)
+	}
+	defer img.Close()
+	st := image.Storage{Store: a.Store, TempDir: a.TempDir, Producer: a.Producer, Now: a.Now}
+	r, err := image.Analyze(ctx, img, image.Options{Known: st.Known, Progress: func(p image.Progress) { hb.report(progressStep(p)) }})
+	if err != nil {
+		if errors.Is(err, image.ErrCorrupt) {
+			return res, corrupt(err)
+		}
+		return res, interrupted(ctx, err)
+	}
+	res = AnalyzeImageResult{Partition: r.Partition, Key: r.Key, Reused: r.Reused, Summary: r.Summary}
+	if r.Reused {
+		return res, nil
+	}
+	hb.report("committing")
+	info := activity.GetInfo(ctx)
+	if err := st.Commit(ctx, r, image.Run{WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID}); err != nil {
+		return res, interrupted(ctx, err)
+	}
+	return res, nil
+}
+
+// progressStep is a heartbeat's step: "layer 2/5 sha256:ab…: 1200 entries,
+// 35 MB" or "files 4000/21000".
+func progressStep(p image.Progress) string {
+	if p.Phase == "files" {
+		return fmt.Sprintf("comparing files %d/%d", p.Done, p.Total)
+	}
+	s := fmt.Sprintf("layer %d/%d", p.Layer+1, p.Layers)
+	if p.Digest != "" {
+		d := p.Digest
+		if len(d) > 19 {
+			d = d[:19]
+		}
+		s += " " + d
+	}
+	if p.Entries > 0 {
+		s += fmt.Sprintf(": %d entries, %d MB", p.Entries, p.Bytes>>20)
+	}
+	return s
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/distroscope/distroscope/activities"
+	"github.com/distroscope/distroscope/datasets"
+	"github.com/distroscope/distroscope/internal/config"
+	"github.com/distroscope/distroscope/internal/imageref"
+	"github.com/distroscope/distroscope/workflows"
+)
+
+const imageAnalyzeLong = `Open a container image or a root filesystem, without a container daemon, and say what is
+installed in it and which installed files differ from their packages.
+
+REF takes syft's scheme prefixes:
+  dir:PATH               a root filesystem (made by debootstrap, say)
+  file:PATH.tar          a root filesystem tarball
+  oci-dir:PATH           an OCI image layout
+  oci-archive:PATH       a tar of an OCI image layout
+  docker-archive:PATH    what docker save writes
+  registry:NAME[:TAG|@DIGEST]   an image in a registry, with the credentials of the docker config
+Without a prefix, a directory is dir:, a file is sniffed, anything else is registry:.
+
+The layers are applied in order in memory — whiteouts, opaque directories, a file replacing a
+directory — and hostile input (names or links escaping the root, device nodes, decompression bombs,
+oversized layers) is refused with an error naming it. Every package database found is read (dpkg's
+status and info/, with ucf's registry; the rpm database, sqlite, Berkeley DB or ndb; apk's
+installed; pacman's local), and every file a package owns is compared with what the package
+recorded, as dpkg --verify, rpm -V, apk audit and pacman -Qkk would.
+
+The results are the image_packages, image_files and image_summaries datasets, in one partition per
+image identity (its digest; a tarball's SHA-256; a tree's metadata) and analyzer version: an image
+analysed before is not read again. The analysis is a durable run (ImageAnalyzeWorkflow); its
+heartbeats show the layer it is at. REF is read on the worker's machine.`
+
+const imageAnalyzeExample = `  # a root filesystem made by debootstrap
+  distroscope image analyze dir:/srv/rootfs/bookworm
+
+  # an image in a registry, the arm64 variant of a multi-platform tag
+  distroscope image analyze registry:example.org/library/debian:bookworm --platform linux/arm64`
+
+func imageCommand(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "image",
+		Short: "Analyse container images and root filesystems: installed packages and the state of their files",
+	}
+	var o imageOptions
+	analyze := &cobra.Command{
+		Use:     "analyze REF",
+		Short:   "Analyse an image or root filesystem: packages, layers, and owned files against their packages",
+		Long:    imageAnalyzeLong,
+		Example: imageAnalyzeExample,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := c.config(cmd)
+			if err != nil {
+				return err
+			}
+			if _, err := imageref.Parse(args[0]); err != nil {
+				return usagef("image analyze: %v", err)
+			}
+			return c.imageAnalyze(cfg, workflows.ImageAnalyzeInput{Ref: absRef(args[0]), Platform: o.platform}, o.wait)
+		},
+	}
+	analyze.Flags().StringVar(&o.platform, "platform", "", "the platform of a multi-platform image (os/arch[/variant]; default linux and this machine's architecture)")
+	addWaitFlag(analyze, &o.wait)
+	cmd.AddCommand(analyze)
+	return cmd
+}
+
+type imageOptions struct {
+	platform string
+	wait     bool
+}
+
+// absRef makes a local path of a reference absolute: the worker, not this
+// process, reads it, and may run in another directory.
+func absRef(ref string) string {
+	r, err := imageref.Parse(ref)
+	if err != nil || r.Scheme == imageref.SchemeRegistry {
+		return ref
+	}
+	if abs, err := filepath.Abs(r.Value); err == nil {
+		return string(r.Scheme) + ":" + abs
+	}
+	return ref
+}
+
+func (c *cli) imageAnalyze(cfg config.Config, in workflows.ImageAnalyzeInput, wait bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 24*time.Hour)
+	defer cancel()
+	tc, err := c.dial(cfg)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	missing, err := c.requireWorker(ctx, tc, cfg, wait, false)
+	if err != nil {
+		return fmt.Errorf("image analyze: %w", err)
+	}
+	start := time.Now()
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: workflows.ImageAnalyzeWorkflowID(in), TaskQueue: cfg.Temporal.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            "analyze " + in.Ref,
+		WorkflowExecutionTimeout: 24 * time.Hour,
+	}, workflows.ImageAnalyzeWorkflowName, in)
+	if err != nil {
+		return err
+	}
+	link := uiLink(cfg, run.GetID(), run.GetRunID())
+	fmt.Fprintf(c.stderr, "image %s: run %s (%s)\n", in.Ref, run.GetID(), link)
+	// The layer the analysis is at is in its activity's heartbeats, not in
+	// the workflow's state: they are followed beside the progress query.
+	hctx, stopBeats := context.WithCancel(ctx)
+	go followHeartbeats(hctx, tc, run, "image", c.stderr)
+	var res activities.AnalyzeImageResult
+	left, err := await(c, ctx, tc, cfg, run, "image", wait, missing, func(workflows.ImageProgress) string { return "" }, &res)
+	stopBeats()
+	if left != nil {
+		return fmt.Errorf("image analyze: %w\n  see %s", left, link)
+	}
+	if err != nil {
+		return fmt.Errorf("image analyze failed after %s: %s\n  see %s", time.Since(start).Round(time.Millisecond), rootCause(err), link)
+	}
+	printImageSummary(c, res)
+	fmt.Fprintf(c.stdout, "in %s\n  run %s\n", time.Since(start).Round(time.Millisecond), link)
+	return nil
+}
+
+func printImageSummary(c *cli, res activities.AnalyzeImageResult) {
+	s := res.Summary
+	name := s.PrettyName
+	if name == "" {
+		name = "no os-release"
+	}
+	reused := ""
+	if res.Reused {
+		reused = " (analysed before: not read again)"
+	}
+	fmt.Fprintf(c.stdout, "%s: %s%s\n", s.Ref, name, reused)
+	fmt.Fprintf(c.stdout, "  identity   %s\n", s.Identity)
+	if s.Platform != "" {
+		fmt.Fprintf(c.stdout, "  platform   %s\n", s.Platform)
+	}
+	fmt.Fprintf(c.stdout, "  layers     %d, %d paths\n", s.Layers, s.Entries)
+	fmt.Fprintf(c.stdout, "  packages   %d (%s)\n", s.Packages, strings.Join(s.Ecosystems, ", "))
+	fmt.Fprintf(c.stdout, "  files      %d owned or under /etc: %d unchanged, %d modified, %d deleted, %d metadata changed, %d not owned (under /etc)\n",
+		s.Files, s.Unchanged, s.Modified, s.Deleted, s.MetadataChanged, s.NotOwned)
+	fmt.Fprintf(c.stdout, "  configs    %d changed from their package's default\n", s.ConfigChanged)
+	fmt.Fprintln(c.stdout, "  datasets")
+	for _, t := range datasets.ImageTables {
+		fmt.Fprintf(c.stdout, "    %s\n", t.DataKey(res.Partition))
+	}
+}
+
+// followHeartbeats prints the step of each pending activity's latest
+// heartbeat when it changes, until ctx ends.
+func followHeartbeats(ctx context.Context, tc client.Client, run client.WorkflowRun, label string, out interface{ Write([]byte) (int, error) }) {
+	last := ""
+	tick := time.NewTicker(followInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for _, a := range pendingActivities(ctx, tc, run.GetID(), run.GetRunID()) {
+			var p activities.Progress
+			d := a.info.GetHeartbeatDetails()
+			if d == nil || len(d.GetPayloads()) == 0 {
+				continue
+			}
+			if err := converter.GetDefaultDataConverter().FromPayloads(d, &p); err != nil || p.Step == "" || p.Step == last {
+				continue
+			}
+			last = p.Step
+			fmt.Fprintf(out, "%s: %s\n", label, p.Step)
+		}
+	}
+}
