@@ -10,6 +10,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -370,5 +372,28 @@ func TestApplyFollowsSymlinkedParent(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || e.Kind != KindNotDir {
 		t.Errorf("a member under a file: %v", err)
+	}
+}
+
+// TestCaptureBound keeps no file larger than MaxCaptureBytes in memory:
+// Capture refuses it while applying, ReadFile while reading lazily.
+func TestCaptureBound(t *testing.T) {
+	data := layer(t, reg("var/lib/db", "0123456789"))
+	_, err := New(Limits{MaxCaptureBytes: 4}).Apply(context.Background(), bytes.NewReader(data), ApplyOptions{Capture: func(string) bool { return true }})
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindFileTooLarge || !strings.Contains(err.Error(), `member "var/lib/db": file of 10 bytes to keep in memory, more than 4`) {
+		t.Errorf("capture of a big file: %v", err)
+	}
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "big"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tree, err := FromDir(context.Background(), root, Limits{MaxCaptureBytes: 4}, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	if _, err := tree.ReadFile("/big"); !errors.As(err, &e) || e.Kind != KindFileTooLarge {
+		t.Errorf("ReadFile of a big file: %v", err)
 	}
 }

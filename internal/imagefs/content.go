@@ -21,9 +21,9 @@ func (t *Tree) ReadFile(p string) ([]byte, error) {
 	if n.Type != Regular || n.body == nil {
 		return nil, errorf(KindNoContent, p, "%s is a %s, not a regular file", n.Path, n.Type)
 	}
-	max := t.lim.MaxCaptureBytes
-	if n.Size > max {
-		return nil, errorf(KindFileTooLarge, p, "file of %d bytes, more than %d to read into memory", n.Size, max)
+	limit := t.lim.MaxCaptureBytes
+	if n.Size > limit {
+		return nil, errorf(KindFileTooLarge, p, "file of %d bytes, more than %d to read into memory", n.Size, limit)
 	}
 	if n.body.captured {
 		return n.body.data, nil
@@ -33,12 +33,12 @@ func (t *Tree) ReadFile(p string) ([]byte, error) {
 		return nil, err
 	}
 	defer done()
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, &Error{Kind: KindNoContent, Path: p, Msg: "reading " + n.Path, Err: err}
 	}
-	if int64(len(data)) > max {
-		return nil, errorf(KindFileTooLarge, p, "file of more than %d bytes to read into memory", max)
+	if int64(len(data)) > limit {
+		return nil, errorf(KindFileTooLarge, p, "file of more than %d bytes to read into memory", limit)
 	}
 	return data, nil
 }

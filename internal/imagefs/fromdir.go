@@ -172,21 +172,21 @@ func (s *dirScan) read(d *Node) ([]*Node, int, error) {
 }
 
 func (s *dirScan) capture(n *Node) error {
-	max := s.t.lim.MaxCaptureBytes
-	if n.Size > max {
-		return errorf(KindFileTooLarge, n.Path, "file of %d bytes to keep in memory, more than %d", n.Size, max)
+	limit := s.t.lim.MaxCaptureBytes
+	if n.Size > limit {
+		return errorf(KindFileTooLarge, n.Path, "file of %d bytes to keep in memory, more than %d", n.Size, limit)
 	}
 	r, done, err := s.t.open(n)
 	if err != nil {
 		return err
 	}
 	defer done()
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return &Error{Kind: KindNoContent, Path: n.Path, Msg: "reading a captured file", Err: err}
 	}
-	if int64(len(data)) > max {
-		return errorf(KindFileTooLarge, n.Path, "file of more than %d bytes to keep in memory", max)
+	if int64(len(data)) > limit {
+		return errorf(KindFileTooLarge, n.Path, "file of more than %d bytes to keep in memory", limit)
 	}
 	n.body.data, n.body.captured = data, true
 	return nil
