@@ -246,13 +246,22 @@ func (s *fileSet) get(p string) *installed.File {
 
 // ownedFiles builds one package's file records (see Installed).
 func ownedFiles(db DB, e StatusEntry, md5File string, diversions map[string]Diversion, budget *int) ([]installed.File, error) {
-	set := fileSet{index: map[string]int{}}
 	var md5Data []byte
-	var md5Name string
+	var md5Name, n string
 	if md5File != "" {
 		md5Data, md5Name = db.StatusD[md5File], "status.d/"+md5File
 	} else {
-		n := infoName(db, e)
+		n = infoName(db, e)
+	}
+	// The .list (or, without one, the md5sums) names nearly every path:
+	// sized from its lines, the records are not grown and copied.
+	size := bytes.Count(db.Info[n+".list"], []byte{'\n'}) + len(e.Conffiles)
+	if md5File != "" {
+		size = bytes.Count(md5Data, []byte{'\n'})
+	}
+	size = min(size, *budget)
+	set := fileSet{files: make([]installed.File, 0, size), index: make(map[string]int, size)}
+	if md5File == "" {
 		if data, ok := db.Info[n+".list"]; ok {
 			paths, err := parseList(data, "info/"+n+".list", budget)
 			if err != nil {

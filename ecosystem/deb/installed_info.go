@@ -1,11 +1,9 @@
 package deb
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -41,6 +39,9 @@ func cleanPath(p string) (string, error) {
 	if p == "" || len(p) > MaxInfoLine || strings.ContainsAny(p, "\x00\n") {
 		return "", fmt.Errorf("%w: %s", errPath, ecosystem.Quote(p))
 	}
+	if p[0] == '/' && isCleanAbs(p) {
+		return p, nil // nearly every path dpkg writes
+	}
 	rel := strings.TrimLeft(p, "/")
 	for strings.HasPrefix(rel, "./") {
 		rel = strings.TrimLeft(rel[2:], "/")
@@ -53,42 +54,60 @@ func cleanPath(p string) (string, error) {
 	return path.Clean("/" + rel), nil
 }
 
-// eachLine calls fn with every line of r (without its newline), at most
-// maxLines of them, each at most MaxInfoLine bytes. An error from fn, or
-// about a line, is returned as a *ParseError naming file and line.
-func eachLine(r io.Reader, file string, maxLines int, fn func(line []byte) error) error {
-	br := bufio.NewReaderSize(r, MaxInfoLine+1)
-	for n := 1; ; n++ {
-		ln, err := br.ReadSlice('\n')
-		switch {
-		case err == bufio.ErrBufferFull:
+// isCleanAbs reports whether the absolute path p is already clean: no
+// empty, "." or ".." element and no trailing slash.
+func isCleanAbs(p string) bool {
+	if p == "/" {
+		return true
+	}
+	start := 1
+	for i := 1; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		switch p[start:i] {
+		case "", ".", "..":
+			return false
+		}
+		start = i + 1
+	}
+	return true
+}
+
+// eachLine calls fn with every line of data (without its newline), at
+// most maxLines of them, each at most MaxInfoLine bytes. An error from fn,
+// or about a line, is returned as a *ParseError naming file and line. The
+// files are already in memory (DB), so lines are sliced out of them, not
+// copied through a reader's buffer: a tree has hundreds of them.
+func eachLine(data []byte, file string, maxLines int, fn func(line []byte) error) error {
+	for n := 1; len(data) > 0; n++ {
+		ln := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			ln, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if len(ln) > MaxInfoLine {
 			return &ParseError{File: file, Line: n, Err: fmt.Errorf("%w: longer than %d bytes", ErrLineTooLong, MaxInfoLine)}
-		case err == io.EOF && len(ln) == 0:
-			return nil
-		case err != nil && err != io.EOF:
-			return fmt.Errorf("deb: %s line %d: read: %w", file, n, err)
 		}
 		if n > maxLines {
 			return &ParseError{File: file, Line: n, Err: fmt.Errorf("%w: more than %d lines", ErrTooManyEntries, maxLines)}
 		}
-		ln = bytes.TrimSuffix(ln, []byte{'\n'})
 		if bytes.IndexByte(ln, 0) >= 0 {
 			return &ParseError{File: file, Line: n, Err: ErrNUL}
 		}
-		if ferr := fn(ln); ferr != nil {
-			return &ParseError{File: file, Line: n, Err: ferr}
-		}
-		if err == io.EOF {
-			return nil
+		if err := fn(ln); err != nil {
+			return &ParseError{File: file, Line: n, Err: err}
 		}
 	}
+	return nil
 }
 
 // parseList reads info/PKG.list: one absolute path per line, directories
 // included, "/." standing for the root directory (left out here).
 func parseList(data []byte, file string, budget *int) ([]string, error) {
 	var paths []string
-	err := eachLine(bytes.NewReader(data), file, *budget, func(ln []byte) error {
+	err := eachLine(data, file, *budget, func(ln []byte) error {
 		if len(ln) == 0 || string(ln) == "/." {
 			return nil
 		}
@@ -113,7 +132,7 @@ type md5Line struct {
 // the root. dh_md5sums leaves conffiles out.
 func parseMD5sums(data []byte, file string, budget *int) ([]md5Line, error) {
 	var out []md5Line
-	err := eachLine(bytes.NewReader(data), file, *budget, func(ln []byte) error {
+	err := eachLine(data, file, *budget, func(ln []byte) error {
 		if len(trimSpaceBytes(ln)) == 0 {
 			return nil
 		}
@@ -124,7 +143,13 @@ func parseMD5sums(data []byte, file string, budget *int) ([]md5Line, error) {
 		if !isLowerHex(sum) {
 			return fmt.Errorf("%w: %s is not an md5 digest", ErrSyntax, ecosystem.Quote(sum))
 		}
-		p, err := cleanPath(string(ln[34:]))
+		rel := ln[34:]
+		if len(rel) > 0 && rel[0] != '/' && rel[0] != '.' {
+			// Relative as md5sum writes it: made absolute in one allocation.
+			abs := make([]byte, 0, len(rel)+1)
+			rel = append(append(abs, '/'), rel...)
+		}
+		p, err := cleanPath(string(rel))
 		if err != nil {
 			return err
 		}
@@ -141,7 +166,7 @@ func parseMD5sums(data []byte, file string, budget *int) ([]md5Line, error) {
 // file's Conffiles field; this list only says which paths are conffiles.
 func parseConffilesInfo(data []byte, file string, budget *int) ([]Conffile, error) {
 	var out []Conffile
-	err := eachLine(bytes.NewReader(data), file, *budget, func(ln []byte) error {
+	err := eachLine(data, file, *budget, func(ln []byte) error {
 		s := trimSpace(string(ln))
 		if s == "" {
 			return nil
@@ -180,7 +205,7 @@ type Diversion struct {
 func parseDiversions(data []byte, file string, budget *int) (map[string]Diversion, error) {
 	out := map[string]Diversion{}
 	var cur []string
-	err := eachLine(bytes.NewReader(data), file, *budget, func(ln []byte) error {
+	err := eachLine(data, file, *budget, func(ln []byte) error {
 		cur = append(cur, string(ln))
 		if len(cur) < 3 {
 			return nil

@@ -445,3 +445,25 @@ func FuzzParseStatus(f *testing.F) {
 		}
 	})
 }
+
+func TestCleanPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/usr/bin/tac":    "/usr/bin/tac",
+		"usr/bin/tac":     "/usr/bin/tac",
+		"./usr/bin/tac":   "/usr/bin/tac",
+		"/usr//bin/./tac": "/usr/bin/tac",
+		"/usr/bin/":       "/usr/bin",
+		"/":               "/",
+		"/usr/bin/.":      "/usr/bin",
+		"/with space/x":   "/with space/x",
+		"/usr/..":         "",
+		"/a/../b":         "",
+		"/a\x00":          "",
+		"":                "",
+	} {
+		got, err := cleanPath(in)
+		if (err != nil) != (want == "") || got != want {
+			t.Errorf("cleanPath(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

@@ -8,9 +8,24 @@ import (
 	"github.com/distroscope/distroscope/ecosystem"
 )
 
-// MaxUCFEntries bounds the lines of ucf's hashfile and registry: a system
-// has a few dozen ucf-managed files.
-const MaxUCFEntries = 100_000
+// MaxUCFEntries and MaxUCFSize bound ucf's hashfile and registry: a
+// system has a few dozen ucf-managed files.
+const (
+	MaxUCFEntries = 100_000
+	MaxUCFSize    = 16 << 20
+)
+
+// readUCF reads a ucf file whole, refusing one larger than MaxUCFSize.
+func readUCF(r io.Reader, file string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxUCFSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("deb: %s: read: %w", file, err)
+	}
+	if len(data) > MaxUCFSize {
+		return nil, &ParseError{File: file, Line: 1 + bytes.Count(data, []byte{'\n'}), Err: fmt.Errorf("%w: larger than %d bytes", ErrTooManyEntries, MaxUCFSize)}
+	}
+	return data, nil
+}
 
 // UCFHash is one line of ucf's /var/lib/ucf/hashfile: the md5 of the
 // default ucf last installed at Path (what ucf compares the file on disk
@@ -32,8 +47,12 @@ type UCFRegistration struct {
 // md5sum(1) writes them. Lines are bounded by MaxInfoLine and their number
 // by MaxUCFEntries; a failure is a *ParseError naming the line.
 func ParseUCFHashfile(r io.Reader) ([]UCFHash, error) {
+	data, err := readUCF(r, "ucf/hashfile")
+	if err != nil {
+		return nil, err
+	}
 	var out []UCFHash
-	err := eachLine(r, "ucf/hashfile", MaxUCFEntries, func(ln []byte) error {
+	err = eachLine(data, "ucf/hashfile", MaxUCFEntries, func(ln []byte) error {
 		sum, p, ok := ucfFields(ln)
 		if !ok {
 			return nil
@@ -57,8 +76,12 @@ func ParseUCFHashfile(r io.Reader) ([]UCFHash, error) {
 // ParseUCFRegistry reads /var/lib/ucf/registry: "package \t /path" lines
 // (ucfr writes the package, a blank, a tab, a blank and the path).
 func ParseUCFRegistry(r io.Reader) ([]UCFRegistration, error) {
+	data, err := readUCF(r, "ucf/registry")
+	if err != nil {
+		return nil, err
+	}
 	var out []UCFRegistration
-	err := eachLine(r, "ucf/registry", MaxUCFEntries, func(ln []byte) error {
+	err = eachLine(data, "ucf/registry", MaxUCFEntries, func(ln []byte) error {
 		pkg, p, ok := ucfFields(ln)
 		if !ok {
 			return nil
