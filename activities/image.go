@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
+	"io"
+	"net"
+	"net/http"
+	"syscall"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"go.temporal.io/sdk/activity"
 
 	"github.com/distroscope/distroscope/analysis/image"
@@ -58,10 +62,7 @@ func (a *Image) AnalyzeImage(ctx context.Context, in AnalyzeImageInput) (res Ana
 	opts.Platform = in.Platform
 	img, err := imageref.Open(ctx, ref, opts)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return res, invalid(err)
-		}
-		return res, interrupted(ctx, err)
+		return res, openError(ctx, ref, err)
 	}
 	defer img.Close()
 	st := image.Storage{Store: a.Store, TempDir: a.TempDir, Producer: a.Producer, Now: a.Now}
@@ -102,4 +103,32 @@ func progressStep(p image.Progress) string {
 		s += fmt.Sprintf(": %d entries, %d MB", p.Entries, p.Bytes>>20)
 	}
 	return s
+}
+
+// openError classifies a failure to open an image. A local reference
+// that does not open — missing, unreadable, not an image, a platform it
+// lacks — will not open on the next attempt either. A registry's answer
+// is final when it is the registry refusing (4xx: no such image, denied)
+// or distroscope refusing what it sent; a network failure or the
+// registry's own trouble (5xx, 429) is retried.
+func openError(ctx context.Context, ref imageref.Ref, err error) error {
+	if ctx.Err() != nil {
+		return interrupted(ctx, err)
+	}
+	if ref.Scheme != imageref.SchemeRegistry {
+		return invalid(err)
+	}
+	var te *transport.Error
+	if errors.As(err, &te) {
+		if te.StatusCode >= 500 || te.StatusCode == http.StatusTooManyRequests {
+			return err
+		}
+		return invalid(err)
+	}
+	var ne net.Error
+	var oe *net.OpError
+	if errors.As(err, &ne) || errors.As(err, &oe) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) {
+		return err
+	}
+	return invalid(err)
 }
