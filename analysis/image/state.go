@@ -59,7 +59,7 @@ const permBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
 // only claims it (a ghost).
 func Compare(rec installed.File, a Actual, acc Accounts) (state string, changes []string, err error) {
 	if !a.Exists {
-		if rec.Ghost {
+		if rec.Ghost || rec.MissingOK {
 			return datasets.StateUnchanged, nil, nil
 		}
 		return datasets.StateDeleted, nil, nil

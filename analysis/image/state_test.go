@@ -46,6 +46,8 @@ func TestCompare(t *testing.T) {
 		{"dpkg conffile chmod", installed.File{Path: "/etc/x", Digest: md5}, actual(func(a *Actual) { a.Mode = 0o600 }), datasets.StateUnchanged, nil},
 		{"dpkg directory", installed.File{Path: "/usr/share/doc"}, Actual{Exists: true, Type: installed.TypeDir, Mode: 0o755}, datasets.StateUnchanged, nil},
 		{"deleted", installed.File{Path: "/etc/x", Digest: md5}, Actual{}, datasets.StateDeleted, nil},
+		{"missingok absent", installed.File{Path: "/etc/x", Digest: md5, Config: true, MissingOK: true}, Actual{}, datasets.StateUnchanged, nil},
+		{"missingok edited", installed.File{Path: "/etc/x", Digest: md5, Config: true, MissingOK: true}, file("edited"), datasets.StateModified, []string{"digest"}},
 		{"ghost absent", installed.File{Path: "/var/log/x", Ghost: true}, Actual{}, datasets.StateUnchanged, nil},
 		{"ghost present and different", with(func(r *installed.File) { r.Ghost = true }), file("anything"), datasets.StateUnchanged, nil},
 		{"rpm unchanged", rpmRec, file(""), datasets.StateUnchanged, nil},

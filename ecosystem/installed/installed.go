@@ -66,6 +66,9 @@ type File struct {
 	// a dpkg conffile marked "obsolete" or "remove-on-upgrade"): it is not
 	// reported deleted when absent, and its content is not compared.
 	Ghost bool
+	// MissingOK: absence is not reported (rpm's %config(missingok));
+	// present, the file is compared as any other.
+	MissingOK bool
 	// Managed names a tool other than the package manager that owns the
 	// default ("ucf" for Debian files registered in /var/lib/ucf/hashfile);
 	// Digest is then that tool's recorded default.

@@ -87,6 +87,7 @@ func tagString(tag uint32) string {
 // (RPMFILE_STATE_*) of lib/rpmfiles.h and lib/rpmvf.h.
 const (
 	fileConfig    = 1 << 0
+	fileMissingOK = 1 << 3
 	fileNoReplace = 1 << 4
 	fileGhost     = 1 << 6
 
@@ -508,6 +509,7 @@ func (h *header) files() ([]installed.File, *ParseError) {
 			Type:      fileType(mode),
 			Config:    flags&fileConfig != 0,
 			NoReplace: flags&fileNoReplace != 0,
+			MissingOK: flags&fileMissingOK != 0,
 			Ghost:     flags&fileGhost != 0,
 			Mode:      fileMode(mode),
 			User:      sat(strs[tagFileUserName], i),
