@@ -8,10 +8,14 @@ import (
 	"github.com/distroscope/distroscope/ecosystem"
 )
 
-// MaxStatusEntries bounds the stanzas of one status file. A large desktop
-// has about 5,000 packages installed; a status file ten times that is
+// MaxStatusEntries bounds the stanzas of one status file and
+// MaxStatusSize its bytes. A large desktop has about 5,000 packages
+// installed in a status file of about 10 MB; one ten times either is
 // refused rather than held in memory.
-const MaxStatusEntries = 50_000
+const (
+	MaxStatusEntries = 50_000
+	MaxStatusSize    = 128 << 20
+)
 
 // StatusEntry is one package of dpkg's status database
 // (/var/lib/dpkg/status, or one file of status.d/ as distroless images
@@ -84,10 +88,18 @@ func ParseStatus(r io.Reader) ([]StatusEntry, error) {
 // parseStatus is ParseStatus with the file's name for errors ("status",
 // "status.d/base-files").
 func parseStatus(r io.Reader, file string) ([]StatusEntry, error) {
-	sc := newParagraphScanner(r, file, MaxStanzaSize, MaxFieldSize, MaxFields)
+	// One byte past the limit is let through so that the scanner ends on
+	// it (a truncated last stanza) and the limit, not that, is reported.
+	lr := &io.LimitedReader{R: r, N: MaxStatusSize + 1}
+	sc := newParagraphScanner(lr, file, MaxStanzaSize, MaxFieldSize, MaxFields)
 	var entries []StatusEntry
 	for n := 0; ; n++ {
 		para, fields, line, err := sc.next()
+		if err != nil && lr.N == 0 {
+			// The scanner reads ahead: only at the end is its line the
+			// last one read.
+			return nil, &ParseError{File: file, Line: max(sc.line, 1), Err: fmt.Errorf("%w: larger than %d bytes", ErrTooManyEntries, MaxStatusSize)}
+		}
 		if err == io.EOF {
 			return entries, nil
 		}
@@ -99,6 +111,9 @@ func parseStatus(r io.Reader, file string) ([]StatusEntry, error) {
 		}
 		e, listed, err := decodeStatus(para, fields, line, file)
 		if err != nil {
+			if lr.N == 0 {
+				continue // a stanza the limit cut: the next call reports the limit
+			}
 			return nil, err
 		}
 		if listed {

@@ -374,6 +374,12 @@ func TestInstalledRefusesBadInput(t *testing.T) {
 	}
 	tooManyStanzas := strings.Repeat("Package: aa\nStatus: purge ok not-installed\n\n", MaxStatusEntries+1)
 	tooManyPaths := strings.Repeat("/a\n", MaxOwnedPaths+1)
+	// Stanzas of 64 KiB, fewer than MaxStatusEntries, past MaxStatusSize.
+	bigStanza := "Package: aa\nStatus: purge ok not-installed\nX: " + strings.Repeat("x", 64<<10) + "\n\n"
+	tooLarge := strings.Repeat(bigStanza, MaxStatusSize/len(bigStanza)+1)
+	// The limit cuts the last stanza's long line: the line reported is its
+	// Package line plus two.
+	tooLargeLines := 4*(MaxStatusSize/len(bigStanza)) + 3
 	for _, c := range []struct {
 		name     string
 		db       DB
@@ -392,6 +398,7 @@ func TestInstalledRefusesBadInput(t *testing.T) {
 		{"duplicate package", DB{Status: []byte(ok + "\n" + ok)}, "status", 6, ErrDuplicateField},
 		{"duplicate field", DB{Status: []byte(ok + "Version: 2\n")}, "status", 5, ErrDuplicateField},
 		{"too many stanzas", DB{Status: []byte(tooManyStanzas)}, "status", 3*MaxStatusEntries + 1, ErrTooManyEntries},
+		{"status too large", DB{Status: []byte(tooLarge)}, "status", tooLargeLines, ErrTooManyEntries},
 		{"list escapes", info("a1.list", "/.\n/etc\n/etc/../../root\n"), "info/a1.list", 3, errPath},
 		{"list NUL", info("a1.list", "/.\n/etc\x00x\n"), "info/a1.list", 2, ErrNUL},
 		{"list long line", info("a1.list", "/"+strings.Repeat("x", MaxInfoLine)+"\n"), "info/a1.list", 1, ErrLineTooLong},

@@ -57,11 +57,9 @@ const buildTimeout = 20 * time.Minute
 // shared by every test and test binary: do not change it (see Copy).
 func Debootstrap(t testing.TB, suite string) string {
 	t.Helper()
-	debootstrap := testenv.Require(t, testenv.Debootstrap)
+	// Root first: reading the tree's database needs none, but every test
+	// of a tree runs dpkg in a chroot of it.
 	requireRoot(t, testenv.Debootstrap)
-	mirror := testenv.Require(t, testenv.AptMirror)
-	keyring := testenv.Require(t, testenv.DebianKeys)
-
 	cache, err := cacheDir()
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +74,11 @@ func Debootstrap(t testing.TB, suite string) string {
 	if _, err := os.Stat(marker); err == nil {
 		return root
 	}
+	// Only a build needs debootstrap and the mirror: a cached tree serves
+	// offline.
+	debootstrap := testenv.Require(t, testenv.Debootstrap)
+	mirror := testenv.Require(t, testenv.AptMirror)
+	keyring := testenv.Require(t, testenv.DebianKeys)
 	// A tree without its marker is what a killed build left: start over.
 	if err := os.RemoveAll(root); err != nil {
 		t.Fatalf("rootfstest: removing the incomplete %s: %v", root, err)
