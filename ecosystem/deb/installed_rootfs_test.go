@@ -137,6 +137,26 @@ func TestInstalledStatesMatchDpkgVerify(t *testing.T) {
 			if len(reported) != 5 {
 				t.Errorf("dpkg --verify reports %d files, want the 5 changed", len(reported))
 			}
+
+			// Where distroscope says more than dpkg: a diverted file whose
+			// content changed. dpkg --verify looks for it at its diverted
+			// name (above) but does not compare it; the record keeps the
+			// package's digest, so the change is seen.
+			rootfstest.Chroot(t, root, "dpkg-divert", "--local", "--rename", "--add", "/usr/bin/tr")
+			rootfstest.Append(t, root, "/usr/bin/tr.distrib", []byte{0})
+			if again := rootfstest.DpkgVerify(t, root); len(again) != len(reported) {
+				t.Errorf("dpkg --verify now reports %+v: it compared a diverted file's content", again)
+			}
+			pkgs, err = Installed(readDB(t, root))
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(pkgs, func(p installed.Package) bool { return p.Name == "coreutils" })
+			if f, ok := findFile(pkgs[i], "/usr/bin/tr.distrib"); !ok {
+				t.Errorf("coreutils' diverted tr is not recorded at /usr/bin/tr.distrib")
+			} else if sum, _ := fileMD5(t, root, f.Path); sum == f.Digest.Hex || f.Digest.IsZero() {
+				t.Errorf("the changed diverted tr has md5 %s, recorded %q: the change is not seen", sum, f.Digest.Hex)
+			}
 		})
 	}
 }
