@@ -2,6 +2,7 @@ package imagefs
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -95,10 +96,15 @@ func (t *Tree) open(n *Node) (io.Reader, func(), error) {
 	case locTar:
 		return io.NewSectionReader(t.file, n.body.off, n.Size), func() {}, nil
 	case locDir:
-		// Through os.Root and without following a final symlink: the
-		// tree saw a regular file here, and reading must not leave the root
-		// if the directory changed since.
-		f, err := t.dir.OpenFile(strings.TrimPrefix(n.Path, "/"), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		// The tree saw a regular file here, and reading must not leave the
+		// root if the directory changed since: openat2 beneath the root's
+		// descriptor, or else (no openat2) through os.Root, which costs
+		// an openat per path component.
+		rel := strings.TrimPrefix(n.Path, "/")
+		f, err := openBeneath(t.dirFD, rel)
+		if errors.Is(err, errNoOpenat2) {
+			f, err = t.dir.OpenFile(rel, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		}
 		if err != nil {
 			return nil, nil, &Error{Kind: KindNoContent, Path: n.Path, Msg: "opening the file again", Err: err}
 		}

@@ -37,8 +37,13 @@ func FromDir(ctx context.Context, root string, l Limits, o ApplyOptions) (*Tree,
 	if err != nil {
 		return nil, fmt.Errorf("imagefs: %s: %w", source, err)
 	}
+	df, err := os.Open(root)
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("imagefs: %s: %w", source, err)
+	}
 	t := New(l)
-	t.dir = r
+	t.dir, t.dirFile, t.dirFD = r, df, df.Fd()
 	setStat(t.root, fi)
 	t.root.Layer = o.Layer
 	s := &dirScan{t: t, o: o, ctx: ctx, disk: filepath.Clean(root), stack: []*Node{t.root}}
@@ -49,7 +54,7 @@ func FromDir(ctx context.Context, root string, l Limits, o ApplyOptions) (*Tree,
 	}
 	wg.Wait()
 	if s.err != nil {
-		r.Close()
+		t.Close()
 		if e, ok := s.err.(*Error); ok && e.Source == "" {
 			e.Source = source
 		}

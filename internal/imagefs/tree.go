@@ -163,8 +163,10 @@ type Tree struct {
 	gen     uint32
 	broken  error
 
-	dir  *os.Root // locDir bodies
-	file *os.File // locTar bodies
+	dir     *os.Root // locDir bodies
+	dirFile *os.File // the same directory, whose descriptor openat2 starts from
+	dirFD   uintptr
+	file    *os.File // locTar bodies
 
 	mu sync.Mutex // guards body.digests
 }
@@ -182,7 +184,7 @@ func (t *Tree) Len() int { return t.nodes }
 func (t *Tree) Close() error {
 	var errs []error
 	if t.dir != nil {
-		errs = append(errs, t.dir.Close())
+		errs = append(errs, t.dir.Close(), t.dirFile.Close())
 	}
 	if t.file != nil {
 		errs = append(errs, t.file.Close())
