@@ -313,6 +313,7 @@ func TestREADMEQueries(t *testing.T) {
 	workflows.RegisterSnapshot(w, &activities.Snapshot{Store: st, Fetcher: repo.DefaultFetcher(), TempDir: t.TempDir(), Producer: "integration test"})
 	workflows.RegisterCompare(w, &activities.Compare{Store: st, TempDir: t.TempDir(), Producer: "integration test"})
 	workflows.RegisterTrends(w, &activities.Trends{Store: st, TempDir: t.TempDir(), Producer: "integration test"})
+	workflows.RegisterImage(w, &activities.Image{Store: st, TempDir: t.TempDir(), Producer: "integration test"})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -377,6 +378,32 @@ func TestREADMEQueries(t *testing.T) {
 	var tres workflows.TrendsResult
 	if err := trun.Get(ctx, &tres); err != nil || tres.Computed != 1 {
 		t.Fatalf("trends of %s: %+v, %v", old.Partition.Release, tres, err)
+	}
+
+	// `distroscope image analyze` of a root filesystem whose one
+	// conffile was edited.
+	tree := t.TempDir()
+	for name, body := range map[string]string{
+		"etc/os-release":                      "ID=fixture\nVERSION_CODENAME=tree\n",
+		"etc/fixture.conf":                    "setting = edited\n",
+		"var/lib/dpkg/status":                 "Package: fixture-conf\nStatus: install ok installed\nArchitecture: all\nVersion: 1.0\nConffiles:\n /etc/fixture.conf 0123456789abcdef0123456789abcdef\nDescription: a conffile\n",
+		"var/lib/dpkg/info/fixture-conf.list": "/.\n/etc\n/etc/fixture.conf\n",
+	} {
+		if err := os.MkdirAll(filepath.Join(tree, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tree, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	irun, err := h.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "image/readme/" + h.queue, TaskQueue: h.queue},
+		workflows.ImageAnalyzeWorkflowName, workflows.ImageAnalyzeInput{Ref: "dir:" + tree})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ires activities.AnalyzeImageResult
+	if err := irun.Get(ctx, &ires); err != nil || ires.Summary.ConfigChanged != 1 {
+		t.Fatalf("image analyze of %s: %+v, %v", tree, ires.Summary, err)
 	}
 
 	// `distroscope datasets show` of each release, as the demo's last
