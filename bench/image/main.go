@@ -21,6 +21,8 @@
 // Targets (issue 12): dir: ≤ 0.15× syft, file: ≤ 0.25× syft, peak RSS ≤
 // 200 MB. It exits non-zero when one is missed, unless -no-fail. The
 // package counts of both tools are printed beside the times.
+// BENCH_CPUPROFILE, set to a path, profiles distroscope's children (the
+// last child's profile is kept).
 package main
 
 import (
@@ -32,6 +34,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/distroscope/distroscope/analysis/image"
@@ -73,6 +76,17 @@ func main() {
 }
 
 func runChild(ref string) error {
+	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	r, err := imageref.Parse(ref)
 	if err != nil {
 		return err
