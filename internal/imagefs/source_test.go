@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/distroscope/distroscope/internal/testenv"
 )
 
 // makeRoot writes a small root filesystem: files, a setuid binary,
@@ -97,6 +99,9 @@ func TestFromDir(t *testing.T) {
 	if n, _ := tree.Lookup("/dev/initctl"); n.Type != FIFO {
 		t.Errorf("fifo: %v", n)
 	}
+	if !devices && testenv.CI() {
+		t.Error("mknod /dev/null failed: the test task runs as root, where it must work")
+	}
 	if devices {
 		if n, _ := tree.Lookup("/dev/null"); n.Type != CharDev || n.Major != 1 || n.Minor != 3 {
 			t.Errorf("/dev/null: %+v", n)
@@ -175,8 +180,8 @@ func TestFromDirRefuses(t *testing.T) {
 				t.Fatal(err)
 			}
 			if err := mk(root); err != nil {
-				if errors.Is(err, fs.ErrPermission) {
-					t.Skipf("cannot make the case here: %v", err)
+				if errors.Is(err, fs.ErrPermission) && !testenv.CI() {
+					t.Skipf("cannot make the case here (mknod needs root; the test task runs as root): %v", err)
 				}
 				t.Fatal(err)
 			}
