@@ -125,9 +125,10 @@ func cutLast(s string, sep byte) (before, after string, found bool) {
 // In status.d/ (distroless images) a stanza has no Status and counts as
 // installed, its md5sums are status.d/NAME.md5sums and there is no .list.
 //
-// Every failure is a *ParseError naming the file and line (or an error
-// naming the package for conflicts between files); all lines are bounded
-// by MaxInfoLine and all paths together by MaxOwnedPaths.
+// Every failure is a *ParseError naming the file and line (a package
+// listed twice, in status and status.d say, names the second place); all
+// lines are bounded by MaxInfoLine, all paths together by MaxOwnedPaths
+// and the packages by MaxStatusEntries.
 func Installed(db DB) ([]installed.Package, error) {
 	budget := MaxOwnedPaths
 	var entries []StatusEntry
@@ -151,6 +152,9 @@ func Installed(db DB) ([]installed.Package, error) {
 		if !strings.HasSuffix(name, ".md5sums") {
 			names = append(names, name)
 		}
+	}
+	if len(names) > MaxStatusEntries {
+		return nil, &ParseError{File: "status.d", Line: 1, Err: fmt.Errorf("%w: more than %d files", ErrTooManyEntries, MaxStatusEntries)}
 	}
 	slices.Sort(names)
 	for _, name := range names {

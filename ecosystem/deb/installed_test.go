@@ -3,6 +3,7 @@ package deb
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
@@ -374,6 +375,10 @@ func TestInstalledRefusesBadInput(t *testing.T) {
 	}
 	tooManyStanzas := strings.Repeat("Package: aa\nStatus: purge ok not-installed\n\n", MaxStatusEntries+1)
 	tooManyPaths := strings.Repeat("/a\n", MaxOwnedPaths+1)
+	manyStatusD := map[string][]byte{}
+	for i := range MaxStatusEntries + 1 {
+		manyStatusD[fmt.Sprint("p", i)] = nil
+	}
 	// Stanzas of 64 KiB, fewer than MaxStatusEntries, past MaxStatusSize.
 	bigStanza := "Package: aa\nStatus: purge ok not-installed\nX: " + strings.Repeat("x", 64<<10) + "\n\n"
 	tooLarge := strings.Repeat(bigStanza, MaxStatusSize/len(bigStanza)+1)
@@ -411,6 +416,8 @@ func TestInstalledRefusesBadInput(t *testing.T) {
 		{"ucf digest", DB{Status: []byte(ok), UCFRegistry: []byte("a1 \t /etc/a\n"), UCF: []byte("xyz  /etc/a\n")}, "ucf/hashfile", 1, ErrSyntax},
 		{"ucf relative", DB{Status: []byte(ok), UCFRegistry: []byte("a1 \t etc/a\n")}, "ucf/registry", 1, errPath},
 		{"status.d", DB{StatusD: map[string][]byte{"a1": []byte("Package: a1\nVersion: 1\n")}}, "status.d/a1", 1, ErrMissingField},
+		{"status and status.d", DB{Status: []byte(ok), StatusD: map[string][]byte{"a1": []byte("Package: a1\nArchitecture: all\nVersion: 2\n")}}, "status.d/a1", 1, ErrDuplicateField},
+		{"status.d files", DB{StatusD: manyStatusD}, "status.d", 1, ErrTooManyEntries},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Installed(c.db)
