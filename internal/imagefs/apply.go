@@ -101,8 +101,9 @@ func (t *Tree) apply(ctx context.Context, r io.Reader, o ApplyOptions, source st
 	var tr *tar.Reader
 	var m *meter
 	if ts != nil {
-		m = &meter{r: ts.r, lim: t.lim, compressed: &ts.r.pos}
-		m.uncompressed = true
+		// The tar reader reads the file directly, to seek over bodies; the
+		// meter only reports the offset (FromTarFile checked the size).
+		m = &meter{r: ts.r, lim: t.lim, compressed: &ts.r.pos, uncompressed: true}
 		tr = tar.NewReader(ts.r)
 		a.ts = ts
 	} else {
@@ -315,7 +316,6 @@ func (a *applier) content(hdr *tar.Header, p string, n *Node) error {
 	if !capture && len(hashes) == 0 {
 		return nil
 	}
-	var w io.Writer
 	var data *bytes.Buffer
 	ws := make([]io.Writer, 0, len(hashes)+1)
 	for _, h := range hashes {
@@ -326,11 +326,10 @@ func (a *applier) content(hdr *tar.Header, p string, n *Node) error {
 		data = bytes.NewBuffer(make([]byte, 0, hdr.Size))
 		ws = append(ws, data)
 	}
-	w = io.MultiWriter(ws...)
 	if a.buf == nil {
 		a.buf = make([]byte, 64<<10)
 	}
-	if _, err := io.CopyBuffer(w, a.tr, a.buf); err != nil {
+	if _, err := io.CopyBuffer(io.MultiWriter(ws...), a.tr, a.buf); err != nil {
 		return err
 	}
 	for i, h := range hashes {
