@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"hash"
 	"hash/fnv"
-	"io/fs"
 	"path"
 	"runtime"
 	"slices"
@@ -415,7 +414,7 @@ func fileRow(t *imagefs.Tree, p string, owners []owner, acc Accounts) (datasets.
 	a := Actual{Exists: exists}
 	if exists {
 		row.Type, row.Layer = typeNames[n.Type], int32(n.Layer)
-		row.Mode, row.UID, row.GID, row.Link = int32(unixMode(n.Mode)), int64(n.UID), int64(n.GID), n.Link
+		row.Mode, row.UID, row.GID, row.Link = int32(installed.UnixMode(n.Mode)), int64(n.UID), int64(n.GID), n.Link
 		a = Actual{Exists: true, Type: fileType(n.Type), Mode: n.Mode, UID: n.UID, GID: n.GID, Size: n.Size, MTime: n.MTime, Link: n.Link,
 			Digest: func(algo installed.Algo) (string, error) { return digest(t, n, algo) }}
 		if n.Type == imagefs.Regular {
@@ -489,21 +488,6 @@ func newHash(algo installed.Algo) (hash.Hash, error) {
 		return sha512.New(), nil
 	}
 	return nil, fmt.Errorf("unknown digest algorithm %q", algo)
-}
-
-// unixMode turns fs.FileMode permission bits into chmod's number.
-func unixMode(m fs.FileMode) uint32 {
-	u := uint32(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		u |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		u |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		u |= 0o1000
-	}
-	return u
 }
 
 func packageRows(pkgs []installed.Package, files []datasets.ImageFileRow, tr *tracker, layers []imageref.Layer) []datasets.ImagePackageRow {

@@ -15,6 +15,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/distroscope/distroscope/ecosystem"
+	"github.com/distroscope/distroscope/ecosystem/installed"
 )
 
 // MaxMTreeSize bounds the decompressed text of one mtree file: a package
@@ -201,7 +202,7 @@ func (e *MTreeEntry) set(kw map[string]string) error {
 		if err != nil || m > 0o7777 || !isDigits(v) {
 			return bad("mode", "is not an octal mode")
 		}
-		e.HasMode, e.Mode = true, unixPerm(uint32(m))
+		e.HasMode, e.Mode = true, installed.Mode(uint32(m))
 	}
 	for _, id := range []struct {
 		k   string
@@ -262,22 +263,6 @@ func (e *MTreeEntry) set(kw map[string]string) error {
 }
 
 func isDigits(s string) bool { return allDigits(s) }
-
-// unixPerm turns st_mode permission bits into an fs.FileMode without a
-// type, as installed.File holds them.
-func unixPerm(m uint32) fs.FileMode {
-	mode := fs.FileMode(m & 0o777)
-	if m&0o4000 != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		mode |= fs.ModeSticky
-	}
-	return mode
-}
 
 // cleanMTreePath makes "./usr/bin/x" "/usr/bin/x", refusing what would
 // leave the root.

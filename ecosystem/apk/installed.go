@@ -293,7 +293,7 @@ func parseACL(v string) (uid, gid int, mode fs.FileMode, err error) {
 	if uerr != nil || gerr != nil || merr != nil || !allDigits(parts[0]+parts[1]+parts[2]) {
 		return 0, 0, 0, fmt.Errorf("%w: %s is not uid:gid:mode (decimal ids, octal mode)", ErrSyntax, ecosystem.Quote(v))
 	}
-	return int(u), int(g), unixMode(uint32(m)), nil
+	return int(u), int(g), installed.Mode(uint32(m)), nil
 }
 
 func allDigits(s string) bool {
@@ -303,22 +303,6 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-// unixMode turns st_mode permission bits into an fs.FileMode without a
-// type, as installed.File holds them.
-func unixMode(m uint32) fs.FileMode {
-	mode := fs.FileMode(m & 0o777)
-	if m&0o4000 != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		mode |= fs.ModeSticky
-	}
-	return mode
 }
 
 // parseFileDigest decodes a Z: value as apk_blob_pull_csum does. q1

@@ -118,3 +118,34 @@ const (
 	SHA256 Algo = "sha256"
 	SHA512 Algo = "sha512"
 )
+
+// Mode turns st_mode permission bits (0o7777) into the fs.FileMode File
+// holds: permissions plus setuid, setgid and sticky, no type.
+func Mode(unix uint32) fs.FileMode {
+	m := fs.FileMode(unix & 0o777)
+	if unix&0o4000 != 0 {
+		m |= fs.ModeSetuid
+	}
+	if unix&0o2000 != 0 {
+		m |= fs.ModeSetgid
+	}
+	if unix&0o1000 != 0 {
+		m |= fs.ModeSticky
+	}
+	return m
+}
+
+// UnixMode is Mode's inverse: the number chmod takes.
+func UnixMode(m fs.FileMode) uint32 {
+	u := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		u |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		u |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		u |= 0o1000
+	}
+	return u
+}

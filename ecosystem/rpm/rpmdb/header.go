@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
@@ -511,7 +510,7 @@ func (h *header) files() ([]installed.File, *ParseError) {
 			NoReplace: flags&fileNoReplace != 0,
 			MissingOK: flags&fileMissingOK != 0,
 			Ghost:     flags&fileGhost != 0,
-			Mode:      fileMode(mode),
+			Mode:      installed.Mode(mode),
 			User:      sat(strs[tagFileUserName], i),
 			Group:     sat(strs[tagFileGroupName], i),
 			Size:      int64(at(sizes, i, 0)),
@@ -583,20 +582,4 @@ func fileType(mode uint32) installed.FileType {
 		return installed.TypeUnknown
 	}
 	return installed.TypeOther
-}
-
-// fileMode keeps a FILEMODES value's permission, setuid, setgid and
-// sticky bits, in io/fs's spelling.
-func fileMode(mode uint32) fs.FileMode {
-	m := fs.FileMode(mode & 0o777)
-	if mode&0o4000 != 0 {
-		m |= fs.ModeSetuid
-	}
-	if mode&0o2000 != 0 {
-		m |= fs.ModeSetgid
-	}
-	if mode&0o1000 != 0 {
-		m |= fs.ModeSticky
-	}
-	return m
 }

@@ -304,7 +304,7 @@ func comparePackages(t *testing.T, root string, pkgs []installed.Package) {
 		flags, _ := strconv.ParseUint(f[4], 10, 32)
 		size, _ := strconv.ParseInt(f[5], 10, 64)
 		mtime, _ := strconv.ParseInt(f[8], 10, 64)
-		if file.Mode != fileMode(uint32(mode)) || file.Mode.Perm() != fs.FileMode(mode&0o777) || file.Type != fileType(uint32(mode)) {
+		if file.Mode != installed.Mode(uint32(mode)) || file.Mode.Perm() != fs.FileMode(mode&0o777) || file.Type != fileType(uint32(mode)) {
 			t.Errorf("%s: mode %v type %d, rpm says %o", f[1], file.Mode, file.Type, mode)
 		}
 		if file.Config != (flags&1 != 0) || file.NoReplace != (flags&16 != 0) || (file.Ghost && flags&64 == 0 && !strings.Contains(f[1], "/doc/")) {
