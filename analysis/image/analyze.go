@@ -9,17 +9,12 @@ package image
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
 	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/fnv"
-	"path"
 	"runtime"
 	"slices"
 	"sort"
@@ -379,20 +374,6 @@ func compareFiles(ctx context.Context, t *imagefs.Tree, pkgs []installed.Package
 	return rows, nil
 }
 
-// lstat finds p the way lstat(2) does in a chroot: symlinks in its
-// directories are followed (usr-merged /bin/ls is /usr/bin/ls), the last
-// component is not.
-func lstat(t *imagefs.Tree, p string) (*imagefs.Node, bool) {
-	if n, ok := t.Lookup(p); ok {
-		return n, true
-	}
-	dir, err := t.Resolve(path.Dir(p))
-	if err != nil || dir.Type != imagefs.Dir {
-		return nil, false
-	}
-	return t.Lookup(path.Join(dir.Path, path.Base(p)))
-}
-
 var typeNames = map[imagefs.Type]string{imagefs.Regular: "file", imagefs.Dir: "dir", imagefs.Symlink: "symlink",
 	imagefs.CharDev: "char", imagefs.BlockDev: "block", imagefs.FIFO: "fifo", imagefs.Socket: "socket"}
 
@@ -410,7 +391,20 @@ func fileType(t imagefs.Type) installed.FileType {
 
 func fileRow(t *imagefs.Tree, p string, owners []owner, acc Accounts) (datasets.ImageFileRow, error) {
 	row := datasets.ImageFileRow{Path: p, Type: "missing", Layer: -1}
-	n, exists := lstat(t, p)
+	var primary owner
+	if len(owners) > 0 {
+		primary = owners[0]
+		for _, ow := range owners {
+			if !ow.file.Digest.IsZero() || ow.file.Config {
+				primary = ow
+				break
+			}
+		}
+	}
+	// As lstat(2) in a chroot: symlinks in the directories are followed
+	// (usr-merged /bin/ls is /usr/bin/ls), the last component is not.
+	n, err := t.Lstat(p)
+	exists := err == nil
 	a := Actual{Exists: exists}
 	if exists {
 		row.Type, row.Layer = typeNames[n.Type], int32(n.Layer)
@@ -419,23 +413,21 @@ func fileRow(t *imagefs.Tree, p string, owners []owner, acc Accounts) (datasets.
 			Digest: func(algo installed.Algo) (string, error) { return digest(t, n, algo) }}
 		if n.Type == imagefs.Regular {
 			row.Size = n.Size
-			d, err := t.Digest(n, installed.SHA256)
+			// The SHA-256 and the recorded digest in one read.
+			algos := []installed.Algo{installed.SHA256}
+			if primary.file != nil && !primary.file.Digest.IsZero() && primary.file.Digest.Algo != installed.SHA256 && primary.file.Digest.Algo != apk.SHA256First160 {
+				algos = append(algos, primary.file.Digest.Algo)
+			}
+			d, err := t.Digests(n, algos...)
 			if err != nil {
 				return row, err
 			}
-			row.SHA256 = d
+			row.SHA256 = d[0]
 		}
 	}
 	if len(owners) == 0 {
 		row.State = datasets.StateNotOwned
 		return row, nil
-	}
-	primary := owners[0]
-	for _, ow := range owners {
-		if !ow.file.Digest.IsZero() || ow.file.Config {
-			primary = ow
-			break
-		}
 	}
 	row.Package, row.Ecosystem = primary.pkg.Name, string(primary.pkg.Ecosystem)
 	if len(owners) > 1 {
@@ -466,7 +458,7 @@ func digest(t *imagefs.Tree, n *imagefs.Node, algo installed.Algo) (string, erro
 		return d[:40], nil
 	}
 	if n.Type == imagefs.Symlink {
-		h, err := newHash(algo)
+		h, err := installed.NewHash(algo)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", n.Path, err)
 		}
@@ -474,20 +466,6 @@ func digest(t *imagefs.Tree, n *imagefs.Node, algo installed.Algo) (string, erro
 		return hex.EncodeToString(h.Sum(nil)), nil
 	}
 	return t.Digest(n, algo)
-}
-
-func newHash(algo installed.Algo) (hash.Hash, error) {
-	switch algo {
-	case installed.MD5:
-		return md5.New(), nil
-	case installed.SHA1:
-		return sha1.New(), nil
-	case installed.SHA256:
-		return sha256.New(), nil
-	case installed.SHA512:
-		return sha512.New(), nil
-	}
-	return nil, fmt.Errorf("unknown digest algorithm %q", algo)
 }
 
 func packageRows(pkgs []installed.Package, files []datasets.ImageFileRow, tr *tracker, layers []imageref.Layer) []datasets.ImagePackageRow {

@@ -12,6 +12,12 @@
 package installed
 
 import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"fmt"
+	"hash"
 	"io/fs"
 	"time"
 
@@ -148,4 +154,19 @@ func UnixMode(m fs.FileMode) uint32 {
 		u |= 0o1000
 	}
 	return u
+}
+
+// NewHash returns a hash of algorithm a.
+func NewHash(a Algo) (hash.Hash, error) {
+	switch a {
+	case MD5:
+		return md5.New(), nil
+	case SHA1:
+		return sha1.New(), nil
+	case SHA256:
+		return sha256.New(), nil
+	case SHA512:
+		return sha512.New(), nil
+	}
+	return nil, fmt.Errorf("unknown digest algorithm %q", a)
 }

@@ -5,10 +5,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -91,7 +87,7 @@ func (t *Tree) apply(ctx context.Context, r io.Reader, o ApplyOptions, source st
 	t.gen++
 	a := applier{t: t, o: o, ctx: ctx, st: &st, source: source, changed: map[string]bool{}}
 	for _, al := range o.Digests {
-		h, err := newHash(al)
+		h, err := installed.NewHash(al)
 		if err != nil {
 			return st, fmt.Errorf("imagefs: %s: %w", source, err)
 		}
@@ -532,20 +528,6 @@ func (a *applier) gone(n *Node) {
 	if n.body != nil && n.body.captured || a.o.Capture != nil && a.o.Capture(n.Path) {
 		a.changed[n.Path] = true
 	}
-}
-
-func newHash(a Algo) (hash.Hash, error) {
-	switch a {
-	case installed.MD5:
-		return md5.New(), nil
-	case installed.SHA1:
-		return sha1.New(), nil
-	case installed.SHA256:
-		return sha256.New(), nil
-	case installed.SHA512:
-		return sha512.New(), nil
-	}
-	return nil, fmt.Errorf("unknown digest algorithm %q", a)
 }
 
 var (

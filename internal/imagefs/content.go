@@ -4,10 +4,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
+
+	"github.com/distroscope/distroscope/ecosystem/installed"
 )
 
 // ReadFile returns the content of the regular file at p (symlinks
@@ -51,43 +55,82 @@ func (t *Tree) ReadFile(p string) ([]byte, error) {
 // ApplyOptions.Digests has none, and the error names the file and the
 // algorithm.
 func (t *Tree) Digest(n *Node, a Algo) (string, error) {
+	d, err := t.Digests(n, a)
+	if err != nil {
+		return "", err
+	}
+	return d[0], nil
+}
+
+// copyBuffers are the buffers lazy digests read through: io.Copy into a
+// hash would allocate 32 KiB per file, and a tree has tens of thousands.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 128<<10); return &b }}
+
+// Digests is Digest of several algorithms, the missing ones computed in
+// one read of the file: an analysis wants the SHA-256 of every file and
+// the digest its package recorded, often md5.
+func (t *Tree) Digests(n *Node, algos ...Algo) ([]string, error) {
 	if n.Type != Regular || n.body == nil {
-		return "", errorf(KindNoContent, n.Path, "%s digest: a %s has no content", a, n.Type)
+		return nil, errorf(KindNoContent, n.Path, "%s digest: a %s has no content", algos, n.Type)
 	}
 	b := n.body
+	out := make([]string, len(algos))
+	var missing []Algo
 	t.mu.Lock()
-	for _, d := range b.digests {
-		if d.algo == a {
-			t.mu.Unlock()
-			return d.hex, nil
+	for i, a := range algos {
+		for _, d := range b.digests {
+			if d.algo == a {
+				out[i] = d.hex
+				break
+			}
+		}
+		if out[i] == "" {
+			missing = append(missing, a)
 		}
 	}
 	t.mu.Unlock()
-	h, err := newHash(a)
-	if err != nil {
-		return "", &Error{Kind: KindNoContent, Path: n.Path, Msg: "digest", Err: err}
+	if len(missing) == 0 {
+		return out, nil
 	}
+	hashes := make([]io.Writer, len(missing))
+	for i, a := range missing {
+		h, err := installed.NewHash(a)
+		if err != nil {
+			return nil, &Error{Kind: KindNoContent, Path: n.Path, Msg: "digest", Err: err}
+		}
+		hashes[i] = h
+	}
+	w := io.MultiWriter(hashes...)
 	switch {
 	case b.captured:
-		h.Write(b.data)
+		w.Write(b.data)
 	case b.loc != locNone:
 		r, done, err := t.open(n)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		_, err = io.Copy(h, r)
+		buf := copyBuffers.Get().(*[]byte)
+		_, err = io.CopyBuffer(w, r, *buf)
+		copyBuffers.Put(buf)
 		done()
 		if err != nil {
-			return "", &Error{Kind: KindNoContent, Path: n.Path, Msg: fmt.Sprintf("%s digest", a), Err: err}
+			return nil, &Error{Kind: KindNoContent, Path: n.Path, Msg: fmt.Sprintf("%s digest", missing), Err: err}
 		}
 	default:
-		return "", errorf(KindNoContent, n.Path, "no %s digest: its layer was streamed without computing %s or keeping the file", a, a)
+		return nil, errorf(KindNoContent, n.Path, "no %s digest: its layer was streamed without computing %s or keeping the file", missing[0], missing[0])
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
 	t.mu.Lock()
-	b.digests = append(b.digests, digest{algo: a, hex: sum})
+	for i, a := range missing {
+		sum := hex.EncodeToString(hashes[i].(hash.Hash).Sum(nil))
+		b.digests = append(b.digests, digest{algo: a, hex: sum})
+		for k, want := range algos {
+			if want == a {
+				out[k] = sum
+			}
+		}
+	}
 	t.mu.Unlock()
-	return sum, nil
+	return out, nil
 }
 
 // open returns a reader of n's content from the tree's source.
