@@ -1,6 +1,9 @@
 // Package alpm reads the repository databases of pacman, the package
 // manager of Arch Linux and its derivatives (ALPM: Arch Linux Package
-// Management).
+// Management), and (Local, ParseMTree) its local database of installed
+// packages, var/lib/pacman/local/NAME-VERSION/{desc,files,mtree}
+// (alpm-db-desc(5), alpm-db-files(5), alpm-mtree(5) at
+// https://alpm.archlinux.page/specifications/).
 //
 // A repository database (alpm-repo-db,
 // https://alpm.archlinux.page/specifications/alpm-repo-db.7.html) is a tar

@@ -1,6 +1,7 @@
 // Package apk reads the metadata of apk, the package manager of Alpine
-// Linux and its derivatives; today that is the repository index,
-// APKINDEX.tar.gz.
+// Linux and its derivatives: the repository index, APKINDEX.tar.gz, and
+// (Installed) the installed database, lib/apk/db/installed, with the
+// protected paths that make a file a configuration file.
 //
 // The file is a concatenation of gzip streams
 // (https://wiki.alpinelinux.org/wiki/Apk_spec, apk-v2(5)): an optional

@@ -30,4 +30,12 @@
 //
 // Signatures are not checked here: ParseRelease takes a Release file or the
 // already verified body of an InRelease file.
+//
+// Installed reads what dpkg keeps of the installed packages: the status
+// file (or status.d/, one stanza a file, as distroless images keep it),
+// info/*.list for ownership, info/*.md5sums for the files' digests — but
+// not the conffiles', which dh_md5sums leaves out: those come from the
+// status file's Conffiles field — the diversions, and ucf's hashfile and
+// registry for the configuration files ucf manages instead of dpkg
+// (sshd_config). ParseStatus lists what dpkg-query -W lists.
 package deb
