@@ -50,12 +50,12 @@ const (
 // every path a package owns, including owned paths the image lacks (Type
 // "missing", state deleted).
 type ImageFileRow struct {
-	Path  string `parquet:"path"`
-	Type  string `parquet:"type,dict"` // file, dir, symlink, char, block, fifo, socket, missing
-	Mode  int32  `parquet:"mode,optional"` // permission bits with setuid/setgid/sticky, as chmod takes them
-	UID   int64  `parquet:"uid,optional"`
-	GID   int64  `parquet:"gid,optional"`
-	Size  int64  `parquet:"size,optional"`
+	Path string `parquet:"path"`
+	Type string `parquet:"type,dict"`     // file, dir, symlink, char, block, fifo, socket, missing
+	Mode int32  `parquet:"mode,optional"` // permission bits with setuid/setgid/sticky, as chmod takes them
+	UID  int64  `parquet:"uid,optional"`
+	GID  int64  `parquet:"gid,optional"`
+	Size int64  `parquet:"size,optional"`
 	// SHA256 is the content's digest (regular files only).
 	SHA256 string `parquet:"sha256,optional"`
 	Link   string `parquet:"link,optional"`
