@@ -51,11 +51,13 @@ const (
 // "missing", state deleted).
 type ImageFileRow struct {
 	Path string `parquet:"path"`
-	Type string `parquet:"type,dict"`     // file, dir, symlink, char, block, fifo, socket, missing
-	Mode int32  `parquet:"mode,optional"` // permission bits with setuid/setgid/sticky, as chmod takes them
-	UID  int64  `parquet:"uid,optional"`
-	GID  int64  `parquet:"gid,optional"`
-	Size int64  `parquet:"size,optional"`
+	Type string `parquet:"type,dict"` // file, dir, symlink, char, block, fifo, socket, missing
+	// Mode, owner and size are 0 for a missing path (not NULL: parquet-go
+	// writes an optional zero as NULL, and root's 0 is the commonest id).
+	Mode int32 `parquet:"mode"` // permission bits with setuid/setgid/sticky, as chmod takes them
+	UID  int64 `parquet:"uid"`
+	GID  int64 `parquet:"gid"`
+	Size int64 `parquet:"size"`
 	// SHA256 is the content's digest (regular files only).
 	SHA256 string `parquet:"sha256,optional"`
 	Link   string `parquet:"link,optional"`
