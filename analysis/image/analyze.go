@@ -8,6 +8,7 @@
 package image
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -15,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"net"
 	"runtime"
 	"slices"
 	"sort"
@@ -49,8 +51,13 @@ var ErrCorrupt = errors.New("corrupt or hostile image")
 // corrupt wraps err in ErrCorrupt when it is about the input rather than
 // about reaching it.
 func corrupt(err error) error {
-	var fe *imagefs.Error
-	if err == nil || errors.Is(err, ErrCorrupt) || !errors.As(err, &fe) {
+	var (
+		fe *imagefs.Error
+		ne net.Error
+	)
+	// A layer cut short by the network reads as a broken stream too; it
+	// is the network's failure, and the next attempt reads it whole.
+	if err == nil || errors.Is(err, ErrCorrupt) || !errors.As(err, &fe) || errors.As(err, &ne) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", ErrCorrupt, err)
@@ -194,14 +201,7 @@ func known(ctx context.Context, o Options, identity string) (*Result, bool, erro
 		return nil, false, err
 	}
 	return &Result{Key: key, Reused: true, Summary: s,
-		Partition: datasets.ImagePartition(s.OSID, cmpOr(s.Codename, s.OSVersion), key)}, true, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+		Partition: datasets.ImagePartition(s.OSID, cmp.Or(s.Codename, s.OSVersion), key)}, true, nil
 }
 
 func applyLayer(ctx context.Context, t *imagefs.Tree, l imageref.Layer, o imagefs.ApplyOptions) (imagefs.LayerStats, error) {
@@ -475,7 +475,7 @@ func packageRows(pkgs []installed.Package, files []datasets.ImageFileRow, tr *tr
 	}
 	diff := func(i int) string {
 		if i >= 0 && i < len(layers) {
-			return cmpOr(layers[i].DiffID, layers[i].Digest)
+			return cmp.Or(layers[i].DiffID, layers[i].Digest)
 		}
 		return ""
 	}

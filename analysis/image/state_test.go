@@ -2,13 +2,16 @@ package image
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"net"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/ecosystem/installed"
+	"github.com/distroscope/distroscope/internal/imagefs"
 )
 
 // TestCompare checks the shared comparison on what each ecosystem records:
@@ -95,5 +98,21 @@ func TestParseOSRelease(t *testing.T) {
 	o = parseOSRelease([]byte("ID='alpine'\nVERSION_ID=3.21.0\n"))
 	if o.ID != "alpine" || o.Release() != "3.21.0" {
 		t.Fatalf("%+v", o)
+	}
+}
+
+// TestCorrupt: a refused layer is final, a layer the network cut short
+// is not.
+func TestCorrupt(t *testing.T) {
+	refused := &imagefs.Error{Kind: imagefs.KindDotDot, Path: "../x", Msg: "name escapes the root"}
+	cut := &imagefs.Error{Kind: imagefs.KindCorrupt, Path: "usr/bin/x", Msg: "reading", Err: &net.OpError{Op: "read", Err: errors.New("connection reset by peer")}}
+	if err := corrupt(fmt.Errorf("layer 0: %w", refused)); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("a refused layer: %v, want ErrCorrupt", err)
+	}
+	if err := corrupt(fmt.Errorf("layer 0: %w", cut)); errors.Is(err, ErrCorrupt) {
+		t.Errorf("a layer the network cut: %v, want a retryable error", err)
+	}
+	if err := corrupt(errors.New("permission denied")); errors.Is(err, ErrCorrupt) {
+		t.Errorf("an error not about the input: %v", err)
 	}
 }
