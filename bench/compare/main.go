@@ -38,7 +38,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -282,17 +281,11 @@ func child(args []string) error {
 		return err
 	}
 	defer heap.Reserve(activities.CompareWorkingSet(files))()
-	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
-		pf, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := measure.CPUProfile()
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	var out childResult
 	for range n {
 		start := time.Now()

@@ -34,7 +34,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/pprof"
 	"time"
 
 	"github.com/distroscope/distroscope/analysis/image"
@@ -76,17 +75,11 @@ func main() {
 }
 
 func runChild(ref string) error {
-	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := measure.CPUProfile()
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	r, err := imageref.Parse(ref)
 	if err != nil {
 		return err

@@ -165,17 +165,11 @@ func trendsChild(ctx context.Context, heap heapBudget, args []string) (childResu
 	}
 	defer st.Close()
 	storage := trends.Storage{Store: st, TempDir: spec.TempDir, Producer: "distroscope bench/trends"}
-	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return out, err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return out, err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := measure.CPUProfile()
+	if err != nil {
+		return out, err
 	}
+	defer stopProfile()
 	if path := os.Getenv("BENCH_MEMPROFILE"); path != "" {
 		runtime.MemProfileRate = 64 << 10
 		defer func() {
