@@ -1,0 +1,48 @@
+// Package settings reads configuration settings out of a root filesystem
+// into normalised key/value rows: one parser per format (sshd, sysctl,
+// login.defs, PAM, sudoers, nsswitch, limits, resolver, network
+// configuration, /etc/default and /etc/sysconfig, ...), each following its
+// format's includes and drop-in directories and its first-wins or
+// last-wins rule, so that a row holds the value the program really uses
+// and says where it was set.
+//
+// The parsers are pure: they read an fs.FS rooted at the image's root
+// (paths without a leading slash, "etc/ssh/sshd_config"; internal/imagefs
+// trees and os.DirFS both serve one) and return rows. Where a file comes
+// from (a package's default, changed in the image) is the image
+// analysis's business, not theirs.
+package settings
+
+// Setting is one effective setting of one program.
+type Setting struct {
+	// Program names the format or program: "sshd", "sysctl", "login.defs",
+	// "pam", "sudoers", "nsswitch", "limits", "resolver", "hostname",
+	// "network", "default", "sysconfig", "selinux", "apparmor",
+	// "crypto-policy".
+	Program string
+	// Key is the setting's name as the program spells it, normalised
+	// where the program is case-insensitive (sshd keys lowercased, as
+	// sshd -T prints them). Hierarchical keys join with "." ("eth0.address",
+	// "pam.sshd.auth") — each parser documents its keys.
+	Key string
+	// Value as the program takes it (quotes removed, continuation lines
+	// joined). Multi-valued settings hold one row per value in order, or
+	// one row with the values space-joined, as the parser documents.
+	Value string
+	// Condition is the context the value applies in: an sshd Match block
+	// ("Match User sftp"), a netplan interface, a PAM service; "" when
+	// unconditional.
+	Condition string
+	// File and Line say where the effective value was set: absolute path
+	// ("/etc/ssh/sshd_config.d/50-cloud.conf") and 1-based line. Empty
+	// File and zero Line for a built-in default (Builtin true).
+	File string
+	Line int
+	// Builtin marks a row the program's own default fills in because no
+	// file sets the key (only for keys a parser knows defaults of).
+	Builtin bool
+	// Default is the program's own built-in default for the key, where
+	// the parser knows it (e.g. sshd's compiled-in defaults), even when a
+	// file sets the key; "" when unknown.
+	Default string
+}
