@@ -1,0 +1,102 @@
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+)
+
+// The bounds of the settings contract, for the parsers of this file's
+// family (sshd, login.defs, sudoers, nsswitch, limits, PAM): an image's
+// files are untrusted, so a parser reads at most authMaxFileBytes per file,
+// follows includes at most authMaxDepth deep and returns at most
+// authMaxRows rows.
+const (
+	authMaxFileBytes = 4 << 20
+	authMaxDepth     = 16
+	authMaxRows      = 100_000
+)
+
+// authReadFile reads name (relative to the image root) through the size
+// bound. A missing file is (nil, false, nil): the contract makes it no
+// rows, not an error. Directories are missing too, as a glob may match one.
+func authReadFile(fsys fs.FS, name string) ([]byte, bool, error) {
+	f, err := fsys.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("settings: open %s: %w", authAbs(name), err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, false, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(f, authMaxFileBytes+1))
+	if err != nil {
+		return nil, false, fmt.Errorf("settings: read %s: %w", authAbs(name), err)
+	}
+	if len(data) > authMaxFileBytes {
+		return nil, false, fmt.Errorf("settings: %s is larger than %d bytes", authAbs(name), authMaxFileBytes)
+	}
+	return data, true, nil
+}
+
+// authAbs is the absolute path a row's File names: fs.FS paths have no
+// leading slash.
+func authAbs(name string) string { return "/" + name }
+
+// authRel turns a path a configuration file names (absolute, or relative to
+// dir, an fs.FS path) into an fs.FS path, clamped to the image root as
+// the program would be by a chroot: "/../etc" is "etc".
+func authRel(dir, p string) string {
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + dir + "/" + p
+	}
+	return strings.TrimPrefix(path.Clean(p), "/")
+}
+
+// authGlob expands pattern (an fs.FS path) sorted in byte order, as glob(3)
+// sorts in the C locale, leaving out directories. fs.Glob's syntax is
+// path.Match's: "[!x]" negates, as in glob(3); "[^x]" does not.
+func authGlob(fsys fs.FS, pattern string) ([]string, error) {
+	names, err := fs.Glob(fsys, pattern)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// authLines splits data into lines without their line ends; the i-th
+// line is line i+1 of the file.
+func authLines(data []byte) []string {
+	s := strings.TrimSuffix(string(data), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// authRowGuard fails once a parser has produced more rows than the bound.
+func authRowGuard(n int, file string, line int) error {
+	if n > authMaxRows {
+		return fmt.Errorf("settings: %s line %d: more than %d settings", file, line, authMaxRows)
+	}
+	return nil
+}
+
+// authSort orders rows by Key then Condition, keeping file order within
+// one key and condition (the order of a multi-valued setting's values).
+func authSort(rows []Setting) {
+	slices.SortStableFunc(rows, func(a, b Setting) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Condition, b.Condition)
+	})
+}
