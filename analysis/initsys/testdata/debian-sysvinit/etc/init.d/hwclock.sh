@@ -1,0 +1,4 @@
+#!/bin/sh
+### BEGIN INIT INFO
+# Provides: hwclock.sh
+### END INIT INFO
