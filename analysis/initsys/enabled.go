@@ -50,7 +50,8 @@ type Service struct {
 // Detect found, and returns nothing for busybox init and none: to see what
 // a container image's packages enabled for an init it does not have (the
 // timers Debian's minbase links into timers.target.wants), pass
-// System{Name: Systemd}.
+// System{Name: Systemd}. Preset lines that do not parse are left out and
+// named in the error returned beside the rows, as systemctl skips them.
 func Enabled(fsys fs.FS, sys System) ([]Service, error) {
 	var (
 		out []Service
