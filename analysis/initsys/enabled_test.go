@@ -195,3 +195,20 @@ func TestEnabledEdges(t *testing.T) {
 		})
 	}
 }
+
+// TestEnabledBadPresetLine: a preset line that does not parse is named in
+// the error, and the rows — with the presets of the lines that did — still
+// come back.
+func TestEnabledBadPresetLine(t *testing.T) {
+	fsys := fstest.MapFS{
+		"usr/lib/systemd/system/a.service":            {Data: []byte("[Install]\nWantedBy=multi-user.target\n")},
+		"usr/lib/systemd/system-preset/50-bad.preset": {Data: []byte("enable\ndisable a.service\n")},
+	}
+	svcs, err := Enabled(fsys, System{Name: Systemd})
+	if err == nil || !strings.Contains(err.Error(), "/usr/lib/systemd/system-preset/50-bad.preset line 1") {
+		t.Errorf("error %v does not name the bad line", err)
+	}
+	if len(svcs) != 1 || row(svcs[0]) != "a.service @ preset /usr/lib/systemd/system/a.service [preset=disable]" {
+		t.Errorf("Enabled = %+v", svcs)
+	}
+}
