@@ -1,0 +1,136 @@
+package settings
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+)
+
+// Network reads the network configuration of the four systems a Linux
+// image may configure its interfaces with — ifupdown, netplan,
+// NetworkManager and systemd-networkd — into Program "network" rows. Keys
+// are "<system>.<interface>.<setting>": the system is "ifupdown",
+// "netplan", "networkmanager" or "networkd"; the interface is what that
+// system configures an interface by (an iface name, a netplan ID, a
+// NetworkManager connection, a .network file) and each parser documents
+// its keys and conditions. An image usually holds one system's files, but
+// nothing stops it from holding several (Debian's network-manager leaves
+// /etc/network/interfaces alone), so all four are read and the rows say
+// which one set what.
+func Network(fsys fs.FS) ([]Setting, error) {
+	rows := &networkRows{}
+	for _, parse := range []func(fs.FS, *networkRows) error{
+		networkIfupdown,
+		networkNetplan,
+		networkManager,
+		networkNetworkd,
+	} {
+		if err := parse(fsys, rows); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortStableFunc(rows.rows, func(a, b Setting) int {
+		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.Condition, b.Condition))
+	})
+	return rows.rows, nil
+}
+
+// Bounds on untrusted input, as the settings parsers' contract sets them:
+// a file larger than any real configuration, an include chain deeper than
+// any real one, or more rows than a real image holds is hostile or broken.
+const (
+	networkMaxFileSize = 4 << 20
+	networkMaxDepth    = 16
+	networkMaxRows     = 100_000
+)
+
+// networkSecret is the value written instead of a password or key: the
+// rows end up in datasets and reports, which must not carry credentials.
+const networkSecret = "(secret)"
+
+// networkRows collects the rows of one Network call and enforces the row
+// bound across all four systems.
+type networkRows struct {
+	rows []Setting
+}
+
+func (r *networkRows) add(s Setting) error {
+	if len(r.rows) >= networkMaxRows {
+		return fmt.Errorf("settings: network: %s line %d: more than %d rows", s.File, s.Line, networkMaxRows)
+	}
+	s.Program = "network"
+	r.rows = append(r.rows, s)
+	return nil
+}
+
+// networkRead reads one file of the image through the size bound. A
+// missing file returns an error matching fs.ErrNotExist, which callers
+// take for "no rows".
+func networkRead(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, networkMaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("settings: network: /%s: %w", name, err)
+	}
+	if len(data) > networkMaxFileSize {
+		return nil, fmt.Errorf("settings: network: /%s: larger than %d bytes", name, networkMaxFileSize)
+	}
+	return data, nil
+}
+
+// networkDirFile is one configuration file found in a set of directories
+// where a same-named file in an earlier (higher-priority) directory
+// replaces the others: netplan's, NetworkManager's conf.d and networkd's.
+type networkDirFile struct {
+	name string // base name, the sort key
+	path string // path in the image, without the leading slash
+}
+
+// networkDirFiles lists the regular files (or symlinks) whose names match
+// keep in dirs, given from the highest priority down, one per base name,
+// sorted by base name regardless of directory.
+func networkDirFiles(fsys fs.FS, dirs []string, keep func(name string) bool) ([]networkDirFile, error) {
+	seen := map[string]bool{}
+	var files []networkDirFile
+	for _, dir := range dirs {
+		entries, err := fs.ReadDir(fsys, dir)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
+			continue
+		}
+		if err != nil {
+			// A path component that is a file, not a directory, holds no
+			// configuration either.
+			if info, serr := fs.Stat(fsys, dir); serr == nil && !info.IsDir() {
+				continue
+			}
+			return nil, fmt.Errorf("settings: network: /%s: %w", dir, err)
+		}
+		for _, e := range entries {
+			if !keep(e.Name()) || seen[e.Name()] || e.IsDir() {
+				continue
+			}
+			seen[e.Name()] = true
+			files = append(files, networkDirFile{name: e.Name(), path: path.Join(dir, e.Name())})
+		}
+		if len(files) > networkMaxRows {
+			return nil, fmt.Errorf("settings: network: /%s: more than %d files", dir, networkMaxRows)
+		}
+	}
+	slices.SortFunc(files, func(a, b networkDirFile) int { return strings.Compare(a.name, b.name) })
+	return files, nil
+}
+
+// networkLines splits a file into lines; a CR before the newline is left
+// for the parsers' whitespace trimming, as all four programs trim it.
+func networkLines(data []byte) []string {
+	return strings.Split(string(data), "\n")
+}

@@ -1,0 +1,288 @@
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// networkIfupdown reads Debian's ifupdown configuration, interfaces(5):
+// /etc/network/interfaces and what it sources, in the order ifup reads
+// them (a source line's files at that line).
+//
+// Rows, Condition "iface NAME FAMILY" (one per stanza line):
+//
+//	ifupdown.NAME.method      the stanza's method (dhcp, static, loopback, manual, ...)
+//	ifupdown.NAME.OPTION      each option line (address, gateway, mtu, ...); pre-up,
+//	                          up, down and post-down one row per line in order, with
+//	                          post-up and pre-down spelled up and down, as ifup does
+//
+// A stanza that inherits a template (iface eth0 inet static inherits base)
+// holds the template's options, at the template's lines, unless it sets
+// them itself. Unconditional rows: ifupdown.NAME.auto, .allow-CLASS
+// ("allow-auto" is spelled auto, its synonym), .no-auto-down and
+// .no-scripts, "yes" at the first line naming NAME. A mapping stanza
+// becomes one row, ifupdown.PATTERN.mapping = its script, Condition
+// "mapping PATTERN": the logical interface it picks is the script's output
+// at ifup time, which a static reading cannot know, so its map lines are
+// not rows. rename lines are not read.
+//
+// ifup refuses to start on what its parser rejects, and so does this: an
+// option outside a stanza ("misplaced option"), an option without a value
+// ("option with empty value"), an option other than pre-up/up/down/
+// post-down given twice in one stanza ("duplicate option"), an iface line
+// with fewer than three words. A sourced file that does not exist is no
+// rows, as for ifup.
+func networkIfupdown(fsys fs.FS, rows *networkRows) error {
+	p := &networkIfupdownParser{fsys: fsys, rows: rows, marked: map[string]bool{}, stanzas: map[string][]Setting{}}
+	return p.file("etc/network/interfaces", "", 0)
+}
+
+// networkIfupdownDirName is what source-directory reads, interfaces(5).
+var networkIfupdownDirName = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+
+type networkIfupdownParser struct {
+	fsys    fs.FS
+	rows    *networkRows
+	stack   []string             // the source chain, for loops and depth
+	marked  map[string]bool      // "auto eth0" lines already seen
+	stanzas map[string][]Setting // option rows of each iface NAME, the last stanza's, for inherits
+}
+
+// networkIfupdownStanza is the stanza being read.
+type networkIfupdownStanza struct {
+	kind    string // "", "iface" or "mapping"
+	name    string
+	cond    string
+	options []Setting       // iface: option rows, added when the stanza ends
+	own     map[string]bool // iface: options its own lines set
+	mapping int             // mapping: index of its row in rows
+}
+
+func (p *networkIfupdownParser) file(name, from string, fromLine int) error {
+	if slices.Contains(p.stack, name) {
+		return fmt.Errorf("settings: network: %s line %d: source loop: /%s sources itself", from, fromLine, name)
+	}
+	if len(p.stack) >= networkMaxDepth {
+		return fmt.Errorf("settings: network: %s line %d: sources nested deeper than %d", from, fromLine, networkMaxDepth)
+	}
+	data, err := networkRead(p.fsys, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	p.stack = append(p.stack, name)
+	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
+
+	file := "/" + name
+	lines := networkLines(data)
+	var st networkIfupdownStanza
+	for i := 0; i < len(lines); i++ {
+		lineNo := i + 1
+		line := strings.TrimSpace(lines[i])
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		for strings.HasSuffix(line, `\`) && i+1 < len(lines) {
+			i++
+			line = strings.TrimSpace(strings.TrimSuffix(line, `\`) + lines[i])
+		}
+		first, rest, _ := strings.Cut(strings.ReplaceAll(line, "\t", " "), " ")
+		rest = strings.TrimSpace(rest)
+		words := strings.Fields(rest)
+		if networkIfupdownKeyword(first) {
+			if err := p.end(&st); err != nil {
+				return err
+			}
+		}
+		switch {
+		case first == "iface":
+			if len(words) < 3 {
+				return fmt.Errorf("settings: network: %s line %d: too few parameters for iface line", file, lineNo)
+			}
+			st = networkIfupdownStanza{kind: "iface", name: words[0], cond: "iface " + words[0] + " " + words[1]}
+			method := Setting{Key: "ifupdown." + words[0] + ".method", Value: words[2], Condition: st.cond, File: file, Line: lineNo}
+			if err := p.rows.add(method); err != nil {
+				return err
+			}
+			if len(words) >= 5 && words[3] == "inherits" {
+				for _, o := range p.stanzas[words[4]] {
+					o.Key = "ifupdown." + words[0] + strings.TrimPrefix(o.Key, "ifupdown."+words[4])
+					o.Condition = st.cond
+					st.options = append(st.options, o)
+				}
+			}
+			continue
+		case first == "mapping":
+			if len(words) < 1 {
+				return fmt.Errorf("settings: network: %s line %d: too few parameters for mapping line", file, lineNo)
+			}
+			st = networkIfupdownStanza{kind: "mapping", name: rest, cond: "mapping " + rest, mapping: len(p.rows.rows)}
+			if err := p.rows.add(Setting{Key: "ifupdown." + rest + ".mapping", Condition: st.cond, File: file, Line: lineNo}); err != nil {
+				return err
+			}
+			continue
+		case first == "auto" || strings.HasPrefix(first, "allow-") || first == "no-auto-down" || first == "no-scripts":
+			class := first
+			if class == "allow-auto" {
+				class = "auto"
+			}
+			for _, iface := range words {
+				if p.marked[class+" "+iface] {
+					continue
+				}
+				p.marked[class+" "+iface] = true
+				if err := p.rows.add(Setting{Key: "ifupdown." + iface + "." + class, Value: "yes", File: file, Line: lineNo}); err != nil {
+					return err
+				}
+			}
+		case first == "source" || first == "source-directory":
+			if err := p.source(file, lineNo, first == "source-directory", rest); err != nil {
+				return err
+			}
+		case first == "rename":
+		default:
+			if err := p.option(&st, file, lineNo, first, rest); err != nil {
+				return err
+			}
+			continue
+		}
+		st = networkIfupdownStanza{}
+	}
+	return p.end(&st)
+}
+
+// end adds an iface stanza's option rows once its last option is read, so
+// that an option it sets replaces the one it inherited.
+func (p *networkIfupdownParser) end(st *networkIfupdownStanza) error {
+	if st.kind != "iface" {
+		return nil
+	}
+	for _, o := range st.options {
+		if err := p.rows.add(o); err != nil {
+			return err
+		}
+	}
+	p.stanzas[st.name] = st.options
+	st.options = nil
+	return nil
+}
+
+// networkIfupdownKeyword says whether a line's first word starts a
+// stanza or a line of its own; any other word is an option of the stanza
+// being read.
+func networkIfupdownKeyword(first string) bool {
+	switch first {
+	case "iface", "mapping", "auto", "no-auto-down", "no-scripts", "source", "source-directory", "rename":
+		return true
+	}
+	return strings.HasPrefix(first, "allow-")
+}
+
+// networkIfupdownMulti are the options ifup runs every line of.
+var networkIfupdownMulti = map[string]bool{"pre-up": true, "up": true, "down": true, "post-down": true}
+
+func (p *networkIfupdownParser) option(st *networkIfupdownStanza, file string, lineNo int, name, value string) error {
+	switch st.kind {
+	case "iface":
+		switch name {
+		case "post-up":
+			name = "up"
+		case "pre-down":
+			name = "down"
+		}
+		if value == "" {
+			return fmt.Errorf("settings: network: %s line %d: option with empty value: %s", file, lineNo, name)
+		}
+		row := Setting{Key: "ifupdown." + st.name + "." + name, Value: value, Condition: st.cond, File: file, Line: lineNo}
+		if networkIfupdownMulti[name] {
+			st.options = append(st.options, row)
+			return nil
+		}
+		if st.own[name] {
+			return fmt.Errorf("settings: network: %s line %d: duplicate option: %s", file, lineNo, name)
+		}
+		if st.own == nil {
+			st.own = map[string]bool{}
+		}
+		st.own[name] = true
+		for i, o := range st.options {
+			if o.Key == row.Key {
+				st.options[i] = row // replaces the template's
+				return nil
+			}
+		}
+		st.options = append(st.options, row)
+		return nil
+	case "mapping":
+		switch name {
+		case "script":
+			p.rows.rows[st.mapping].Value = value
+			p.rows.rows[st.mapping].File, p.rows.rows[st.mapping].Line = file, lineNo
+		case "map":
+		default:
+			return fmt.Errorf("settings: network: %s line %d: misplaced option: %s", file, lineNo, name)
+		}
+		return nil
+	}
+	return fmt.Errorf("settings: network: %s line %d: misplaced option: %s outside an iface or mapping stanza", file, lineNo, name)
+}
+
+// source reads the files a source or source-directory line names: a shell
+// pattern, relative to the directory of the file that holds the line.
+func (p *networkIfupdownParser) source(file string, lineNo int, directory bool, pattern string) error {
+	if pattern == "" {
+		return fmt.Errorf("settings: network: %s line %d: source without a path", file, lineNo)
+	}
+	if !strings.HasPrefix(pattern, "/") {
+		pattern = path.Dir(file) + "/" + pattern
+	}
+	// Cleaning an absolute path drops ".." above the root, as the image's
+	// root is the root for ifup too.
+	pattern = strings.TrimPrefix(path.Clean(pattern), "/")
+	matches, err := fs.Glob(p.fsys, pattern)
+	if err != nil {
+		return fmt.Errorf("settings: network: %s line %d: %q: %w", file, lineNo, pattern, err)
+	}
+	for _, m := range matches {
+		// The shell's wildcards skip dot files unless the pattern names them.
+		if strings.HasPrefix(path.Base(m), ".") && !strings.HasPrefix(path.Base(pattern), ".") {
+			continue
+		}
+		info, err := fs.Stat(p.fsys, m)
+		if err != nil {
+			continue
+		}
+		if !directory {
+			if info.IsDir() {
+				continue
+			}
+			if err := p.file(m, file, lineNo); err != nil {
+				return err
+			}
+			continue
+		}
+		if !info.IsDir() {
+			continue
+		}
+		entries, err := fs.ReadDir(p.fsys, m)
+		if err != nil {
+			return fmt.Errorf("settings: network: %s line %d: /%s: %w", file, lineNo, m, err)
+		}
+		for _, e := range entries {
+			if e.IsDir() || !networkIfupdownDirName.MatchString(e.Name()) {
+				continue
+			}
+			if err := p.file(path.Join(m, e.Name()), file, lineNo); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
