@@ -1,7 +1,6 @@
 package settings
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -39,10 +38,7 @@ var pamTypes = map[string]bool{"account": true, "auth": true, "password": true, 
 // line with an unknown type or without a module
 // is skipped (libpam logs it and makes the stack fail).
 func PAM(fsys fs.FS) ([]Setting, error) {
-	entries, err := fs.ReadDir(fsys, pamDir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := authReadDir(fsys, pamDir)
 	if err != nil {
 		return nil, fmt.Errorf("settings: pam: %w", err)
 	}

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -22,10 +23,24 @@ const (
 )
 
 // authReadFile reads name (relative to the image root) through the size
-// bound. A missing file is (nil, false, nil): the contract makes it no
-// rows, not an error. Directories are missing too, as a glob may match one.
+// bound, following symlinks inside the root as a chroot would
+// (imageRoot.resolve): an image's /etc/ssh/sshd_config linking to
+// /etc/shadow must not read the host's. A missing file is (nil, false,
+// nil): the contract makes it no rows, not an error. Directories are
+// missing too, as a glob may match one; a file masked by a link to
+// /dev/null is empty.
 func authReadFile(fsys fs.FS, name string) ([]byte, bool, error) {
-	f, err := fsys.Open(name)
+	real, err := imageRoot{fsys}.resolve(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("settings: %s: %w", authAbs(name), err)
+	}
+	if real == "dev/null" {
+		return nil, true, nil
+	}
+	f, err := fsys.Open(real)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -46,6 +61,12 @@ func authReadFile(fsys fs.FS, name string) ([]byte, bool, error) {
 	return data, true, nil
 }
 
+// authReadDir lists directory name with its symlinks followed inside the
+// root; a missing directory lists nothing.
+func authReadDir(fsys fs.FS, name string) ([]fs.DirEntry, error) {
+	return imageRoot{fsys}.readDir(name)
+}
+
 // authAbs is the absolute path a row's File names: fs.FS paths have no
 // leading slash.
 func authAbs(name string) string { return "/" + name }
@@ -61,12 +82,31 @@ func authRel(dir, p string) string {
 }
 
 // authGlob expands pattern (an fs.FS path) sorted in byte order, as glob(3)
-// sorts in the C locale, leaving out directories. fs.Glob's syntax is
-// path.Match's: "[!x]" negates, as in glob(3); "[^x]" does not.
+// sorts in the C locale. Its syntax is path.Match's: "[!x]" negates, as in
+// glob(3); "[^x]" does not. A pattern whose directory has no wildcard —
+// every one the formats here ship — lists that directory inside the root
+// (authReadDir); one with wildcards in its directories goes through
+// fs.Glob, which follows the file system's own symlinks.
 func authGlob(fsys fs.FS, pattern string) ([]string, error) {
-	names, err := fs.Glob(fsys, pattern)
+	dir, base := path.Split(pattern)
+	dir = strings.TrimSuffix(dir, "/")
+	if strings.ContainsAny(dir, "*?[\\") {
+		names, err := fs.Glob(fsys, pattern)
+		slices.Sort(names)
+		return names, err
+	}
+	if _, err := path.Match(base, ""); err != nil {
+		return nil, err
+	}
+	entries, err := authReadDir(fsys, cmp.Or(dir, "."))
 	if err != nil {
 		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if ok, _ := path.Match(base, e.Name()); ok {
+			names = append(names, path.Join(dir, e.Name()))
+		}
 	}
 	slices.Sort(names)
 	return names, nil

@@ -3,6 +3,9 @@ package settings
 import (
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,3 +61,58 @@ func authCheckRows(t *testing.T, fsys fs.FS, rows []Setting) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Symlinks resolve inside the image's root, as a chroot would: an
+// absolute link must not read the host's file of that name.
+func TestAuthSymlinksStayInRoot(t *testing.T) {
+	link := func(target string) *fstest.MapFile {
+		return &fstest.MapFile{Data: []byte(target), Mode: fs.ModeSymlink}
+	}
+	fsys := fstest.MapFS{
+		nsswitchFile:               link("/etc/alternatives/nss"),
+		"etc/alternatives/nss":     {Data: []byte("passwd: files systemd\n")},
+		sshdConfig:                 {Data: []byte("Include sshd_config.d/*.conf\n")},
+		"etc/ssh/sshd_config.d":    link("../../srv/ssh.d"),
+		"srv/ssh.d/a.conf":         {Data: []byte("PermitRootLogin no\n")},
+		limitsDir + "/masked.conf": link("/dev/null"),
+		limitsFile:                 {Data: []byte("* hard core 0\n")},
+		"etc/pam.d/login":          link("/etc/pam.d/../pam.conf.real"),
+		"etc/pam.conf.real":        {Data: []byte("auth required pam_inroot.so\n")},
+	}
+	nss, err := NSSwitch(fsys)
+	if err != nil || len(nss) != 1 || nss[0].Value != "files systemd" || nss[0].File != "/etc/nsswitch.conf" {
+		t.Errorf("nsswitch through a link: %+v, %v", nss, err)
+	}
+	sshd, err := Sshd(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(sshd, func(r Setting) bool { return r.Key == "permitrootlogin" }); i < 0 || sshd[i].File != "/etc/ssh/sshd_config.d/a.conf" || sshd[i].Value != "no" {
+		t.Errorf("sshd drop-in through a linked directory: %+v", sshd)
+	}
+	limits, err := Limits(fsys)
+	if err != nil || len(limits) != 1 || limits[0].Key != "*.hard.core" {
+		t.Errorf("limits with a drop-in masked by /dev/null: %+v, %v", limits, err)
+	}
+	pam, err := PAM(fsys)
+	if err != nil || len(pam) != 1 || pam[0].Value != "required pam_inroot.so" {
+		t.Errorf("pam through a link: %+v, %v", pam, err)
+	}
+
+	// On a real directory: the image's /etc/sudoers links to /etc/passwd,
+	// which the host has too.
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("Defaults inroot\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(root, sudoersFile)); err != nil {
+		t.Fatal(err)
+	}
+	sudo, err := Sudoers(os.DirFS(root))
+	if err != nil || len(sudo) != 1 || sudo[0].Key != "defaults.inroot" {
+		t.Errorf("sudoers linking to /etc/passwd: %+v, %v; want the root's file read", sudo, err)
+	}
+}

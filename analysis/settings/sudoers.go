@@ -1,7 +1,6 @@
 package settings
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -136,11 +135,8 @@ func (p *sudoersParser) file(name string, stack []string) error {
 // sudoersDir lists what @includedir reads of dir: regular files whose
 // names neither end in "~" nor contain ".", in lexical order.
 func sudoersDir(fsys fs.FS, dir string) ([]string, error) {
-	entries, err := fs.ReadDir(fsys, dir)
+	entries, err := authReadDir(fsys, dir)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
 		return nil, err
 	}
 	var names []string
