@@ -17,13 +17,15 @@ import (
 // Rows, Condition "iface NAME FAMILY" (one per stanza line):
 //
 //	ifupdown.NAME.method      the stanza's method (dhcp, static, loopback, manual, ...)
-//	ifupdown.NAME.OPTION      each option line (address, gateway, mtu, ...); pre-up,
-//	                          up, down and post-down one row per line in order, with
-//	                          post-up and pre-down spelled up and down, as ifup does
+//	ifupdown.NAME.OPTION      each option line (address, gateway, mtu, up, ...), one
+//	                          row per line in order, post-up and pre-down spelled
+//	                          up and down, as ifup does
 //
-// A stanza that inherits a template (iface eth0 inet static inherits base)
-// holds the template's options, at the template's lines, unless it sets
-// them itself. Unconditional rows: ifupdown.NAME.auto, .allow-CLASS
+// ifup keeps every value of an option given more than once (ifquery lists
+// "address: 1" and "2"), and a stanza that inherits a template (iface eth0
+// inet static inherits base) holds the template's options first, at the
+// template's lines, then its own: both are rows in that order.
+// Unconditional rows: ifupdown.NAME.auto, .allow-CLASS
 // ("allow-auto" is spelled auto, its synonym), .no-auto-down and
 // .no-scripts, "yes" at the first line naming NAME. A mapping stanza
 // becomes one row, ifupdown.PATTERN.mapping = its script, Condition
@@ -33,10 +35,11 @@ import (
 //
 // ifup refuses to start on what its parser rejects, and so does this: an
 // option outside a stanza ("misplaced option"), an option without a value
-// ("option with empty value"), an option other than pre-up/up/down/
-// post-down given twice in one stanza ("duplicate option"), an iface line
-// with fewer than three words. A sourced file that does not exist is no
-// rows, as for ifup.
+// ("option with empty value"), an iface line with fewer than three words
+// ("unknown or no method"); ifquery 0.8.41 was run on each. A sourced file
+// that does not exist is no rows, as for ifup; a file that sources itself,
+// which ifup quietly reads once, is refused here with its line, as the
+// settings parsers refuse every include loop.
 func networkIfupdown(fsys fs.FS, rows *networkRows) error {
 	p := &networkIfupdownParser{fsys: fsys, rows: rows, marked: map[string]bool{}, stanzas: map[string][]Setting{}}
 	return p.file("etc/network/interfaces", "", 0)
@@ -58,9 +61,8 @@ type networkIfupdownStanza struct {
 	kind    string // "", "iface" or "mapping"
 	name    string
 	cond    string
-	options []Setting       // iface: option rows, added when the stanza ends
-	own     map[string]bool // iface: options its own lines set
-	mapping int             // mapping: index of its row in rows
+	options []Setting // iface: option rows, added when the stanza ends
+	mapping int       // mapping: index of its row in rows
 }
 
 func (p *networkIfupdownParser) file(name, from string, fromLine int) error {
@@ -104,7 +106,7 @@ func (p *networkIfupdownParser) file(name, from string, fromLine int) error {
 		switch {
 		case first == "iface":
 			if len(words) < 3 {
-				return fmt.Errorf("settings: network: %s line %d: too few parameters for iface line", file, lineNo)
+				return fmt.Errorf("settings: network: %s line %d: unknown or no method and no inherits keyword specified", file, lineNo)
 			}
 			st = networkIfupdownStanza{kind: "iface", name: words[0], cond: "iface " + words[0] + " " + words[1]}
 			method := Setting{Key: "ifupdown." + words[0] + ".method", Value: words[2], Condition: st.cond, File: file, Line: lineNo}
@@ -158,8 +160,8 @@ func (p *networkIfupdownParser) file(name, from string, fromLine int) error {
 	return p.end(&st)
 }
 
-// end adds an iface stanza's option rows once its last option is read, so
-// that an option it sets replaces the one it inherited.
+// end adds an iface stanza's option rows once its last option is read,
+// and keeps them for the stanzas that inherit it.
 func (p *networkIfupdownParser) end(st *networkIfupdownStanza) error {
 	if st.kind != "iface" {
 		return nil
@@ -185,9 +187,6 @@ func networkIfupdownKeyword(first string) bool {
 	return strings.HasPrefix(first, "allow-")
 }
 
-// networkIfupdownMulti are the options ifup runs every line of.
-var networkIfupdownMulti = map[string]bool{"pre-up": true, "up": true, "down": true, "post-down": true}
-
 func (p *networkIfupdownParser) option(st *networkIfupdownStanza, file string, lineNo int, name, value string) error {
 	switch st.kind {
 	case "iface":
@@ -200,25 +199,7 @@ func (p *networkIfupdownParser) option(st *networkIfupdownStanza, file string, l
 		if value == "" {
 			return fmt.Errorf("settings: network: %s line %d: option with empty value: %s", file, lineNo, name)
 		}
-		row := Setting{Key: "ifupdown." + st.name + "." + name, Value: value, Condition: st.cond, File: file, Line: lineNo}
-		if networkIfupdownMulti[name] {
-			st.options = append(st.options, row)
-			return nil
-		}
-		if st.own[name] {
-			return fmt.Errorf("settings: network: %s line %d: duplicate option: %s", file, lineNo, name)
-		}
-		if st.own == nil {
-			st.own = map[string]bool{}
-		}
-		st.own[name] = true
-		for i, o := range st.options {
-			if o.Key == row.Key {
-				st.options[i] = row // replaces the template's
-				return nil
-			}
-		}
-		st.options = append(st.options, row)
+		st.options = append(st.options, Setting{Key: "ifupdown." + st.name + "." + name, Value: value, Condition: st.cond, File: file, Line: lineNo})
 		return nil
 	case "mapping":
 		switch name {
