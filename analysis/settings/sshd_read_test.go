@@ -111,6 +111,22 @@ func TestAuthSymlinksStayInRoot(t *testing.T) {
 	if err := os.Symlink("/etc/passwd", filepath.Join(root, sudoersFile)); err != nil {
 		t.Fatal(err)
 	}
+	// and its sshd drop-in directory is an absolute link into the image.
+	for name, data := range map[string]string{sshdConfig: "Include /etc/ssh/d/*.conf\n", "srv/d/a.conf": "Banner /inroot\n"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("/srv/d", filepath.Join(root, "etc/ssh/d")); err != nil {
+		t.Fatal(err)
+	}
+	sshd, err = Sshd(os.DirFS(root))
+	if i := slices.IndexFunc(sshd, func(r Setting) bool { return r.Key == "banner" }); err != nil || i < 0 || sshd[i].File != "/etc/ssh/d/a.conf" {
+		t.Errorf("sshd drop-ins through an absolute directory link: %+v, %v", sshd, err)
+	}
 	sudo, err := Sudoers(os.DirFS(root))
 	if err != nil || len(sudo) != 1 || sudo[0].Key != "defaults.inroot" {
 		t.Errorf("sudoers linking to /etc/passwd: %+v, %v; want the root's file read", sudo, err)
