@@ -22,10 +22,7 @@ import (
 // which have no init but whose packages linked timers into
 // timers.target.wants.
 func TestEnabledAgainstSystemctl(t *testing.T) {
-	systemctl, err := exec.LookPath("systemctl")
-	if err != nil {
-		testenv.Missing(t, testenv.Need("systemctl"), err)
-	}
+	systemctl := testenv.Require(t, testenv.Systemctl)
 	fedora, err := filepath.Abs("testdata/fedora-systemd")
 	if err != nil {
 		t.Fatal(err)

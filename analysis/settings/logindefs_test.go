@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/distroscope/distroscope/internal/testenv"
 )
 
 func TestLoginDefsDebianDefaultFiles(t *testing.T) {
@@ -128,16 +130,9 @@ func FuzzLoginDefs(f *testing.F) {
 
 // TestUseraddOracle compares the useradd rows with `useradd -D -P root`,
 // which prints the defaults useradd would use for an image at root. It
-// needs shadow's useradd and root; it skips without them — testenv has no
-// Need for useradd yet.
+// needs shadow's useradd and root.
 func TestUseraddOracle(t *testing.T) {
-	useradd, err := exec.LookPath("useradd")
-	if err != nil {
-		t.Skip("useradd is not installed (apt-get install passwd)")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("useradd -D needs root")
-	}
+	useradd := testenv.Require(t, testenv.Useradd)
 	for _, file := range []string{"", "SHELL=/bin/zsh\nSHELL=/bin/bash\n HOME=/x\nHOME =/y\nINACTIVE=30\nSKEL=/etc/skel2\nCREATE_MAIL_SPOOL=yes\n"} {
 		root := t.TempDir()
 		if err := os.MkdirAll(filepath.Join(root, "etc/default"), 0o755); err != nil {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/distroscope/distroscope/internal/testenv"
 )
 
 // sshdRow is an unconditional row of sshd_config; sshdIn one in a Match
@@ -228,18 +230,11 @@ func FuzzSshd(f *testing.F) {
 
 // TestSshdOracle compares the unconditional rows with what the real sshd
 // prints with -T for the same file. It needs openssh-server's sshd and
-// root (sshd -T wants its privilege separation directory, /run/sshd): it
-// skips without them — testenv has no Need for sshd yet.
+// root (sshd -T wants its privilege separation directory, /run/sshd).
 func TestSshdOracle(t *testing.T) {
-	sshd, err := exec.LookPath("sshd")
-	if err != nil {
-		t.Skip("sshd is not installed (apt-get install openssh-server)")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("sshd -T needs root")
-	}
+	sshd := testenv.Require(t, testenv.Sshd)
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	key := filepath.Join(dir, "host_key")

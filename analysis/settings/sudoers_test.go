@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/distroscope/distroscope/internal/testenv"
 )
 
 func sudoRow(cond, key, value, file string, line int) Setting {
@@ -119,12 +121,9 @@ func TestSudoersRefuses(t *testing.T) {
 
 // TestSudoersVisudo checks that sudo's own parser refuses what Sudoers
 // refuses and accepts the rules' files. It needs visudo (the sudo
-// package); it skips without — testenv has no Need for it yet.
+// package).
 func TestSudoersVisudo(t *testing.T) {
-	visudo, err := exec.LookPath("visudo")
-	if err != nil {
-		t.Skip("visudo is not installed (apt-get install sudo)")
-	}
+	visudo := testenv.Require(t, testenv.Visudo)
 	dir := t.TempDir()
 	check := func(text string) error {
 		f := filepath.Join(dir, "sudoers")

@@ -58,6 +58,12 @@ const (
 	DBLoad      Need = "db5.3_load"  // Berkeley DB's db_load, to build rpm's bdb databases: its path
 	Debootstrap Need = "debootstrap" // debootstrap, to build real Debian root filesystems: its path
 	Fakeroot    Need = "fakeroot"    // fakeroot, which makepkg needs: its path
+
+	// The real programs the configuration parsers are checked against.
+	Sshd      Need = "sshd"      // OpenSSH's sshd (sshd -T), as root: its path
+	Visudo    Need = "visudo"    // sudo's visudo -c: its path
+	Useradd   Need = "useradd"   // shadow's useradd -D, as root: its path
+	Systemctl Need = "systemctl" // systemctl --root (offline): its path
 )
 
 // how says how to get each need, for the skip message.
@@ -81,6 +87,10 @@ var how = map[Need]string{
 	DBLoad:         "apt-get install db5.3-util (`go tool task test` does)",
 	Debootstrap:    "apt-get install debootstrap (`go tool task test` does)",
 	Fakeroot:       "apt-get install fakeroot (`go tool task test` does)",
+	Sshd:           "apt-get install openssh-server and run as root (`go tool task test` does)",
+	Visudo:         "apt-get install sudo (`go tool task test` does)",
+	Useradd:        "apt-get install passwd and run as root (`go tool task test` does)",
+	Systemctl:      "apt-get install systemd (`go tool task test` does)",
 }
 
 // CI reports whether the tests run under CI, where missing needs fail.
@@ -221,8 +231,14 @@ func find(need Need) (string, error) {
 		return p, nil
 	case AptMirror:
 		return aptMirror()
-	case Rpmbuild, Pacman, Makepkg, Debootstrap, Fakeroot:
+	case Rpmbuild, Pacman, Makepkg, Debootstrap, Fakeroot, Visudo, Systemctl:
 		return program(string(need))
+	case Sshd, Useradd:
+		p, err := program(string(need), "/usr/sbin/"+string(need))
+		if err == nil && os.Geteuid() != 0 {
+			err = fmt.Errorf("%s needs root here (uid %d)", need, os.Geteuid())
+		}
+		return p, err
 	case DBLoad:
 		return program("db5.3_load", "db_load")
 	}
