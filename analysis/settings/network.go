@@ -2,7 +2,6 @@ package settings
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -68,15 +67,27 @@ func (r *networkRows) add(s Setting) error {
 	return nil
 }
 
-// networkRead reads one file of the image through the size bound. A
-// missing file returns an error matching fs.ErrNotExist, which callers
-// take for "no rows".
+// networkRead reads one file of the image through the size bound, its
+// symlinks followed inside the image's root (imageRoot), never on the
+// host. A missing file or a directory returns an error matching
+// fs.ErrNotExist, which callers take for "no rows"; a link to /dev/null
+// reads as empty.
 func networkRead(fsys fs.FS, name string) ([]byte, error) {
-	f, err := fsys.Open(name)
+	real, err := imageRoot{fsys}.resolve(name)
+	if err != nil {
+		return nil, fmt.Errorf("settings: network: /%s: %w", name, err)
+	}
+	if real == "dev/null" {
+		return nil, nil
+	}
+	f, err := fsys.Open(real)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.IsDir() {
+		return nil, fmt.Errorf("settings: network: /%s is a directory: %w", name, fs.ErrNotExist)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, networkMaxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("settings: network: /%s: %w", name, err)
@@ -87,6 +98,16 @@ func networkRead(fsys fs.FS, name string) ([]byte, error) {
 	return data, nil
 }
 
+// networkStat stats a file of the image with its symlinks followed inside
+// the root.
+func networkStat(fsys fs.FS, name string) (fs.FileInfo, error) {
+	real, err := imageRoot{fsys}.resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	return fs.Stat(fsys, real)
+}
+
 // networkDirFile is one configuration file found in a set of directories
 // where a same-named file in an earlier (higher-priority) directory
 // replaces the others: netplan's, NetworkManager's conf.d and networkd's.
@@ -95,21 +116,18 @@ type networkDirFile struct {
 	path string // path in the image, without the leading slash
 }
 
-// networkDirFiles lists the regular files (or symlinks) whose names match
-// keep in dirs, given from the highest priority down, one per base name,
+// networkDirFiles lists the files (or symlinks; not directories) whose
+// names match keep in dirs, given from the highest priority down, one per base name,
 // sorted by base name regardless of directory.
 func networkDirFiles(fsys fs.FS, dirs []string, keep func(name string) bool) ([]networkDirFile, error) {
 	seen := map[string]bool{}
 	var files []networkDirFile
 	for _, dir := range dirs {
-		entries, err := fs.ReadDir(fsys, dir)
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
-			continue
-		}
+		entries, err := imageRoot{fsys}.readDir(dir)
 		if err != nil {
 			// A path component that is a file, not a directory, holds no
 			// configuration either.
-			if info, serr := fs.Stat(fsys, dir); serr == nil && !info.IsDir() {
+			if info, serr := networkStat(fsys, dir); serr == nil && !info.IsDir() {
 				continue
 			}
 			return nil, fmt.Errorf("settings: network: /%s: %w", dir, err)

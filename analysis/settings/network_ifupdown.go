@@ -227,34 +227,20 @@ func (p *networkIfupdownParser) source(file string, lineNo int, directory bool, 
 	// Cleaning an absolute path drops ".." above the root, as the image's
 	// root is the root for ifup too.
 	pattern = strings.TrimPrefix(path.Clean(pattern), "/")
-	matches, err := fs.Glob(p.fsys, pattern)
+	matches, err := networkGlob(p.fsys, pattern)
 	if err != nil {
 		return fmt.Errorf("settings: network: %s line %d: %q: %w", file, lineNo, pattern, err)
 	}
 	for _, m := range matches {
-		// The shell's wildcards skip dot files unless the pattern names them.
-		if strings.HasPrefix(path.Base(m), ".") && !strings.HasPrefix(path.Base(pattern), ".") {
-			continue
-		}
-		info, err := fs.Stat(p.fsys, m)
-		if err != nil {
-			continue
-		}
 		if !directory {
-			if info.IsDir() {
-				continue
-			}
 			if err := p.file(m, file, lineNo); err != nil {
 				return err
 			}
 			continue
 		}
-		if !info.IsDir() {
-			continue
-		}
-		entries, err := fs.ReadDir(p.fsys, m)
+		entries, err := imageRoot{p.fsys}.readDir(m)
 		if err != nil {
-			return fmt.Errorf("settings: network: %s line %d: /%s: %w", file, lineNo, m, err)
+			continue // not a directory
 		}
 		for _, e := range entries {
 			if e.IsDir() || !networkIfupdownDirName.MatchString(e.Name()) {
@@ -266,4 +252,39 @@ func (p *networkIfupdownParser) source(file string, lineNo int, directory bool, 
 		}
 	}
 	return nil
+}
+
+// networkGlob expands a shell pattern in the image as wordexp(3) would,
+// directories listed with their symlinks followed inside the root (fs.Glob
+// would follow an absolute link on the host). A wildcard does not match a
+// leading dot; a component without one is taken as it is, and a path that
+// does not exist is left for the reader to find missing.
+func networkGlob(fsys fs.FS, pattern string) ([]string, error) {
+	if _, err := path.Match(pattern, ""); err != nil {
+		return nil, err
+	}
+	paths := []string{"."}
+	for part := range strings.SplitSeq(pattern, "/") {
+		var next []string
+		for _, prefix := range paths {
+			if !strings.ContainsAny(part, `*?[\`) {
+				next = append(next, path.Join(prefix, part))
+				continue
+			}
+			entries, err := imageRoot{fsys}.readDir(prefix)
+			if err != nil {
+				continue
+			}
+			for _, e := range entries {
+				if ok, _ := path.Match(part, e.Name()); ok && (!strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(part, ".")) {
+					next = append(next, path.Join(prefix, e.Name()))
+				}
+			}
+		}
+		if len(next) > networkMaxRows {
+			return nil, fmt.Errorf("matches more than %d paths", networkMaxRows)
+		}
+		paths = next
+	}
+	return paths, nil
 }

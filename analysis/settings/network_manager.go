@@ -218,7 +218,7 @@ func networkManagerConnections(fsys fs.FS, rows *networkRows) error {
 		return err
 	}
 	for _, f := range files {
-		info, err := fs.Stat(fsys, f.path)
+		info, err := networkStat(fsys, f.path)
 		if err != nil || !info.Mode().IsRegular() || info.Mode().Perm()&0o077 != 0 {
 			continue // NetworkManager: "File permissions ... are insecure"
 		}

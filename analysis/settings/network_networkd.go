@@ -109,15 +109,13 @@ func networkDirPaths(files []networkDirFile) []string {
 }
 
 // networkMasked says whether a unit-style file is masked: empty, or a
-// symlink to /dev/null (which an os.DirFS follows to the host's empty
-// character device).
+// symlink to /dev/null.
 func networkMasked(fsys fs.FS, name string) bool {
-	if info, err := fs.Lstat(fsys, name); err == nil && info.Mode()&fs.ModeSymlink != 0 {
-		if target, err := fs.ReadLink(fsys, name); err == nil && target == "/dev/null" {
-			return true
-		}
+	real, err := imageRoot{fsys}.resolve(name)
+	if err == nil && real == "dev/null" {
+		return true
 	}
-	info, err := fs.Stat(fsys, name)
+	info, err := networkStat(fsys, name)
 	return err == nil && (info.Size() == 0 || info.Mode()&fs.ModeCharDevice != 0)
 }
 

@@ -217,6 +217,23 @@ func TestNetworkRules(t *testing.T) {
 			{"ifupdown.eth2.mapping", "/usr/local/sbin/map", "mapping eth2", "/etc/network/interfaces", 14},
 		},
 	}, {
+		name: "symlinks, absolute ones too, resolve inside the image's root",
+		fsys: fstest.MapFS{
+			"etc/network/interfaces": {Data: []byte("/srv/interfaces"), Mode: fs.ModeSymlink},
+			"srv/interfaces":         networkFile("source-directory /etc/network/linked\nsource /etc/network/more/*\n"),
+			"etc/network/linked":     {Data: []byte("/srv/d"), Mode: fs.ModeSymlink},
+			"srv/d/eth0":             networkFile("auto eth0\n"),
+			"etc/network/more":       {Data: []byte("/srv/m"), Mode: fs.ModeSymlink},
+			"srv/m/eth1":             networkFile("auto eth1\n"),
+			"etc/systemd/network":    {Data: []byte("/srv/n"), Mode: fs.ModeSymlink},
+			"srv/n/a.network":        networkFile("[Network]\nDHCP=yes\n"),
+		},
+		want: []networkRow{
+			{"ifupdown.eth0.auto", "yes", "", "/etc/network/linked/eth0", 1},
+			{"ifupdown.eth1.auto", "yes", "", "/etc/network/more/eth1", 1},
+			{"networkd.a.Network.DHCP", "yes", "", "/etc/systemd/network/a.network", 2},
+		},
+	}, {
 		name: "netplan: files in name order across directories, /run shadows /etc shadows /lib, scalars replaced, sequences appended",
 		fsys: fstest.MapFS{
 			"lib/netplan/10-base.yaml":  networkFile("network:\n  ethernets:\n    eth0:\n      dhcp4: true\n      addresses: [192.0.2.1/24]\n"),
