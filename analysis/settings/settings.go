@@ -17,8 +17,8 @@ package settings
 type Setting struct {
 	// Program names the format or program: "sshd", "sysctl", "login.defs",
 	// "pam", "sudoers", "nsswitch", "limits", "resolver", "hostname",
-	// "network", "default", "sysconfig", "selinux", "apparmor",
-	// "crypto-policy".
+	// "network", "default", "sysconfig", "useradd", "selinux",
+	// "apparmor", "crypto-policy", "timezone", "locale".
 	Program string
 	// Key is the setting's name as the program spells it, normalised
 	// where the program is case-insensitive (sshd keys lowercased, as
@@ -35,7 +35,9 @@ type Setting struct {
 	Condition string
 	// File and Line say where the effective value was set: absolute path
 	// ("/etc/ssh/sshd_config.d/50-cloud.conf") and 1-based line. Empty
-	// File and zero Line for a built-in default (Builtin true).
+	// File and zero Line for a built-in default (Builtin true); File and
+	// zero Line for a value a symlink or a directory gives (the time zone
+	// of /etc/localtime, a count of profiles).
 	File string
 	Line int
 	// Builtin marks a row the program's own default fills in because no
