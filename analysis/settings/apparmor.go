@@ -58,8 +58,8 @@ func AppArmor(fsys fs.FS) ([]Setting, error) {
 			return nil, fmt.Errorf("settings: apparmor: %s: %w", file, err)
 		}
 		for _, p := range apparmorProfiles(data) {
-			if len(rows) >= imageRootMaxRows {
-				return nil, fmt.Errorf("settings: apparmor: %s line %d: more than %d profiles", file, p.line, imageRootMaxRows)
+			if len(rows) >= maxRows {
+				return nil, fmt.Errorf("settings: apparmor: %s line %d: more than %d profiles", file, p.line, maxRows)
 			}
 			mode := p.mode
 			if f, ok := forced[e.Name()]; ok {

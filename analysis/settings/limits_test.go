@@ -42,7 +42,7 @@ func TestLimitsRules(t *testing.T) {
 		limitRow("@audio.soft.rtprio", "50", d+"90-late.conf", 1),
 	})
 	for want, text := range map[string]string{
-		"/etc/security/limits.conf is larger than": strings.Repeat("#", authMaxFileBytes+1),
+		"/etc/security/limits.conf is larger than": strings.Repeat("#", maxFileBytes+1),
 		"line 50001: more than 100000":             authLimitsMany(50_001),
 	} {
 		if _, err := Limits(authMapFS(map[string]string{limitsFile: text})); err == nil || !strings.Contains(err.Error(), want) {

@@ -94,8 +94,8 @@ func TestLoginDefsRules(t *testing.T) {
 
 func TestLoginDefsBounds(t *testing.T) {
 	for name, files := range map[string]map[string]string{
-		"/etc/login.defs is larger than":         {loginDefsFile: string(make([]byte, authMaxFileBytes+1))},
-		"/etc/login.defs line 100001: more than": {loginDefsFile: authManyKeys(authMaxRows+1, " ")},
+		"/etc/login.defs is larger than":         {loginDefsFile: string(make([]byte, maxFileBytes+1))},
+		"/etc/login.defs line 100001: more than": {loginDefsFile: authManyKeys(maxRows+1, " ")},
 	} {
 		if _, err := LoginDefs(authMapFS(files)); err == nil || !bytes.Contains([]byte(err.Error()), []byte(name)) {
 			t.Errorf("error %v, want one containing %q", err, name)

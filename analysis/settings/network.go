@@ -39,15 +39,6 @@ func Network(fsys fs.FS) ([]Setting, error) {
 	return rows.rows, nil
 }
 
-// Bounds on untrusted input, as the settings parsers' contract sets them:
-// a file larger than any real configuration, an include chain deeper than
-// any real one, or more rows than a real image holds is hostile or broken.
-const (
-	networkMaxFileSize = 4 << 20
-	networkMaxDepth    = 16
-	networkMaxRows     = 100_000
-)
-
 // networkSecret is the value written instead of a password or key: the
 // rows end up in datasets and reports, which must not carry credentials.
 const networkSecret = "(secret)"
@@ -59,8 +50,8 @@ type networkRows struct {
 }
 
 func (r *networkRows) add(s Setting) error {
-	if len(r.rows) >= networkMaxRows {
-		return fmt.Errorf("settings: network: %s line %d: more than %d rows", s.File, s.Line, networkMaxRows)
+	if len(r.rows) >= maxRows {
+		return fmt.Errorf("settings: network: %s line %d: more than %d rows", s.File, s.Line, maxRows)
 	}
 	s.Program = "network"
 	r.rows = append(r.rows, s)
@@ -88,12 +79,12 @@ func networkRead(fsys fs.FS, name string) ([]byte, error) {
 	if info, err := f.Stat(); err == nil && info.IsDir() {
 		return nil, fmt.Errorf("settings: network: /%s is a directory: %w", name, fs.ErrNotExist)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, networkMaxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("settings: network: /%s: %w", name, err)
 	}
-	if len(data) > networkMaxFileSize {
-		return nil, fmt.Errorf("settings: network: /%s: larger than %d bytes", name, networkMaxFileSize)
+	if len(data) > maxFileBytes {
+		return nil, fmt.Errorf("settings: network: /%s: larger than %d bytes", name, maxFileBytes)
 	}
 	return data, nil
 }
@@ -139,8 +130,8 @@ func networkDirFiles(fsys fs.FS, dirs []string, keep func(name string) bool) ([]
 			seen[e.Name()] = true
 			files = append(files, networkDirFile{name: e.Name(), path: path.Join(dir, e.Name())})
 		}
-		if len(files) > networkMaxRows {
-			return nil, fmt.Errorf("settings: network: /%s: more than %d files", dir, networkMaxRows)
+		if len(files) > maxRows {
+			return nil, fmt.Errorf("settings: network: /%s: more than %d files", dir, maxRows)
 		}
 	}
 	slices.SortFunc(files, func(a, b networkDirFile) int { return strings.Compare(a.name, b.name) })

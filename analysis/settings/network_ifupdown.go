@@ -69,8 +69,8 @@ func (p *networkIfupdownParser) file(name, from string, fromLine int) error {
 	if slices.Contains(p.stack, name) {
 		return fmt.Errorf("settings: network: %s line %d: source loop: /%s sources itself", from, fromLine, name)
 	}
-	if len(p.stack) >= networkMaxDepth {
-		return fmt.Errorf("settings: network: %s line %d: sources nested deeper than %d", from, fromLine, networkMaxDepth)
+	if len(p.stack) >= maxIncludeDepth {
+		return fmt.Errorf("settings: network: %s line %d: sources nested deeper than %d", from, fromLine, maxIncludeDepth)
 	}
 	data, err := networkRead(p.fsys, name)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -281,8 +281,8 @@ func networkGlob(fsys fs.FS, pattern string) ([]string, error) {
 				}
 			}
 		}
-		if len(next) > networkMaxRows {
-			return nil, fmt.Errorf("matches more than %d paths", networkMaxRows)
+		if len(next) > maxRows {
+			return nil, fmt.Errorf("matches more than %d paths", maxRows)
 		}
 		paths = next
 	}

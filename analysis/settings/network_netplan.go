@@ -42,7 +42,7 @@ func networkNetplan(fsys fs.FS, rows *networkRows) error {
 		return err
 	}
 	var merged *networkNetplanNode
-	budget := networkMaxRows
+	budget := maxRows
 	for _, f := range files {
 		data, err := networkRead(fsys, f.path)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -123,7 +123,7 @@ func (n *networkNetplanNode) child(key string) *networkNetplanNode {
 func networkNetplanTree(y *yaml.Node, file string, budget *int, depth int) (*networkNetplanNode, error) {
 	*budget--
 	if *budget < 0 {
-		return nil, fmt.Errorf("settings: network: %s line %d: more than %d YAML nodes", file, y.Line, networkMaxRows)
+		return nil, fmt.Errorf("settings: network: %s line %d: more than %d YAML nodes", file, y.Line, maxRows)
 	}
 	if depth > 64 {
 		return nil, fmt.Errorf("settings: network: %s line %d: nested deeper than 64", file, y.Line)

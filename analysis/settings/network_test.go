@@ -332,13 +332,13 @@ func TestNetworkRules(t *testing.T) {
 // bounds on hostile input; each error names the file and line.
 func TestNetworkRefuses(t *testing.T) {
 	deep := fstest.MapFS{}
-	for i := range networkMaxDepth + 1 {
+	for i := range maxIncludeDepth + 1 {
 		deep[fmt.Sprintf("etc/network/i%d", i)] = networkFile(fmt.Sprintf("source i%d\n", i+1))
 	}
 	deep["etc/network/interfaces"] = networkFile("source i0\n")
 	var many strings.Builder
 	many.WriteString("auto")
-	for i := range networkMaxRows + 1 {
+	for i := range maxRows + 1 {
 		fmt.Fprintf(&many, " e%d", i)
 	}
 	tests := []struct {
@@ -352,7 +352,7 @@ func TestNetworkRefuses(t *testing.T) {
 		{"ifupdown source loop", fstest.MapFS{"etc/network/interfaces": networkFile("source a\n"), "etc/network/a": networkFile("\nsource interfaces\n")}, "/etc/network/a line 2: source loop"},
 		{"ifupdown sources too deep", deep, "nested deeper than 16"},
 		{"ifupdown too many rows", fstest.MapFS{"etc/network/interfaces": networkFile(many.String())}, "/etc/network/interfaces line 1: more than 100000 rows"},
-		{"file too large", fstest.MapFS{"etc/network/interfaces": networkFile(strings.Repeat("#", networkMaxFileSize+1))}, "/etc/network/interfaces: larger than 4194304 bytes"},
+		{"file too large", fstest.MapFS{"etc/network/interfaces": networkFile(strings.Repeat("#", maxFileBytes+1))}, "/etc/network/interfaces: larger than 4194304 bytes"},
 		{"netplan not YAML", fstest.MapFS{"etc/netplan/a.yaml": networkFile("network: [\n")}, "/etc/netplan/a.yaml"},
 		{"netplan top-level key", fstest.MapFS{"etc/netplan/a.yaml": networkFile("network: {}\nnetwrok: {}\n")}, `/etc/netplan/a.yaml line 2: unknown key "netwrok"`},
 		{"netplan alias bomb", fstest.MapFS{"etc/netplan/a.yaml": networkFile(networkAliasBomb)}, "/etc/netplan/a.yaml line"},

@@ -41,8 +41,8 @@ func TestNSSwitchRules(t *testing.T) {
 	}
 	for want, text := range map[string]string{
 		"/etc/nsswitch.conf line 2: unbalanced": "passwd: files\nhosts: files [NOTFOUND=return dns\n",
-		"/etc/nsswitch.conf is larger than":     strings.Repeat("#", authMaxFileBytes+1),
-		"line 100001: more than 100000":         authManyKeys(authMaxRows+1, ": "),
+		"/etc/nsswitch.conf is larger than":     strings.Repeat("#", maxFileBytes+1),
+		"line 100001: more than 100000":         authManyKeys(maxRows+1, ": "),
 	} {
 		if _, err := NSSwitch(authMapFS(map[string]string{nsswitchFile: text})); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want one containing %q", err, want)

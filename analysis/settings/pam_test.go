@@ -115,14 +115,14 @@ func TestPAMRules(t *testing.T) {
 		t.Errorf("no /etc/pam.d: %v, %v; want no rows", rows, err)
 	}
 	chain := map[string]string{}
-	for i := range authMaxDepth + 2 {
+	for i := range maxIncludeDepth + 2 {
 		chain["etc/pam.d/c"+itoa(i)] = "@include c" + itoa(i+1) + "\n"
 	}
 	for want, files := range map[string]map[string]string{
 		"includes deeper than 16":            chain,
 		"/etc/pam.d/a includes itself":       {"etc/pam.d/a": "auth include b\n", "etc/pam.d/b": "@include a\n"},
-		"/etc/pam.d/big is larger than":      {"etc/pam.d/big": strings.Repeat("#", authMaxFileBytes+1)},
-		"/etc/pam.d/y line 50000: more than": {"etc/pam.d/x": strings.Repeat("@include y\n", 2), "etc/pam.d/y": strings.Repeat("auth required pam_z.so\n", authMaxRows/2+1)},
+		"/etc/pam.d/big is larger than":      {"etc/pam.d/big": strings.Repeat("#", maxFileBytes+1)},
+		"/etc/pam.d/y line 50000: more than": {"etc/pam.d/x": strings.Repeat("@include y\n", 2), "etc/pam.d/y": strings.Repeat("auth required pam_z.so\n", maxRows/2+1)},
 	} {
 		if _, err := PAM(authMapFS(files)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want one containing %q", err, want)

@@ -96,8 +96,8 @@ func Resolver(fsys fs.FS) ([]Setting, error) {
 			rows = append(rows, *s)
 		}
 	}
-	if len(options) > imageRootMaxRows {
-		return nil, fmt.Errorf("settings: resolver: %s: more than %d options", file, imageRootMaxRows)
+	if len(options) > maxRows {
+		return nil, fmt.Errorf("settings: resolver: %s: more than %d options", file, maxRows)
 	}
 	for _, o := range options {
 		rows = append(rows, o)

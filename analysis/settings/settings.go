@@ -13,6 +13,16 @@
 // analysis's business, not theirs.
 package settings
 
+// The bounds every parser holds an image's untrusted files to: a file
+// larger than any real configuration, an include chain deeper than any
+// real one, or more rows than a real image holds is hostile or broken,
+// and an error naming the file says so.
+const (
+	maxFileBytes    = 4 << 20
+	maxIncludeDepth = 16
+	maxRows         = 100_000
+)
+
 // Setting is one effective setting of one program.
 type Setting struct {
 	// Program names the format or program: "sshd", "sysctl", "login.defs",

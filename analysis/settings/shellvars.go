@@ -44,8 +44,8 @@ func ShellVars(fsys fs.FS, dir string) ([]Setting, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(rows)+len(vars) > imageRootMaxRows {
-			return nil, fmt.Errorf("settings: %s: /%s/%s: more than %d variables", program, dir, e.Name(), imageRootMaxRows)
+		if len(rows)+len(vars) > maxRows {
+			return nil, fmt.Errorf("settings: %s: /%s/%s: more than %d variables", program, dir, e.Name(), maxRows)
 		}
 		rows = append(rows, vars...)
 	}
@@ -81,8 +81,8 @@ func shellVarsFile(root imageRoot, name, program, prefix string) ([]Setting, err
 			rows[i] = s
 			continue
 		}
-		if len(rows) >= imageRootMaxRows {
-			return nil, fmt.Errorf("settings: %s: %s line %d: more than %d variables", program, file, a.line, imageRootMaxRows)
+		if len(rows) >= maxRows {
+			return nil, fmt.Errorf("settings: %s: %s line %d: more than %d variables", program, file, a.line, maxRows)
 		}
 		at[a.name] = len(rows)
 		rows = append(rows, s)

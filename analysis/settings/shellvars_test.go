@@ -128,14 +128,14 @@ func TestShellVars(t *testing.T) {
 
 func TestShellVarsLimits(t *testing.T) {
 	var many strings.Builder
-	for i := range imageRootMaxRows + 1 {
+	for i := range maxRows + 1 {
 		fmt.Fprintf(&many, "V%d=1\n", i)
 	}
 	_, err := EtcDefault(fstest.MapFS{"etc/default/many": {Data: []byte(many.String())}})
 	if err == nil || !strings.Contains(err.Error(), "/etc/default/many line 100001: more than 100000 variables") {
 		t.Errorf("err = %v", err)
 	}
-	_, err = EtcDefault(fstest.MapFS{"etc/default/big": {Data: make([]byte, imageRootMaxFile+1)}})
+	_, err = EtcDefault(fstest.MapFS{"etc/default/big": {Data: make([]byte, maxFileBytes+1)}})
 	if err == nil || !strings.Contains(err.Error(), "/etc/default/big is larger than") {
 		t.Errorf("err = %v", err)
 	}

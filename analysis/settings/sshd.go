@@ -176,8 +176,8 @@ type sshdParser struct {
 // Include that named it sits in); stack holds the files being read, to
 // refuse include loops and depth as sshd does.
 func (p *sshdParser) file(name, condition string, stack []string) error {
-	if len(stack) > authMaxDepth {
-		return fmt.Errorf("settings: sshd: %s: includes deeper than %d", authAbs(name), authMaxDepth)
+	if len(stack) > maxIncludeDepth {
+		return fmt.Errorf("settings: sshd: %s: includes deeper than %d", authAbs(name), maxIncludeDepth)
 	}
 	if slices.Contains(stack, name) {
 		return fmt.Errorf("settings: sshd: %s includes itself (through %s)", authAbs(name), strings.Join(stack, " → "))

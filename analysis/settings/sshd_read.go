@@ -11,17 +11,6 @@ import (
 	"strings"
 )
 
-// The bounds of the settings contract, for the parsers of this file's
-// family (sshd, login.defs, sudoers, nsswitch, limits, PAM): an image's
-// files are untrusted, so a parser reads at most authMaxFileBytes per file,
-// follows includes at most authMaxDepth deep and returns at most
-// authMaxRows rows.
-const (
-	authMaxFileBytes = 4 << 20
-	authMaxDepth     = 16
-	authMaxRows      = 100_000
-)
-
 // authReadFile reads name (relative to the image root) through the size
 // bound, following symlinks inside the root as a chroot would
 // (imageRoot.resolve): an image's /etc/ssh/sshd_config linking to
@@ -51,12 +40,12 @@ func authReadFile(fsys fs.FS, name string) ([]byte, bool, error) {
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return nil, false, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(f, authMaxFileBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
 	if err != nil {
 		return nil, false, fmt.Errorf("settings: read %s: %w", authAbs(name), err)
 	}
-	if len(data) > authMaxFileBytes {
-		return nil, false, fmt.Errorf("settings: %s is larger than %d bytes", authAbs(name), authMaxFileBytes)
+	if len(data) > maxFileBytes {
+		return nil, false, fmt.Errorf("settings: %s is larger than %d bytes", authAbs(name), maxFileBytes)
 	}
 	return data, true, nil
 }
@@ -124,8 +113,8 @@ func authLines(data []byte) []string {
 
 // authRowGuard fails once a parser has produced more rows than the bound.
 func authRowGuard(n int, file string, line int) error {
-	if n > authMaxRows {
-		return fmt.Errorf("settings: %s line %d: more than %d settings", file, line, authMaxRows)
+	if n > maxRows {
+		return fmt.Errorf("settings: %s line %d: more than %d settings", file, line, maxRows)
 	}
 	return nil
 }

@@ -184,7 +184,7 @@ func TestSshdRules(t *testing.T) {
 // Where sshd refuses to start, Sshd fails naming the file and line.
 func TestSshdRefuses(t *testing.T) {
 	chain := map[string]string{sshdConfig: "Include c0\n"}
-	for i := range authMaxDepth + 2 {
+	for i := range maxIncludeDepth + 2 {
 		chain["etc/ssh/c"+itoa(i)] = "Include c" + itoa(i+1) + "\n"
 	}
 	tests := []struct {
@@ -198,8 +198,8 @@ func TestSshdRefuses(t *testing.T) {
 		{"subsystem twice", map[string]string{sshdConfig: "Subsystem sftp a\nSubsystem sftp b\n"}, "line 2: subsystem \"sftp\" already defined"},
 		{"include loop", map[string]string{sshdConfig: "Include a.conf\n", "etc/ssh/a.conf": "Include b.conf\n", "etc/ssh/b.conf": "Include /etc/ssh/a.conf\n"}, "/etc/ssh/a.conf includes itself"},
 		{"includes too deep", chain, "includes deeper than 16"},
-		{"file too large", map[string]string{sshdConfig: "Include big\n", "etc/ssh/big": strings.Repeat("#", authMaxFileBytes+1)}, "/etc/ssh/big is larger than"},
-		{"too many rows", map[string]string{sshdConfig: "\nAcceptEnv" + strings.Repeat(" a", authMaxRows+1) + "\n"}, "/etc/ssh/sshd_config line 2: more than 100000 settings"},
+		{"file too large", map[string]string{sshdConfig: "Include big\n", "etc/ssh/big": strings.Repeat("#", maxFileBytes+1)}, "/etc/ssh/big is larger than"},
+		{"too many rows", map[string]string{sshdConfig: "\nAcceptEnv" + strings.Repeat(" a", maxRows+1) + "\n"}, "/etc/ssh/sshd_config line 2: more than 100000 settings"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -59,8 +59,8 @@ type sudoList struct {
 }
 
 func (p *sudoersParser) file(name string, stack []string) error {
-	if len(stack) > authMaxDepth {
-		return fmt.Errorf("settings: sudoers: %s: includes deeper than %d", authAbs(name), authMaxDepth)
+	if len(stack) > maxIncludeDepth {
+		return fmt.Errorf("settings: sudoers: %s: includes deeper than %d", authAbs(name), maxIncludeDepth)
 	}
 	if slices.Contains(stack, name) {
 		return fmt.Errorf("settings: sudoers: %s includes itself (through %s)", authAbs(name), strings.Join(stack, " → "))

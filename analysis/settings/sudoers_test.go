@@ -104,14 +104,14 @@ func TestSudoersRefuses(t *testing.T) {
 		}
 	}
 	chain := map[string]string{sudoersFile: "@include c0\n"}
-	for i := range authMaxDepth + 2 {
+	for i := range maxIncludeDepth + 2 {
 		chain["etc/c"+itoa(i)] = "@include c" + itoa(i+1) + "\n"
 	}
 	for want, files := range map[string]map[string]string{
 		"includes deeper than 16":       chain,
 		"/etc/sudoers includes itself":  {sudoersFile: "@include a\n", "etc/a": "#include /etc/sudoers\n"},
-		"/etc/sudoers is larger than":   {sudoersFile: strings.Repeat("#", authMaxFileBytes+1)},
-		"line 100001: more than 100000": {sudoersFile: strings.ReplaceAll(authManyKeys(authMaxRows+1, "="), "K", "Defaults K")},
+		"/etc/sudoers is larger than":   {sudoersFile: strings.Repeat("#", maxFileBytes+1)},
+		"line 100001: more than 100000": {sudoersFile: strings.ReplaceAll(authManyKeys(maxRows+1, "="), "K", "Defaults K")},
 	} {
 		if _, err := Sudoers(authMapFS(files)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want one containing %q", err, want)

@@ -76,8 +76,8 @@ func Sysctl(fsys fs.FS) ([]Setting, error) {
 			if !ok || tooMany != nil {
 				return
 			}
-			if _, known := byKey[key]; !known && len(byKey) >= imageRootMaxRows {
-				tooMany = fmt.Errorf("settings: sysctl: %s line %d: more than %d keys", file, n, imageRootMaxRows)
+			if _, known := byKey[key]; !known && len(byKey) >= maxRows {
+				tooMany = fmt.Errorf("settings: sysctl: %s line %d: more than %d keys", file, n, maxRows)
 				return
 			}
 			byKey[key] = Setting{Program: "sysctl", Key: key, Value: value, File: file, Line: n}

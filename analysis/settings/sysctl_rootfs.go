@@ -12,14 +12,8 @@ import (
 	"strings"
 )
 
-// The bounds every parser of this file's family holds untrusted images to:
-// a configuration file larger than a few MiB or a setting count in the
-// hundred thousands is an attack or a mistake, never a real system.
-const (
-	imageRootMaxFile  = 4 << 20
-	imageRootMaxRows  = 100_000
-	imageRootMaxLinks = 40 // Linux's own limit on symlinks followed in one lookup
-)
+// imageRootMaxLinks is Linux's own limit on symlinks followed in one lookup.
+const imageRootMaxLinks = 40
 
 // errImageRootLinks is returned for a path whose symlinks loop or nest
 // deeper than the kernel would follow.
@@ -108,12 +102,12 @@ func (r imageRoot) readFile(name string) ([]byte, string, error) {
 	if fi.IsDir() {
 		return nil, "/" + real, &fs.PathError{Op: "read", Path: real, Err: errors.New("is a directory")}
 	}
-	data, err := io.ReadAll(io.LimitReader(f, imageRootMaxFile+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
 	if err != nil {
 		return nil, "/" + real, err
 	}
-	if len(data) > imageRootMaxFile {
-		return nil, "/" + real, fmt.Errorf("/%s is larger than %d bytes", real, imageRootMaxFile)
+	if len(data) > maxFileBytes {
+		return nil, "/" + real, fmt.Errorf("/%s is larger than %d bytes", real, maxFileBytes)
 	}
 	return data, "/" + real, nil
 }

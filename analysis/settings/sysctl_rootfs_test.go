@@ -77,7 +77,7 @@ func TestImageRootResolve(t *testing.T) {
 	if err != nil || len(data) != 0 || file != "/dev/null" {
 		t.Errorf("readFile of a link to /dev/null = %q, %q, %v; want empty /dev/null", data, file, err)
 	}
-	big := fstest.MapFS{"etc/big": {Data: make([]byte, imageRootMaxFile+1)}}
+	big := fstest.MapFS{"etc/big": {Data: make([]byte, maxFileBytes+1)}}
 	if _, _, err := (imageRoot{big}).readFile("etc/big"); err == nil || !strings.Contains(err.Error(), "/etc/big is larger") {
 		t.Errorf("readFile of a file over the bound: %v", err)
 	}

@@ -99,7 +99,7 @@ func TestSysctl(t *testing.T) {
 
 func TestSysctlLimits(t *testing.T) {
 	var many strings.Builder
-	for i := range imageRootMaxRows + 1 {
+	for i := range maxRows + 1 {
 		fmt.Fprintf(&many, "k.%d=1\n", i)
 	}
 	for name, tc := range map[string]struct {
@@ -107,7 +107,7 @@ func TestSysctlLimits(t *testing.T) {
 		want string
 	}{
 		"too many keys":  {fstest.MapFS{"etc/sysctl.conf": {Data: []byte(many.String())}}, "/etc/sysctl.conf line 100001: more than 100000 keys"},
-		"file too large": {fstest.MapFS{"etc/sysctl.d/a.conf": {Data: make([]byte, imageRootMaxFile+1)}}, "/etc/sysctl.d/a.conf is larger than"},
+		"file too large": {fstest.MapFS{"etc/sysctl.d/a.conf": {Data: make([]byte, maxFileBytes+1)}}, "/etc/sysctl.d/a.conf is larger than"},
 		"symlink loop":   {fstest.MapFS{"etc/sysctl.d/a.conf": imageRootLink("b.conf"), "etc/sysctl.d/b.conf": imageRootLink("a.conf")}, "too many levels of symbolic links"},
 	} {
 		t.Run(name, func(t *testing.T) {
