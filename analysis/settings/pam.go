@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"slices"
 	"strings"
 )
 
@@ -63,11 +62,8 @@ func PAM(fsys fs.FS) ([]Setting, error) {
 // pamStack emits the lines of one stack file, of only type when type is
 // not "" (an include or substack control), with includes inlined.
 func pamStack(fsys fs.FS, name, only string, stack []string, emit func(typ, value, file string, line int) error) error {
-	if len(stack) > maxIncludeDepth {
-		return fmt.Errorf("settings: pam: %s: includes deeper than %d", authAbs(name), maxIncludeDepth)
-	}
-	if slices.Contains(stack, name) {
-		return fmt.Errorf("settings: pam: %s includes itself (through %s)", authAbs(name), strings.Join(stack, " → "))
+	if err := enterInclude("pam", name, stack); err != nil {
+		return err
 	}
 	data, ok, err := authReadFile(fsys, name)
 	if err != nil || !ok {

@@ -13,6 +13,12 @@
 // analysis's business, not theirs.
 package settings
 
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
 // The bounds every parser holds an image's untrusted files to: a file
 // larger than any real configuration, an include chain deeper than any
 // real one, or more rows than a real image holds is hostile or broken,
@@ -22,6 +28,19 @@ const (
 	maxIncludeDepth = 16
 	maxRows         = 100_000
 )
+
+// enterInclude refuses to read name once more when the include chain that
+// leads to it (stack) is too deep or already holds it: program's error
+// names the file and the chain.
+func enterInclude(program, name string, stack []string) error {
+	if len(stack) > maxIncludeDepth {
+		return fmt.Errorf("settings: %s: %s: includes deeper than %d", program, authAbs(name), maxIncludeDepth)
+	}
+	if slices.Contains(stack, name) {
+		return fmt.Errorf("settings: %s: %s includes itself (through %s)", program, authAbs(name), strings.Join(stack, " → "))
+	}
+	return nil
+}
 
 // Setting is one effective setting of one program.
 type Setting struct {

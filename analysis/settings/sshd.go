@@ -3,7 +3,6 @@ package settings
 import (
 	"fmt"
 	"io/fs"
-	"slices"
 	"strings"
 )
 
@@ -176,11 +175,8 @@ type sshdParser struct {
 // Include that named it sits in); stack holds the files being read, to
 // refuse include loops and depth as sshd does.
 func (p *sshdParser) file(name, condition string, stack []string) error {
-	if len(stack) > maxIncludeDepth {
-		return fmt.Errorf("settings: sshd: %s: includes deeper than %d", authAbs(name), maxIncludeDepth)
-	}
-	if slices.Contains(stack, name) {
-		return fmt.Errorf("settings: sshd: %s includes itself (through %s)", authAbs(name), strings.Join(stack, " → "))
+	if err := enterInclude("sshd", name, stack); err != nil {
+		return err
 	}
 	data, ok, err := authReadFile(p.fsys, name)
 	if err != nil || !ok {

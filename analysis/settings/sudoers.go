@@ -59,11 +59,8 @@ type sudoList struct {
 }
 
 func (p *sudoersParser) file(name string, stack []string) error {
-	if len(stack) > maxIncludeDepth {
-		return fmt.Errorf("settings: sudoers: %s: includes deeper than %d", authAbs(name), maxIncludeDepth)
-	}
-	if slices.Contains(stack, name) {
-		return fmt.Errorf("settings: sudoers: %s includes itself (through %s)", authAbs(name), strings.Join(stack, " → "))
+	if err := enterInclude("sudoers", name, stack); err != nil {
+		return err
 	}
 	data, ok, err := authReadFile(p.fsys, name)
 	if err != nil || !ok {

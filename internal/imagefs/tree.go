@@ -1,6 +1,7 @@
 package imagefs
 
 import (
+	"cmp"
 	"errors"
 	"io/fs"
 	"os"
@@ -128,27 +129,13 @@ func DefaultLimits() Limits {
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
-	if l.MaxEntries == 0 {
-		l.MaxEntries = d.MaxEntries
-	}
-	if l.MaxLayerBytes == 0 {
-		l.MaxLayerBytes = d.MaxLayerBytes
-	}
-	if l.MaxFileBytes == 0 {
-		l.MaxFileBytes = d.MaxFileBytes
-	}
-	if l.MaxCaptureBytes == 0 {
-		l.MaxCaptureBytes = d.MaxCaptureBytes
-	}
-	if l.MaxRatio == 0 {
-		l.MaxRatio = d.MaxRatio
-	}
-	if l.MaxLinkDepth == 0 {
-		l.MaxLinkDepth = d.MaxLinkDepth
-	}
-	if l.MaxPathBytes == 0 {
-		l.MaxPathBytes = d.MaxPathBytes
-	}
+	l.MaxEntries = cmp.Or(l.MaxEntries, d.MaxEntries)
+	l.MaxLayerBytes = cmp.Or(l.MaxLayerBytes, d.MaxLayerBytes)
+	l.MaxFileBytes = cmp.Or(l.MaxFileBytes, d.MaxFileBytes)
+	l.MaxCaptureBytes = cmp.Or(l.MaxCaptureBytes, d.MaxCaptureBytes)
+	l.MaxRatio = cmp.Or(l.MaxRatio, d.MaxRatio)
+	l.MaxLinkDepth = cmp.Or(l.MaxLinkDepth, d.MaxLinkDepth)
+	l.MaxPathBytes = cmp.Or(l.MaxPathBytes, d.MaxPathBytes)
 	return l
 }
 
