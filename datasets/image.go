@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -157,3 +158,150 @@ func CompareImagePackageRows(a, b *ImagePackageRow) int {
 
 // CompareImageFileRows orders rows by path.
 func CompareImageFileRows(a, b *ImageFileRow) int { return strings.Compare(a.Path, b.Path) }
+
+// Sources of a ConfigSettingRow: where its value comes from.
+const (
+	// SourcePackage: a file a package installed, unchanged from the
+	// package's default (dpkg conffile, rpm %config, ucf's record, ...).
+	SourcePackage = "package"
+	// SourceChanged: a package's file changed in the image (state
+	// modified or metadata-changed).
+	SourceChanged = "changed"
+	// SourceImage: a file no package owns — the image's build wrote it
+	// (/etc/hostname, /etc/resolv.conf, a drop-in of its own).
+	SourceImage = "image"
+	// SourceBuiltin: no file sets the key; the program's own default holds.
+	SourceBuiltin = "builtin"
+	// SourceProbe: only the probe (a program of the image run in a
+	// sandbox, e.g. sshd -T) reported the key.
+	SourceProbe = "probe"
+)
+
+// ConfigSettingRow is one effective setting of one program in an analysed
+// image (see analysis/settings), with where it was set and, when the
+// analysis probed the image, what the program itself reported.
+type ConfigSettingRow struct {
+	Program   string `parquet:"program,dict"`
+	Key       string `parquet:"key"`
+	Value     string `parquet:"value"`
+	Condition string `parquet:"condition,optional"`
+	// Topic is the mapping table's name for a setting that distributions
+	// keep in different files or programs ("users.default_shell" for
+	// useradd's SHELL and login.defs' ...), so that a comparison puts them
+	// on one row; "" when the setting is in no mapping.
+	Topic string `parquet:"topic,optional,dict"`
+	File  string `parquet:"file,optional"`
+	// Line is 1-based; 0 for a built-in default or a value a symlink or a
+	// directory gives.
+	Line int32 `parquet:"line"`
+	// Source is package, changed, image, builtin or probe (see the
+	// constants); Package is the owner of File when a package owns it.
+	Source  string `parquet:"source,dict"`
+	Package string `parquet:"package,optional"`
+	// Default is the program's compiled-in default for the key, when known.
+	Default string `parquet:"default,optional"`
+	// Probed is set when a probe ran the program and reported the key;
+	// Effective is its value then, and Differs flags Effective != Value.
+	Probed    bool   `parquet:"probed"`
+	Effective string `parquet:"effective,optional"`
+	Differs   bool   `parquet:"differs"`
+}
+
+// Kinds of an ImageDiffRow: what differs.
+const (
+	DiffPackage = "package" // an installed package (Change as package_changes' kinds)
+	DiffFile    = "file"    // a path under /etc or owned: state, content or owner differs
+	DiffSetting = "setting" // a configuration setting (time zone and locale included)
+	DiffInit    = "init"    // the init system
+	DiffService = "service" // a service enabled at boot
+)
+
+// ImageDiffRow is one difference between two analysed images A and B.
+type ImageDiffRow struct {
+	Kind string `parquet:"kind,dict"`
+	// Change: added (only B), removed (only A), changed; for packages
+	// upgraded, downgraded, same-upstream and unmatched as the release
+	// comparison spells them.
+	Change string `parquet:"change,dict"`
+	// Key names the thing: package name (B's, A's when removed), path,
+	// "program key" of a setting, unit name of a service; Program and
+	// Condition split a setting's; Topic names a mapped setting.
+	Key       string `parquet:"key"`
+	Program   string `parquet:"program,optional,dict"`
+	Condition string `parquet:"condition,optional"`
+	Topic     string `parquet:"topic,optional,dict"`
+	// APackage is A's name of a package a cross-distro rule paired with B's.
+	APackage  string `parquet:"a_package,optional"`
+	Ecosystem string `parquet:"ecosystem,optional,dict"`
+	// Values on each side: a version, a file's state and digest, a
+	// setting's value, a service's target; "" when the side lacks it.
+	AValue string `parquet:"a_value,optional"`
+	BValue string `parquet:"b_value,optional"`
+	// Where each side sets it (settings, files) and the source of its value.
+	AFile   string `parquet:"a_file,optional"`
+	ALine   int32  `parquet:"a_line"`
+	BFile   string `parquet:"b_file,optional"`
+	BLine   int32  `parquet:"b_line"`
+	ASource string `parquet:"a_source,optional,dict"`
+	BSource string `parquet:"b_source,optional,dict"`
+	// Rule is the cross-distro mapping rule that paired packages; Detail
+	// is a free text (the changes of a file: "digest mode").
+	Rule   string `parquet:"rule,optional,dict"`
+	Detail string `parquet:"detail,optional"`
+}
+
+// ImageCompareSummaryRow is one comparison of two images, committed last.
+type ImageCompareSummaryRow struct {
+	AKey        string `parquet:"a_key"`
+	BKey        string `parquet:"b_key"`
+	ARef        string `parquet:"a_ref"`
+	BRef        string `parquet:"b_ref"`
+	ADistro     string `parquet:"a_distro,dict"`
+	ARelease    string `parquet:"a_release,dict"`
+	BDistro     string `parquet:"b_distro,dict"`
+	BRelease    string `parquet:"b_release,dict"`
+	CrossDistro bool   `parquet:"cross_distro"`
+	// Counts of diff rows by kind, and of packages by change.
+	Packages   int64  `parquet:"packages"`
+	Added      int64  `parquet:"added"`
+	Removed    int64  `parquet:"removed"`
+	Upgraded   int64  `parquet:"upgraded"`
+	Downgraded int64  `parquet:"downgraded"`
+	Files      int64  `parquet:"files"`
+	Settings   int64  `parquet:"settings"`
+	Services   int64  `parquet:"services"`
+	AInit      string `parquet:"a_init,optional,dict"`
+	BInit      string `parquet:"b_init,optional,dict"`
+}
+
+var (
+	// ConfigSettings is one row per setting of an analysed image,
+	// partitioned as ImagePackages.
+	ConfigSettings = Table{Name: "config_settings", Version: 1, SortColumn: "program", Schema: parquet.SchemaOf(ConfigSettingRow{})}
+	// ImageDiffs is one row per difference of two images. Its partition
+	// is ImageComparePartition's.
+	ImageDiffs = Table{Name: "image_diffs", Version: 1, SortColumn: "kind", Schema: parquet.SchemaOf(ImageDiffRow{})}
+	// ImageCompareSummaries is one row per image comparison, committed
+	// last: it marks the comparison committed.
+	ImageCompareSummaries = Table{Name: "image_compare_summaries", Version: 1, SortColumn: "a_key", Schema: parquet.SchemaOf(ImageCompareSummaryRow{})}
+)
+
+// ImageCompareTables are the tables an image comparison writes, in commit order.
+var ImageCompareTables = []Table{ImageDiffs, ImageCompareSummaries}
+
+// ImageComparePartition names the partition of the comparison of image a
+// with image b (their analyses' partitions): both keys are in it, so the
+// same pair compared again lands on the committed partition.
+func ImageComparePartition(a, b Partition) Partition { return ComparePartition(a, b) }
+
+// CompareConfigSettingRows orders rows by program, key, condition, file, line.
+func CompareConfigSettingRows(a, b *ConfigSettingRow) int {
+	return cmp.Or(strings.Compare(a.Program, b.Program), strings.Compare(a.Key, b.Key),
+		strings.Compare(a.Condition, b.Condition), strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+}
+
+// CompareImageDiffRows orders rows by kind, key, program, condition.
+func CompareImageDiffRows(a, b *ImageDiffRow) int {
+	return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Key, b.Key),
+		strings.Compare(a.Program, b.Program), strings.Compare(a.Condition, b.Condition))
+}

@@ -134,7 +134,7 @@ var (
 )
 
 // Tables lists every table, for tools that walk them all (ls, janitor).
-var Tables = []Table{Packages, Snapshots, Releases, PackageChanges, CompareSummaries, SourceChanges, PackageHistory, PackageTrends, PackageLag, ImagePackages, ImageFiles, ImageSummaries}
+var Tables = []Table{Packages, Snapshots, Releases, PackageChanges, CompareSummaries, SourceChanges, PackageHistory, PackageTrends, PackageLag, ImagePackages, ImageFiles, ImageSummaries, ConfigSettings, ImageDiffs, ImageCompareSummaries}
 
 // SnapshotTables are the tables a repository snapshot writes, in the order
 // it publishes them: the snapshots manifest, last, marks the snapshot done.

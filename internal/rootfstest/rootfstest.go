@@ -42,10 +42,12 @@ import (
 var Suites = []string{"bookworm", "trixie"}
 
 // Include are the packages added to minbase (debootstrap adds their
-// dependencies: sensible-utils): ucf, so that a test can make a file ucf
-// manages with the real ucf. Minbase has none; the usual one,
-// openssh-server's sshd_config, would pull in much more.
-var Include = []string{"ucf"}
+// dependencies): ucf, so that a test can make a file ucf manages with the
+// real ucf (minbase has none), and openssh-server, whose sshd_config is
+// the setting every comparison of images is asked about first and whose
+// sshd -T is the oracle of the settings probe. A cached tree built with
+// another list is built again (the marker's first line records it).
+var Include = []string{"ucf", "openssh-server"}
 
 // buildTimeout bounds one debootstrap run: a cold build took about two
 // minutes here; a mirror that stalls must not hold the test binary.
@@ -71,7 +73,7 @@ func Debootstrap(t testing.TB, suite string) string {
 		t.Fatal(err)
 	}
 	defer unlock()
-	if _, err := os.Stat(marker); err == nil {
+	if b, err := os.ReadFile(marker); err == nil && strings.HasPrefix(string(b), buildLine(suite)+"\n") {
 		return root
 	}
 	// Only a build needs debootstrap and the mirror: a cached tree serves
@@ -100,13 +102,18 @@ func Debootstrap(t testing.TB, suite string) string {
 		t.Fatal(err)
 	}
 	took := time.Since(start).Round(time.Second)
-	note := fmt.Sprintf("debootstrap --variant=minbase --include=%s %s %s\nbuilt %s in %s\n",
-		strings.Join(Include, ","), suite, mirror, time.Now().UTC().Format(time.RFC3339), took)
+	note := fmt.Sprintf("%s\nmirror %s\nbuilt %s in %s\n", buildLine(suite), mirror, time.Now().UTC().Format(time.RFC3339), took)
 	if err := os.WriteFile(marker, []byte(note), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("rootfstest: built %s in %s", root, took)
 	return root
+}
+
+// buildLine is the marker's first line: what the cached tree was built
+// with, so that a change of Include builds it again.
+func buildLine(suite string) string {
+	return fmt.Sprintf("debootstrap --variant=minbase --include=%s %s", strings.Join(Include, ","), suite)
 }
 
 // Copy returns a copy of the tree at root in a directory of t's, for a
