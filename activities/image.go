@@ -36,6 +36,10 @@ type Image struct {
 type AnalyzeImageInput struct {
 	Ref      string `json:"ref"`
 	Platform string `json:"platform,omitempty"`
+	// Probe also runs a few read-only programs of the image (sshd -T) in
+	// a sandbox and records the effective settings beside the static
+	// ones. A probed analysis is keyed apart from an unprobed one.
+	Probe bool `json:"probe,omitempty"`
 }
 
 // AnalyzeImageResult says where the analysis is and what it found.

@@ -27,14 +27,17 @@ func RegisterImage(w worker.Registry, a *activities.Image) {
 	w.RegisterActivity(a)
 }
 
-// ImageAnalyzeWorkflowID is an analysis's business key: the reference and
-// platform, so that analysing the same reference twice at once attaches
+// ImageAnalyzeWorkflowID is an analysis's business key: the reference,
+// platform and probe, so that analysing the same reference twice at once attaches
 // to the first run. What the reference names is only known once read (a
 // tag moves, a directory changes); the activity keys the result by that.
 func ImageAnalyzeWorkflowID(in ImageAnalyzeInput) string {
 	id := "image/" + strings.TrimPrefix(in.Ref, "/")
 	if in.Platform != "" {
 		id += "@" + in.Platform
+	}
+	if in.Probe {
+		id += "+probe" // a probed analysis is another result
 	}
 	return id
 }

@@ -69,6 +69,7 @@ func TestImageAnalyzeWorkflowID(t *testing.T) {
 	for in, want := range map[workflows.ImageAnalyzeInput]string{
 		{Ref: "dir:/srv/root"}: "image/dir:/srv/root",
 		{Ref: "registry:host/lib/debian:12", Platform: "linux/arm64"}: "image/registry:host/lib/debian:12@linux/arm64",
+		{Ref: "dir:/srv/root", Probe: true}:                           "image/dir:/srv/root+probe",
 	} {
 		if got := workflows.ImageAnalyzeWorkflowID(in); got != want {
 			t.Errorf("ID(%+v) = %q, want %q", in, got, want)
