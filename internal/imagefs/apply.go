@@ -28,6 +28,13 @@ type ApplyOptions struct {
 	// Capture selects regular files whose bytes are kept in memory
 	// (package databases): a streamed layer cannot be read again.
 	Capture func(path string) bool
+	// Keep selects more regular files to keep, seeing their size: the
+	// small configuration files a later reader wants from a layer that
+	// cannot be read again. Unlike Capture, a file Keep selects that is
+	// larger than Limits.MaxCaptureBytes is skipped, not an error, and Keep's
+	// paths are not reported in LayerStats.Changed. Only streamed input
+	// keeps them: dir: and uncompressed file: sources read content lazily.
+	Keep func(path string, size int64) bool
 	// Digests are computed for every regular file while it streams.
 	Digests []Algo
 	// Progress is called about every 1000 entries or 64 MiB, so that the
@@ -299,6 +306,10 @@ func (a *applier) content(hdr *tar.Header, p string, n *Node) error {
 		return errorf(KindFileTooLarge, hdr.Name, "file of %d bytes to keep in memory, more than %d", hdr.Size, a.t.lim.MaxCaptureBytes)
 	}
 	sparse := isSparse(hdr)
+	if !capture && (a.ts == nil || sparse) && a.o.Keep != nil && hdr.Size <= a.t.lim.MaxCaptureBytes {
+		capture = a.o.Keep(p, hdr.Size)
+		b.kept = capture
+	}
 	if a.ts != nil && !sparse {
 		b.loc, b.off = locTar, a.ts.r.pos
 		if !capture {
@@ -525,7 +536,7 @@ func (a *applier) touch(p string) {
 }
 
 func (a *applier) gone(n *Node) {
-	if n.body != nil && n.body.captured || a.o.Capture != nil && a.o.Capture(n.Path) {
+	if n.body != nil && n.body.captured && !n.body.kept || a.o.Capture != nil && a.o.Capture(n.Path) {
 		a.changed[n.Path] = true
 	}
 }

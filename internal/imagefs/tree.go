@@ -85,6 +85,7 @@ const (
 type body struct {
 	loc      locator
 	captured bool
+	kept     bool // captured for ApplyOptions.Keep only: not a database
 	off      int64
 	data     []byte
 	digests  []digest // guarded by Tree.mu: lazy digests are added concurrently
