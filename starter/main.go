@@ -23,9 +23,13 @@ import (
 
 	// Plans name time zones; a minimal container has no zoneinfo.
 	_ "time/tzdata"
+
+	"github.com/distroscope/distroscope/internal/sandbox"
 )
 
 func main() {
+	// The image probe's sandbox re-executes this binary as its init.
+	sandbox.Init()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/distroscope/distroscope/analysis/crossmap"
 	"github.com/distroscope/distroscope/internal/app"
 	"github.com/distroscope/distroscope/internal/config"
+	"github.com/distroscope/distroscope/internal/sandbox"
 	"github.com/distroscope/distroscope/internal/temporalclient"
 	"github.com/distroscope/distroscope/internal/version"
 	"github.com/distroscope/distroscope/telemetry"
@@ -34,6 +35,8 @@ import (
 )
 
 func main() {
+	// The image probe's sandbox re-executes this binary as its init.
+	sandbox.Init()
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "distroscope-worker:", err)
 		os.Exit(1)
