@@ -44,13 +44,19 @@ func probeSshd(t *testing.T, root string) []Value {
 	return vals
 }
 
-// TestSshdEqualsChroot is the probe's oracle: on a copy of the debootstrap
-// bookworm tree with a drop-in that changes settings, the probe's lines
+// TestSshdEqualsChroot is the probe's oracle: on a copy of each
+// debootstrap tree with a drop-in that changes settings, the probe's lines
 // equal those the tree's own sshd -T prints in a chroot (with the host
 // keys ssh-keygen -A makes there), and the probe writes nothing to the
 // tree.
 func TestSshdEqualsChroot(t *testing.T) {
-	root := rootfstest.Copy(t, rootfstest.Debootstrap(t, "bookworm"))
+	for _, suite := range rootfstest.Suites {
+		t.Run(suite, func(t *testing.T) { testSshdEqualsChroot(t, suite) })
+	}
+}
+
+func testSshdEqualsChroot(t *testing.T, suite string) {
+	root := rootfstest.Copy(t, rootfstest.Debootstrap(t, suite))
 	dropIn := "PermitRootLogin no\nPort 2222\nPort 2200\nLoginGraceTime 1m30s\nAcceptEnv TZ\n"
 	if err := os.WriteFile(filepath.Join(root, "etc/ssh/sshd_config.d/50-test.conf"), []byte(dropIn), 0o644); err != nil {
 		t.Fatal(err)
