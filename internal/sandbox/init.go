@@ -83,29 +83,8 @@ func setup(cfg config) error {
 	if err := mountTree(cfg, lower); err != nil {
 		return err
 	}
-	// What the spec writes goes straight into the upper layer before the
-	// overlay exists: the tree's directories belong to ids the sandbox
-	// does not map, so its root could not create files in them through
-	// the overlay. A directory made here merges with the tree's.
-	// /tmp is the sandbox's own, so that a command can make files there.
-	for _, d := range append([]string{"/proc", "/dev", "/tmp"}, cfg.Dirs...) {
-		if err := os.MkdirAll(upper+d, 0o755); err != nil {
-			return fmt.Errorf("making %s: %w", d, err)
-		}
-	}
-	if err := os.Chmod(upper+"/tmp", 0o777|os.ModeSticky); err != nil {
+	if err := writeScratch(cfg, lower, upper); err != nil {
 		return err
-	}
-	for name, f := range cfg.Files {
-		if err := os.MkdirAll(path.Dir(upper+name), 0o755); err != nil {
-			return fmt.Errorf("making the directory of %s: %w", name, err)
-		}
-		if err := os.WriteFile(upper+name, f.Data, f.Mode.Perm()); err != nil {
-			return fmt.Errorf("writing %s: %w", name, err)
-		}
-		if err := os.Chmod(upper+name, f.Mode.Perm()); err != nil {
-			return fmt.Errorf("writing %s: %w", name, err)
-		}
 	}
 	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work)
 	if err := syscall.Mount("overlay", root, "overlay", syscall.MS_NOSUID|syscall.MS_NODEV, opts); err != nil {
@@ -186,6 +165,88 @@ func mountTree(cfg config, lower string) error {
 		return unavailable("remounting %s read-only: %v", cfg.Root, err)
 	}
 	return nil
+}
+
+// writeScratch writes what the spec asks for straight into the upper
+// layer, before the overlay exists: the tree's directories belong to ids
+// the sandbox does not map, so its root could not create files in them
+// through the overlay. A directory made here merges with the tree's. /tmp
+// is the sandbox's own, so that a command can make files there.
+//
+// Paths are resolved against the tree first, its symlinks followed inside
+// it (resolveIn): a file written to upper/etc/ssh where the image's
+// /etc/ssh links to /usr/etc/ssh would hide the image's whole directory
+// behind a new one.
+func writeScratch(cfg config, lower, upper string) error {
+	for _, d := range append([]string{"/proc", "/dev", "/tmp"}, cfg.Dirs...) {
+		real, err := resolveIn(lower, d)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(upper+real, 0o755); err != nil {
+			return fmt.Errorf("making %s: %w", d, err)
+		}
+	}
+	if err := os.Chmod(upper+"/tmp", 0o777|os.ModeSticky); err != nil {
+		return err
+	}
+	for name, f := range cfg.Files {
+		dir, err := resolveIn(lower, path.Dir(name))
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(upper+dir, 0o755); err != nil {
+			return fmt.Errorf("making the directory of %s: %w", name, err)
+		}
+		real := path.Join(dir, path.Base(name))
+		if err := os.WriteFile(upper+real, f.Data, f.Mode.Perm()); err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
+		// WriteFile's mode is masked by the umask; the spec's is meant.
+		if err := os.Chmod(upper+real, f.Mode.Perm()); err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// resolveIn returns the absolute path p names inside the tree at root,
+// its symlinks followed as the command would follow them with the tree as
+// its root: absolute targets start again at the tree's root, ".." stops
+// there. Components that do not exist (or cannot be looked at) are taken
+// as they are: they will be made in the upper layer.
+func resolveIn(root, p string) (string, error) {
+	resolved, parts, hops := "/", strings.Split(p, "/"), 0
+	for len(parts) > 0 {
+		part := parts[0]
+		parts = parts[1:]
+		switch part {
+		case "", ".":
+			continue
+		case "..":
+			resolved = path.Dir(resolved)
+			continue
+		}
+		next := path.Join(resolved, part)
+		st, err := os.Lstat(root + next)
+		if err != nil || st.Mode()&os.ModeSymlink == 0 {
+			resolved = next
+			continue
+		}
+		// Linux's own bound on links followed in one lookup.
+		if hops++; hops > 40 {
+			return "", fmt.Errorf("resolving %s in the tree: too many levels of symbolic links", p)
+		}
+		target, err := os.Readlink(root + next)
+		if err != nil {
+			return "", fmt.Errorf("resolving %s in the tree: %w", p, err)
+		}
+		if path.IsAbs(target) {
+			resolved = "/"
+		}
+		parts = append(strings.Split(target, "/"), parts...)
+	}
+	return resolved, nil
 }
 
 // devices are bound from the host's /dev: a user namespace may not mknod,

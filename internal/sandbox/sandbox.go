@@ -41,8 +41,9 @@ type Spec struct {
 	// leaks in.
 	Env []string
 	// Files are written into the scratch layer before the command runs,
-	// by absolute path inside the sandbox (throwaway host keys, say).
-	// Missing parent directories are made.
+	// by absolute path inside the sandbox (throwaway host keys, say), the
+	// tree's symlinks on the way followed inside the tree. Missing parent
+	// directories are made.
 	Files map[string]File
 	// Dirs are made in the scratch layer (mode 0755, owned by the
 	// sandbox's root), with their parents: /run/sshd, say.

@@ -69,6 +69,20 @@ func makeTree(dir string) (string, error) {
 	if err := os.WriteFile(filepath.Join(root, "data/owned.txt"), []byte("host\n"), 0o644); err != nil {
 		return "", err
 	}
+	// A configuration directory that is a link, absolute and relative,
+	// as merged-/usr images make them.
+	if err := os.MkdirAll(filepath.Join(root, "usr/etc/conf"), 0o755); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(root, "usr/etc/conf/shipped"), []byte("image"), 0o644); err != nil {
+		return "", err
+	}
+	if err := os.Symlink("/usr/etc/conf", filepath.Join(root, "etc/conf")); err != nil {
+		return "", err
+	}
+	if err := os.Symlink("../usr/etc", filepath.Join(root, "etc/usr-etc")); err != nil {
+		return "", err
+	}
 	if os.Geteuid() == 0 {
 		for _, p := range []string{root, filepath.Join(root, "data"), filepath.Join(root, "data/owned.txt")} {
 			if err := os.Chown(p, hostID, hostID); err != nil {
@@ -83,10 +97,18 @@ func makeTree(dir string) (string, error) {
 // and its lines by op; an unavailable sandbox skips (fails under CI).
 func run(t *testing.T, lim Limits, ops ...string) (Result, map[string]string) {
 	t.Helper()
+	return runSpec(t, Spec{Limits: lim}, ops...)
+}
+
+// runSpec is run with the spec's Files, Dirs and Limits.
+func runSpec(t *testing.T, spec Spec, ops ...string) (Result, map[string]string) {
+	t.Helper()
+	lim := spec.Limits
 	// Go maps 1.2 GiB at start: the escape helper needs more than the
 	// default memory limit.
 	lim.Memory = cmp.Or(lim.Memory, 2<<30)
-	res, err := Run(context.Background(), Spec{Root: tree, Argv: append([]string{"/bin/escape"}, ops...), Limits: lim})
+	spec.Root, spec.Argv, spec.Limits = tree, append([]string{"/bin/escape"}, ops...), lim
+	res, err := Run(context.Background(), spec)
 	if errors.Is(err, ErrUnavailable) {
 		if testenv.CI() {
 			t.Fatalf("%v; under CI the sandbox must be available", err)
@@ -152,6 +174,31 @@ func TestWriteStaysInOverlay(t *testing.T) {
 	}
 	if _, err := os.Lstat(outside); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("%s appeared on the host (%v)", outside, err)
+	}
+}
+
+// TestFilesFollowLinks: Spec.Files and Spec.Dirs under a directory that
+// is a link in the tree land in the link's target, beside the tree's own
+// files, rather than hiding them.
+func TestFilesFollowLinks(t *testing.T) {
+	spec := Spec{
+		Files: map[string]File{"/etc/conf/key": {Data: []byte("secret"), Mode: 0o600}, "/etc/usr-etc/conf/other": {Data: []byte("x"), Mode: 0o644}},
+		Dirs:  []string{"/etc/conf/sub", "/run/made"},
+	}
+	res, lines := runSpec(t, spec, "ls=/etc/conf", "ls=/usr/etc/conf", "read=/usr/etc/conf/key", "mode=/etc/conf/key", "ls=/run")
+	if res.Exit != 0 {
+		t.Fatalf("exit %d: %s", res.Exit, res.Stderr)
+	}
+	for op, want := range map[string]string{
+		"ls=/etc/conf":           "key other shipped sub",
+		"ls=/usr/etc/conf":       "key other shipped sub",
+		"read=/usr/etc/conf/key": "secret",
+		"mode=/etc/conf/key":     "-rw-------",
+		"ls=/run":                "made",
+	} {
+		if lines[op] != want {
+			t.Errorf("%s: %q, want %q", op, lines[op], want)
+		}
 	}
 }
 

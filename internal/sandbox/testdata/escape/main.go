@@ -56,6 +56,28 @@ func run(op, arg string) string {
 			}
 		}
 		return strings.Join(pids, " ")
+	case "read":
+		b, err := os.ReadFile(arg)
+		if err != nil {
+			return "error " + err.Error()
+		}
+		return string(b)
+	case "ls":
+		ents, err := os.ReadDir(arg)
+		if err != nil {
+			return "error " + err.Error()
+		}
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		return strings.Join(names, " ")
+	case "mode":
+		st, err := os.Stat(arg)
+		if err != nil {
+			return "error " + err.Error()
+		}
+		return st.Mode().String()
 	case "hostname":
 		h, err := os.Hostname()
 		if err != nil {
