@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -48,8 +47,9 @@ var sshdDefaultHostKeys = []string{"/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_ho
 // to exist, owned by root and not group- or world-writable: Debian's
 // /run/sshd (a tmpfs at boot, so never in an image), Arch's /var/empty and
 // Fedora's /usr/share/empty.sshd. The image's own are owned by an id the
-// sandbox does not map, so they are made anew in the scratch layer, where
-// the sandbox's root owns them.
+// sandbox does not map, so all three are made in the scratch layer, where
+// the sandbox's root owns them; the ones an image's sshd does not use are
+// empty directories thrown away with the sandbox.
 var sshdPrivsepDirs = []string{"/run/sshd", "/var/empty", "/usr/share/empty.sshd"}
 
 // Sshd runs the image's own `sshd -T` in a sandbox (internal/sandbox) on
@@ -71,26 +71,17 @@ func Sshd(ctx context.Context, root string, lim sandbox.Limits) ([]Value, error)
 	if err != nil {
 		return nil, err
 	}
-	dirs := []string{"/run/sshd"}
-	for _, d := range sshdPrivsepDirs[1:] {
-		if st, err := os.Lstat(filepath.Join(root, d)); err == nil && st.IsDir() {
-			dirs = append(dirs, d)
-		}
-	}
 	for _, bin := range sshdPaths {
-		if _, err := os.Lstat(filepath.Join(root, bin)); err != nil {
-			continue
-		}
 		res, err := sandbox.Run(ctx, sandbox.Spec{
 			Root:   root,
 			Argv:   []string{bin, "-T"},
 			Env:    []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"},
 			Files:  files,
-			Dirs:   dirs,
+			Dirs:   sshdPrivsepDirs,
 			Limits: lim,
 		})
 		if errors.Is(err, sandbox.ErrNoCommand) {
-			continue // a dangling link: try the next place
+			continue // not there (looked up inside the sandbox, links and all): try the next place
 		}
 		if err != nil {
 			return nil, fmt.Errorf("probe: sshd -T: %w", err)

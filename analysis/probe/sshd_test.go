@@ -253,3 +253,22 @@ func diffLines(a, b string) string {
 	}
 	return out.String()
 }
+
+// TestSshdMissing: a tree without sshd is ErrNoSshd, not a failure of the
+// sandbox.
+func TestSshdMissing(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc/ssh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Sshd(context.Background(), root, sandbox.Limits{})
+	if errors.Is(err, sandbox.ErrUnavailable) {
+		if testenv.CI() {
+			t.Fatalf("%v; under CI the sandbox must be available", err)
+		}
+		t.Skip(err)
+	}
+	if !errors.Is(err, ErrNoSshd) {
+		t.Errorf("err = %v, want ErrNoSshd", err)
+	}
+}
