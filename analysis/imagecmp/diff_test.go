@@ -271,6 +271,18 @@ func TestDiffSettings(t *testing.T) {
 			[]datasets.ConfigSettingRow{{Program: "service", Key: "ssh.service", Value: "enabled", Condition: "multi-user.target",
 				File: "/etc/systemd/system/multi-user.target.wants/ssh.service"}},
 			[]string{"service changed ssh.service [multi-user.target] disabled → enabled"}, ":0 /etc/systemd/system/multi-user.target.wants/ssh.service:0  ", ""},
+		{"a service disabled on B, without a target",
+			[]datasets.ConfigSettingRow{{Program: "service", Key: "ssh.service", Value: "enabled", Condition: "multi-user.target",
+				File: "/etc/systemd/system/multi-user.target.wants/ssh.service", Source: datasets.SourceImage}},
+			[]datasets.ConfigSettingRow{{Program: "service", Key: "ssh.service", Value: "disabled", File: "/usr/lib/systemd/system/ssh.service", Source: datasets.SourcePackage}},
+			[]string{"service changed ssh.service [multi-user.target] enabled → disabled"},
+			"/etc/systemd/system/multi-user.target.wants/ssh.service:0 /usr/lib/systemd/system/ssh.service:0 image package", ""},
+		{"a service moved to another target",
+			[]datasets.ConfigSettingRow{{Program: "service", Key: "x.service", Value: "enabled", Condition: "graphical.target"}},
+			[]datasets.ConfigSettingRow{{Program: "service", Key: "x.service", Value: "enabled", Condition: "multi-user.target"}},
+			[]string{"service changed x.service [multi-user.target] enabled (graphical.target) → enabled"}, ":0 :0  ", ""},
+		{"a service alike", []datasets.ConfigSettingRow{{Program: "service", Key: "x.service", Value: "enabled", Condition: "multi-user.target"}},
+			[]datasets.ConfigSettingRow{{Program: "service", Key: "x.service", Value: "enabled", Condition: "multi-user.target"}}, nil, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows := diffSettings(tc.a, tc.b)

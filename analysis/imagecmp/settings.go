@@ -22,6 +22,12 @@ const (
 type settingKey struct{ name, condition string }
 
 func keyOfSetting(r *datasets.ConfigSettingRow) settingKey {
+	if r.Program == programService {
+		// A service joins by its unit alone: enabled in multi-user.target
+		// on one side and disabled (no target) on the other is one
+		// service that changed, not one removed and one added.
+		return settingKey{r.Program + "\x00" + r.Key, ""}
+	}
 	if r.Topic != "" {
 		return settingKey{"topic\x00" + r.Topic, r.Condition}
 	}
@@ -39,6 +45,9 @@ func (s *setting) values() []string {
 	out := make([]string, len(s.rows))
 	for i, r := range s.rows {
 		out[i] = r.Value
+		if r.Program == programService {
+			out[i] += "\x00" + r.Condition // a service's target is part of its value
+		}
 	}
 	return out
 }
@@ -97,7 +106,9 @@ func group(rows []datasets.ConfigSettingRow) (map[settingKey]*setting, []setting
 //
 // Program "init", key "system" rows are the init system (Kind init);
 // Program "service" rows are services enabled at boot (Kind service, Key
-// the unit, Condition its target, values enabled, disabled or masked).
+// the unit, values enabled, disabled or masked). They join by unit alone,
+// their targets part of the value: Condition is B's target (A's when B
+// names none), and a state under another target shows it in parentheses.
 func diffSettings(as, bs []datasets.ConfigSettingRow) []datasets.ImageDiffRow {
 	am, aOrder := group(as)
 	bm, bOrder := group(bs)
@@ -135,7 +146,7 @@ func settingRow(a, b *setting) (datasets.ImageDiffRow, bool) {
 	if effective && slices.Equal(av, bv) {
 		at = firstDifference(a.effective(), b.effective())
 	}
-	row := datasets.ImageDiffRow{Change: ChangeChanged, AValue: strings.Join(av, "\n"), BValue: strings.Join(bv, "\n")}
+	row := datasets.ImageDiffRow{Change: ChangeChanged}
 	var named *datasets.ConfigSettingRow
 	if a != nil {
 		r := a.rows[min(at, len(a.rows)-1)]
@@ -155,11 +166,14 @@ func settingRow(a, b *setting) (datasets.ImageDiffRow, bool) {
 	}
 	row.Program, row.Condition, row.Topic = named.Program, named.Condition, named.Topic
 	row.Key = named.Program + " " + named.Key
+	row.AValue, row.BValue = strings.Join(av, "\n"), strings.Join(bv, "\n")
 	switch {
 	case named.Program == programInit && named.Key == keyInitSystem:
 		row.Kind, row.Key = datasets.DiffInit, keyInitSystem
 	case named.Program == programService:
 		row.Kind, row.Key = datasets.DiffService, named.Key
+		row.Condition = serviceTarget(b, a)
+		row.AValue, row.BValue = serviceValues(a, row.Condition), serviceValues(b, row.Condition)
 	default:
 		row.Kind = datasets.DiffSetting
 	}
@@ -167,6 +181,38 @@ func settingRow(a, b *setting) (datasets.ImageDiffRow, bool) {
 		row.Detail = "effective: " + strings.Join(a.effective(), "\n") + " → " + strings.Join(b.effective(), "\n")
 	}
 	return row, true
+}
+
+// serviceTarget is the target a service row names: B's first, else A's.
+func serviceTarget(sides ...*setting) string {
+	for _, s := range sides {
+		if s == nil {
+			continue
+		}
+		for _, r := range s.rows {
+			if r.Condition != "" {
+				return r.Condition
+			}
+		}
+	}
+	return ""
+}
+
+// serviceValues are a side's states of a service, one per line: the
+// state alone where its target is the row's (or it has none), else with
+// the target in parentheses ("enabled (graphical.target)").
+func serviceValues(s *setting, target string) string {
+	if s == nil {
+		return ""
+	}
+	out := make([]string, len(s.rows))
+	for i, r := range s.rows {
+		out[i] = r.Value
+		if r.Condition != "" && r.Condition != target {
+			out[i] += " (" + r.Condition + ")"
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func firstDifference(a, b []string) int {

@@ -3,6 +3,8 @@ package imagecmp
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -136,5 +138,49 @@ func TestStorageRoundTrip(t *testing.T) {
 	}
 	if _, err := s.Load(ctx, debian("none")); !errors.Is(err, ErrNotAnalysed) {
 		t.Errorf("missing partition: %v, want ErrNotAnalysed", err)
+	}
+}
+
+// TestLoadCorrupt: an analysis whose image_files object lost a byte is
+// refused as corrupt, naming the object, and a comparison summary that is
+// corrupt reads as not committed (it is compared and committed again).
+func TestLoadCorrupt(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := localfs.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Storage{Store: st, TempDir: t.TempDir()}
+	a := sampleSide("bookworm", "1:9.2p1-2", "yes")
+	commitSide(t, st, a, true)
+	flip := func(key string) {
+		t.Helper()
+		p := filepath.Join(dir, filepath.FromSlash(key))
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 0xff
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := datasets.ImageFiles.DataKey(a.Partition)
+	flip(key)
+	if _, err := s.Load(ctx, a.Partition); !errors.Is(err, datasets.ErrCorrupt) || !strings.Contains(err.Error(), key) {
+		t.Errorf("load: %v, want ErrCorrupt naming %s", err, key)
+	}
+
+	res, err := Diff(sampleSide("a", "1", "yes"), sampleSide("b", "2", "no"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, &res, Run{}); err != nil {
+		t.Fatal(err)
+	}
+	flip(datasets.ImageCompareSummaries.DataKey(res.Partition))
+	if _, ok, err := s.Known(ctx, res.Partition); ok || err != nil {
+		t.Errorf("known after corruption: %v, %v; want not known", ok, err)
 	}
 }
