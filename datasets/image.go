@@ -123,7 +123,7 @@ var (
 )
 
 // ImageTables are the tables an image analysis writes, in commit order.
-var ImageTables = []Table{ImagePackages, ImageFiles, ImageSummaries}
+var ImageTables = []Table{ImagePackages, ImageFiles, ConfigSettings, ImageSummaries}
 
 // ImageKey is the partition value naming one image identity analysed by
 // one analyzer version: "sha256:ab…" and 1 give "sha256-ab…~a1". The

@@ -2,9 +2,11 @@
 // applies their layers into an in-memory tree (internal/imagefs), reads
 // every installed-package database in it (dpkg, rpm, apk, pacman), and
 // compares each owned file with what its package recorded — one
-// comparison for all four ecosystems (Compare) — into the image_packages,
-// image_files and image_summaries rows. It knows nothing of Temporal or of
-// stores beyond the commit in commit.go.
+// comparison for all four ecosystems (Compare) — and reads its
+// configuration settings, init system and services (analysis/settings,
+// analysis/initsys) into the image_packages, image_files, config_settings
+// and image_summaries rows. It knows nothing of Temporal or of stores
+// beyond the commit in commit.go.
 package image
 
 import (
@@ -36,7 +38,9 @@ import (
 // Version is the analyzer's version, part of every result's key: a change
 // to what the analysis reads or reports raises it, so that an image is
 // analysed again by the new code and never twice by the same code.
-const Version = 1
+//
+// 2: config_settings (Result.Settings).
+const Version = 2
 
 // streamDigests are computed for every regular file of a streamed layer,
 // which cannot be read again: SHA-256 for image_files, and the digests
@@ -95,7 +99,15 @@ type Result struct {
 	Reused    bool // Known had it: only Summary is set
 	Packages  []datasets.ImagePackageRow
 	Files     []datasets.ImageFileRow
-	Summary   datasets.ImageSummaryRow
+	// Settings are the image's configuration settings, its init system
+	// (Program ProgramInit) and the services it starts at boot (Program
+	// ProgramService), sorted by datasets.CompareConfigSettingRows.
+	Settings []datasets.ConfigSettingRow
+	// SettingErrors name each settings parser or init system reading that
+	// failed on this image (a hostile or broken file): its rows are
+	// missing from Settings, every other reader's are there.
+	SettingErrors []string
+	Summary       datasets.ImageSummaryRow
 }
 
 // Analyze reads img and returns its rows.
@@ -126,7 +138,8 @@ func Analyze(ctx context.Context, img *imageref.Image, o Options) (*Result, erro
 		layers  = max(len(img.Layers), 1)
 		err     error
 	)
-	opts := imagefs.ApplyOptions{Capture: databasePath}
+	keep := &keeper{}
+	opts := imagefs.ApplyOptions{Capture: databasePath, Keep: keep.keep}
 	switch img.Ref.Scheme {
 	case imageref.SchemeDir:
 		tree, err = imagefs.FromDir(ctx, img.Path, o.Limits, opts)
@@ -137,7 +150,7 @@ func Analyze(ctx context.Context, img *imageref.Image, o Options) (*Result, erro
 		tree = imagefs.New(o.Limits)
 		for i, l := range img.Layers {
 			report(Progress{Phase: "layer", Layer: i, Layers: layers, Digest: l.Digest})
-			st, aerr := applyLayer(ctx, tree, l, imagefs.ApplyOptions{Layer: i, Capture: databasePath, Digests: streamDigests,
+			st, aerr := applyLayer(ctx, tree, l, imagefs.ApplyOptions{Layer: i, Capture: databasePath, Keep: keep.keep, Digests: streamDigests,
 				Progress: func(s imagefs.LayerStats) {
 					report(Progress{Phase: "layer", Layer: i, Layers: layers, Digest: l.Digest, Entries: s.Entries, Bytes: s.Bytes})
 				}})
@@ -187,6 +200,7 @@ func Analyze(ctx context.Context, img *imageref.Image, o Options) (*Result, erro
 	}
 	res.Files = files
 	res.Packages = packageRows(pkgs, files, tracker, img.Layers)
+	res.Settings, res.SettingErrors = configSettings(tree, files)
 	res.Summary = summary(img, identity, osr, ecos, tree, res)
 	return res, nil
 }

@@ -87,14 +87,14 @@ func (s Storage) readSummary(ctx context.Context, m datasets.Manifest) (row data
 	return rows[0], nil
 }
 
-// Commit writes an analysis's three tables to its partition. Committing
+// Commit writes an analysis's tables (datasets.ImageTables) to its partition. Committing
 // the same analysis again is a no-op (Publish keeps a committed
 // partition).
 func (s Storage) Commit(ctx context.Context, res *Result, run Run) error {
 	p := res.Partition
 	base := datasets.Manifest{Producer: s.Producer, WorkflowID: run.WorkflowID, RunID: run.RunID,
 		Inputs: []datasets.Input{{Path: res.Summary.Ref, SHA256: strings.TrimPrefix(res.Summary.Identity, "sha256:")}}}
-	var pkgs, files, sum datasets.StagedPart
+	var pkgs, files, settings, sum datasets.StagedPart
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
 		pkgs, err = datasets.StageRows(gctx, s.Store, s.TempDir, datasets.ImagePackages, p, "packages", res.Packages, datasets.CompareImagePackageRows)
@@ -102,6 +102,10 @@ func (s Storage) Commit(ctx context.Context, res *Result, run Run) error {
 	})
 	g.Go(func() (err error) {
 		files, err = datasets.StageRows(gctx, s.Store, s.TempDir, datasets.ImageFiles, p, "files", res.Files, datasets.CompareImageFileRows)
+		return err
+	})
+	g.Go(func() (err error) {
+		settings, err = datasets.StageRows(gctx, s.Store, s.TempDir, datasets.ConfigSettings, p, "settings", res.Settings, datasets.CompareConfigSettingRows)
 		return err
 	})
 	g.Go(func() (err error) {
@@ -116,13 +120,13 @@ func (s Storage) Commit(ctx context.Context, res *Result, run Run) error {
 	for _, st := range []struct {
 		table datasets.Table
 		part  datasets.StagedPart
-	}{{datasets.ImagePackages, pkgs}, {datasets.ImageFiles, files}, {datasets.ImageSummaries, sum}} {
+	}{{datasets.ImagePackages, pkgs}, {datasets.ImageFiles, files}, {datasets.ConfigSettings, settings}, {datasets.ImageSummaries, sum}} {
 		if _, err := datasets.Publish(ctx, s.Store, datasets.PublishInput{Table: st.table, Partition: p,
 			Parts: []datasets.StagedPart{st.part}, Manifest: base, TempDir: s.TempDir, Now: now}); err != nil {
 			return fmt.Errorf("image: %w", err)
 		}
 	}
-	for _, part := range []datasets.StagedPart{pkgs, files, sum} {
+	for _, part := range []datasets.StagedPart{pkgs, files, settings, sum} {
 		_ = s.Store.Delete(ctx, part.Key) // the janitor removes what this misses
 	}
 	return nil
