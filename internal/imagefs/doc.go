@@ -1,9 +1,10 @@
 // Package imagefs is the in-memory root filesystem that container image
 // layers and root filesystems are applied into, without unpacking
 // anything to disk: a tree of nodes with their metadata, the bytes of the
-// few files an analyzer asks to keep (package databases), and digests
-// computed while a layer streams or read later from a dir: or file:
-// source.
+// few files an analyzer asks to keep (package databases, small
+// configuration files), and digests computed while a layer streams or read
+// later from a dir: or file: source. Tree.FS serves the tree to io/fs
+// readers as a chroot of it would.
 //
 // Layers follow the OCI image layer specification
 // (https://github.com/opencontainers/image-spec/blob/main/layer.md):
