@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"text/template"
 
+	"github.com/distroscope/distroscope/analysis/settings"
 	"github.com/distroscope/distroscope/datasets"
 )
 
@@ -56,7 +57,10 @@ type ImageHeadline struct {
 }
 
 // headlineSettings are the config_settings rows (program, key) each
-// ImageHeadline field is read from, in the order the headline shows them.
+// ImageHeadline field is read from, in the order the headline shows them;
+// a row of another program in the same topic of the mapping table
+// (settings.Topic: RHEL 6's sysconfig clock ZONE is the time zone) counts
+// when the image has none of the program's own.
 var headlineSettings = []struct {
 	ID, Label    string
 	Program, Key string
@@ -70,19 +74,34 @@ var headlineSettings = []struct {
 
 // ImageHeadlineOf reads one image's headline values from its
 // config_settings rows: Program "init" Key "system", "timezone"
-// "timezone", "locale" "LANG" and "hostname" "hostname". The last row of
-// a key wins, as the parsers emit the effective one last.
-func ImageHeadlineOf(settings []datasets.ConfigSettingRow) ImageHeadline {
+// "timezone", "locale" "LANG" and "hostname" "hostname", else a row of
+// the same topic. The last row of a key wins, as the parsers emit the
+// effective one last; only unconditional rows count.
+func ImageHeadlineOf(rows []datasets.ConfigSettingRow) ImageHeadline {
 	var h ImageHeadline
-	for i := range settings {
-		s := &settings[i]
+	own := map[string]bool{} // fields a program's own row set
+	for i := range rows {
+		r := &rows[i]
+		if r.Condition != "" {
+			continue
+		}
 		for _, f := range headlineSettings {
-			if s.Program == f.Program && s.Key == f.Key {
-				*f.field(&h) = s.Value
+			switch {
+			case r.Program == f.Program && r.Key == f.Key:
+				*f.field(&h), own[f.ID] = r.Value, true
+			case !own[f.ID] && headlineTopic(f.Program, f.Key, r.Topic, r.Program, r.Key):
+				*f.field(&h) = r.Value
 			}
 		}
 	}
 	return h
+}
+
+// headlineTopic says whether a row (its topic, program and key) is in the
+// topic of the headline's (program, key).
+func headlineTopic(program, key, topic, rowProgram, rowKey string) bool {
+	want := settings.Topic(program, key)
+	return want != "" && (topic == want || settings.Topic(rowProgram, rowKey) == want)
 }
 
 // The files of an image comparison's report: one CSV per kind of
@@ -253,6 +272,7 @@ func (s sideValue) Where() string {
 
 type pkgRow struct {
 	Package, APackage  string // APackage only when a rule paired another name
+	Arch               string
 	Ecosystem, Change  string
 	AVersion, BVersion string
 	Rule, Detail       string
@@ -370,7 +390,7 @@ func newImageView(d ImageData) (*imageView, error) {
 		v.byCSV[name] = append(v.byCSV[name], r)
 		switch r.Kind {
 		case datasets.DiffPackage:
-			p := pkgRow{Package: r.Key, Ecosystem: r.Ecosystem, Change: r.Change, AVersion: r.AValue, BVersion: r.BValue, Rule: r.Rule, Detail: r.Detail}
+			p := pkgRow{Package: r.Key, Arch: r.Condition, Ecosystem: r.Ecosystem, Change: r.Change, AVersion: r.AValue, BVersion: r.BValue, Rule: r.Rule, Detail: r.Detail}
 			if r.APackage != r.Key {
 				p.APackage = r.APackage
 			}
@@ -382,7 +402,7 @@ func newImageView(d ImageData) (*imageView, error) {
 			v.settings = append(v.settings, settingRow{Program: r.Program, Key: settingKey(r), Condition: r.Condition, Topic: r.Topic, Change: r.Change,
 				A: sideValue{r.AValue, r.AFile, r.ALine, r.ASource}, B: sideValue{r.BValue, r.BFile, r.BLine, r.BSource}, Detail: r.Detail})
 			for _, f := range headlineSettings {
-				if r.Program == f.Program && settingKey(r) == f.Key && r.Condition == "" {
+				if r.Condition == "" && (r.Program == f.Program && settingKey(r) == f.Key || headlineTopic(f.Program, f.Key, r.Topic, r.Program, settingKey(r))) {
 					*f.field(&aHead), *f.field(&bHead) = r.AValue, r.BValue
 				}
 			}

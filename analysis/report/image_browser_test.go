@@ -66,7 +66,7 @@ func TestImageBrowser(t *testing.T) {
 				const side = td => { const v = td.querySelector('.val'), w = td.querySelector('.where');
 					return [v ? v.innerText : td.innerText.trim(), w ? w.innerText.trim() : '']; };
 				return Array.from(g.querySelectorAll('tr.setting')).map(tr =>
-					[program, tr.cells[0].innerText.trim(), tr.cells[1].innerText.trim(), ...side(tr.cells[2]), ...side(tr.cells[3])]);
+					[program, tr.cells[0].innerText.trim(), tr.cells[1].innerText.trim(), ...side(tr.cells[2]), ...side(tr.cells[3]), tr.cells[4].innerText.trim()]);
 			})`)
 			// each pair's rule is drawn, not only in the DOM
 			rules := evaluate[[]float64](p, `Array.from(document.querySelectorAll('#packages td.rule')).map(td => td.getBoundingClientRect().width)`)

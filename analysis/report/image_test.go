@@ -37,8 +37,17 @@ func setting(change, program, key, condition, topic string, a, b sideValue) data
 		AValue: a.Value, AFile: a.File, ALine: a.Line, ASource: a.Source, BValue: b.Value, BFile: b.File, BLine: b.Line, BSource: b.Source}
 }
 
-func pkgDiff(change, name, aName, eco, a, b, rule string) datasets.ImageDiffRow {
-	return datasets.ImageDiffRow{Kind: datasets.DiffPackage, Change: change, Key: name, APackage: aName, Ecosystem: eco, AValue: a, BValue: b, Rule: rule}
+// pkgDiff is a package row as analysis/imagecmp writes it: within one
+// distribution the architecture is the condition; across two, Detail
+// gives the upstream versions compared.
+func withDetail(r datasets.ImageDiffRow, detail string) datasets.ImageDiffRow {
+	r.Detail = detail
+	return r
+}
+
+func pkgDiff(change, name, aName, arch, eco, a, b, rule, detail string) datasets.ImageDiffRow {
+	return datasets.ImageDiffRow{Kind: datasets.DiffPackage, Change: change, Key: name, APackage: aName, Condition: arch, Ecosystem: eco,
+		AValue: a, BValue: b, Rule: rule, Detail: detail}
 }
 
 func fileDiff(change, path, a, b, detail string) datasets.ImageDiffRow {
@@ -65,16 +74,18 @@ func imageSame() ImageData {
 			ARef: imgBookworm.Ref, BRef: imgTrixie.Ref, ADistro: "debian", ARelease: "bookworm", BDistro: "debian", BRelease: "trixie",
 			AInit: "systemd", BInit: "systemd"},
 		Diffs: sorted(
-			pkgDiff(KindUpgraded, "bash", "bash", "deb", "5.2.15-2+b8", "5.2.37-2", ""),
-			pkgDiff(KindUpgraded, "openssh-server", "openssh-server", "deb", "1:9.2p1-2+deb12u7", "1:10.0p1-7", ""),
-			pkgDiff(KindDowngraded, "libcap2", "libcap2", "deb", "1:2.66-4+deb12u1", "1:2.66-4", ""),
-			pkgDiff(KindAdded, "libssl3t64", "", "deb", "", "3.5.1-1", ""),
-			pkgDiff(KindRemoved, "libssl3", "libssl3", "deb", "3.0.17-1~deb12u2", "", ""),
+			pkgDiff(KindUpgraded, "bash", "", "amd64", "deb", "5.2.15-2+b8", "5.2.37-2", "", ""),
+			pkgDiff(KindUpgraded, "openssh-server", "", "amd64", "deb", "1:9.2p1-2+deb12u7", "1:10.0p1-7", "", ""),
+			pkgDiff(KindDowngraded, "libcap2", "", "amd64", "deb", "1:2.66-4+deb12u1", "1:2.66-4", "", ""),
+			pkgDiff(KindAdded, "libssl3t64", "", "amd64", "deb", "", "3.5.1-1", "", ""),
+			pkgDiff(KindRemoved, "libssl3", "", "amd64", "deb", "3.0.17-1~deb12u2", "", "", ""),
+			pkgDiff("changed", "tzdata", "", "all", "deb", "2025b-0+deb12u1", "2025b-0+deb12u1", "", "architecture amd64 → all"),
 			fileDiff("changed", "/etc/ssh/sshd_config", "modified 3b1fe0a2", "unchanged 77c0d1e4", "digest size"),
 			fileDiff("changed", "/etc/default/useradd", "modified 0c9a2f11", "unchanged 5d1e8b30", "digest"),
 			fileDiff(KindRemoved, "/etc/sysctl.d/99-distroscope.conf", "not-owned 1a2b3c4d", "", ""),
-			setting("changed", "sshd", "PermitRootLogin", "", "",
+			withDetail(setting("changed", "sshd", "PermitRootLogin", "", "",
 				sideValue{"no", "/etc/ssh/sshd_config", 33, datasets.SourceChanged}, sideValue{"prohibit-password", "/etc/ssh/sshd_config.d/50-cloud.conf", 2, datasets.SourceImage}),
+				"effective: no → without-password"),
 			setting(KindRemoved, "sshd", "PasswordAuthentication", "User backup", "",
 				sideValue{"no", "/etc/ssh/sshd_config", 131, datasets.SourceChanged}, sideValue{}),
 			setting(KindRemoved, "sysctl", "net.ipv4.ip_forward", "", "",
@@ -106,11 +117,11 @@ func imageCross() ImageData {
 			ARef: imgBookworm.Ref, BRef: imgAlpine.Ref, ADistro: "debian", ARelease: "bookworm", BDistro: "alpine", BRelease: "3.18.4",
 			CrossDistro: true, AInit: "systemd", BInit: "openrc"},
 		Diffs: sorted(
-			pkgDiff(KindUpgraded, "libssl3", "libssl3", "apk", "3.0.17-1~deb12u2", "3.1.2-r0", "same-name"),
-			pkgDiff(KindSame, "zlib", "zlib1g", "apk", "1:1.2.13.dfsg-1", "1.2.13-r1", "source-name"),
-			pkgDiff(KindDowngraded, "musl-utils", "libc-bin", "apk", "2.36-9+deb12u14", "1.2.4-r1", "libc"),
-			pkgDiff(KindUnmatched, "alpine-baselayout", "", "apk", "", "3.4.3-r1", ""),
-			pkgDiff(KindUnmatched, "base-files", "base-files", "deb", "12.4+deb12u15", "", ""),
+			pkgDiff(KindUpgraded, "libssl3", "libssl3", "", "apk", "3.0.17-1~deb12u2", "3.1.2-r0", "same-name", "upstream 3.0.17 → 3.1.2"),
+			pkgDiff("same-upstream", "zlib", "zlib1g", "", "apk", "1:1.2.13.dfsg-1", "1.2.13-r1", "source-name", "upstream 1.2.13 → 1.2.13"),
+			pkgDiff(KindDowngraded, "musl-utils", "libc-bin", "", "apk", "2.36-9+deb12u14", "1.2.4-r1", "libc", "upstream 2.36 → 1.2.4"),
+			pkgDiff(KindUnmatched, "alpine-baselayout", "", "", "apk", "", "3.4.3-r1", "", "upstream 3.4.3"),
+			pkgDiff(KindUnmatched, "base-files", "base-files", "", "deb", "12.4+deb12u15", "", "", "upstream 12.4"),
 			fileDiff(KindAdded, "/etc/apk/world", "", "not-owned 9e8d7c6b", ""),
 			setting(KindRemoved, "locale", "LANG", "", "", sideValue{"C.UTF-8", "/etc/default/locale", 1, datasets.SourceImage}, sideValue{}),
 			setting("changed", "sshd", "PasswordAuthentication", "", "",
@@ -178,8 +189,8 @@ func expectedImageNumbers(d ImageData) map[string]int64 {
 		switch r.Kind {
 		case datasets.DiffPackage:
 			want["count-packages"]++
-			if r.Change == KindSame {
-				want["count-change-same"]++
+			if r.Change == "same-upstream" || r.Change == "changed" {
+				want["count-change-"+r.Change]++
 			} else {
 				want["count-"+r.Change]++
 			}
@@ -284,6 +295,10 @@ func TestImageHeadline(t *testing.T) {
 	same.AHead.Init, same.BHead.Init = "", "" // the summary names them
 	cross := imageCross()
 	cross.BHead.Init = "none" // the init row wins
+	// a time zone B keeps in another program, on the topic's row
+	topic := imageCross()
+	topic.Diffs = sorted(append(topic.Diffs, setting("changed", "sysconfig", "clock.ZONE", "", "timezone",
+		sideValue{"Etc/UTC", "/etc/localtime", 0, datasets.SourceImage}, sideValue{"America/New_York", "/etc/sysconfig/clock", 1, datasets.SourceImage}))...)
 	for _, c := range []struct {
 		name string
 		d    ImageData
@@ -308,6 +323,8 @@ func TestImageHeadline(t *testing.T) {
 			"timezone": {"Etc/UTC", "Etc/UTC"},
 			"locale":   {"C.UTF-8", "—"},
 		}, []string{"distribution", "release", "ref", "identity", "platform", "installed", "config-changed", "init", "locale", "hostname"}},
+		{"topic", topic, map[string][2]string{"timezone": {"Etc/UTC", "America/New_York"}},
+			[]string{"distribution", "release", "ref", "identity", "platform", "installed", "config-changed", "init", "timezone", "locale", "hostname"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			doc, _ := parseImageHTML(t, c.d)
@@ -330,6 +347,9 @@ func TestImageHeadline(t *testing.T) {
 			if !slices.Equal(differs, c.diff) {
 				t.Errorf("lines marked as differing %q, want %q", differs, c.diff)
 			}
+			if c.name == "topic" {
+				return
+			}
 			if got := attr(ids["head-identity-a"], "title"); got != c.d.A.Identity {
 				t.Errorf("the shortened identity's title = %q, want the whole %q", got, c.d.A.Identity)
 			}
@@ -345,15 +365,27 @@ func TestImageHeadlineOf(t *testing.T) {
 		{Program: "init", Key: "system", Value: "openrc"},
 		{Program: "locale", Key: "LANGUAGE", Value: "de"},
 		{Program: "locale", Key: "LANG", Value: "de_DE.UTF-8"},
-		{Program: "sysconfig", Key: "clock ZONE", Value: "America/New_York"},
 		{Program: "timezone", Key: "timezone", Value: "Europe/Berlin"},
 		{Program: "service", Key: "sshd", Value: "enabled", Condition: "default"},
 		{Program: "sshd", Key: "LANG", Value: "x"},
+		// the program's own row wins over a later one of its topic
+		{Program: "sysconfig", Key: "clock.ZONE", Value: "America/New_York", Topic: "timezone"},
 	}
 	got := ImageHeadlineOf(rows)
 	want := ImageHeadline{Init: "openrc", Timezone: "Europe/Berlin", Locale: "de_DE.UTF-8", Hostname: "box"}
 	if got != want {
 		t.Errorf("ImageHeadlineOf = %+v, want %+v", got, want)
+	}
+	// Without the programs' own rows, the same topics' rows (RHEL 6's
+	// sysconfig files) give the time zone and host name; a conditional
+	// row gives nothing.
+	rhel := []datasets.ConfigSettingRow{
+		{Program: "sysconfig", Key: "clock.ZONE", Value: "America/New_York", Topic: "timezone"},
+		{Program: "sysconfig", Key: "network.HOSTNAME", Value: "rhel6"},
+		{Program: "locale", Key: "LANG", Value: "C", Condition: "user"},
+	}
+	if got, want := ImageHeadlineOf(rhel), (ImageHeadline{Timezone: "America/New_York", Hostname: "rhel6"}); got != want {
+		t.Errorf("ImageHeadlineOf of topic rows = %+v, want %+v", got, want)
 	}
 }
 
@@ -375,18 +407,19 @@ func TestImageHTMLPackages(t *testing.T) {
 // wantImagePackages are the rows the packages table of each sample shows.
 var wantImagePackages = map[string][][]string{
 	"same": {
-		{"libcap2", "deb", "downgraded", "1:2.66-4+deb12u1", "1:2.66-4"},
-		{"bash", "deb", "upgraded", "5.2.15-2+b8", "5.2.37-2"},
-		{"openssh-server", "deb", "upgraded", "1:9.2p1-2+deb12u7", "1:10.0p1-7"},
-		{"libssl3t64", "deb", "added", "", "3.5.1-1"},
-		{"libssl3", "deb", "removed", "3.0.17-1~deb12u2", ""},
+		{"libcap2", "amd64", "deb", "downgraded", "1:2.66-4+deb12u1", "1:2.66-4"},
+		{"bash", "amd64", "deb", "upgraded", "5.2.15-2+b8", "5.2.37-2"},
+		{"openssh-server", "amd64", "deb", "upgraded", "1:9.2p1-2+deb12u7", "1:10.0p1-7"},
+		{"libssl3t64", "amd64", "deb", "added", "", "3.5.1-1"},
+		{"libssl3", "amd64", "deb", "removed", "3.0.17-1~deb12u2", ""},
+		{"tzdata", "all", "deb", "changed architecture amd64 → all", "2025b-0+deb12u1", "2025b-0+deb12u1"},
 	},
 	"cross": {
-		{"musl-utils (A: libc-bin)", "apk", "downgraded", "2.36-9+deb12u14", "1.2.4-r1", "libc"},
-		{"libssl3", "apk", "upgraded", "3.0.17-1~deb12u2", "3.1.2-r0", "same-name"},
-		{"zlib (A: zlib1g)", "apk", "same", "1:1.2.13.dfsg-1", "1.2.13-r1", "source-name"},
-		{"alpine-baselayout", "apk", "unmatched", "", "3.4.3-r1", ""},
-		{"base-files", "deb", "unmatched", "12.4+deb12u15", "", ""},
+		{"musl-utils (A: libc-bin)", "", "apk", "downgraded upstream 2.36 → 1.2.4", "2.36-9+deb12u14", "1.2.4-r1", "libc"},
+		{"libssl3", "", "apk", "upgraded upstream 3.0.17 → 3.1.2", "3.0.17-1~deb12u2", "3.1.2-r0", "same-name"},
+		{"zlib (A: zlib1g)", "", "apk", "same-upstream upstream 1.2.13 → 1.2.13", "1:1.2.13.dfsg-1", "1.2.13-r1", "source-name"},
+		{"alpine-baselayout", "", "apk", "unmatched upstream 3.4.3", "", "3.4.3-r1", ""},
+		{"base-files", "", "deb", "unmatched upstream 12.4", "12.4+deb12u15", "", ""},
 	},
 }
 
@@ -454,17 +487,18 @@ func settingCells(t *testing.T, doc *html.Node) map[string][][]string {
 
 // wantImageSettings are the rows the settings table of imageSame shows,
 // in order: program, key (with its topic), condition, and each side's
-// value and "file:line · source".
+// value and "file:line · source", and the note.
 func wantImageSettings() [][]string {
 	return [][]string{
 		{"pam", "auth", "common-auth",
 			"[success=1 default=ignore] pam_unix.so nullok\nrequisite pam_deny.so", "/etc/pam.d/common-auth:17 · package",
-			"[success=1 default=ignore] pam_unix.so nullok\nrequisite pam_deny.so\nrequired pam_permit.so", "/etc/pam.d/common-auth:17 · package"},
-		{"sshd", "PasswordAuthentication", "User backup", "no", "/etc/ssh/sshd_config:131 · changed", "not set", ""},
-		{"sshd", "PermitRootLogin", "", "no", "/etc/ssh/sshd_config:33 · changed", "prohibit-password", "/etc/ssh/sshd_config.d/50-cloud.conf:2 · image"},
-		{"sysctl", "net.ipv4.ip_forward", "", "1", "/etc/sysctl.d/99-distroscope.conf:1 · image", "not set", ""},
-		{"timezone", "timezone", "", "Etc/UTC", "/etc/localtime · image", "Europe/Berlin", "/etc/localtime · image"},
-		{"useradd", "SHELL users.default_shell", "", "/bin/bash", "/etc/default/useradd:8 · changed", "/bin/sh", "builtin"},
+			"[success=1 default=ignore] pam_unix.so nullok\nrequisite pam_deny.so\nrequired pam_permit.so", "/etc/pam.d/common-auth:17 · package", ""},
+		{"sshd", "PasswordAuthentication", "User backup", "no", "/etc/ssh/sshd_config:131 · changed", "not set", "", ""},
+		{"sshd", "PermitRootLogin", "", "no", "/etc/ssh/sshd_config:33 · changed", "prohibit-password", "/etc/ssh/sshd_config.d/50-cloud.conf:2 · image",
+			"effective: no → without-password"},
+		{"sysctl", "net.ipv4.ip_forward", "", "1", "/etc/sysctl.d/99-distroscope.conf:1 · image", "not set", "", ""},
+		{"timezone", "timezone", "", "Etc/UTC", "/etc/localtime · image", "Europe/Berlin", "/etc/localtime · image", ""},
+		{"useradd", "SHELL users.default_shell", "", "/bin/bash", "/etc/default/useradd:8 · changed", "/bin/sh", "builtin", ""},
 	}
 }
 
@@ -502,7 +536,7 @@ func TestImageCutTables(t *testing.T) {
 		id, csv string
 		total   int
 	}{
-		{"packages", CSVImagePackages, 5}, {"files", CSVImageFiles, 3}, {"settings", CSVImageSettings, 6},
+		{"packages", CSVImagePackages, 6}, {"files", CSVImageFiles, 3}, {"settings", CSVImageSettings, 6},
 	} {
 		shown := len(tableRows(t, doc, c.id))
 		if shown != 2 {
@@ -547,7 +581,7 @@ func hostileImage() ImageData {
 	d := imageCross()
 	d.A.PrettyName = `</title><script>alert(2)</script>`
 	d.Diffs = append(d.Diffs,
-		pkgDiff(KindUnmatched, hostile, hostileQuote, "apk", `1.0"><img src=x onerror=alert(1)>`, "", hostileQuote),
+		pkgDiff(KindUnmatched, hostile, hostileQuote, "", "apk", `1.0"><img src=x onerror=alert(1)>`, "", hostileQuote, hostile),
 		fileDiff(KindAdded, "/etc/<b>evil</b>|`x`", "", "not-owned", hostile),
 		setting("changed", "sshd", "Banner", hostileQuote, hostile,
 			sideValue{"<b>evil</b>\n*x*", "/etc/ssh/<i>d</i>", 3, hostileQuote}, sideValue{"~~y~~ [l](http://x)", "", 0, datasets.SourceBuiltin}))
@@ -788,7 +822,7 @@ func TestPrintImageCompare(t *testing.T) {
 			t.Errorf("no line %q in:\n%s", want, out)
 		}
 	}
-	if !strings.Contains(out, "packages: 5 differ (1 added, 1 removed, 2 upgraded, 1 downgraded); configuration files: 3; settings: 6; services: 2") {
+	if !strings.Contains(out, "packages: 6 differ (1 added, 1 removed, 2 upgraded, 1 downgraded, 1 changed); configuration files: 3; settings: 6; services: 2") {
 		t.Errorf("no counts line in:\n%s", out)
 	}
 	if !strings.Contains(out, "Settings that differ (6 of 6; all in csv/image-settings.csv)") {
