@@ -63,15 +63,29 @@ func TestDebootstrapAccountSettings(t *testing.T) {
 			if i := slices.IndexFunc(pam, func(r Setting) bool { return r.Key == "login.auth" }); i < 0 || pam[i].Value != "optional pam_faildelay.so delay=3000000" || pam[i].File != "/etc/pam.d/login" {
 				t.Errorf("login's auth stack does not start with pam_faildelay: %+v", pam)
 			}
-			// minbase has neither openssh-server nor sudo, and limits.conf
-			// is all comments.
-			for name, got := range map[string]func() ([]Setting, error){
-				"Sshd": func() ([]Setting, error) { return Sshd(fsys) }, "Sudoers": func() ([]Setting, error) { return Sudoers(fsys) },
-				"Limits": func() ([]Setting, error) { return Limits(fsys) },
-			} {
-				if rows, err := got(); err != nil || len(rows) != 0 {
-					t.Errorf("%s of minbase = %+v, %v; want none", name, rows, err)
-				}
+			// The trees have openssh-server (its Debian sshd_config sets
+			// UsePAM yes) but no sudo; limits.conf is all comments, and
+			// what limits.d holds (trixie's systemd coredump file) is read
+			// at its lines.
+			if rows, err := Sudoers(fsys); err != nil || len(rows) != 0 {
+				t.Errorf("Sudoers of minbase = %+v, %v; want none", rows, err)
+			}
+			sshd, err := Sshd(fsys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(sshd, func(r Setting) bool { return r.Key == "usepam" })
+			if i < 0 || sshd[i].Value != "yes" || sshd[i].File != "/etc/ssh/sshd_config" || sshd[i].Builtin {
+				t.Errorf("sshd usepam: %+v", sshd)
+			} else {
+				checkLine(t, root, sshd[i], "UsePAM")
+			}
+			limits, err := Limits(fsys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range limits {
+				checkLine(t, root, r, "core")
 			}
 		})
 	}
