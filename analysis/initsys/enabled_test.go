@@ -109,12 +109,13 @@ func TestEnabled(t *testing.T) {
 }
 
 // TestEnabledMinbaseRcLinks reads the real rc links debootstrap leaves:
-// bookworm's util-linux links hwclock.sh into rcS.d, trixie's procps its
-// script; the default runlevel 2 is empty in both.
+// bookworm's util-linux links hwclock.sh into rcS.d, procps (which
+// openssh-server pulls in) its script; openssh-server links ssh into the
+// default runlevel 2.
 func TestEnabledMinbaseRcLinks(t *testing.T) {
 	want := map[string][]string{
-		"bookworm": {"hwclock.sh @S rc-link /etc/init.d/hwclock.sh [enabled]"},
-		"trixie":   {"procps @S rc-link /etc/init.d/procps [enabled]"},
+		"bookworm": {"hwclock.sh @S rc-link /etc/init.d/hwclock.sh [enabled]", "procps @S rc-link /etc/init.d/procps [enabled]", "ssh @2 rc-link /etc/init.d/ssh [enabled]"},
+		"trixie":   {"procps @S rc-link /etc/init.d/procps [enabled]", "ssh @2 rc-link /etc/init.d/ssh [enabled]"},
 	}
 	for _, suite := range rootfstest.Suites {
 		t.Run(suite, func(t *testing.T) {
