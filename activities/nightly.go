@@ -30,8 +30,8 @@ type Nightly struct {
 	Metrics *telemetry.Metrics
 }
 
-// Outcome is what became of one stage of a nightly: a snapshot or a
-// comparison.
+// Outcome is what became of one stage of a nightly: a snapshot, a
+// comparison, a release's trends or an image comparison.
 type Outcome struct {
 	Name       string `json:"name"`
 	Status     string `json:"status"` // reused, done, failed, skipped
@@ -64,6 +64,8 @@ type NightlyRecord struct {
 	Snapshots   []Outcome `json:"snapshots"`
 	Comparisons []Outcome `json:"comparisons"`
 	Trends      []Outcome `json:"trends,omitempty"`
+	// Images are the plan's image comparisons, in plan order.
+	Images []Outcome `json:"images,omitempty"`
 	// Retention is the plan's retention applied after everything else,
 	// when the plan has one.
 	Retention *Outcome `json:"retention,omitempty"`
@@ -73,7 +75,7 @@ type NightlyRecord struct {
 
 // Outcomes are every stage's, in the record's order.
 func (r NightlyRecord) Outcomes() []Outcome {
-	out := append(append(append([]Outcome(nil), r.Snapshots...), r.Comparisons...), r.Trends...)
+	out := append(append(append(append([]Outcome(nil), r.Snapshots...), r.Comparisons...), r.Trends...), r.Images...)
 	if r.Retention != nil {
 		out = append(out, *r.Retention)
 	}

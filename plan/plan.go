@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"github.com/robfig/cron"
 	"gopkg.in/yaml.v3"
 
+	"github.com/distroscope/distroscope/internal/imageref"
 	"github.com/distroscope/distroscope/repo/catalog"
 )
 
@@ -33,6 +36,8 @@ type Plan struct {
 	Schedule    Schedule
 	Snapshots   []Snapshot
 	Comparisons []Comparison
+	// Images are pairs of images to compare; they need no snapshot.
+	Images []ImagePair
 	// Retention is how long snapshots are kept; 0 keeps them all.
 	Retention time.Duration
 	// Concurrency is how many child runs (snapshots, comparisons) a run
@@ -76,6 +81,40 @@ type Comparison struct {
 	Line        int
 }
 
+// ImagePair is two images to compare, A the baseline, each a reference
+// as `distroscope image compare` takes it (scheme:value, a local path
+// taken relative to the plan file), on one platform, optionally probed.
+type ImagePair struct {
+	A, B     string
+	Platform string
+	Probe    bool
+	// Label names the pair in the night's record instead of its references.
+	Label string
+	Line  int
+}
+
+// Title names the pair in a night's outcomes: "image LABEL", or "image A →
+// B" with the platform and probe when they are given, so that two pairs
+// of the plan never share a title. The "image" prefix keeps a label from
+// taking another stage's name ("retention", a snapshot's).
+func (p ImagePair) Title() string {
+	if p.Label != "" {
+		return "image " + p.Label
+	}
+	s := "image " + p.A + " → " + p.B
+	var extra []string
+	if p.Platform != "" {
+		extra = append(extra, p.Platform)
+	}
+	if p.Probe {
+		extra = append(extra, "probe")
+	}
+	if len(extra) > 0 {
+		s += " (" + strings.Join(extra, ", ") + ")"
+	}
+	return s
+}
+
 // Parse reads a plan. name labels errors ("plans/nightly.yaml line 7: …").
 // Every mistake it finds is reported, each with its line.
 func Parse(r io.Reader, name string) (*Plan, error) {
@@ -94,7 +133,7 @@ func Parse(r io.Reader, name string) (*Plan, error) {
 	if len(bytes.TrimSpace(data)) == 0 || root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
 		return nil, fmt.Errorf("plan: %s: empty", name)
 	}
-	d := &decoder{file: name}
+	d := &decoder{file: name, dir: filepath.Dir(name)}
 	top := root.Content[0]
 	d.mapping(top, "the plan", map[string]func(k, v *yaml.Node){
 		"name": func(k, v *yaml.Node) { p.Name = d.str(v, "name") },
@@ -131,6 +170,11 @@ func Parse(r io.Reader, name string) (*Plan, error) {
 				p.Comparisons = append(p.Comparisons, c)
 			}
 		},
+		"images": func(k, v *yaml.Node) {
+			for _, item := range d.seq(v, "images") {
+				p.Images = append(p.Images, d.imagePair(item))
+			}
+		},
 		"retention":   func(k, v *yaml.Node) { p.Retention = d.days(v, "retention") },
 		"concurrency": func(k, v *yaml.Node) { p.Concurrency = d.integer(v, "concurrency", 1, 256) },
 		"timeout":     func(k, v *yaml.Node) { p.Timeout = d.duration(v, "timeout") },
@@ -153,9 +197,12 @@ func Parse(r io.Reader, name string) (*Plan, error) {
 	if p.Schedule.Line == 0 {
 		d.fail(top, "the plan needs a schedule (cron or every)")
 	}
-	if len(p.Snapshots) == 0 {
-		d.fail(top, "the plan snapshots nothing")
+	// A plan of image pairs alone is a nightly too: images need no
+	// snapshot (registry tags move; a nightly compares what they name).
+	if len(p.Snapshots) == 0 && len(p.Images) == 0 {
+		d.fail(top, "the plan snapshots nothing and compares no images")
 	}
+	d.distinctImages(p.Images)
 	if err := errors.Join(d.errs...); err != nil {
 		return nil, err
 	}
@@ -165,7 +212,122 @@ func Parse(r io.Reader, name string) (*Plan, error) {
 // decoder walks the node tree, collecting every mistake with its line.
 type decoder struct {
 	file string
+	dir  string // the plan file's directory, which local image paths are relative to
 	errs []error
+}
+
+// imagePair reads one item of images.
+func (d *decoder) imagePair(item *yaml.Node) ImagePair {
+	p := ImagePair{Line: item.Line}
+	given := map[string]int{} // the line of each key given
+	d.mapping(item, "an image pair", map[string]func(k, v *yaml.Node){
+		"a":        func(k, v *yaml.Node) { p.A = d.imageRef(v, "a") },
+		"b":        func(k, v *yaml.Node) { p.B = d.imageRef(v, "b") },
+		"platform": func(k, v *yaml.Node) { p.Platform = d.platform(v) },
+		"probe": func(k, v *yaml.Node) {
+			if err := v.Decode(&p.Probe); err != nil || v.Kind != yaml.ScalarNode {
+				d.fail(v, "probe must be true or false")
+			}
+		},
+		"name": func(k, v *yaml.Node) {
+			if p.Label = d.str(v, "name"); p.Label != "" && !validName(p.Label) {
+				d.fail(v, "image pair name %q: letters, digits, '.', '_' and '-' only (it names the pair in the night's record)", p.Label)
+				p.Label = ""
+			}
+		},
+	}, given)
+	if item.Kind == yaml.MappingNode && (given["a"] == 0 || given["b"] == 0) {
+		d.fail(item, "an image pair needs a and b (an image reference each)")
+	}
+	if p.A != "" && p.A == p.B {
+		d.fail(item, "image pair %s ⇄ %s compares an image with itself", p.A, p.B)
+	}
+	return p
+}
+
+// distinctImages refuses a pair given twice (the same references, platform
+// and probe: one comparison, one workflow ID) and a name given to two pairs.
+func (d *decoder) distinctImages(pairs []ImagePair) {
+	type key struct {
+		a, b, platform string
+		probe          bool
+	}
+	seen := map[key]int{}
+	labels := map[string]int{}
+	for _, p := range pairs {
+		if p.A == "" || p.B == "" {
+			continue
+		}
+		k := key{p.A, p.B, p.Platform, p.Probe}
+		if prev, dup := seen[k]; dup {
+			d.errs = append(d.errs, fmt.Errorf("plan: %s line %d: image pair %s ⇄ %s is already compared at line %d", d.file, p.Line, p.A, p.B, prev))
+			continue
+		}
+		seen[k] = p.Line
+		if p.Label == "" {
+			continue
+		}
+		if prev, dup := labels[p.Label]; dup {
+			d.errs = append(d.errs, fmt.Errorf("plan: %s line %d: image pair name %q is already given at line %d", d.file, p.Line, p.Label, prev))
+			continue
+		}
+		labels[p.Label] = p.Line
+	}
+}
+
+// imageRef reads an image reference with imageref.Parse, as `distroscope
+// image compare` does, and writes it scheme:value, so that what a bare
+// path was sniffed to be is decided once, here. A relative local path is
+// taken relative to the plan file, as the catalogue's keyrings are to the
+// catalogue: a plan is read from wherever its commands run.
+func (d *decoder) imageRef(n *yaml.Node, key string) string {
+	s := d.str(n, key)
+	if s == "" {
+		return ""
+	}
+	in := s
+	if !hasScheme(s) && !filepath.IsAbs(s) {
+		if _, err := os.Stat(filepath.Join(d.dir, s)); err == nil {
+			in = filepath.Join(d.dir, s)
+		}
+	}
+	ref, err := imageref.Parse(in)
+	if err != nil {
+		d.fail(n, "%s: %v", key, err)
+		return ""
+	}
+	if ref.Scheme != imageref.SchemeRegistry && !filepath.IsAbs(ref.Value) {
+		ref.Value = filepath.Join(d.dir, ref.Value)
+	}
+	return ref.String()
+}
+
+// hasScheme tells whether s starts with one of imageref's schemes.
+func hasScheme(s string) bool {
+	prefix, _, ok := strings.Cut(s, ":")
+	if !ok {
+		return false
+	}
+	switch imageref.Scheme(prefix) {
+	case imageref.SchemeDir, imageref.SchemeFile, imageref.SchemeOCIDir, imageref.SchemeOCIArchive,
+		imageref.SchemeDockerArchive, imageref.SchemeRegistry:
+		return true
+	}
+	return false
+}
+
+// platform reads os/arch[/variant].
+func (d *decoder) platform(n *yaml.Node) string {
+	s := d.str(n, "platform")
+	parts := strings.Split(s, "/")
+	if s == "" {
+		return ""
+	}
+	if len(parts) < 2 || len(parts) > 3 || slices.Contains(parts, "") {
+		d.fail(n, "platform %q: want os/arch or os/arch/variant (linux/arm64)", s)
+		return ""
+	}
+	return s
 }
 
 func (d *decoder) fail(n *yaml.Node, format string, args ...any) {
@@ -401,6 +563,9 @@ type Graph struct {
 	Plan        *Plan
 	Snapshots   []Node
 	Comparisons []Edge
+	// Images are the plan's image pairs, as written: they need no
+	// catalogue.
+	Images []ImagePair
 }
 
 // Node is one snapshot: a catalogue source's suite.
@@ -417,7 +582,7 @@ type Edge struct{ Old, New string }
 // comparison names suites the plan snapshots — and returns the graph.
 // Every mistake is reported with its line.
 func Resolve(p *Plan, cat *catalog.Catalog) (Graph, error) {
-	g := Graph{Plan: p}
+	g := Graph{Plan: p, Images: p.Images}
 	var errs []error
 	fail := func(line int, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("plan: %s line %d: %s", p.File, line, fmt.Sprintf(format, args...)))
@@ -521,5 +686,26 @@ func (g Graph) Write(w io.Writer, now time.Time) {
 	fmt.Fprintf(w, "comparisons (%d):\n", len(g.Comparisons))
 	for _, e := range g.Comparisons {
 		fmt.Fprintf(w, "  %s → %s\n", e.Old, e.New)
+	}
+	if len(g.Images) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "images (%d):\n", len(g.Images))
+	for _, p := range g.Images {
+		line := fmt.Sprintf("  %s ⇄ %s", p.A, p.B)
+		var extra []string
+		if p.Label != "" {
+			extra = append(extra, "name "+p.Label)
+		}
+		if p.Platform != "" {
+			extra = append(extra, p.Platform)
+		}
+		if p.Probe {
+			extra = append(extra, "probed")
+		}
+		if len(extra) > 0 {
+			line += "  (" + strings.Join(extra, ", ") + ")"
+		}
+		fmt.Fprintln(w, line)
 	}
 }

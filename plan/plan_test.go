@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +80,127 @@ func TestResolve(t *testing.T) {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("Write does not say %q:\n%s", s, out.String())
 		}
+	}
+}
+
+// TestImages: a plan's image pairs are read with imageref's rules, a
+// local path relative to the plan file (not to the directory the command
+// runs in) and a bare one sniffed beside it; the graph keeps them in plan
+// order and Write prints them.
+func TestImages(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(filepath.Join("testdata", "images.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"rootfs/bookworm", "rootfs/trixie"} {
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(dir, "images.yaml")
+	p, err := plan.Parse(bytes.NewReader(data), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := plan.Resolve(p, testCatalog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []plan.ImagePair{
+		{A: "dir:" + filepath.Join(dir, "rootfs/bookworm"), B: "dir:" + filepath.Join(dir, "rootfs/trixie"), Label: "bookworm-vs-trixie", Line: 11},
+		{A: "registry:example.org/library/debian:bookworm", B: "registry:example.org/library/debian:trixie", Platform: "linux/arm64", Probe: true, Line: 14},
+		{A: "dir:/srv/rootfs/bookworm", B: "dir:/srv/rootfs/trixie", Line: 18},
+	}
+	if !reflect.DeepEqual(g.Images, want) {
+		t.Errorf("images\n%+v\nwant\n%+v", g.Images, want)
+	}
+	for i, title := range []string{"image bookworm-vs-trixie",
+		"image registry:example.org/library/debian:bookworm → registry:example.org/library/debian:trixie (linux/arm64, probe)",
+		"image dir:/srv/rootfs/bookworm → dir:/srv/rootfs/trixie"} {
+		if got := g.Images[i].Title(); got != title {
+			t.Errorf("pair %d's title %q, want %q", i, got, title)
+		}
+	}
+	var out bytes.Buffer
+	g.Write(&out, time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC))
+	for _, s := range []string{
+		"images (3):\n",
+		"  dir:" + filepath.Join(dir, "rootfs/bookworm") + " ⇄ dir:" + filepath.Join(dir, "rootfs/trixie") + "  (name bookworm-vs-trixie)\n",
+		"  registry:example.org/library/debian:bookworm ⇄ registry:example.org/library/debian:trixie  (linux/arm64, probed)\n",
+		"  dir:/srv/rootfs/bookworm ⇄ dir:/srv/rootfs/trixie\n",
+	} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("Write does not say %q:\n%s", s, out.String())
+		}
+	}
+
+	// Images need no snapshot: a plan of image pairs alone is one.
+	p, err = plan.Parse(strings.NewReader("name: x\nschedule: {every: 24h}\nimages:\n  - {a: dir:/srv/a, b: dir:/srv/b}\n"), "x.yaml")
+	if err != nil {
+		t.Fatalf("a plan of images alone: %v", err)
+	}
+	if g, err := plan.Resolve(p, testCatalog(t)); err != nil || len(g.Images) != 1 || len(g.Snapshots) != 0 {
+		t.Errorf("a plan of images alone resolves to %+v, %v", g, err)
+	}
+	_, err = plan.Parse(strings.NewReader("name: x\nschedule: {every: 24h}\n"), "x.yaml")
+	if err == nil || !strings.Contains(err.Error(), "x.yaml line 1: the plan snapshots nothing and compares no images") {
+		t.Errorf("a plan of nothing: %v", err)
+	}
+}
+
+// TestImageMistakes: each mistake of an image pair is reported with its
+// line, all at once.
+func TestImageMistakes(t *testing.T) {
+	_, err := plan.Parse(strings.NewReader(`name: x
+schedule: {every: 24h}
+images:
+  - a: dir:/srv/a
+  - a: dir:/srv/a
+    b: dir:/srv/a
+  - a: docker:debian:trixie
+    b: ./no/such/tree
+  - {a: dir:/srv/a, b: dir:/srv/b, platform: linux}
+  - {a: dir:/srv/a, b: dir:/srv/b, probe: maybe}
+  - {a: dir:/srv/a, b: dir:/srv/b, name: "a b"}
+  - {a: dir:/srv/a, b: dir:/srv/b, plat: linux/arm64}
+  - {a: dir:/srv/a, b: dir:/srv/c, name: one}
+  - {a: dir:/srv/a, b: dir:/srv/c, name: two}
+  - {a: dir:/srv/a, b: dir:/srv/d, name: one}
+  - dir:/srv/a
+images: []
+`), "x.yaml")
+	if err == nil {
+		t.Fatal("the mistakes parsed")
+	}
+	for _, want := range []string{
+		"x.yaml line 4: an image pair needs a and b",
+		"x.yaml line 5: image pair dir:/srv/a ⇄ dir:/srv/a compares an image with itself",
+		`x.yaml line 7: a: imageref: "docker:debian:trixie": the docker: scheme reads from a container daemon`,
+		`x.yaml line 8: b: imageref: "./no/such/tree": no such file or directory`,
+		`x.yaml line 9: platform "linux": want os/arch or os/arch/variant`,
+		"x.yaml line 10: probe must be true or false",
+		`x.yaml line 11: image pair name "a b": letters, digits`,
+		`x.yaml line 12: unknown key "plat" in an image pair`,
+		"x.yaml line 14: image pair dir:/srv/a ⇄ dir:/srv/c is already compared at line 13",
+		`x.yaml line 15: image pair name "one" is already given at line 13`,
+		"x.yaml line 16: an image pair must be a mapping of keys",
+		`x.yaml line 17: "images" is already given at line 3`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the errors do not say %q:\n%v", want, err)
+		}
+	}
+	// Pairs that differ in platform or probe are other comparisons.
+	if _, err := plan.Parse(strings.NewReader(`name: x
+schedule: {every: 24h}
+images:
+  - {a: dir:/srv/a, b: dir:/srv/b}
+  - {a: dir:/srv/a, b: dir:/srv/b, probe: true}
+  - {a: dir:/srv/a, b: dir:/srv/b, platform: linux/arm64}
+  - {a: dir:/srv/b, b: dir:/srv/a}
+`), "x.yaml"); err != nil {
+		t.Errorf("distinct pairs refused: %v", err)
 	}
 }
 
@@ -225,7 +347,7 @@ func TestExamplePlan(t *testing.T) {
 // FuzzParse: whatever the file holds, Parse returns a plan or errors —
 // never panics — and a plan it returns has what every plan needs.
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"nightly.yaml", "mistakes.yaml", "interval.yaml"} {
+	for _, name := range []string{"nightly.yaml", "mistakes.yaml", "interval.yaml", "images.yaml"} {
 		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
@@ -237,8 +359,13 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if p.Name == "" || len(p.Snapshots) == 0 || (p.Schedule.Cron == "" && p.Schedule.Every == 0) || p.Schedule.Location == nil {
+		if p.Name == "" || len(p.Snapshots)+len(p.Images) == 0 || (p.Schedule.Cron == "" && p.Schedule.Every == 0) || p.Schedule.Location == nil {
 			t.Fatalf("a plan without what every plan needs: %+v", p)
+		}
+		for _, pair := range p.Images {
+			if pair.A == "" || pair.B == "" || pair.A == pair.B {
+				t.Fatalf("an image pair without two images: %+v", pair)
+			}
 		}
 	})
 }

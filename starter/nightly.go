@@ -36,7 +36,8 @@ func loadPlan(cfg config.Config, path string) (plan.Graph, *catalog.Catalog, err
 // nightlyInput is the nightly's input for a resolved plan: each snapshot
 // with its spec and the workflow ID a `distroscope snapshot` of it takes
 // (so the two are one run), each comparison with the trust each side
-// needs, as `distroscope compare` would give it. Keys are read here, as
+// needs, as `distroscope compare` would give it, each image pair with its
+// references absolute. Keys are read here, as
 // for any start: the input names the keys by fingerprint.
 func nightlyInput(cfg config.Config, g plan.Graph, cat *catalog.Catalog) (workflows.NightlyInput, error) {
 	in := workflows.NightlyInput{Plan: g.Plan.Name, Window: g.Plan.Concurrency, Identity: runIdentity(cfg, "")}
@@ -76,6 +77,14 @@ func nightlyInput(cfg config.Config, g plan.Graph, cat *catalog.Catalog) (workfl
 			*sides[i] = workflows.CompareSide{Distro: source, Release: suite, Trust: trust}
 		}
 		in.Comparisons = append(in.Comparisons, c)
+	}
+	for _, p := range g.Images {
+		// The worker reads local images, from its own directory: their
+		// paths go absolute, as for `distroscope image compare`.
+		in.Images = append(in.Images, workflows.NightlyImageComparison{Name: p.Title(), Input: workflows.ImageCompareInput{
+			A: workflows.ImageAnalyzeInput{Ref: absRef(p.A), Platform: p.Platform, Probe: p.Probe},
+			B: workflows.ImageAnalyzeInput{Ref: absRef(p.B), Platform: p.Platform, Probe: p.Probe},
+		}})
 	}
 	return in, nil
 }

@@ -20,8 +20,9 @@ import (
 	"github.com/distroscope/distroscope/workflows"
 )
 
-const nightlyLong = `Run a plan's nightly by hand: every snapshot of the plan and then its comparisons, as the
-plan's schedule would run them (see 'distroscope schedule'), followed until it ends.
+const nightlyLong = `Run a plan's nightly by hand: every snapshot of the plan and then its comparisons, and its
+image pairs, as the plan's schedule would run them (see 'distroscope schedule'), followed until
+it ends.
 
 The run is for a logical date: --date YYYY-MM-DD is the plan's scheduled time that day (in the
 plan's time zone), so a run by hand for a night is the same run as the schedule's and its
@@ -30,10 +31,11 @@ is nightly/PLAN-DATE, the one a schedule gives: a second start for a date attach
 going, or, once it is over, finds its record and reuses it, writing nothing.
 
 It prints the progress of each stage while the run goes, and at the end what became of each
-snapshot and comparison (reused, done, failed or skipped, with their summaries) and the run's
-Temporal UI link. A failed snapshot fails only the comparisons that need it; the run then exits 1
-listing what failed. Without a worker polling the task queue it fails at once, unless --wait or
---detach (as snapshot does).`
+snapshot, comparison and image comparison (reused, done, failed or skipped, with their
+summaries) and the run's Temporal UI link. A failed snapshot fails only the comparisons that
+need it, a failed image comparison only itself; the run then exits 1 listing what failed.
+Without a worker polling the task queue it fails at once, unless --wait or --detach (as
+snapshot does).`
 
 const nightlyExample = `  # tonight's run of a plan, followed to the end
   distroscope nightly run plans/nightly.yaml
@@ -162,12 +164,19 @@ func nightlyLogicalDate(p *plan.Plan, date string, now time.Time) (time.Time, er
 // what it snapshots and compares.
 func nightlyDetails(g plan.Graph) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "plan %s (%s): %d snapshots, %d comparisons\n\n", g.Plan.Name, g.Plan.File, len(g.Snapshots), len(g.Comparisons))
+	fmt.Fprintf(&b, "plan %s (%s): %d snapshots, %d comparisons", g.Plan.Name, g.Plan.File, len(g.Snapshots), len(g.Comparisons))
+	if len(g.Images) > 0 {
+		fmt.Fprintf(&b, ", %d image comparisons", len(g.Images))
+	}
+	b.WriteString("\n\n")
 	for _, n := range g.Snapshots {
 		fmt.Fprintf(&b, "- snapshot %s\n", n.Name)
 	}
 	for _, e := range g.Comparisons {
 		fmt.Fprintf(&b, "- compare %s → %s\n", e.Old, e.New)
+	}
+	for _, p := range g.Images {
+		fmt.Fprintf(&b, "- compare images %s ⇄ %s\n", p.A, p.B)
 	}
 	return b.String()
 }
@@ -256,8 +265,10 @@ func printNightlyRecord(w io.Writer, rec activities.NightlyRecord, reused bool) 
 	for _, stage := range []struct {
 		name     string
 		outcomes []activities.Outcome
-	}{{"snapshots", rec.Snapshots}, {"comparisons", rec.Comparisons}, {"trends", rec.Trends}} {
-		if len(stage.outcomes) == 0 && stage.name == "trends" {
+	}{{"snapshots", rec.Snapshots}, {"comparisons", rec.Comparisons}, {"trends", rec.Trends}, {"images", rec.Images}} {
+		// An empty stage is left out when the plan has none of it; a plan
+		// of image pairs alone has no snapshots or comparisons.
+		if len(stage.outcomes) == 0 && (stage.name == "trends" || stage.name == "images" || len(rec.Snapshots) == 0) {
 			continue
 		}
 		fmt.Fprintf(w, "  %s:\n", stage.name)
@@ -285,10 +296,10 @@ func outcomeLine(o activities.Outcome) string {
 // says, comparable (follow reports a line when it changes): the running
 // and failed lists are joined.
 type nightlyLine struct {
-	Stage                  string
-	Snapshots, Comparisons workflows.StageCounts
-	Running, Failed        string
-	Generation             int
+	Stage                          string
+	Snapshots, Comparisons, Images workflows.StageCounts
+	Running, Failed                string
+	Generation                     int
 }
 
 // UnmarshalJSON reads a workflows.NightlyProgress, as the query answers it.
@@ -297,19 +308,22 @@ func (l *nightlyLine) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &p); err != nil {
 		return err
 	}
-	*l = nightlyLine{Stage: p.Stage, Snapshots: p.Snapshots, Comparisons: p.Comparisons,
+	*l = nightlyLine{Stage: p.Stage, Snapshots: p.Snapshots, Comparisons: p.Comparisons, Images: p.Images,
 		Running: strings.Join(p.Running, ", "), Failed: strings.Join(p.Failed, "; "), Generation: p.Generation}
 	return nil
 }
 
 // line is one progress line:
 //
-//	nightly [snapshots]: snapshots 2/5 (1 running, 1 failed)  comparisons 0/3  running: debian/trixie  4.1s
+//	nightly [snapshots]: snapshots 2/5 (1 running, 1 failed)  comparisons 0/3  images 0/1  running: debian/trixie  4.1s
 func (l nightlyLine) line(elapsed time.Duration) string {
 	if l.Stage == "" || l.Stage == "done" {
 		return ""
 	}
 	s := fmt.Sprintf("nightly [%s]: snapshots %s  comparisons %s", l.Stage, countsText(l.Snapshots), countsText(l.Comparisons))
+	if l.Images.Total > 0 {
+		s += "  images " + countsText(l.Images)
+	}
 	if l.Running != "" {
 		s += "  running: " + l.Running
 	}

@@ -2,12 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/distroscope/distroscope/activities"
+	"github.com/distroscope/distroscope/internal/config"
 	"github.com/distroscope/distroscope/plan"
+	"github.com/distroscope/distroscope/repo/catalog"
 	"github.com/distroscope/distroscope/workflows"
 )
 
@@ -91,6 +96,72 @@ func TestNightlyLines(t *testing.T) {
 		t.Errorf("outcomes\n%s\nwant\n%s", b.String(), wantRec)
 	}
 	if got := strings.Join(failedStages(rec), ", "); got != "alpine/v3.21 (failed), debian/trixie → alpine/v3.21 (skipped)" {
+		t.Errorf("failed stages %q", got)
+	}
+}
+
+// TestNightlyImages: a plan's image pairs go into the nightly's input
+// under their titles, local paths absolute (the worker reads them from
+// its own directory), registry references as written; the run's details,
+// its progress line and its record say them.
+func TestNightlyImages(t *testing.T) {
+	p, err := plan.Parse(strings.NewReader(`name: x
+schedule: {every: 24h}
+images:
+  - a: dir:rootfs/bookworm
+    b: registry:example.org/library/debian:trixie
+    platform: linux/arm64
+    probe: true
+  - {a: dir:/srv/a, b: dir:/srv/b, name: ab}
+`), "plans/x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := plan.Resolve(p, &catalog.Catalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := nightlyInput(config.Config{}, g, &catalog.Catalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []workflows.NightlyImageComparison{
+		{Name: "image dir:plans/rootfs/bookworm → registry:example.org/library/debian:trixie (linux/arm64, probe)", Input: workflows.ImageCompareInput{
+			A: workflows.ImageAnalyzeInput{Ref: "dir:" + filepath.Join(wd, "plans/rootfs/bookworm"), Platform: "linux/arm64", Probe: true},
+			B: workflows.ImageAnalyzeInput{Ref: "registry:example.org/library/debian:trixie", Platform: "linux/arm64", Probe: true}}},
+		{Name: "image ab", Input: workflows.ImageCompareInput{
+			A: workflows.ImageAnalyzeInput{Ref: "dir:/srv/a"}, B: workflows.ImageAnalyzeInput{Ref: "dir:/srv/b"}}},
+	}
+	if !reflect.DeepEqual(in.Images, want) {
+		t.Errorf("images\n%+v\nwant\n%+v", in.Images, want)
+	}
+	if len(in.Snapshots) != 0 || len(in.Comparisons) != 0 {
+		t.Errorf("a plan of images alone gave snapshots %v, comparisons %v", in.Snapshots, in.Comparisons)
+	}
+	if d := nightlyDetails(g); !strings.HasPrefix(d, "plan x (plans/x.yaml): 0 snapshots, 0 comparisons, 2 image comparisons\n") ||
+		!strings.Contains(d, "- compare images dir:/srv/a ⇄ dir:/srv/b\n") {
+		t.Errorf("details:\n%s", d)
+	}
+
+	l := nightlyLine{Stage: "images", Images: workflows.StageCounts{Total: 2, Done: 1, Running: 1}, Running: "image ab"}
+	if got, want := l.line(time.Second), "nightly [images]: snapshots 0/0  comparisons 0/0  images 1/2 (1 running)  running: image ab  1s"; got != want {
+		t.Errorf("line\n%s\nwant\n%s", got, want)
+	}
+	rec := activities.NightlyRecord{Plan: "x", LogicalDate: time.Date(2026, 12, 6, 1, 30, 0, 0, time.UTC),
+		Images: []activities.Outcome{{Name: "image ab", Status: "failed", Error: "analyze dir:/srv/a: no such directory"}}}
+	var b strings.Builder
+	printNightlyRecord(&b, rec, false)
+	if got, want := b.String(), `nightly x of 2026-12-06T01:30:00Z: finished, 1 of 1 stages failed or skipped
+  images:
+    image ab: failed — analyze dir:/srv/a: no such directory
+`; got != want {
+		t.Errorf("outcomes\n%s\nwant\n%s", got, want)
+	}
+	if got := strings.Join(failedStages(rec), ", "); got != "image ab (failed)" {
 		t.Errorf("failed stages %q", got)
 	}
 }

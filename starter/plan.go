@@ -12,8 +12,8 @@ import (
 )
 
 const planLong = `A plan file (YAML) says what a nightly run tracks: which catalogue sources and suites to
-snapshot, which comparisons to make, the schedule (a five-field cron expression or an
-interval, in a time zone) and how long snapshots are kept:
+snapshot, which comparisons to make, which images to compare, the schedule (a five-field
+cron expression or an interval, in a time zone) and how long snapshots are kept:
 
   name: nightly
   schedule: {cron: "30 2 * * *", time_zone: Europe/Berlin}   # or {every: 24h, offset: 2h}
@@ -25,11 +25,21 @@ interval, in a time zone) and how long snapshots are kept:
   comparisons:
     - consecutive: debian              # each listed suite against the next
     - {from: debian/trixie, to: alpine/v3.21}
+  images:                              # image pairs, as 'image compare' takes them (A the baseline)
+    - a: dir:rootfs/bookworm           # a local path is relative to the plan file
+      b: registry:example.org/library/debian:trixie
+      platform: linux/arm64            # optional: the platform of multi-platform images
+      probe: true                      # optional: also the effective settings (see 'image compare --probe')
+      name: bookworm-vs-trixie         # optional: the pair's name in the night's record
+
+Image pairs need no snapshot: the nightly compares them beside its snapshots, a failed pair
+failing the night and nothing else; a plan may compare images and snapshot nothing.
 
 'plan check' reads it against the sources catalogue and reports every mistake with its line
-— unknown keys and sources, comparisons of suites the plan does not snapshot, schedules
-that never run — or prints what it resolves to: each snapshot, the comparisons that use
-it, and the next run.`
+— unknown keys and sources, comparisons of suites the plan does not snapshot, image
+references that are not ones, a pair given twice, schedules that never run — or prints what
+it resolves to: each snapshot, the comparisons that use it, the image pairs, and the next
+run.`
 
 func planCommand(c *cli) *cobra.Command {
 	check := &cobra.Command{

@@ -317,7 +317,7 @@ func (c *cli) scheduleApply(cmd *cobra.Command, path string) error {
 		}
 		fmt.Fprintf(c.stdout, "%s: created from %s: %s, next run %s\n", want.ID, path, scheduleSpecText(&want.Spec),
 			nextRunText(d.Info.NextActionTimes, scheduleLocation(d.Schedule.Spec)))
-		fmt.Fprintf(c.stdout, "  %d snapshots, %d comparisons on task queue %s; %s\n", len(in.Snapshots), len(in.Comparisons),
+		fmt.Fprintf(c.stdout, "  %d snapshots, %d comparisons%s on task queue %s; %s\n", len(in.Snapshots), len(in.Comparisons), imagesText(in),
 			want.Action.(*client.ScheduleWorkflowAction).TaskQueue, policiesText(want.Overlap, want.CatchupWindow, want.PauseOnFailure, g.Plan.ExecutionTimeout()))
 	case errors.Is(err, temporal.ErrScheduleAlreadyRunning):
 		var changes []string
@@ -405,22 +405,28 @@ func nightlyInputChanges(args []any, want workflows.NightlyInput) []string {
 		return nil
 	}
 	var changes []string
-	names := func(in workflows.NightlyInput) (snaps, comps []string) {
+	names := func(in workflows.NightlyInput) (snaps, comps, images []string) {
 		for _, s := range in.Snapshots {
 			snaps = append(snaps, s.Name)
 		}
 		for _, c := range in.Comparisons {
 			comps = append(comps, c.Name())
 		}
-		return snaps, comps
+		for _, c := range in.Images {
+			images = append(images, c.Name)
+		}
+		return snaps, comps, images
 	}
-	cs, cc := names(cur)
-	ws, wc := names(want)
+	cs, cc, ci := names(cur)
+	ws, wc, wi := names(want)
 	if d := listChanges(cs, ws); d != "" {
 		changes = append(changes, "snapshots: "+d)
 	}
 	if d := listChanges(cc, wc); d != "" {
 		changes = append(changes, "comparisons: "+d)
+	}
+	if d := listChanges(ci, wi); d != "" {
+		changes = append(changes, "images: "+d)
 	}
 	if cur.Window != want.Window {
 		changes = append(changes, fmt.Sprintf("concurrency: %s → %s", windowText(cur.Window), windowText(want.Window)))
@@ -429,10 +435,19 @@ func nightlyInputChanges(args []any, want workflows.NightlyInput) []string {
 		changes = append(changes, fmt.Sprintf("search attributes: %v → %v", cur.SetSearchAttributes, want.SetSearchAttributes))
 	}
 	if len(changes) == 0 {
-		// Same names, other specs: a mirror, keys, a store, a queue.
-		changes = append(changes, "input: the sources' specs or the run identity (mirrors, keys, components, store)")
+		// Same names, other specs: a mirror, keys, a store, a queue, an
+		// image's platform.
+		changes = append(changes, "input: the sources' specs, the images' or the run identity (mirrors, keys, components, store, platforms)")
 	}
 	return changes
+}
+
+// imagesText is ", N image comparisons" for a plan that has any, or "".
+func imagesText(in workflows.NightlyInput) string {
+	if len(in.Images) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d image comparisons", len(in.Images))
 }
 
 // decodeScheduleArg decodes an argument of a described schedule's action:
@@ -611,8 +626,8 @@ func writeScheduleDescription(w io.Writer, id string, d *client.ScheduleDescript
 		fmt.Fprintf(w, "  action:           start %s on task queue %s as %s-<scheduled time>, summary %q\n", a.Workflow, a.TaskQueue, a.ID, a.StaticSummary)
 		var in workflows.NightlyInput
 		if len(a.Args) == 1 && decodeScheduleArg(a.Args[0], &in) == nil {
-			fmt.Fprintf(w, "  plan:             %d snapshots, %d comparisons, concurrency %s, search attributes %v\n",
-				len(in.Snapshots), len(in.Comparisons), windowText(in.Window), in.SetSearchAttributes)
+			fmt.Fprintf(w, "  plan:             %d snapshots, %d comparisons%s, concurrency %s, search attributes %v\n",
+				len(in.Snapshots), len(in.Comparisons), imagesText(in), windowText(in.Window), in.SetSearchAttributes)
 		}
 		fmt.Fprintf(w, "  run timeout:      %s\n", a.WorkflowExecutionTimeout)
 	}

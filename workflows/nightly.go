@@ -82,6 +82,14 @@ type NightlyTrends struct {
 // Name is "trends of SOURCE/SUITE".
 func (t NightlyTrends) Name() string { return "trends of " + t.Snapshot }
 
+// NightlyImageComparison compares two images: Name is the stage's name in
+// the night's record (the plan's "image LABEL" or "image A → B"), Input the
+// comparison, references absolute as the worker reads them.
+type NightlyImageComparison struct {
+	Name  string            `json:"name"`
+	Input ImageCompareInput `json:"input"`
+}
+
 // NightlyInput is a plan resolved by the starter.
 type NightlyInput struct {
 	Plan        string              `json:"plan"`
@@ -89,6 +97,8 @@ type NightlyInput struct {
 	Comparisons []NightlyComparison `json:"comparisons"`
 	// Trends are updated once every snapshot of the night has ended.
 	Trends []NightlyTrends `json:"trends,omitempty"`
+	// Images are compared in the same window; they need no snapshot.
+	Images []NightlyImageComparison `json:"images,omitempty"`
 	// Retention, when set, removes the tracked releases' snapshots older
 	// than it, as of the logical date, once everything else has ended.
 	Retention time.Duration `json:"retention,omitempty"`
@@ -143,10 +153,11 @@ type StageCounts struct {
 type NightlyProgress struct {
 	Plan        string      `json:"plan"`
 	LogicalDate time.Time   `json:"logical_date"`
-	Stage       string      `json:"stage"` // snapshots, comparisons, trends, retention, recording, done
+	Stage       string      `json:"stage"` // snapshots, comparisons, trends, images, retention, recording, done
 	Snapshots   StageCounts `json:"snapshots"`
 	Comparisons StageCounts `json:"comparisons"`
 	Trends      StageCounts `json:"trends,omitzero"`
+	Images      StageCounts `json:"images,omitzero"`
 	Running     []string    `json:"running,omitempty"`
 	// Failed lists the failed and skipped stages with their reasons.
 	Failed     []string `json:"failed,omitempty"`
@@ -154,8 +165,9 @@ type NightlyProgress struct {
 }
 
 // RegisterNightly registers NightlyWorkflow and its activities. Its
-// children are SnapshotWorkflow and CompareWorkflow, registered by
-// RegisterSnapshot and RegisterCompare.
+// children are SnapshotWorkflow, CompareWorkflow, TrendsWorkflow and
+// ImageCompareWorkflow, registered by RegisterSnapshot, RegisterCompare,
+// RegisterTrends and RegisterImage.
 func RegisterNightly(w worker.Registry, a *activities.Nightly) {
 	w.RegisterWorkflowWithOptions(NightlyWorkflow, workflow.RegisterOptions{Name: NightlyWorkflowName})
 	w.RegisterActivity(a)
@@ -168,10 +180,11 @@ func RegisterRetention(w worker.Registry, a *activities.Retention) { w.RegisterA
 // runs; the server appends the scheduled time ("nightly/PLAN-2026-12-06T01:30:00Z").
 func NightlyScheduleWorkflowID(plan string) string { return "nightly/" + plan }
 
-// NightlyWorkflow takes a plan's snapshots and comparisons: a sliding
-// window of at most Window children at once — a plan of hundreds of
-// sources never starts hundreds of runs — where a comparison starts as soon
-// as both its snapshots are committed. A failed child fails only its
+// NightlyWorkflow takes a plan's snapshots and comparisons, and compares
+// its image pairs: a sliding window of at most Window children at once — a
+// plan of hundreds of sources never starts hundreds of runs — where a
+// comparison starts as soon as both its snapshots are committed and an
+// image pair whenever a slot is free. A failed child fails only its
 // branch: the comparisons that need it are skipped, everything else goes
 // on, and the run, once everything ended, records what happened and fails
 // listing the failures. Past MaxHistoryEvents it stops starting children,
@@ -379,6 +392,16 @@ func (n *nightly) next() *start {
 		}
 		return &start{name: s.Name, run: func(ctx workflow.Context, n *nightly) workflow.Future { return n.snapshot(ctx, s) }}
 	}
+	// Image comparisons come last: nothing waits for them, while every
+	// snapshot has comparisons and trends waiting, so snapshots first
+	// shortens the night; the images then fill the slots the snapshots
+	// free, in plan order.
+	for _, c := range n.in.Images {
+		if _, ok := n.state.Outcomes[c.Name]; ok || n.running[c.Name] {
+			continue
+		}
+		return &start{name: c.Name, run: func(ctx workflow.Context, n *nightly) workflow.Future { return n.imageCompare(ctx, c) }}
+	}
 	return nil
 }
 
@@ -524,16 +547,65 @@ func (n *nightly) trends(ctx workflow.Context, t NightlyTrends) workflow.Future 
 	return f
 }
 
+// imageCompare runs c as a child, or, when a user's `distroscope image
+// compare` of the same pair is running under its ID, waits for that run
+// and then runs its own: cheap, as both analyses and the diff it committed
+// are reused, and the night's outcome is then its own run's.
+func (n *nightly) imageCompare(ctx workflow.Context, c NightlyImageComparison) workflow.Future {
+	f, settle := workflow.NewFuture(ctx)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		id := ImageCompareWorkflowID(c.Input)
+		o := activities.Outcome{Name: c.Name, WorkflowID: id}
+		res, err := runAfterRunning[ImageCompareResult](ctx, ImageCompareWorkflowName, id, c.Input,
+			fmt.Sprintf("%s (%s)", c.Name, n.title()))
+		if err != nil {
+			o.Status, o.Error = activities.StatusFailed, rootMessage(err)
+		} else {
+			o.Status = activities.StatusDone
+			if res.Compare.Reused && res.A.Reused && res.B.Reused {
+				o.Status = activities.StatusReused
+			}
+			p := res.Compare.Partition
+			o.Partition = p.Distro + "/" + p.Release + "/" + p.Snapshot
+			o.Summary = imageCompareSummary(res)
+		}
+		settle.Set(o, nil)
+	})
+	return f
+}
+
+// imageCompareSummary is one line on an image comparison: "debian/bookworm
+// ⇄ debian/trixie: 1,204 packages, 12 settings differ", each side named by
+// its reference when it has no os-release.
+func imageCompareSummary(r ImageCompareResult) string {
+	s := r.Compare.Summary
+	side := func(distro, release, ref string) string {
+		if distro == "" {
+			return ref
+		}
+		return distro + "/" + release
+	}
+	return fmt.Sprintf("%s ⇄ %s: %s packages, %s settings differ", side(s.ADistro, s.ARelease, s.ARef),
+		side(s.BDistro, s.BRelease, s.BRef), thousands(s.Packages), thousands(s.Settings))
+}
+
 // runTrendsChild runs a release's trends as a child under id, or, when a
 // run of that ID is already going (a user's `distroscope trends`, a
 // backfill's), waits for that run and then runs its own: the running one
 // may have planned before tonight's snapshot was committed.
 func runTrendsChild(ctx workflow.Context, id string, in TrendsInput, summary string) (TrendsResult, error) {
+	return runAfterRunning[TrendsResult](ctx, TrendsWorkflowName, id, in, summary)
+}
+
+// runAfterRunning runs workflowName as a child under id; when a run of
+// that ID is already going, it waits for that run to close, whatever
+// became of it, and starts its own again (twice at most).
+func runAfterRunning[R any](ctx workflow.Context, workflowName, id string, in any, summary string) (R, error) {
 	child := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: id, RetryPolicy: childRetry,
 		StaticSummary: summary})
-	var res TrendsResult
+	var res R
 	for attempt := 0; ; attempt++ {
-		err := workflow.ExecuteChildWorkflow(child, TrendsWorkflowName, in).Get(ctx, &res)
+		err := workflow.ExecuteChildWorkflow(child, workflowName, in).Get(ctx, &res)
 		if err == nil || !isAlreadyStarted(err) || attempt == 2 {
 			return res, err
 		}
@@ -706,6 +778,9 @@ func (n *nightly) progress() NightlyProgress {
 	for _, t := range n.in.Trends {
 		count(&p.Trends, t.Name())
 	}
+	for _, c := range n.in.Images {
+		count(&p.Images, c.Name)
+	}
 	if o, ok := n.state.Outcomes[retentionStage]; ok && o.Status == activities.StatusFailed {
 		p.Failed = append(p.Failed, retentionStage+": "+o.Error)
 	}
@@ -715,6 +790,8 @@ func (n *nightly) progress() NightlyProgress {
 			p.Stage = "trends"
 		case p.Comparisons.Running > 0:
 			p.Stage = "comparisons"
+		case p.Images.Running > 0:
+			p.Stage = "images"
 		}
 	}
 	return p
@@ -729,8 +806,8 @@ func (n *nightly) details(ctx workflow.Context) {
 	for _, st := range []struct {
 		name string
 		c    StageCounts
-	}{{"snapshots", p.Snapshots}, {"comparisons", p.Comparisons}, {"trends", p.Trends}} {
-		if st.c.Total == 0 && st.name == "trends" {
+	}{{"snapshots", p.Snapshots}, {"comparisons", p.Comparisons}, {"trends", p.Trends}, {"images", p.Images}} {
+		if st.c.Total == 0 && (st.name == "trends" || st.name == "images") {
 			continue
 		}
 		b.WriteString(fmt.Sprintf("- %s: %d of %d finished — %d reused, %d done, %d running, %d failed, %d skipped\n", st.name,
@@ -775,6 +852,9 @@ func (n *nightly) record(ctx workflow.Context) activities.NightlyRecord {
 	}
 	for _, t := range n.in.Trends {
 		rec.Trends = append(rec.Trends, n.state.Outcomes[t.Name()])
+	}
+	for _, c := range n.in.Images {
+		rec.Images = append(rec.Images, n.state.Outcomes[c.Name])
 	}
 	if o, ok := n.state.Outcomes[retentionStage]; ok {
 		rec.Retention = &o

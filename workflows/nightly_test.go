@@ -112,6 +112,8 @@ func newNightlyRun(t *testing.T) *nightlyRun {
 	workflows.RegisterCompare(env, &activities.Compare{})
 	workflows.RegisterTrends(env, &activities.Trends{})
 	workflows.RegisterRetention(env, &activities.Retention{})
+	// Registrations precede every mock: mockImages mocks this one by name.
+	env.RegisterWorkflowWithOptions(imageCompareStub, workflow.RegisterOptions{Name: workflows.ImageCompareWorkflowName})
 	var a *activities.Nightly
 	env.OnActivity(a.FindNightly, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.FindNightlyInput) (*activities.NightlyRecord, error) {
@@ -699,5 +701,208 @@ func TestNightlyRetention(t *testing.T) {
 				t.Errorf("outcome %+v, error %v", o, err)
 			}
 		})
+	}
+}
+
+// imageCompareStub stands in for ImageCompareWorkflow, which RegisterImage
+// registers: the nightly starts it by name, and the tests mock it by name.
+func imageCompareStub(workflow.Context, workflows.ImageCompareInput) (workflows.ImageCompareResult, error) {
+	return workflows.ImageCompareResult{}, errors.New("the stub ran: OnWorkflow did not mock it")
+}
+
+// imageTakes is how long an image comparison runs on the test's clock.
+const imageTakes = 2 * time.Minute
+
+// nightlyImages are the test plan's image pairs, as the starter resolves
+// them: two trees, named, and a registry tag's arm64 images, probed.
+func nightlyImages() []workflows.NightlyImageComparison {
+	return []workflows.NightlyImageComparison{
+		{Name: "image bookworm-vs-trixie", Input: workflows.ImageCompareInput{
+			A: workflows.ImageAnalyzeInput{Ref: "dir:/srv/rootfs/bookworm"}, B: workflows.ImageAnalyzeInput{Ref: "dir:/srv/rootfs/trixie"}}},
+		{Name: "image registry:example.org/debian:bookworm → registry:example.org/debian:trixie (linux/arm64, probe)", Input: workflows.ImageCompareInput{
+			A: workflows.ImageAnalyzeInput{Ref: "registry:example.org/debian:bookworm", Platform: "linux/arm64", Probe: true},
+			B: workflows.ImageAnalyzeInput{Ref: "registry:example.org/debian:trixie", Platform: "linux/arm64", Probe: true}}},
+	}
+}
+
+// imageResult is what a fresh comparison of in answers.
+func imageResult(in workflows.ImageCompareInput) workflows.ImageCompareResult {
+	a := datasets.Partition{Distro: "debian", Release: "bookworm", Snapshot: "img-a"}
+	b := datasets.Partition{Distro: "debian", Release: "trixie", Snapshot: "img-b"}
+	return workflows.ImageCompareResult{A: activities.AnalyzeImageResult{Partition: a}, B: activities.AnalyzeImageResult{Partition: b},
+		Compare: activities.CompareImagesResult{Partition: datasets.ImageComparePartition(a, b), Summary: datasets.ImageCompareSummaryRow{
+			ARef: in.A.Ref, BRef: in.B.Ref, ADistro: "debian", ARelease: "bookworm", BDistro: "debian", BRelease: "trixie", Packages: 1204, Settings: 12}}}
+}
+
+// mockImages mocks ImageCompareWorkflow: each comparison runs imageTakes
+// and answers what answer says for its attempt (counted from 1).
+func (r *nightlyRun) mockImages(answer func(name string, attempt int, in workflows.ImageCompareInput) (workflows.ImageCompareResult, error)) map[string][]workflows.ImageCompareInput {
+	got := map[string][]workflows.ImageCompareInput{}
+	r.env.OnWorkflow(workflows.ImageCompareWorkflowName, mock.Anything, mock.Anything).Return(
+		func(ctx workflow.Context, in workflows.ImageCompareInput) (workflows.ImageCompareResult, error) {
+			name := "unknown pair"
+			for _, c := range nightlyImages() {
+				if c.Input == in {
+					name = c.Name
+				}
+			}
+			r.mu.Lock()
+			got[name] = append(got[name], in)
+			attempt := len(got[name])
+			r.mu.Unlock()
+			if err := r.child(ctx, name, imageTakes); err != nil {
+				return workflows.ImageCompareResult{}, err
+			}
+			return answer(name, attempt, in)
+		})
+	return got
+}
+
+// A plan's image pairs run in the window beside the snapshots, once every
+// snapshot has started, each under its comparison's workflow ID; a failed
+// pair fails the night, naming it, and nothing else.
+func TestNightlyComparesImages(t *testing.T) {
+	r := newNightlyRun(t)
+	images := nightlyImages()
+	got := r.mockImages(func(name string, _ int, in workflows.ImageCompareInput) (workflows.ImageCompareResult, error) {
+		if name == images[1].Name {
+			return workflows.ImageCompareResult{}, temporal.NewNonRetryableApplicationError(
+				"analyze registry:example.org/debian:bookworm: manifest unknown", activities.ErrTypeInvalid, nil)
+		}
+		return imageResult(in), nil
+	})
+	seen := map[time.Duration]workflows.NightlyProgress{}
+	for _, at := range []time.Duration{90 * time.Second, 165 * time.Second} {
+		r.env.RegisterDelayedCallback(func() { seen[at] = r.progress(t) }, at)
+	}
+	in := nightlyInput()
+	in.Snapshots, in.Comparisons, in.Images = in.Snapshots[:2], in.Comparisons[:1], images
+	r.env.ExecuteWorkflow(workflows.NightlyWorkflow, in)
+
+	// a 0–1, b 0–2; the first pair takes a's slot at 1, a → b b's at 2,
+	// the second pair a → b's at 2.5.
+	if want := []string{"src/a", "src/b", images[0].Name, "src/a → src/b", images[1].Name}; !slices.Equal(r.starts(), want) {
+		t.Errorf("children started in the order\n%v\nwant\n%v", r.starts(), want)
+	}
+	for _, c := range images {
+		if g := got[c.Name]; len(g) != 1 || g[0] != c.Input {
+			t.Errorf("%s ran with %+v, want once with %+v", c.Name, g, c.Input)
+		}
+		if id, want := r.childIDs[c.Name], workflows.ImageCompareWorkflowID(c.Input); id != want {
+			t.Errorf("%s ran as %q, want ImageCompareWorkflowID %q", c.Name, id, want)
+		}
+	}
+	logical := nightlyInput().LogicalDate
+	for at, want := range map[time.Duration]workflows.NightlyProgress{
+		// a done; b and the first pair running.
+		90 * time.Second: {Stage: "snapshots", Snapshots: workflows.StageCounts{Total: 2, Done: 1, Running: 1},
+			Comparisons: workflows.StageCounts{Total: 1}, Images: workflows.StageCounts{Total: 2, Running: 1},
+			Running: []string{"src/b", images[0].Name}},
+		// every snapshot and comparison done; both pairs running.
+		165 * time.Second: {Stage: "images", Snapshots: workflows.StageCounts{Total: 2, Done: 2},
+			Comparisons: workflows.StageCounts{Total: 1, Done: 1}, Images: workflows.StageCounts{Total: 2, Running: 2},
+			Running: []string{images[0].Name, images[1].Name}},
+	} {
+		want.Plan, want.LogicalDate = "tonight", logical
+		if got := seen[at]; !reflect.DeepEqual(got, want) {
+			t.Errorf("progress at %v =\n%+v\nwant\n%+v", at, got, want)
+		}
+	}
+
+	if len(r.recorded) != 1 {
+		t.Fatalf("%d records committed, want 1", len(r.recorded))
+	}
+	rec := r.recorded[0]
+	if got, want := statuses(rec.Snapshots), []string{"src/a=done", "src/b=done"}; !slices.Equal(got, want) {
+		t.Errorf("recorded snapshots %v, want %v", got, want)
+	}
+	if got, want := statuses(rec.Comparisons), []string{"src/a → src/b=done"}; !slices.Equal(got, want) {
+		t.Errorf("recorded comparisons %v, want %v", got, want)
+	}
+	if got, want := statuses(rec.Images), []string{images[0].Name + "=done", images[1].Name + "=failed"}; !slices.Equal(got, want) {
+		t.Errorf("recorded images %v, want %v", got, want)
+	}
+	if o := rec.Images[0]; o.Partition != "debian/bookworm~trixie/img-a~img-b" || o.WorkflowID != workflows.ImageCompareWorkflowID(images[0].Input) ||
+		o.Summary != "debian/bookworm ⇄ debian/trixie: 1,204 packages, 12 settings differ" {
+		t.Errorf("outcome of %s = %+v", o.Name, o)
+	}
+	if o := rec.Images[1]; o.Error != "analyze registry:example.org/debian:bookworm: manifest unknown" {
+		t.Errorf("failed pair's error = %q, want the child's own message", o.Error)
+	}
+	err := r.env.GetWorkflowError()
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) || ae.Type() != "NightlyFailed" {
+		t.Fatalf("error = %v, want NightlyFailed", err)
+	}
+	for _, want := range []string{"1 of 5 stages failed or were skipped", images[1].Name + ": analyze registry:example.org/debian:bookworm: manifest unknown"} {
+		if !strings.Contains(ae.Message(), want) {
+			t.Errorf("error %q does not say %q", ae.Message(), want)
+		}
+	}
+}
+
+// A pair whose comparison a user is running is waited for and then run
+// again under the same ID; a comparison of two reused analyses, itself
+// reused, is reused. A plan of image pairs alone is a night too.
+func TestNightlyImagesAfterARunningComparison(t *testing.T) {
+	r := newNightlyRun(t)
+	var awaited []string
+	var a *activities.Nightly
+	r.env.OnActivity(a.AwaitRun, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.AwaitInput) (json.RawMessage, error) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			awaited = append(awaited, in.WorkflowID)
+			return json.RawMessage(`{}`), nil
+		})
+	got := r.mockImages(func(_ string, _ int, in workflows.ImageCompareInput) (workflows.ImageCompareResult, error) {
+		r.mu.Lock()
+		waited := len(awaited) > 0
+		r.mu.Unlock()
+		if !waited {
+			return workflows.ImageCompareResult{}, &temporal.ChildWorkflowExecutionAlreadyStartedError{}
+		}
+		res := imageResult(in)
+		res.A.Reused, res.B.Reused, res.Compare.Reused = true, true, true
+		return res, nil
+	})
+	var during workflows.NightlyProgress
+	r.env.RegisterDelayedCallback(func() { during = r.progress(t) }, time.Minute)
+	in := nightlyInput()
+	in.Snapshots, in.Comparisons, in.Images = nil, nil, nightlyImages()[:1]
+	r.env.ExecuteWorkflow(workflows.NightlyWorkflow, in)
+	res := r.result(t)
+
+	name, id := in.Images[0].Name, workflows.ImageCompareWorkflowID(in.Images[0].Input)
+	if !slices.Equal(awaited, []string{id}) {
+		t.Errorf("awaited %v, want the running %s", awaited, id)
+	}
+	if n := len(got[name]); n < 2 {
+		t.Errorf("%s started %d times, want again after the running one", name, n)
+	}
+	if o := res.Record.Images; len(o) != 1 || o[0].Status != activities.StatusReused || o[0].WorkflowID != id {
+		t.Errorf("recorded images %+v, want %s reused", o, name)
+	}
+	if len(res.Record.Snapshots) != 0 || res.Record.Failed() != 0 || len(res.Record.Outcomes()) != 1 {
+		t.Errorf("record %+v, want the one pair's outcome", res.Record)
+	}
+	if during.Stage != "images" || during.Images != (workflows.StageCounts{Total: 1, Running: 1}) {
+		t.Errorf("progress while the pair ran = %+v, want stage images, 1 running", during)
+	}
+}
+
+// A record without images says nothing of them: the records of nights
+// before image pairs read and compare as they did.
+func TestNightlyRecordWithoutImages(t *testing.T) {
+	data, err := json.Marshal(activities.NightlyRecord{Plan: "p", Snapshots: []activities.Outcome{{Name: "src/a", Status: "done"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), `"images"`) {
+		t.Errorf("a record without images has an images key: %s", data)
+	}
+	rec := activities.NightlyRecord{Images: []activities.Outcome{{Name: "image x", Status: activities.StatusFailed}}}
+	if rec.Failed() != 1 || len(rec.Outcomes()) != 1 {
+		t.Errorf("a failed pair is not among the record's failures: %+v", rec.Outcomes())
 	}
 }
