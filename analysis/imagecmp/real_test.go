@@ -2,7 +2,6 @@ package imagecmp_test
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 	"github.com/distroscope/distroscope/analysis/image"
 	"github.com/distroscope/distroscope/analysis/imagecmp"
 	"github.com/distroscope/distroscope/analysis/imagecmp/imagecmptest"
-	"github.com/distroscope/distroscope/analysis/settings"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/imageref"
 	"github.com/distroscope/distroscope/internal/rootfstest"
@@ -22,7 +20,7 @@ import (
 )
 
 // side analyses the tree at root with analysis/image, as `image analyze
-// dir:ROOT` does.
+// dir:ROOT` does, settings included.
 func side(t *testing.T, root string) *imagecmp.Side {
 	t.Helper()
 	ref, err := imageref.Parse("dir:" + root)
@@ -38,48 +36,10 @@ func side(t *testing.T, root string) *imagecmp.Side {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &imagecmp.Side{Summary: res.Summary, Partition: res.Partition, Packages: res.Packages, Files: res.Files,
-		Settings: settingRows(t, root, res.Files)}
-}
-
-// settingRows reads the settings of the tree at root.
-//
-// TEMPORARY: analysis/image does not return config_settings rows yet
-// (another change adds them); until it does, the rows are made here from
-// the parsers of analysis/settings the test's assertions need, with their
-// source from the file's state as the analysis will give it.
-func settingRows(t *testing.T, root string, files []datasets.ImageFileRow) []datasets.ConfigSettingRow {
-	t.Helper()
-	state := map[string]datasets.ImageFileRow{}
-	for _, f := range files {
-		state[f.Path] = f
+	if len(res.SettingErrors) > 0 {
+		t.Fatalf("%s: settings errors %q", root, res.SettingErrors)
 	}
-	fsys := os.DirFS(root)
-	var rows []datasets.ConfigSettingRow
-	for _, parse := range []func(fs.FS) ([]settings.Setting, error){settings.Sshd, settings.LoginDefs, settings.Timezone, settings.Hostname} {
-		got, err := parse(fsys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range got {
-			r := datasets.ConfigSettingRow{Program: s.Program, Key: s.Key, Value: s.Value, Condition: s.Condition,
-				File: s.File, Line: int32(s.Line), Default: s.Default}
-			f, owned := state[s.File]
-			switch {
-			case s.Builtin:
-				r.Source = datasets.SourceBuiltin
-			case owned && f.State == datasets.StateUnchanged:
-				r.Source, r.Package = datasets.SourcePackage, f.Package
-			case owned && (f.State == datasets.StateModified || f.State == datasets.StateMetadataChanged):
-				r.Source, r.Package = datasets.SourceChanged, f.Package
-			default:
-				r.Source = datasets.SourceImage
-			}
-			rows = append(rows, r)
-		}
-	}
-	slices.SortFunc(rows, func(a, b datasets.ConfigSettingRow) int { return datasets.CompareConfigSettingRows(&a, &b) })
-	return rows
+	return &imagecmp.Side{Summary: res.Summary, Partition: res.Partition, Packages: res.Packages, Files: res.Files, Settings: res.Settings}
 }
 
 func lineOf(t *testing.T, root, path, text string) int32 {
@@ -102,13 +62,17 @@ func lineOf(t *testing.T, root, path, text string) int32 {
 // /etc/default/useradd: the package rows are exactly the packages
 // dpkg-query -W lists differently in the two trees, ordered by dpkg
 // --compare-versions; both edited conffiles are file rows, modified on B;
-// and both settings are setting rows with the file and line the test
-// wrote them on.
+// both settings are setting rows with the file and line the test wrote
+// them on; and ssh.service, whose link the test removed, is enabled on A
+// and disabled on B as systemctl --root says.
 func TestDebootstrapBookwormTrixie(t *testing.T) {
 	bookworm := rootfstest.Debootstrap(t, "bookworm")
 	trixie := rootfstest.Copy(t, rootfstest.Debootstrap(t, "trixie"))
 	rootfstest.Append(t, trixie, "/etc/ssh/sshd_config", []byte("PermitRootLogin no\n"))
 	rootfstest.Append(t, trixie, "/etc/default/useradd", []byte("SHELL=/bin/bash\n"))
+	// systemctl disable ssh.service, by hand: its WantedBy= and Alias= links.
+	rootfstest.Remove(t, trixie, "/etc/systemd/system/multi-user.target.wants/ssh.service")
+	rootfstest.Remove(t, trixie, "/etc/systemd/system/sshd.service")
 
 	a, b := side(t, bookworm), side(t, trixie)
 	res, err := imagecmp.Diff(a, b, imagecmp.Options{})
@@ -183,7 +147,20 @@ func TestDebootstrapBookwormTrixie(t *testing.T) {
 			t.Errorf("%s: row %+v (present %v), want %s → %s set on %s line %d", tc.key, r, ok, tc.a, tc.b, tc.file, lineOf(t, trixie, tc.file, tc.line))
 		}
 	}
+	// The service: each side's state as systemctl --root says it.
+	systemctl := testenv.Require(t, testenv.Systemctl)
+	isEnabled := func(root string) string {
+		out, _ := exec.Command(systemctl, "--root="+root, "is-enabled", "ssh.service").Output() // exits 1 when disabled
+		return strings.TrimSpace(string(out))
+	}
+	if r, ok := byKey["service ssh.service"]; !ok || r.AValue != isEnabled(bookworm) || r.BValue != isEnabled(trixie) || r.AValue == r.BValue ||
+		r.Condition != "multi-user.target" {
+		t.Errorf("ssh.service: row %+v (present %v), want %s → %s as systemctl says, in multi-user.target", r, ok, isEnabled(bookworm), isEnabled(trixie))
+	}
 	s := res.Summary
+	if s.AInit != "none" || s.BInit != "none" {
+		t.Errorf("init systems %q and %q, want none (a debootstrap tree has no /sbin/init)", s.AInit, s.BInit)
+	}
 	if s.CrossDistro || s.ARelease != "bookworm" || s.BRelease != "trixie" || s.Packages != int64(len(want)) || s.Upgraded == 0 || s.Files == 0 || s.Settings < 2 {
 		t.Errorf("summary %+v", s)
 	}
@@ -194,6 +171,8 @@ func TestDebootstrapBookwormTrixie(t *testing.T) {
 // rules (zlib1g with zlib by the zlib rule, the openssh source's
 // packages by their source), every package of each side is on exactly one row, what
 // pairs with nothing is unmatched (dpkg on A; busybox, dnf, pacman on B),
+// sshd's PermitRootLogin is side by side (Debian's built-in default, the
+// other tree's package file and line),
 // and nothing is "added" or "removed", which only one distribution's rows
 // can say.
 func TestCrossDistro(t *testing.T) {
@@ -258,6 +237,16 @@ func TestCrossDistro(t *testing.T) {
 			}
 			if o := rows[tc.sshB]; cmpOr(o.APackage, o.Key) != tc.sshA || o.AValue == "" || o.BValue == "" || o.Rule != tc.sshRule {
 				t.Errorf("%s row %+v, want B's %s paired with A's %s (%s)", tc.sshB, o, tc.sshB, tc.sshA, tc.sshRule)
+			}
+			var ssh datasets.ImageDiffRow
+			for _, r := range res.Diffs {
+				if r.Kind == datasets.DiffSetting && r.Key == "sshd permitrootlogin" {
+					ssh = r
+				}
+			}
+			if ssh.BValue != "yes" || ssh.BFile != "/etc/ssh/sshd_config" || ssh.BLine != 2 || ssh.BSource != datasets.SourcePackage ||
+				ssh.ASource != datasets.SourceBuiltin {
+				t.Errorf("sshd permitrootlogin row %+v, want A's built-in default against B's package file, line 2", ssh)
 			}
 			for _, u := range []struct{ name, side string }{{"dpkg", "A"}, {tc.unmatched, "B"}} {
 				r := rows[u.name]
