@@ -89,6 +89,11 @@ type Options struct {
 	Known func(ctx context.Context, key string) (datasets.ImageSummaryRow, bool, error)
 	// Workers hash files in parallel; default GOMAXPROCS.
 	Workers int
+	// Probe also runs sshd -T of the image in a sandbox (analysis/probe)
+	// and records its effective values beside the static settings. Only
+	// a dir: tree is on disk to run programs from; other inputs say so in
+	// Result.ProbeNote. A probed analysis is keyed apart (ResultKey).
+	Probe bool
 }
 
 // Result is one analysed image.
@@ -107,6 +112,10 @@ type Result struct {
 	// failed on this image (a hostile or broken file): its rows are
 	// missing from Settings, every other reader's are there.
 	SettingErrors []string
+	// ProbeNote says why a probe asked for did not run or did not finish
+	// (no sandbox on this host, no sshd in the image, not a dir: tree);
+	// the static settings are there either way.
+	ProbeNote string
 	Summary       datasets.ImageSummaryRow
 }
 
@@ -192,7 +201,7 @@ func Analyze(ctx context.Context, img *imageref.Image, o Options) (*Result, erro
 			break
 		}
 	}
-	res := &Result{Key: datasets.ImageKey(identity, Version), OS: osr}
+	res := &Result{Key: ResultKey(identity, o.Probe), OS: osr}
 	res.Partition = datasets.ImagePartition(osr.ID, osr.Release(), res.Key)
 	files, err := compareFiles(ctx, tree, pkgs, o, report)
 	if err != nil {
@@ -201,6 +210,9 @@ func Analyze(ctx context.Context, img *imageref.Image, o Options) (*Result, erro
 	res.Files = files
 	res.Packages = packageRows(pkgs, files, tracker, img.Layers)
 	res.Settings, res.SettingErrors = configSettings(tree, files)
+	if o.Probe {
+		res.Settings, res.ProbeNote = probeSettings(ctx, img, res.Settings)
+	}
 	res.Summary = summary(img, identity, osr, ecos, tree, res)
 	return res, nil
 }
@@ -209,7 +221,7 @@ func known(ctx context.Context, o Options, identity string) (*Result, bool, erro
 	if o.Known == nil {
 		return nil, false, nil
 	}
-	key := datasets.ImageKey(identity, Version)
+	key := ResultKey(identity, o.Probe)
 	s, ok, err := o.Known(ctx, key)
 	if err != nil || !ok {
 		return nil, false, err
