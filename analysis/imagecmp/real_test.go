@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -17,11 +18,18 @@ import (
 	"github.com/distroscope/distroscope/internal/imageref"
 	"github.com/distroscope/distroscope/internal/rootfstest"
 	"github.com/distroscope/distroscope/internal/testenv"
+	"github.com/distroscope/distroscope/store/localfs"
 )
 
 // side analyses the tree at root with analysis/image, as `image analyze
 // dir:ROOT` does, settings included.
 func side(t *testing.T, root string) *imagecmp.Side {
+	t.Helper()
+	res := analyze(t, root)
+	return &imagecmp.Side{Summary: res.Summary, Partition: res.Partition, Packages: res.Packages, Files: res.Files, Settings: res.Settings}
+}
+
+func analyze(t *testing.T, root string) *image.Result {
 	t.Helper()
 	ref, err := imageref.Parse("dir:" + root)
 	if err != nil {
@@ -39,7 +47,7 @@ func side(t *testing.T, root string) *imagecmp.Side {
 	if len(res.SettingErrors) > 0 {
 		t.Fatalf("%s: settings errors %q", root, res.SettingErrors)
 	}
-	return &imagecmp.Side{Summary: res.Summary, Partition: res.Partition, Packages: res.Packages, Files: res.Files, Settings: res.Settings}
+	return res
 }
 
 func lineOf(t *testing.T, root, path, text string) int32 {
@@ -263,4 +271,48 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// TestStoredAnalyses commits the analyses of the bookworm tree and of the
+// Alpine-like one with analysis/image's own Commit into a local folder
+// store, loads them back with Load and LoadKey, and gets the comparison
+// of the analyses in memory, row for row.
+func TestStoredAnalyses(t *testing.T) {
+	ctx := context.Background()
+	st, err := localfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ra, rb := analyze(t, rootfstest.Debootstrap(t, "bookworm")), analyze(t, imagecmptest.Alpine(t))
+	for _, r := range []*image.Result{ra, rb} {
+		if err := (image.Storage{Store: st, TempDir: t.TempDir()}).Commit(ctx, r, image.Run{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := imagecmp.Storage{Store: st, TempDir: t.TempDir()}
+	a, err := s.Load(ctx, ra.Partition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.LoadKey(ctx, rb.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Files) != len(ra.Files) || len(a.Settings) != len(ra.Settings) || len(a.Settings) == 0 || len(b.Packages) != len(rb.Packages) {
+		t.Errorf("loaded %d files, %d settings, %d packages; analysed %d, %d, %d", len(a.Files), len(a.Settings), len(b.Packages),
+			len(ra.Files), len(ra.Settings), len(rb.Packages))
+	}
+	stored, err := imagecmp.Diff(a, b, imagecmp.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := imagecmp.Diff(&imagecmp.Side{Summary: ra.Summary, Partition: ra.Partition, Packages: ra.Packages, Files: ra.Files, Settings: ra.Settings},
+		&imagecmp.Side{Summary: rb.Summary, Partition: rb.Partition, Packages: rb.Packages, Files: rb.Files, Settings: rb.Settings}, imagecmp.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(stored, direct) || len(stored.Diffs) < 100 {
+		t.Errorf("the stored analyses compare to %d rows (%+v), the analyses in memory to %d (%+v)",
+			len(stored.Diffs), stored.Summary, len(direct.Diffs), direct.Summary)
+	}
 }
