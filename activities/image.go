@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"go.temporal.io/sdk/activity"
 
+	"github.com/distroscope/distroscope/analysis/crossmap"
 	"github.com/distroscope/distroscope/analysis/image"
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/imageref"
@@ -28,6 +29,9 @@ type Image struct {
 	// Registry sets how registry: references are reached: credentials
 	// (default: the docker config of the worker's user), plain http.
 	Registry imageref.Options
+	// Rules pair packages of two distributions in image comparisons
+	// (nil: crossmap.DefaultRules()).
+	Rules *crossmap.Rules
 }
 
 // AnalyzeImageInput names the image: a reference with syft's scheme
@@ -48,6 +52,12 @@ type AnalyzeImageResult struct {
 	Key       string                   `json:"key"`
 	Reused    bool                     `json:"reused"` // committed before: nothing was read again
 	Summary   datasets.ImageSummaryRow `json:"summary"`
+	// Settings counts the config_settings rows; SettingErrors name the
+	// settings files no parser could read (hostile or broken: the other
+	// rows are kept); ProbeNote says why a probe asked for did not run.
+	Settings      int      `json:"settings,omitempty"`
+	SettingErrors []string `json:"setting_errors,omitempty"`
+	ProbeNote     string   `json:"probe_note,omitempty"`
 }
 
 // AnalyzeImage opens the image, applies its layers in memory, compares
@@ -70,14 +80,15 @@ func (a *Image) AnalyzeImage(ctx context.Context, in AnalyzeImageInput) (res Ana
 	}
 	defer img.Close()
 	st := image.Storage{Store: a.Store, TempDir: a.TempDir, Producer: a.Producer, Now: a.Now}
-	r, err := image.Analyze(ctx, img, image.Options{Known: st.Known, Progress: func(p image.Progress) { hb.report(progressStep(p)) }})
+	r, err := image.Analyze(ctx, img, image.Options{Known: st.Known, Probe: in.Probe, Progress: func(p image.Progress) { hb.report(progressStep(p)) }})
 	if err != nil {
 		if errors.Is(err, image.ErrCorrupt) {
 			return res, corrupt(err)
 		}
 		return res, interrupted(ctx, err)
 	}
-	res = AnalyzeImageResult{Partition: r.Partition, Key: r.Key, Reused: r.Reused, Summary: r.Summary}
+	res = AnalyzeImageResult{Partition: r.Partition, Key: r.Key, Reused: r.Reused, Summary: r.Summary,
+		Settings: len(r.Settings), SettingErrors: r.SettingErrors, ProbeNote: r.ProbeNote}
 	if r.Reused {
 		return res, nil
 	}

@@ -476,3 +476,26 @@ func TestLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestImageComparePartition: two full image keys make a valid partition
+// (a partition value is at most 128 characters), distinct pairs distinct
+// partitions, and the same pair the same one.
+func TestImageComparePartition(t *testing.T) {
+	d1 := strings.Repeat("ab", 32)
+	d2 := strings.Repeat("cd", 32)
+	a := datasets.ImagePartition("debian", "bookworm", datasets.ImageKey("sha256:"+d1, 2))
+	b := datasets.ImagePartition("debian", "trixie", datasets.ImageKey("sha256:"+d2, 2)+"p")
+	p := datasets.ImageComparePartition(a, b)
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "sha256-" + d1[:24] + "~a2~sha256-" + d2[:24] + "~a2p"; p.Snapshot != want || p.Release != "bookworm~trixie" {
+		t.Errorf("partition %+v, want snapshot %s", p, want)
+	}
+	if q := datasets.ImageComparePartition(b, a); q == p {
+		t.Errorf("the pair reversed has the same partition %+v", q)
+	}
+	if q := datasets.ImageComparePartition(a, b); q != p {
+		t.Errorf("the same pair: %+v, then %+v", p, q)
+	}
+}

@@ -291,8 +291,32 @@ var ImageCompareTables = []Table{ImageDiffs, ImageCompareSummaries}
 
 // ImageComparePartition names the partition of the comparison of image a
 // with image b (their analyses' partitions): both keys are in it, so the
-// same pair compared again lands on the committed partition.
-func ImageComparePartition(a, b Partition) Partition { return ComparePartition(a, b) }
+// same pair compared again lands on the committed partition. Two full
+// keys ("sha256-<64 hex>~a2" each) are longer than a partition value may
+// be, so each digest is cut to its first 24 hex digits (96 bits: no two
+// images an installation analyses share them); the summary row keeps the
+// full keys.
+func ImageComparePartition(a, b Partition) Partition {
+	a.Snapshot, b.Snapshot = shortImageKey(a.Snapshot), shortImageKey(b.Snapshot)
+	return ComparePartition(a, b)
+}
+
+// shortImageKey cuts the digest of an ImageKey to 24 hex digits, keeping
+// its algorithm and analyzer suffix: "sha256-0123…~a2" → "sha256-<24>~a2".
+func shortImageKey(key string) string {
+	algo, rest, ok := strings.Cut(key, "-")
+	if !ok {
+		return key
+	}
+	hex, suffix, _ := strings.Cut(rest, "~")
+	if len(hex) <= 24 {
+		return key
+	}
+	if suffix != "" {
+		suffix = "~" + suffix
+	}
+	return algo + "-" + hex[:24] + suffix
+}
 
 // CompareConfigSettingRows orders rows by program, key, condition, file, line.
 func CompareConfigSettingRows(a, b *ConfigSettingRow) int {

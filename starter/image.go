@@ -74,13 +74,45 @@ func imageCommand(c *cli) *cobra.Command {
 		},
 	}
 	analyze.Flags().StringVar(&o.platform, "platform", "", "the platform of a multi-platform image (os/arch[/variant]; default linux and this machine's architecture)")
+	analyze.Flags().BoolVar(&o.probe, "probe", false, probeFlagUsage)
 	addWaitFlag(analyze, &o.wait)
-	cmd.AddCommand(analyze)
+
+	var co imageOptions
+	compareCmd := &cobra.Command{
+		Use:     "compare REF_A REF_B",
+		Short:   "Compare two images or root filesystems: packages, configuration files, settings, init and services",
+		Long:    imageCompareLong,
+		Example: imageCompareExample,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := c.config(cmd)
+			if err != nil {
+				return err
+			}
+			for _, a := range args {
+				if _, err := imageref.Parse(a); err != nil {
+					return usagef("image compare: %v", err)
+				}
+			}
+			in := workflows.ImageCompareInput{
+				A: workflows.ImageAnalyzeInput{Ref: absRef(args[0]), Platform: co.platform, Probe: co.probe},
+				B: workflows.ImageAnalyzeInput{Ref: absRef(args[1]), Platform: co.platform, Probe: co.probe},
+			}
+			return c.imageCompare(cfg, in, co.wait)
+		},
+	}
+	compareCmd.Flags().StringVar(&co.platform, "platform", "", "the platform of multi-platform images (os/arch[/variant]; default linux and this machine's architecture)")
+	compareCmd.Flags().BoolVar(&co.probe, "probe", false, probeFlagUsage)
+	addWaitFlag(compareCmd, &co.wait)
+	cmd.AddCommand(analyze, compareCmd)
 	return cmd
 }
 
+const probeFlagUsage = "also run a few read-only programs of the image (sshd -T) in a sandbox and record the effective settings beside the static ones (dir: roots; needs user namespaces)"
+
 type imageOptions struct {
 	platform string
+	probe    bool
 	wait     bool
 }
 
@@ -160,6 +192,15 @@ func printImageSummary(c *cli, res activities.AnalyzeImageResult) {
 	fmt.Fprintf(c.stdout, "  files      %d owned or under /etc: %d unchanged, %d modified, %d deleted, %d metadata changed, %d not owned (under /etc)\n",
 		s.Files, s.Unchanged, s.Modified, s.Deleted, s.MetadataChanged, s.NotOwned)
 	fmt.Fprintf(c.stdout, "  configs    %d changed from their package's default\n", s.ConfigChanged)
+	if !res.Reused {
+		fmt.Fprintf(c.stdout, "  settings   %d\n", res.Settings)
+	}
+	for _, e := range res.SettingErrors {
+		fmt.Fprintf(c.stdout, "    not read: %s\n", e)
+	}
+	if res.ProbeNote != "" {
+		fmt.Fprintf(c.stdout, "  %s\n", res.ProbeNote)
+	}
 	fmt.Fprintln(c.stdout, "  datasets")
 	for _, t := range datasets.ImageTables {
 		fmt.Fprintf(c.stdout, "    %s\n", t.DataKey(res.Partition))

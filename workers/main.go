@@ -109,7 +109,7 @@ func run(args []string) error {
 	workflows.RegisterBackfill(w)
 	workflows.RegisterTrends(w, &activities.Trends{Store: st, TempDir: cfg.TempDir, Producer: producer, Rules: rules, Heap: heap})
 	workflows.RegisterRetention(w, &activities.Retention{Store: st})
-	workflows.RegisterImage(w, &activities.Image{Store: st, TempDir: cfg.TempDir, Producer: producer})
+	workflows.RegisterImage(w, &activities.Image{Store: st, TempDir: cfg.TempDir, Producer: producer, Rules: rules})
 
 	logger.Info("worker starting", "version", version.Short(), "task_queue", cfg.Temporal.TaskQueue,
 		"temporal", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace, "store", st.String())

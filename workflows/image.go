@@ -21,9 +21,11 @@ type ImageProgress struct {
 	Phase string `json:"phase"` // analysing, done
 }
 
-// RegisterImage registers ImageAnalyzeWorkflow and the image activities.
+// RegisterImage registers ImageAnalyzeWorkflow, ImageCompareWorkflow and
+// the image activities.
 func RegisterImage(w worker.Registry, a *activities.Image) {
 	w.RegisterWorkflowWithOptions(ImageAnalyzeWorkflow, workflow.RegisterOptions{Name: ImageAnalyzeWorkflowName})
+	w.RegisterWorkflowWithOptions(ImageCompareWorkflow, workflow.RegisterOptions{Name: ImageCompareWorkflowName})
 	w.RegisterActivity(a)
 }
 

@@ -201,6 +201,14 @@ var (
 		HeartbeatTimeout:    HeartbeatTimeout,
 		RetryPolicy:         retry(5),
 	}
+	// compareImagesOptions: the diff reads two committed analyses (a
+	// minbase tree's are some MB of Parquet) and writes one; seconds,
+	// minutes for images of hundreds of thousands of files. It heartbeats.
+	compareImagesOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 20 * time.Minute,
+		HeartbeatTimeout:    HeartbeatTimeout,
+		RetryPolicy:         retry(5),
+	}
 	// locateOptions: lists the snapshots table's manifests, a few reads
 	// per committed snapshot, within the workflow task (see above).
 	locateOptions = workflow.LocalActivityOptions{

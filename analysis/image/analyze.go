@@ -98,7 +98,7 @@ type Options struct {
 
 // Result is one analysed image.
 type Result struct {
-	Key       string // datasets.ImageKey(identity, Version)
+	Key       string // ResultKey(identity, Options.Probe)
 	Partition datasets.Partition
 	OS        OSRelease
 	Reused    bool // Known had it: only Summary is set
@@ -116,7 +116,7 @@ type Result struct {
 	// (no sandbox on this host, no sshd in the image, not a dir: tree);
 	// the static settings are there either way.
 	ProbeNote string
-	Summary       datasets.ImageSummaryRow
+	Summary   datasets.ImageSummaryRow
 }
 
 // Analyze reads img and returns its rows.

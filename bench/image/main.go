@@ -59,8 +59,20 @@ func main() {
 	syft := flag.String("syft", ".tools/bin/syft", "the syft binary")
 	runs := flag.Int("runs", 3, "runs of each, alternating")
 	noFail := flag.Bool("no-fail", false, "exit 0 even when a target is missed")
+	treeB := flag.String("tree-b", "", "a second root filesystem: also time image compare of -tree with it")
 	child := flag.String("child", "", "internal: analyse this reference and print a JSON result")
+	compareChild := flag.Bool("compare-child", false, "internal: compare -a with -b through the store -store and print a JSON result")
+	storeDir := flag.String("store", "", "internal: the store of -compare-child")
+	refA := flag.String("a", "", "internal: -compare-child's image A")
+	refB := flag.String("b", "", "internal: -compare-child's image B")
 	flag.Parse()
+	if *compareChild {
+		if err := runCompareChild(*storeDir, *refA, *refB); err != nil {
+			fmt.Fprintln(os.Stderr, "image-bench compare child:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *child != "" {
 		if err := runChild(*child); err != nil {
 			fmt.Fprintln(os.Stderr, "image-bench child:", err)
@@ -68,7 +80,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*tree, *syft, *runs, *noFail); err != nil {
+	if err := run(*tree, *treeB, *syft, *runs, *noFail); err != nil {
 		fmt.Fprintln(os.Stderr, "image-bench:", err)
 		os.Exit(1)
 	}
@@ -111,7 +123,7 @@ type side struct {
 	syftPkgs  int
 }
 
-func run(tree, syft string, runs int, noFail bool) error {
+func run(tree, treeB, syft string, runs int, noFail bool) error {
 	if _, err := os.Stat(filepath.Join(tree, "var/lib/dpkg/status")); err != nil {
 		return fmt.Errorf("no root filesystem at %s (go tool task bench:image builds it): %w", tree, err)
 	}
@@ -170,6 +182,15 @@ func run(tree, syft string, runs int, noFail bool) error {
 		fmt.Printf("%-6s %9.2fs %12.3fs %8.3f %8.2f %9d MB %7d/%d  %s\n", s.name, sy.Seconds(), ou.Seconds(), ratio, s.target, s.rss>>20, s.syftPkgs, s.ourPkgs, mark)
 	}
 	fmt.Printf("targets: dir: ≤ %.2f× syft, file: ≤ %.2f× syft, peak RSS ≤ %d MB\n", dirTarget, fileTarget, rssTarget>>20)
+	if treeB != "" {
+		absB, _ := filepath.Abs(treeB)
+		fmt.Println()
+		missed, err := benchCompare(self, syft, absTree, absB, runs, tmp)
+		if err != nil {
+			return err
+		}
+		failed = failed || missed
+	}
 	if failed && !noFail {
 		return errors.New("a target was missed")
 	}
