@@ -39,9 +39,19 @@ status and info/, with ucf's registry; the rpm database, sqlite, Berkeley DB or 
 installed; pacman's local), and every file a package owns is compared with what the package
 recorded, as dpkg --verify, rpm -V, apk audit and pacman -Qkk would.
 
-The results are the image_packages, image_files and image_summaries datasets, in one partition per
-image identity (its digest; a tarball's SHA-256; a tree's metadata) and analyzer version: an image
-analysed before is not read again. The analysis is a durable run (ImageAnalyzeWorkflow); its
+Configuration settings are read as their programs read them — sshd, sysctl, login.defs and useradd,
+PAM, sudoers, nsswitch, limits, resolver, hostname, time zone, locale, SELinux, AppArmor, crypto
+policy, network (ifupdown, netplan, NetworkManager, networkd), /etc/default and /etc/sysconfig —
+each row with the file and line that sets it and its source (the package's default, changed in the
+image, written by the image, or the program's built-in default), beside the init system and the
+services enabled at boot. --probe also runs sshd -T of a dir: tree in a sandbox (user, mount, pid,
+network, uts and ipc namespaces; the tree read-only under a scratch overlay; no_new_privs; time,
+memory and output limits) and records its effective values beside the static ones; without the
+privileges for the sandbox the probe is skipped with a message, never run unconfined.
+
+The results are the image_packages, image_files, config_settings and image_summaries datasets, in
+one partition per image identity (its digest; a tarball's SHA-256; a tree's metadata), analyzer
+version and probe: an image analysed before is not read again. The analysis is a durable run (ImageAnalyzeWorkflow); its
 heartbeats show the layer it is at. REF is read on the worker's machine.`
 
 const imageAnalyzeExample = `  # a root filesystem made by debootstrap

@@ -294,6 +294,9 @@ func (st *status) progressText() string {
 		var l nightlyLine
 		if json.Unmarshal(st.Progress, &l) == nil {
 			s := fmt.Sprintf("%s: snapshots %s, comparisons %s", l.Stage, countsText(l.Snapshots), countsText(l.Comparisons))
+			if l.Images.Total > 0 {
+				s += ", images " + countsText(l.Images)
+			}
 			if l.Running != "" {
 				s += "; running: " + l.Running
 			}
@@ -306,6 +309,11 @@ func (st *status) progressText() string {
 		var p workflows.SnapshotProgress
 		if json.Unmarshal(st.Progress, &p) == nil {
 			return strings.Join(strings.Fields(snapshotProgressLine("snapshot", p, time.Since(st.Started))), " ")
+		}
+	case workflows.ImageCompareWorkflowName:
+		var p workflows.ImageCompareProgress
+		if json.Unmarshal(st.Progress, &p) == nil {
+			return fmt.Sprintf("%s (A %s, B %s)", p.Phase, p.A, p.B)
 		}
 	case workflows.CompareWorkflowName:
 		var p workflows.CompareProgress

@@ -24,6 +24,7 @@ func registerAll(r worker.Registry) {
 	workflows.RegisterCompare(r, nil)
 	workflows.RegisterReleases(r, nil)
 	workflows.RegisterNightly(r, nil)
+	workflows.RegisterImage(r, nil)
 }
 
 // replayRegistry hands the workflows a Register function registers to a
