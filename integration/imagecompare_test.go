@@ -71,7 +71,7 @@ func TestImageCompareThroughTheCLI(t *testing.T) {
 		t.Errorf("package diff rows:\n%v\ndpkg-query differences:\n%v", got, want)
 	}
 	rows = duckdb(t, script, fmt.Sprintf(`SELECT a_value, b_value, b_file, b_line, b_source FROM read_parquet('%s/image_diffs/v1/*/*/*/*.parquet', hive_partitioning = true)
-		WHERE kind = 'setting' AND program = 'sshd' AND key = 'permitrootlogin' AND coalesce(condition, '') = ''`, e.store))
+		WHERE kind = 'setting' AND key = 'sshd permitrootlogin' AND coalesce(condition, '') = ''`, e.store))
 	if len(rows) != 1 || fmt.Sprint(rows[0]["b_value"]) != "no" || fmt.Sprint(rows[0]["b_file"]) != "/etc/ssh/sshd_config" ||
 		fmt.Sprint(rows[0]["b_line"]) != fmt.Sprint(line) || fmt.Sprint(rows[0]["b_source"]) != "changed" {
 		t.Errorf("the changed setting: %v, want no at /etc/ssh/sshd_config:%d, changed", rows, line)

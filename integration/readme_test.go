@@ -381,21 +381,27 @@ func TestREADMEQueries(t *testing.T) {
 	}
 
 	// `distroscope image analyze` of a root filesystem whose one
-	// conffile was edited.
-	tree := t.TempDir()
-	for name, body := range map[string]string{
-		"etc/os-release":                      "ID=fixture\nVERSION_CODENAME=tree\n",
-		"etc/fixture.conf":                    "setting = edited\n",
-		"var/lib/dpkg/status":                 "Package: fixture-conf\nStatus: install ok installed\nArchitecture: all\nVersion: 1.0\nConffiles:\n /etc/fixture.conf 0123456789abcdef0123456789abcdef\nDescription: a conffile\n",
-		"var/lib/dpkg/info/fixture-conf.list": "/.\n/etc\n/etc/fixture.conf\n",
-	} {
-		if err := os.MkdirAll(filepath.Join(tree, filepath.Dir(name)), 0o755); err != nil {
-			t.Fatal(err)
+	// conffile was edited, and `distroscope image compare` of it with a
+	// second tree of another host name.
+	writeTree := func(hostname string) string {
+		tree := t.TempDir()
+		for name, body := range map[string]string{
+			"etc/os-release":                      "ID=fixture\nVERSION_CODENAME=tree\n",
+			"etc/hostname":                        hostname + "\n",
+			"etc/fixture.conf":                    "setting = edited\n",
+			"var/lib/dpkg/status":                 "Package: fixture-conf\nStatus: install ok installed\nArchitecture: all\nVersion: 1.0\nConffiles:\n /etc/fixture.conf 0123456789abcdef0123456789abcdef\nDescription: a conffile\n",
+			"var/lib/dpkg/info/fixture-conf.list": "/.\n/etc\n/etc/fixture.conf\n",
+		} {
+			if err := os.MkdirAll(filepath.Join(tree, filepath.Dir(name)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(tree, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := os.WriteFile(filepath.Join(tree, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		return tree
 	}
+	tree := writeTree("tree-a")
 	irun, err := h.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "image/readme/" + h.queue, TaskQueue: h.queue},
 		workflows.ImageAnalyzeWorkflowName, workflows.ImageAnalyzeInput{Ref: "dir:" + tree})
 	if err != nil {
@@ -404,6 +410,16 @@ func TestREADMEQueries(t *testing.T) {
 	var ires activities.AnalyzeImageResult
 	if err := irun.Get(ctx, &ires); err != nil || ires.Summary.ConfigChanged != 1 {
 		t.Fatalf("image analyze of %s: %+v, %v", tree, ires.Summary, err)
+	}
+	crun, err := h.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "image-compare/readme/" + h.queue, TaskQueue: h.queue},
+		workflows.ImageCompareWorkflowName, workflows.ImageCompareInput{A: workflows.ImageAnalyzeInput{Ref: "dir:" + tree},
+			B: workflows.ImageAnalyzeInput{Ref: "dir:" + writeTree("tree-b")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cres workflows.ImageCompareResult
+	if err := crun.Get(ctx, &cres); err != nil || cres.Compare.Summary.Settings == 0 {
+		t.Fatalf("image compare: %+v, %v", cres.Compare.Summary, err)
 	}
 
 	// `distroscope datasets show` of each release, as the demo's last

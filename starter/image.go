@@ -217,17 +217,28 @@ func printImageSummary(c *cli, res activities.AnalyzeImageResult) {
 	}
 }
 
+// The first seconds of a run are followed every heartbeatFirstInterval.
+const (
+	heartbeatFirstPhase    = 3 * time.Second
+	heartbeatFirstInterval = 50 * time.Millisecond
+)
+
 // followHeartbeats prints the step of each pending activity's latest
-// heartbeat when it changes, until ctx ends.
+// heartbeat when it changes, until ctx ends. It asks often in the first
+// seconds (heartbeatFirstInterval): a small tree's analysis is over in
+// half a second, and its steps would otherwise never show.
 func followHeartbeats(ctx context.Context, tc client.Client, run client.WorkflowRun, label string, out interface{ Write([]byte) (int, error) }) {
 	last := ""
-	tick := time.NewTicker(followInterval)
-	defer tick.Stop()
+	start := time.Now()
 	for {
+		wait := followInterval
+		if time.Since(start) < heartbeatFirstPhase {
+			wait = heartbeatFirstInterval
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-time.After(wait):
 		}
 		for _, a := range pendingActivities(ctx, tc, run.GetID(), run.GetRunID()) {
 			var p activities.Progress
