@@ -308,3 +308,45 @@ func isClose(e enumspb.EventType) bool {
 	}
 	return false
 }
+
+// TestRecordImageHistories records the image workflows' histories alone
+// (go test -tags histories -run TestRecordImageHistories), so that adding
+// them did not re-record the others: an analysis of a small tree, the
+// same tree again (reused), a comparison of it with a second tree (both
+// analyses at once, then the diff), and a comparison whose side is hostile
+// (fails after both analyses ended, nothing diffed).
+func TestRecordImageHistories(t *testing.T) {
+	_, st := folderStore(t)
+	h := newHarness(t, st)
+	w := worker.New(h.c, h.queue, worker.Options{})
+	workflows.RegisterImage(w, &activities.Image{Store: st, TempDir: t.TempDir(), Producer: "histories"})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	rec := &recorder{h: h}
+	tree := func(hostname string) string {
+		root := t.TempDir()
+		for name, body := range map[string]string{
+			"etc/os-release":                      "ID=fixture\nVERSION_CODENAME=tree\n",
+			"etc/hostname":                        hostname + "\n",
+			"etc/fixture.conf":                    "setting = edited\n",
+			"var/lib/dpkg/status":                 "Package: fixture-conf\nStatus: install ok installed\nArchitecture: all\nVersion: 1.0\nConffiles:\n /etc/fixture.conf 0123456789abcdef0123456789abcdef\nDescription: a conffile\n",
+			"var/lib/dpkg/info/fixture-conf.list": "/.\n/etc\n/etc/fixture.conf\n",
+		} {
+			if err := os.MkdirAll(filepath.Join(root, filepath.Dir(name)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return root
+	}
+	a, b := workflows.ImageAnalyzeInput{Ref: "dir:" + tree("a")}, workflows.ImageAnalyzeInput{Ref: "dir:" + tree("b")}
+	rec.run(t, "image-analyze", workflows.ImageAnalyzeWorkflowName, a, "")
+	rec.run(t, "image-analyze-reused", workflows.ImageAnalyzeWorkflowName, a, "")
+	rec.run(t, "image-compare", workflows.ImageCompareWorkflowName, workflows.ImageCompareInput{A: a, B: b}, "")
+	missing := workflows.ImageAnalyzeInput{Ref: "dir:" + filepath.Join(t.TempDir(), "absent")}
+	rec.run(t, "image-compare-failed-side", workflows.ImageCompareWorkflowName, workflows.ImageCompareInput{A: a, B: missing}, activities.ErrTypeInvalid)
+}

@@ -140,46 +140,73 @@ func absRef(ref string) string {
 }
 
 func (c *cli) imageAnalyze(cfg config.Config, in workflows.ImageAnalyzeInput, wait bool) error {
+	var res activities.AnalyzeImageResult
+	link, took, err := runImageWorkflow(c, cfg, wait, imageRun[workflows.ImageProgress]{
+		verb: "image analyze", label: "image", title: "image " + in.Ref,
+		id: workflows.ImageAnalyzeWorkflowID(in), summary: "analyze " + in.Ref,
+		workflow: workflows.ImageAnalyzeWorkflowName, input: in,
+		line: func(workflows.ImageProgress) string { return "" },
+	}, &res)
+	if err != nil {
+		return err
+	}
+	printImageSummary(c, res)
+	fmt.Fprintf(c.stdout, "in %s\n  run %s\n", took, link)
+	return nil
+}
+
+// imageRun is an image workflow the CLI starts and follows: its ID and
+// summary, and how its progress and heartbeats are labelled.
+type imageRun[P comparable] struct {
+	verb, label, title string
+	id, summary        string
+	workflow           string
+	input              any
+	line               func(P) string
+}
+
+// runImageWorkflow starts r (or attaches to its run of the same ID),
+// follows its progress query and its activities' heartbeats — the layer an
+// analysis is at is in the heartbeats, not in the workflow's state — and
+// decodes its result into res. It returns the run's UI link and how long
+// it took.
+func runImageWorkflow[P comparable, R any](c *cli, cfg config.Config, wait bool, r imageRun[P], res *R) (string, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 24*time.Hour)
 	defer cancel()
 	tc, err := c.dial(cfg)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
 	defer tc.Close()
 	missing, err := c.requireWorker(ctx, tc, cfg, wait, false)
 	if err != nil {
-		return fmt.Errorf("image analyze: %w", err)
+		return "", 0, fmt.Errorf("%s: %w", r.verb, err)
 	}
 	start := time.Now()
 	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.ImageAnalyzeWorkflowID(in), TaskQueue: cfg.Temporal.TaskQueue,
+		ID: r.id, TaskQueue: cfg.Temporal.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            "analyze " + in.Ref,
+		StaticSummary:            r.summary,
 		WorkflowExecutionTimeout: 24 * time.Hour,
-	}, workflows.ImageAnalyzeWorkflowName, in)
+	}, r.workflow, r.input)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
 	link := uiLink(cfg, run.GetID(), run.GetRunID())
-	fmt.Fprintf(c.stderr, "image %s: run %s (%s)\n", in.Ref, run.GetID(), link)
-	// The layer the analysis is at is in its activity's heartbeats, not in
-	// the workflow's state: they are followed beside the progress query.
+	fmt.Fprintf(c.stderr, "%s: run %s (%s)\n", r.title, run.GetID(), link)
 	hctx, stopBeats := context.WithCancel(ctx)
-	go followHeartbeats(hctx, tc, run, "image", c.stderr)
-	var res activities.AnalyzeImageResult
-	left, err := await(c, ctx, tc, cfg, run, "image", wait, missing, func(workflows.ImageProgress) string { return "" }, &res)
+	go followHeartbeats(hctx, tc, run, r.label, c.stderr)
+	left, err := await(c, ctx, tc, cfg, run, r.label, wait, missing, r.line, res)
 	stopBeats()
 	if left != nil {
-		return fmt.Errorf("image analyze: %w\n  see %s", left, link)
+		return link, 0, fmt.Errorf("%s: %w\n  see %s", r.verb, left, link)
 	}
+	took := time.Since(start).Round(time.Millisecond)
 	if err != nil {
-		return fmt.Errorf("image analyze failed after %s: %s\n  see %s", time.Since(start).Round(time.Millisecond), rootCause(err), link)
+		return link, took, fmt.Errorf("%s failed after %s: %s\n  see %s", r.verb, took, rootCause(err), link)
 	}
-	printImageSummary(c, res)
-	fmt.Fprintf(c.stdout, "in %s\n  run %s\n", time.Since(start).Round(time.Millisecond), link)
-	return nil
+	return link, took, nil
 }
 
 func printImageSummary(c *cli, res activities.AnalyzeImageResult) {

@@ -1,12 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"time"
-
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/distroscope/distroscope/datasets"
 	"github.com/distroscope/distroscope/internal/config"
@@ -43,42 +38,17 @@ const imageCompareExample = `  # two debootstrap trees
 
 // imageCompare runs the comparison, follows it, and says what it committed.
 func (c *cli) imageCompare(cfg config.Config, in workflows.ImageCompareInput, wait bool) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 24*time.Hour)
-	defer cancel()
-	tc, err := c.dial(cfg)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	missing, err := c.requireWorker(ctx, tc, cfg, wait, false)
-	if err != nil {
-		return fmt.Errorf("image compare: %w", err)
-	}
-	start := time.Now()
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.ImageCompareWorkflowID(in), TaskQueue: cfg.Temporal.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            "compare " + in.A.Ref + " with " + in.B.Ref,
-		WorkflowExecutionTimeout: 24 * time.Hour,
-	}, workflows.ImageCompareWorkflowName, in)
-	if err != nil {
-		return err
-	}
-	link := uiLink(cfg, run.GetID(), run.GetRunID())
-	fmt.Fprintf(c.stderr, "image compare %s with %s: run %s (%s)\n", in.A.Ref, in.B.Ref, run.GetID(), link)
-	hctx, stopBeats := context.WithCancel(ctx)
-	go followHeartbeats(hctx, tc, run, "image compare", c.stderr)
 	var res workflows.ImageCompareResult
-	left, err := await(c, ctx, tc, cfg, run, "image compare", wait, missing, func(p workflows.ImageCompareProgress) string {
-		return fmt.Sprintf("%s (A %s, B %s)", p.Phase, p.A, p.B)
+	link, took, err := runImageWorkflow(c, cfg, wait, imageRun[workflows.ImageCompareProgress]{
+		verb: "image compare", label: "image compare", title: "image compare " + in.A.Ref + " with " + in.B.Ref,
+		id: workflows.ImageCompareWorkflowID(in), summary: "compare " + in.A.Ref + " with " + in.B.Ref,
+		workflow: workflows.ImageCompareWorkflowName, input: in,
+		line: func(p workflows.ImageCompareProgress) string {
+			return fmt.Sprintf("%s (A %s, B %s)", p.Phase, p.A, p.B)
+		},
 	}, &res)
-	stopBeats()
-	if left != nil {
-		return fmt.Errorf("image compare: %w\n  see %s", left, link)
-	}
 	if err != nil {
-		return fmt.Errorf("image compare failed after %s: %s\n  see %s", time.Since(start).Round(time.Millisecond), rootCause(err), link)
+		return err
 	}
 	printImageSummary(c, res.A)
 	printImageSummary(c, res.B)
@@ -102,7 +72,7 @@ func (c *cli) imageCompare(cfg config.Config, in workflows.ImageCompareInput, wa
 	for _, r := range res.Compare.Reports {
 		fmt.Fprintf(c.stdout, "  report %s\n", storeLocation(cfg, r))
 	}
-	fmt.Fprintf(c.stdout, "in %s\n  run %s\n", time.Since(start).Round(time.Millisecond), link)
+	fmt.Fprintf(c.stdout, "in %s\n  run %s\n", took, link)
 	return nil
 }
 

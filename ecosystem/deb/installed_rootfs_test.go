@@ -48,11 +48,21 @@ func TestInstalledDebootstrap(t *testing.T) {
 			}
 
 			// Ownership: a package's paths are what dpkg-query -L lists (a
-			// Ghost conffile is not shipped, so not in its .list).
+			// Ghost conffile is not shipped, so not in its .list; a file ucf
+			// manages, openssh-server's sshd_config, is the package's by
+			// ucf's registry, not dpkg's).
 			listed := rootfstest.DpkgFiles(t, root)
+			ucf := 0
 			for _, p := range pkgs {
 				var paths []string
 				for _, f := range p.Files {
+					if f.Managed == "ucf" {
+						ucf++
+						if got := rootfstest.UCFQuery(t, root, f.Path).Package; got != p.Name {
+							t.Errorf("%s: ucf registers %s to %q", p.Key(), f.Path, got)
+						}
+						continue
+					}
 					if !f.Ghost {
 						paths = append(paths, f.Path)
 					}
@@ -83,6 +93,9 @@ func TestInstalledDebootstrap(t *testing.T) {
 			t.Logf("%d packages, %d files with a digest, %d conffiles", len(pkgs), digests, conffiles)
 			if digests < 1000 || conffiles < 40 {
 				t.Errorf("only %d digests and %d conffiles in a minbase tree", digests, conffiles)
+			}
+			if ucf != 1 {
+				t.Errorf("%d files managed by ucf, want openssh-server's sshd_config", ucf)
 			}
 			if v := rootfstest.DpkgVerify(t, root); len(v) != 0 {
 				t.Errorf("dpkg --verify finds %+v in the fresh tree", v)
