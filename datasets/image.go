@@ -318,10 +318,13 @@ func shortImageKey(key string) string {
 	return algo + "-" + hex[:24] + suffix
 }
 
-// CompareConfigSettingRows orders rows by program, key, condition, file, line.
+// CompareConfigSettingRows orders rows by program, key and condition
+// only: the rows of one multi-valued setting keep the order its parser
+// gave them (sort them stably), which is the program's order — a PAM
+// stack whose @include brings /etc/pam.d/common-auth's lines in the
+// middle of /etc/pam.d/login's must not come back sorted by file.
 func CompareConfigSettingRows(a, b *ConfigSettingRow) int {
-	return cmp.Or(strings.Compare(a.Program, b.Program), strings.Compare(a.Key, b.Key),
-		strings.Compare(a.Condition, b.Condition), strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	return cmp.Or(strings.Compare(a.Program, b.Program), strings.Compare(a.Key, b.Key), strings.Compare(a.Condition, b.Condition))
 }
 
 // CompareImageDiffRows orders rows by kind, key, program, condition.

@@ -217,3 +217,47 @@ func TestCommitConfigSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestPAMStackOrder: a PAM stack's rows keep the stack's order through the
+// analysis and its commit — Debian's /etc/pam.d/login starts its auth
+// stack with pam_faildelay and brings common-auth's lines in later with
+// @include, so sorting the rows by file would put common-auth's first.
+func TestPAMStackOrder(t *testing.T) {
+	res := analyze(t, "dir:"+rootfstest.Debootstrap(t, rootfstest.Suites[0]))
+	check := func(what string, rows []datasets.ConfigSettingRow) {
+		t.Helper()
+		var stack []string
+		for _, r := range rows {
+			if r.Program == "pam" && r.Key == "login.auth" {
+				stack = append(stack, r.File+": "+r.Value)
+			}
+		}
+		if len(stack) < 2 || !strings.HasPrefix(stack[0], "/etc/pam.d/login: optional pam_faildelay.so") ||
+			!strings.Contains(strings.Join(stack, "\n"), "/etc/pam.d/common-auth: ") {
+			t.Errorf("%s: login's auth stack in the order\n%s", what, strings.Join(stack, "\n"))
+		}
+	}
+	check("analysed", res.Settings)
+
+	st, err := localfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := (Storage{Store: st, TempDir: t.TempDir(), Producer: "test"}).Commit(context.Background(), res, Run{}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := datasets.ReadManifest(context.Background(), st, datasets.ConfigSettings.ManifestKey(res.Partition))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := datasets.ReadFile(context.Background(), st, m.Files[0], 64<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := parquet.Read[datasets.ConfigSettingRow](bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("committed", rows)
+}

@@ -34,9 +34,9 @@ func keyOfSetting(r *datasets.ConfigSettingRow) settingKey {
 	return settingKey{r.Program + "\x00" + r.Key, r.Condition}
 }
 
-// setting is every row of one key on one side, in the rows' order (file,
-// then line: datasets.CompareConfigSettingRows, the order they are
-// committed in).
+// setting is every row of one key on one side, in the rows' order: the
+// parser's, which datasets.CompareConfigSettingRows keeps (a PAM stack in
+// stack order).
 type setting struct {
 	rows []*datasets.ConfigSettingRow
 }
