@@ -325,25 +325,7 @@ func TestRecordImageHistories(t *testing.T) {
 	}
 	defer w.Stop()
 	rec := &recorder{h: h}
-	tree := func(hostname string) string {
-		root := t.TempDir()
-		for name, body := range map[string]string{
-			"etc/os-release":                      "ID=fixture\nVERSION_CODENAME=tree\n",
-			"etc/hostname":                        hostname + "\n",
-			"etc/fixture.conf":                    "setting = edited\n",
-			"var/lib/dpkg/status":                 "Package: fixture-conf\nStatus: install ok installed\nArchitecture: all\nVersion: 1.0\nConffiles:\n /etc/fixture.conf 0123456789abcdef0123456789abcdef\nDescription: a conffile\n",
-			"var/lib/dpkg/info/fixture-conf.list": "/.\n/etc\n/etc/fixture.conf\n",
-		} {
-			if err := os.MkdirAll(filepath.Join(root, filepath.Dir(name)), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return root
-	}
-	a, b := workflows.ImageAnalyzeInput{Ref: "dir:" + tree("a")}, workflows.ImageAnalyzeInput{Ref: "dir:" + tree("b")}
+	a, b := workflows.ImageAnalyzeInput{Ref: "dir:" + imageFixtureTree(t, "a")}, workflows.ImageAnalyzeInput{Ref: "dir:" + imageFixtureTree(t, "b")}
 	rec.run(t, "image-analyze", workflows.ImageAnalyzeWorkflowName, a, "")
 	rec.run(t, "image-analyze-reused", workflows.ImageAnalyzeWorkflowName, a, "")
 	rec.run(t, "image-compare", workflows.ImageCompareWorkflowName, workflows.ImageCompareInput{A: a, B: b}, "")

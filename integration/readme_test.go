@@ -383,25 +383,7 @@ func TestREADMEQueries(t *testing.T) {
 	// `distroscope image analyze` of a root filesystem whose one
 	// conffile was edited, and `distroscope image compare` of it with a
 	// second tree of another host name.
-	writeTree := func(hostname string) string {
-		tree := t.TempDir()
-		for name, body := range map[string]string{
-			"etc/os-release":                      "ID=fixture\nVERSION_CODENAME=tree\n",
-			"etc/hostname":                        hostname + "\n",
-			"etc/fixture.conf":                    "setting = edited\n",
-			"var/lib/dpkg/status":                 "Package: fixture-conf\nStatus: install ok installed\nArchitecture: all\nVersion: 1.0\nConffiles:\n /etc/fixture.conf 0123456789abcdef0123456789abcdef\nDescription: a conffile\n",
-			"var/lib/dpkg/info/fixture-conf.list": "/.\n/etc\n/etc/fixture.conf\n",
-		} {
-			if err := os.MkdirAll(filepath.Join(tree, filepath.Dir(name)), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(tree, name), []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return tree
-	}
-	tree := writeTree("tree-a")
+	tree := imageFixtureTree(t, "tree-a")
 	irun, err := h.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "image/readme/" + h.queue, TaskQueue: h.queue},
 		workflows.ImageAnalyzeWorkflowName, workflows.ImageAnalyzeInput{Ref: "dir:" + tree})
 	if err != nil {
@@ -413,7 +395,7 @@ func TestREADMEQueries(t *testing.T) {
 	}
 	crun, err := h.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "image-compare/readme/" + h.queue, TaskQueue: h.queue},
 		workflows.ImageCompareWorkflowName, workflows.ImageCompareInput{A: workflows.ImageAnalyzeInput{Ref: "dir:" + tree},
-			B: workflows.ImageAnalyzeInput{Ref: "dir:" + writeTree("tree-b")}})
+			B: workflows.ImageAnalyzeInput{Ref: "dir:" + imageFixtureTree(t, "tree-b")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -501,4 +483,27 @@ func TestREADMEQueries(t *testing.T) {
 		}
 		t.Logf("%s:\n%s", line, got)
 	})
+}
+
+// imageFixtureTree writes a small root filesystem: an os-release, the
+// host name given, and one dpkg package whose conffile the image edited.
+// Two trees of other host names differ by one setting.
+func imageFixtureTree(t *testing.T, hostname string) string {
+	t.Helper()
+	tree := t.TempDir()
+	for name, body := range map[string]string{
+		"etc/os-release":                      "ID=fixture\nVERSION_CODENAME=tree\n",
+		"etc/hostname":                        hostname + "\n",
+		"etc/fixture.conf":                    "setting = edited\n",
+		"var/lib/dpkg/status":                 "Package: fixture-conf\nStatus: install ok installed\nArchitecture: all\nVersion: 1.0\nConffiles:\n /etc/fixture.conf 0123456789abcdef0123456789abcdef\nDescription: a conffile\n",
+		"var/lib/dpkg/info/fixture-conf.list": "/.\n/etc\n/etc/fixture.conf\n",
+	} {
+		if err := os.MkdirAll(filepath.Join(tree, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tree, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tree
 }

@@ -40,12 +40,6 @@ func SnapshotOf(rows []PackageRef) (*Snapshot, error) {
 		s.depends.end = append(s.depends.end, 0)
 		s.n++
 	}
-	for _, c := range []*stringColumn{&s.pkg, &s.version, &s.source, &s.sourceVersion} {
-		c.finish()
-	}
-	for _, c := range []*internedColumn{&s.indexArch, &s.arch, &s.section, &s.priority, &s.format} {
-		c.finish()
-	}
-	s.depends.finish()
+	s.finish()
 	return s, nil
 }

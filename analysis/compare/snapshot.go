@@ -85,6 +85,18 @@ func (s *Snapshot) Row(i int) PackageRef {
 // Depends returns row i's Depends and Pre-Depends clauses, in a new slice.
 func (s *Snapshot) Depends(i int) []string { return s.depends.at(i).strings() }
 
+// finish ends the building of s (ReadSnapshot, SnapshotOf): every column
+// is made one piece.
+func (s *Snapshot) finish() {
+	for _, c := range []*stringColumn{&s.pkg, &s.version, &s.source, &s.sourceVersion} {
+		c.finish()
+	}
+	for _, c := range []*internedColumn{&s.indexArch, &s.arch, &s.section, &s.priority, &s.format} {
+		c.finish()
+	}
+	s.depends.finish()
+}
+
 // PackageRef is one row of a Snapshot.
 type PackageRef struct {
 	Package, IndexArchitecture, Architecture string
@@ -300,13 +312,7 @@ func readSnapshot(ctx context.Context, r io.ReaderAt, size int64) (*Snapshot, er
 	if int64(s.n) != rows {
 		return nil, fmt.Errorf("compare: packages file: read %d rows of %d", s.n, rows)
 	}
-	for _, c := range []*stringColumn{&s.pkg, &s.version, &s.source, &s.sourceVersion} {
-		c.finish()
-	}
-	for _, c := range []*internedColumn{&s.indexArch, &s.arch, &s.section, &s.priority, &s.format} {
-		c.finish()
-	}
-	s.depends.finish()
+	s.finish()
 	return s, nil
 }
 

@@ -15,40 +15,10 @@ import (
 	"github.com/distroscope/distroscope/analysis/imagecmp"
 	"github.com/distroscope/distroscope/analysis/imagecmp/imagecmptest"
 	"github.com/distroscope/distroscope/datasets"
-	"github.com/distroscope/distroscope/internal/imageref"
 	"github.com/distroscope/distroscope/internal/rootfstest"
 	"github.com/distroscope/distroscope/internal/testenv"
 	"github.com/distroscope/distroscope/store/localfs"
 )
-
-// side analyses the tree at root with analysis/image, as `image analyze
-// dir:ROOT` does, settings included.
-func side(t *testing.T, root string) *imagecmp.Side {
-	t.Helper()
-	res := analyze(t, root)
-	return &imagecmp.Side{Summary: res.Summary, Partition: res.Partition, Packages: res.Packages, Files: res.Files, Settings: res.Settings}
-}
-
-func analyze(t *testing.T, root string) *image.Result {
-	t.Helper()
-	ref, err := imageref.Parse("dir:" + root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := imageref.Open(context.Background(), ref, imageref.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { img.Close() })
-	res, err := image.Analyze(context.Background(), img, image.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.SettingErrors) > 0 {
-		t.Fatalf("%s: settings errors %q", root, res.SettingErrors)
-	}
-	return res
-}
 
 func lineOf(t *testing.T, root, path, text string) int32 {
 	t.Helper()
@@ -82,7 +52,7 @@ func TestDebootstrapBookwormTrixie(t *testing.T) {
 	rootfstest.Remove(t, trixie, "/etc/systemd/system/multi-user.target.wants/ssh.service")
 	rootfstest.Remove(t, trixie, "/etc/systemd/system/sshd.service")
 
-	a, b := side(t, bookworm), side(t, trixie)
+	a, b := imagecmptest.Side(t, bookworm), imagecmptest.Side(t, trixie)
 	res, err := imagecmp.Diff(a, b, imagecmp.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +154,7 @@ func TestDebootstrapBookwormTrixie(t *testing.T) {
 // and nothing is "added" or "removed", which only one distribution's rows
 // can say.
 func TestCrossDistro(t *testing.T) {
-	debian := side(t, rootfstest.Debootstrap(t, "bookworm"))
+	debian := imagecmptest.Side(t, rootfstest.Debootstrap(t, "bookworm"))
 	for _, tc := range []struct {
 		name, distro, unmatched string
 		// sshB is B's package of the openssh source and sshA the Debian
@@ -200,7 +170,7 @@ func TestCrossDistro(t *testing.T) {
 		{"arch", "arch", "pacman", "openssh", "openssh-client", "same-source", imagecmptest.Arch},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			other := side(t, tc.tree(t))
+			other := imagecmptest.Side(t, tc.tree(t))
 			if len(other.Packages) < 5 {
 				t.Fatalf("%s tree: packages %+v", tc.name, other.Packages)
 			}
@@ -283,7 +253,7 @@ func TestStoredAnalyses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ra, rb := analyze(t, rootfstest.Debootstrap(t, "bookworm")), analyze(t, imagecmptest.Alpine(t))
+	ra, rb := imagecmptest.Analyze(t, rootfstest.Debootstrap(t, "bookworm")), imagecmptest.Analyze(t, imagecmptest.Alpine(t))
 	for _, r := range []*image.Result{ra, rb} {
 		if err := (image.Storage{Store: st, TempDir: t.TempDir()}).Commit(ctx, r, image.Run{}); err != nil {
 			t.Fatal(err)

@@ -128,18 +128,9 @@ func readDir(fsys fs.FS, p string) (string, []fs.DirEntry, error) {
 
 // readFile reads the file p resolves to, at most maxFileSize bytes.
 func readFile(fsys fs.FS, p string) ([]byte, error) {
-	r, err := resolve(fsys, p)
+	b, r, err := readResolved(fsys, p, maxFileSize+1)
 	if err != nil {
 		return nil, err
-	}
-	f, err := fsys.Open(r)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("/%s: %w", r, err)
 	}
 	if len(b) > maxFileSize {
 		return nil, fmt.Errorf("/%s: larger than %d bytes", r, maxFileSize)
@@ -150,16 +141,27 @@ func readFile(fsys fs.FS, p string) ([]byte, error) {
 // readHead reads the first n bytes at most of the file p resolves to: what
 // tells a script from a binary without reading a multi-megabyte one.
 func readHead(fsys fs.FS, p string, n int64) ([]byte, error) {
+	b, _, err := readResolved(fsys, p, n)
+	return b, err
+}
+
+// readResolved reads at most n bytes of the file p resolves to, and says
+// which file that was.
+func readResolved(fsys fs.FS, p string, n int64) ([]byte, string, error) {
 	r, err := resolve(fsys, p)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	f, err := fsys.Open(r)
 	if err != nil {
-		return nil, err
+		return nil, r, err
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, n))
+	b, err := io.ReadAll(io.LimitReader(f, n))
+	if err != nil {
+		return nil, r, fmt.Errorf("/%s: %w", r, err)
+	}
+	return b, r, nil
 }
 
 // masksDevNull reports whether p is a symbolic link to /dev/null, systemd's

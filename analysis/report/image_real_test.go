@@ -1,36 +1,13 @@
 package report_test
 
 import (
-	"context"
 	"testing"
 
-	"github.com/distroscope/distroscope/analysis/image"
 	"github.com/distroscope/distroscope/analysis/imagecmp"
 	"github.com/distroscope/distroscope/analysis/imagecmp/imagecmptest"
 	"github.com/distroscope/distroscope/analysis/report"
-	"github.com/distroscope/distroscope/internal/imageref"
 	"github.com/distroscope/distroscope/internal/rootfstest"
 )
-
-// analyseTree analyses the tree at root as `image analyze dir:ROOT` does
-// and holds it as one side of a comparison.
-func analyseTree(t *testing.T, root string) *imagecmp.Side {
-	t.Helper()
-	ref, err := imageref.Parse("dir:" + root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := imageref.Open(context.Background(), ref, imageref.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { img.Close() })
-	res, err := image.Analyze(context.Background(), img, image.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &imagecmp.Side{Summary: res.Summary, Partition: res.Partition, Packages: res.Packages, Files: res.Files, Settings: res.Settings}
-}
 
 // TestImageBrowserCrossDistro is the issue's "synthetic images for
 // Alpine-, Fedora- and Arch-like trees compared with the Debian tree
@@ -43,7 +20,7 @@ func TestImageBrowserCrossDistro(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and analyses root filesystems and starts a browser")
 	}
-	debian := analyseTree(t, rootfstest.Debootstrap(t, "bookworm"))
+	debian := imagecmptest.Side(t, rootfstest.Debootstrap(t, "bookworm"))
 	for _, tc := range []struct {
 		name string
 		tree func(testing.TB) string
@@ -53,7 +30,7 @@ func TestImageBrowserCrossDistro(t *testing.T) {
 		{"arch", imagecmptest.Arch},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			other := analyseTree(t, tc.tree(t))
+			other := imagecmptest.Side(t, tc.tree(t))
 			res, err := imagecmp.Diff(debian, other, imagecmp.Options{})
 			if err != nil {
 				t.Fatal(err)
